@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""Maros-Meszaros benchmark: the `conic` command-line solver against Clarabel.
+
+One command, from the repository root:
+
+    python3 Benchmarks/maros_meszaros.py
+
+For every QPS file NAME.SIF in the data directory this script
+
+  1. runs `conic solve NAME.SIF --json --time-limit T` (subprocess, timeout T + 30 s),
+  2. runs `conic export NAME.SIF --output NAME.json` and solves exactly that exported
+     problem with Clarabel (default settings, time_limit = T, verbose = False) in a separate
+     Python subprocess (this script re-invoked with the hidden `--clarabel-one` mode), so
+     that a hang or crash on one problem cannot stop the run,
+  3. compares both objective values with the reference value from reference.csv.
+
+See Benchmarks/README.md for the output format and the exact accuracy rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCRIPT_PATH = Path(__file__).resolve()
+REPO_ROOT = SCRIPT_PATH.parent.parent
+DEFAULT_DATA_DIR = (REPO_ROOT / ".." / "shared" / "data" / "maros-meszaros").resolve()
+DEFAULT_CSV = REPO_ROOT / "Benchmarks" / "results" / "maros_meszaros.csv"
+
+# Accuracy rules (see README): "full accuracy" and the loose check used to flag false statuses.
+FULL_TOL = 1e-6
+LOOSE_TOL = 1e-3
+TIME_SHIFT = 0.01  # shift of the shifted geometric mean, seconds
+
+OPTIMAL_STATUSES = {"solved", "almost_solved"}
+INFEASIBLE_STATUSES = {
+    "primal_infeasible",
+    "dual_infeasible",
+    "almost_primal_infeasible",
+    "almost_dual_infeasible",
+}
+
+# Clarabel's SolverStatus names -> the lowercase names `conic solve --json` uses.
+CLARABEL_STATUS_MAP = {
+    "Unsolved": "unsolved",
+    "Solved": "solved",
+    "AlmostSolved": "almost_solved",
+    "PrimalInfeasible": "primal_infeasible",
+    "DualInfeasible": "dual_infeasible",
+    "AlmostPrimalInfeasible": "almost_primal_infeasible",
+    "AlmostDualInfeasible": "almost_dual_infeasible",
+    "MaxIterations": "max_iterations",
+    "MaxTime": "time_limit",
+    "NumericalError": "numerical_error",
+    "InsufficientProgress": "insufficient_progress",
+    "CallbackTerminated": "callback_terminated",
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers
+# ----------------------------------------------------------------------------------------------
+
+def camel_to_snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i > 0:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def map_clarabel_status(raw: str) -> str:
+    raw = raw.strip()
+    if raw.startswith("SolverStatus."):
+        raw = raw[len("SolverStatus."):]
+    return CLARABEL_STATUS_MAP.get(raw, camel_to_snake(raw))
+
+
+def to_float(value) -> float:
+    """JSON number / null / "nan" / "inf" -> float (NaN when missing or unparseable)."""
+    if value is None or isinstance(value, bool):
+        return math.nan
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return math.nan
+
+
+def to_int(value):
+    try:
+        if value is None:
+            return None
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def abs_err(obj: float, ref: float) -> float:
+    return abs(obj - ref)
+
+
+def rel_error(obj: float, ref) -> float:
+    """|obj - ref| / max(|ref|, 1e-300); NaN when not applicable."""
+    if ref is None or not math.isfinite(obj):
+        return math.nan
+    return abs(obj - ref) / max(abs(ref), 1e-300)
+
+
+def within(obj: float, ref: float, tol: float) -> bool:
+    """|obj - ref| <= tol*|ref| when |ref| >= 1, else |obj - ref| <= tol."""
+    if not math.isfinite(obj):
+        return False
+    if abs(ref) >= 1.0:
+        return abs(obj - ref) <= tol * abs(ref)
+    return abs(obj - ref) <= tol
+
+
+def full_accuracy(status: str, obj: float, ref) -> bool:
+    if status != "solved":
+        return False
+    if ref is None:  # no reference value: status alone decides
+        return True
+    return within(obj, ref, FULL_TOL)
+
+
+def false_status(status: str, obj: float, ref):
+    """Returns a short reason string when the status is false, else None."""
+    if ref is None:
+        return None
+    if status in OPTIMAL_STATUSES and not within(obj, ref, LOOSE_TOL):
+        return f"{status} but objective off by more than {LOOSE_TOL:g} (rule scaled)"
+    if status in INFEASIBLE_STATUSES:
+        return f"{status} on a problem with a reference optimum"
+    return None
+
+
+def shifted_geomean(times, shift=TIME_SHIFT) -> float:
+    if not times:
+        return math.nan
+    return math.exp(sum(math.log(t + shift) for t in times) / len(times)) - shift
+
+
+def fmt_num(x, spec) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and math.isnan(x):
+        return "-"
+    return format(x, spec)
+
+
+def parse_json_stdout(text: str):
+    """The single JSON object printed on stdout (tolerates stray lines around it)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+        return obj if isinstance(obj, dict) else None
+    except ValueError:
+        pass
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    return obj
+            except ValueError:
+                continue
+    return None
+
+
+def short(text: str, limit: int = 200) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def run_cmd(cmd, timeout):
+    """Run cmd with a timeout; returns (returncode | None on timeout, stdout, stderr, wall).
+
+    The child runs in its own session, so on a timeout (or Ctrl-C) its whole process group is
+    killed and no grandchild can keep the pipes open.
+    """
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                errors="replace", start_new_session=True)
+    except OSError as exc:
+        return -1, "", f"could not run {cmd[0]}: {exc}", time.perf_counter() - t0
+
+    def kill_group():
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out, err, time.perf_counter() - t0
+    except subprocess.TimeoutExpired:
+        kill_group()
+        out, err = proc.communicate()
+        return None, out, err, time.perf_counter() - t0
+    except BaseException:
+        kill_group()
+        proc.wait()
+        raise
+
+
+def empty_result(status: str, note: str = "") -> dict:
+    return {"status": status, "objective": math.nan, "dual_objective": math.nan,
+            "iterations": None, "solve_time": math.nan, "wall_time": math.nan, "note": note}
+
+
+def result_from_json(data: dict, wall: float, rc) -> dict:
+    res = {
+        "status": str(data.get("status", "bad_output")),
+        "objective": to_float(data.get("objective")),
+        "dual_objective": to_float(data.get("dual_objective")),
+        "iterations": to_int(data.get("iterations")),
+        "solve_time": to_float(data.get("solve_time")),
+        "wall_time": wall,
+        "note": str(data.get("message", "")) if data.get("message") else "",
+    }
+    if rc not in (0, None):
+        res["note"] = (res["note"] + f" (exit code {rc})").strip()
+    return res
+
+
+# ----------------------------------------------------------------------------------------------
+# hidden mode: solve one exported problem with Clarabel, print one JSON line
+# ----------------------------------------------------------------------------------------------
+
+def _load_csc(d: dict, name: str, shape):
+    import numpy as np
+    import scipy.sparse as sp
+
+    nrows, ncols = int(d["nrows"]), int(d["ncols"])
+    if (nrows, ncols) != shape:
+        raise ValueError(f"{name} has shape {(nrows, ncols)}, expected {shape}")
+    colptr = np.asarray(d["colptr"], dtype=np.int64)
+    rowval = np.asarray(d["rowval"], dtype=np.int64)
+    nzval = np.asarray([to_float(v) for v in d["nzval"]], dtype=np.float64)
+    if colptr.shape != (ncols + 1,):
+        raise ValueError(f"{name}.colptr has length {colptr.size}, expected {ncols + 1}")
+    if colptr[0] != 0 or np.any(np.diff(colptr) < 0) or colptr[-1] != rowval.size:
+        raise ValueError(f"{name}.colptr is not a valid 0-based column pointer")
+    if rowval.size != nzval.size:
+        raise ValueError(f"{name}: rowval and nzval lengths differ ({rowval.size} vs {nzval.size})")
+    if rowval.size and (rowval.min() < 0 or rowval.max() >= nrows):
+        raise ValueError(f"{name}.rowval has indices outside [0, {nrows})")
+    if not np.all(np.isfinite(nzval)):
+        raise ValueError(f"{name}.nzval has non-finite entries")
+    M = sp.csc_matrix((nzval, rowval, colptr), shape=(nrows, ncols))
+    if not M.has_canonical_format:
+        raise ValueError(f"{name} is not canonical CSC (unsorted or duplicate row indices)")
+    return M, colptr, rowval
+
+
+def clarabel_one(path: str, time_limit: float) -> int:
+    """Solve the exported JSON problem at `path` with Clarabel; print a JSON object."""
+    out = {"status": "error"}
+    try:
+        import numpy as np
+        import clarabel
+
+        out["clarabel_version"] = getattr(clarabel, "__version__", "?")
+        with open(path) as f:
+            data = json.load(f)
+        n, m = int(data["n"]), int(data["m"])
+        P, colptr, rowval = _load_csc(data["P"], "P", (n, n))
+        cols = np.repeat(np.arange(n), np.diff(colptr))
+        if np.any(rowval > cols):
+            raise ValueError("P has entries below the diagonal (expected upper triangle only)")
+        A, _, _ = _load_csc(data["A"], "A", (m, n))
+        q = np.asarray([to_float(v) for v in data["q"]], dtype=np.float64)
+        b = np.asarray([to_float(v) for v in data["b"]], dtype=np.float64)
+        if q.shape != (n,) or b.shape != (m,):
+            raise ValueError(f"q/b have lengths {q.size}/{b.size}, expected {n}/{m}")
+        c0 = to_float(data.get("objective_constant", 0.0))
+        if not math.isfinite(c0):
+            raise ValueError("objective_constant is not finite")
+        cones = []
+        total = 0
+        for cone in data["cones"]:
+            kind, dim = str(cone["type"]), int(cone["dim"])
+            if kind == "zero":
+                cones.append(clarabel.ZeroConeT(dim))
+            elif kind == "nonnegative":
+                cones.append(clarabel.NonnegativeConeT(dim))
+            elif kind == "second_order":
+                cones.append(clarabel.SecondOrderConeT(dim))
+            else:
+                raise ValueError(f"unsupported cone type {kind!r}")
+            total += dim
+        if total != m:
+            raise ValueError(f"cone dimensions sum to {total}, expected m = {m}")
+
+        settings = clarabel.DefaultSettings()
+        settings.verbose = False
+        settings.time_limit = float(time_limit)
+
+        t0 = time.perf_counter()
+        solver = clarabel.DefaultSolver(P, q, A, b, cones, settings)
+        t1 = time.perf_counter()
+        sol = solver.solve()
+        t2 = time.perf_counter()
+
+        raw = str(sol.status)
+        out.update({
+            "status": map_clarabel_status(raw),
+            "status_raw": raw,
+            # Clarabel's obj_val is 1/2 x'Px + q'x; add the exported constant c0.
+            "objective": float(sol.obj_val) + c0,
+            "dual_objective": float(sol.obj_val_dual) + c0,
+            "iterations": int(sol.iterations),
+            # Clarabel's solve_time is its total timer: setup (equilibration, KKT assembly,
+            # symbolic factorisation) plus the iterations.
+            "solve_time": float(sol.solve_time),
+            "wall_setup": t1 - t0,
+            "wall_solve": t2 - t1,
+            "n": n,
+            "m": m,
+        })
+    except Exception as exc:  # report, never raise: the parent parses our stdout
+        out["status"] = "input_error" if isinstance(exc, (ValueError, KeyError, TypeError)) else "error"
+        out["message"] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps(out, allow_nan=True), flush=True)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the benchmark
+# ----------------------------------------------------------------------------------------------
+
+def read_reference(data_dir: Path):
+    ref = {}
+    path = data_dir / "reference.csv"
+    if not path.exists():
+        print(f"warning: {path} not found; no reference values", file=sys.stderr)
+        return ref
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            name = row["name"].strip()
+            try:
+                value = float(row["optimal_value"])
+            except (KeyError, ValueError):
+                value = None
+            ref[name] = {"ref": value, "n_vars": row.get("n_vars", ""),
+                         "n_constraints": row.get("n_constraints", "")}
+    return ref
+
+
+def run_conic(conic: str, sif: Path, time_limit: float) -> dict:
+    cmd = [conic, "solve", str(sif), "--json", "--time-limit", f"{time_limit:g}"]
+    rc, out, err, wall = run_cmd(cmd, time_limit + 30)
+    if rc is None:
+        res = empty_result("timeout", f"killed after {time_limit + 30:g} s")
+        res["wall_time"] = wall
+        return res
+    data = parse_json_stdout(out)
+    if data is None:
+        res = empty_result("error" if rc != 0 else "bad_output",
+                           f"exit code {rc}: {short(err or out)}")
+        res["wall_time"] = wall
+        return res
+    return result_from_json(data, wall, rc)
+
+
+def run_clarabel(conic: str, sif: Path, export_path: Path, time_limit: float) -> dict:
+    rc, out, err, wall = run_cmd([conic, "export", str(sif), "--output", str(export_path)],
+                                 time_limit + 30)
+    if rc is None:
+        return empty_result("export_error", "conic export timed out")
+    if rc != 0 or not export_path.exists():
+        return empty_result("export_error", f"conic export exit code {rc}: {short(err or out)}")
+    cmd = [sys.executable, str(SCRIPT_PATH), "--clarabel-one", str(export_path),
+           "--time-limit", f"{time_limit:g}"]
+    rc, out, err, wall = run_cmd(cmd, time_limit + 30)
+    if rc is None:
+        res = empty_result("timeout", f"killed after {time_limit + 30:g} s")
+        res["wall_time"] = wall
+        return res
+    data = parse_json_stdout(out)
+    if data is None:
+        res = empty_result("crash", f"exit code {rc}: {short(err or out)}")
+        res["wall_time"] = wall
+        return res
+    res = result_from_json(data, wall, rc)
+    res["status_raw"] = data.get("status_raw", "")
+    return res
+
+
+def evaluate(res: dict, ref, time_limit: float) -> None:
+    obj = res["objective"]
+    res["rel_error"] = rel_error(obj, ref)
+    res["ok"] = full_accuracy(res["status"], obj, ref)
+    res["false_status"] = false_status(res["status"], obj, ref)
+    t = res["solve_time"]
+    # time used in the shifted geometric mean: the time limit unless solved at full accuracy
+    res["gm_time"] = t if (res["ok"] and math.isfinite(t)) else time_limit
+
+
+def ok_cell(res: dict) -> str:
+    if res.get("false_status"):
+        return "FALSE"
+    return "yes" if res.get("ok") else "no"
+
+
+COLUMNS = [  # (header, width, align)
+    ("problem", 9, "<"),
+    ("conic status", 21, "<"), ("objective", 16, ">"), ("rel.err", 8, ">"), ("ok", 5, ">"),
+    ("iter", 4, ">"), ("time[s]", 9, ">"),
+    ("clarabel status", 21, "<"), ("objective", 16, ">"), ("rel.err", 8, ">"), ("ok", 5, ">"),
+    ("iter", 4, ">"), ("time[s]", 9, ">"),
+]
+
+
+def row_cells(name: str, a: dict, b: dict):
+    cells = [name]
+    for r in (a, b):
+        cells += [r["status"], fmt_num(r["objective"], ".9e"), fmt_num(r["rel_error"], ".1e"),
+                  ok_cell(r), fmt_num(r["iterations"], "d"), fmt_num(r["solve_time"], ".3g")]
+    return cells
+
+
+def text_line(cells) -> str:
+    parts = []
+    for (_, width, align), cell in zip(COLUMNS, cells):
+        parts.append(f"{cell:{align}{width}}")
+    return "  ".join(parts).rstrip()
+
+
+def md_line(cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def machine_info():
+    try:
+        uname = subprocess.run(["uname", "-a"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    except OSError:
+        uname = " ".join(platform.uname())
+    try:
+        nproc = subprocess.run(["nproc"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    except OSError:
+        nproc = str(os.cpu_count())
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return uname, nproc, cpu
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if rev.returncode != 0:
+            return "no commit"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True).stdout.strip()
+        return rev.stdout.strip() + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def build_conic() -> None:
+    print("building: swift build -c release", file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.run(["swift", "build", "-c", "release"], cwd=REPO_ROOT,
+                              stdout=sys.stderr, stderr=sys.stderr)
+    except OSError as exc:
+        sys.exit(f"error: could not run swift: {exc}")
+    if proc.returncode != 0:
+        sys.exit(f"error: swift build -c release failed (exit code {proc.returncode})")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Benchmark the conic solver against Clarabel on the Maros-Meszaros QP set.")
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                    help="directory with NAME.SIF files and reference.csv (default: %(default)s)")
+    ap.add_argument("--time-limit", type=float, default=60.0,
+                    help="per-problem solver time limit in seconds (default: %(default)g); "
+                         "subprocesses are killed after time limit + 30 s")
+    ap.add_argument("--only", metavar="NAME[,NAME]", action="append",
+                    help="run only these problems (comma separated, repeatable, case-insensitive)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="do not run `swift build -c release` first")
+    ap.add_argument("--conic", metavar="PATH",
+                    help="conic executable to use (default: .build/release/conic; implies --no-build)")
+    ap.add_argument("--output-md", metavar="FILE", type=Path,
+                    help="also write the report as a markdown file")
+    ap.add_argument("--output-csv", metavar="FILE", type=Path, default=DEFAULT_CSV,
+                    help="CSV with all per-problem results (default: %(default)s)")
+    ap.add_argument("--export-dir", metavar="DIR", type=Path,
+                    help="keep the exported JSON problems in DIR (default: a temporary directory)")
+    ap.add_argument("--clarabel-one", metavar="FILE.json", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.clarabel_one:
+        return clarabel_one(args.clarabel_one, args.time_limit)
+
+    try:
+        import clarabel
+        clarabel_version = getattr(clarabel, "__version__", "?")
+        import numpy  # noqa: F401  (needed by the --clarabel-one subprocesses)
+        import scipy  # noqa: F401
+    except ImportError as exc:
+        sys.exit(f"error: {exc}; run `pip install clarabel numpy scipy`")
+
+    data_dir = args.data_dir.resolve()
+    if not data_dir.is_dir():
+        sys.exit(f"error: data directory {data_dir} not found (use --data-dir)")
+
+    reference = read_reference(data_dir)
+    files = {p.stem: p for p in sorted(data_dir.glob("*.SIF"))}
+    for name in reference:
+        if name not in files:
+            print(f"warning: {name} is listed in reference.csv but {name}.SIF is missing",
+                  file=sys.stderr)
+    names = sorted(files)
+    if args.only:
+        wanted = [w.strip() for item in args.only for w in item.split(",") if w.strip()]
+        by_upper = {n.upper(): n for n in names}
+        unknown = [w for w in wanted if w.upper() not in by_upper]
+        if unknown:
+            sys.exit(f"error: unknown problem(s): {', '.join(unknown)}")
+        names = list(dict.fromkeys(by_upper[w.upper()] for w in wanted))
+    if not names:
+        sys.exit(f"error: no .SIF files in {data_dir}")
+
+    if args.conic:
+        conic = str(Path(args.conic).resolve()) if os.sep in args.conic else args.conic
+    else:
+        if not args.no_build:
+            build_conic()
+        conic = str(REPO_ROOT / ".build" / "release" / "conic")
+        if not os.access(conic, os.X_OK):
+            sys.exit(f"error: {conic} not found or not executable (build with `swift build -c release`)")
+
+    tl = args.time_limit
+    uname, nproc, cpu = machine_info()
+    header = [
+        ("date", _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("machine", uname),
+        ("nproc", nproc + (f" ({cpu})" if cpu else "")),
+        ("python", platform.python_version()),
+        ("clarabel", f"{clarabel_version} (default settings, time_limit={tl:g}, verbose=False)"),
+        ("conic", f"{conic} (repo revision {git_revision()})"),
+        ("data", f"{data_dir} ({len(names)} problems)"),
+        ("time limit", f"{tl:g} s per problem and solver (subprocess timeout {tl + 30:g} s)"),
+        ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
+    ]
+    for key, value in header:
+        print(f"{key + ':':12s}{value}")
+    print()
+    head_cells = [c[0] for c in COLUMNS]
+    print(text_line(head_cells))
+    print("-" * len(text_line(["x" * w for _, w, _ in COLUMNS])), flush=True)
+
+    results = []
+    interrupted = False
+    tmp = None
+    if args.export_dir:
+        export_dir = args.export_dir.resolve()
+        export_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="mm_export_")
+        export_dir = Path(tmp.name)
+    try:
+        for name in names:
+            info = reference.get(name, {"ref": None, "n_vars": "", "n_constraints": ""})
+            ref = info["ref"]
+            sif = files[name]
+            a = run_conic(conic, sif, tl)
+            b = run_clarabel(conic, sif, export_dir / f"{name}.json", tl)
+            evaluate(a, ref, tl)
+            evaluate(b, ref, tl)
+            results.append((name, info, a, b))
+            print(text_line(row_cells(name, a, b)), flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ninterrupted: summary of the problems finished so far", flush=True)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+    total = len(names)
+    summary = []
+    for label, idx in (("conic", 2), ("clarabel", 3)):
+        rs = [r[idx] for r in results]
+        n_ok = sum(1 for r in rs if r["ok"])
+        summary.append(f"{label}: {n_ok}/{total} solved at full accuracy")
+    counts = []
+    for label, idx in (("conic", 2), ("clarabel", 3)):
+        c = {}
+        for r in results:
+            c[r[idx]["status"]] = c.get(r[idx]["status"], 0) + 1
+        counts.append(f"{label} statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+    false_lines = []
+    for name, info, a, b in results:
+        for label, r in (("conic", a), ("clarabel", b)):
+            if r["false_status"]:
+                false_lines.append(
+                    f"{label} {name}: {r['false_status']}; objective {fmt_num(r['objective'], '.9e')}, "
+                    f"reference {fmt_num(info['ref'], '.9e')}, rel.err {fmt_num(r['rel_error'], '.1e')}")
+    gm_conic = shifted_geomean([a["gm_time"] for _, _, a, _ in results])
+    gm_clar = shifted_geomean([b["gm_time"] for _, _, _, b in results])
+    ratio = gm_conic / gm_clar if gm_clar > 0 else math.nan
+    both = [(a["solve_time"], b["solve_time"]) for _, _, a, b in results if a["ok"] and b["ok"]]
+    gm_both_a = shifted_geomean([t for t, _ in both])
+    gm_both_b = shifted_geomean([t for _, t in both])
+    time_lines = [
+        f"shifted geometric mean of solve times (shift {TIME_SHIFT * 1000:g} ms, {len(results)} problems, "
+        f"time limit {tl:g} s for anything not solved at full accuracy):",
+        f"  conic:    {fmt_num(gm_conic, '.4f')} s",
+        f"  clarabel: {fmt_num(gm_clar, '.4f')} s",
+        f"  ratio conic/clarabel: {fmt_num(ratio, '.3f')} (> 1 means conic is slower)",
+        f"  on the {len(both)} problems both solve at full accuracy: conic {fmt_num(gm_both_a, '.4f')} s, "
+        f"clarabel {fmt_num(gm_both_b, '.4f')} s, ratio "
+        f"{fmt_num(gm_both_a / gm_both_b if both and gm_both_b > 0 else math.nan, '.3f')}",
+    ]
+    if interrupted:
+        summary.insert(0, f"INTERRUPTED after {len(results)} of {total} problems")
+
+    print()
+    for line in summary + counts:
+        print(line)
+    if false_lines:
+        print(f"FALSE STATUSES ({len(false_lines)}):")
+        for line in false_lines:
+            print("  " + line)
+    else:
+        print("false statuses: none")
+    for line in time_lines:
+        print(line)
+
+    # CSV
+    csv_path = args.output_csv.resolve()
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    fields = ["status", "objective", "dual_objective", "rel_error", "ok", "false_status",
+              "iterations", "solve_time", "wall_time", "note"]
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "n_vars", "n_constraints", "reference"]
+                   + [f"conic_{k}" for k in fields] + ["clarabel_status_raw"]
+                   + [f"clarabel_{k}" for k in fields])
+        for name, info, a, b in results:
+            def vals(r):
+                return [r["status"], repr(r["objective"]), repr(r["dual_objective"]),
+                        repr(r["rel_error"]), int(bool(r["ok"])), r["false_status"] or "",
+                        "" if r["iterations"] is None else r["iterations"],
+                        repr(r["solve_time"]), repr(r["wall_time"]), r["note"]]
+            w.writerow([name, info["n_vars"], info["n_constraints"],
+                        "" if info["ref"] is None else repr(info["ref"])]
+                       + vals(a) + [b.get("status_raw", "")] + vals(b))
+    print(f"\nCSV written to {csv_path}")
+
+    # Markdown
+    if args.output_md:
+        md_path = args.output_md.resolve()
+        md_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(md_path, "w") as f:
+            f.write("# Maros-Meszaros benchmark: conic vs Clarabel\n\n")
+            for key, value in header:
+                f.write(f"- **{key}**: `{value}`\n")
+            f.write("\n")
+            f.write(md_line(head_cells) + "\n")
+            f.write("|" + "|".join("---" if al == "<" else "---:" for _, _, al in COLUMNS) + "|\n")
+            for name, info, a, b in results:
+                f.write(md_line(row_cells(name, a, b)) + "\n")
+            f.write("\n## Summary\n\n")
+            for line in summary + counts:
+                f.write(f"- {line}\n")
+            if false_lines:
+                f.write(f"- **False statuses ({len(false_lines)})**:\n")
+                for line in false_lines:
+                    f.write(f"  - {line}\n")
+            else:
+                f.write("- false statuses: none\n")
+            f.write(f"- {time_lines[0]}\n")
+            for line in time_lines[1:]:
+                f.write(f"  - {line.strip()}\n")
+            f.write("\nok: `yes` = status solved and |obj − ref| ≤ 1e-6·|ref| (|ref| ≥ 1) or ≤ 1e-6 "
+                    "(|ref| < 1); `FALSE` = false status (see Benchmarks/README.md).\n")
+        print(f"markdown written to {md_path}")
+    return 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

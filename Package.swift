@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Conic",
+    products: [
+        .library(name: "ConicSolver", targets: ["ConicSolver"]),
+        .executable(name: "conic", targets: ["ConicCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        .target(
+            name: "ConicSolver",
+            dependencies: ["CCHOLMOD", "CLAPACK"]
+        ),
+        .executableTarget(
+            name: "ConicCLI",
+            dependencies: [
+                "ConicSolver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ConicSolverTests", dependencies: ["ConicSolver"]),
+    ]
+)

@@ -1,0 +1,93 @@
+import ArgumentParser
+import ConicSolver
+import Foundation
+
+@main
+struct Conic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conic",
+        abstract: "A conic (LP, QP, SOCP) interior-point solver.",
+        subcommands: [Solve.self, Export.self]
+    )
+}
+
+/// Reads a problem file, choosing the reader by extension.
+func readProblem(_ path: String) throws -> ConicProblem {
+    try QPSReader.read(path: path)
+}
+
+struct Solve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Solve a problem file (QPS/MPS).")
+
+    @Argument(help: "The problem file.") var file: String
+    @Flag(help: "Print one JSON object with the result.") var json = false
+    @Option(help: "Tolerance for gap and feasibility (default 1e-8).") var tol: Double?
+    @Option(name: .customLong("max-iter"), help: "Maximum number of iterations.") var maxIter: Int?
+    @Option(name: .customLong("time-limit"), help: "Time limit in seconds.") var timeLimit: Double?
+    @Option(help: "BLAS threads (0: library default).") var threads: Int?
+    @Flag(help: "Print the iteration log.") var verbose = false
+
+    func run() throws {
+        let problem: ConicProblem
+        do { problem = try readProblem(file) } catch let error as ConicError {
+            throw ValidationError("\(error)")
+        }
+        var settings = SolverSettings()
+        if let tol {
+            settings.gapAbsoluteTolerance = tol; settings.gapRelativeTolerance = tol; settings.feasibilityTolerance = tol
+            settings.infeasibilityAbsoluteTolerance = tol; settings.infeasibilityRelativeTolerance = tol
+        }
+        if let maxIter { settings.maxIterations = maxIter }
+        if let timeLimit { settings.timeLimit = timeLimit }
+        if let threads { settings.threads = threads }
+        settings.verbose = verbose && !json
+        let solution: Solution
+        do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
+            throw ValidationError("\(error)")
+        }
+        if json {
+            func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+            let object: [String: Any] = [
+                "status": solution.status.rawValue,
+                "objective": number(solution.primalObjective),
+                "dual_objective": number(solution.dualObjective),
+                "iterations": solution.iterations,
+                "solve_time": solution.solveTime,
+                "setup_time": solution.setupTime,
+                "primal_residual": number(solution.primalResidual),
+                "dual_residual": number(solution.dualResidual),
+                "gap": number(solution.gap),
+                "n": problem.variableCount,
+                "m": problem.constraintCount,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("status:     \(solution.status.rawValue)")
+            print("objective:  \(String(format: "%.10e", solution.primalObjective))")
+            print("iterations: \(solution.iterations)")
+            print("time:       \(String(format: "%.4f", solution.solveTime)) s")
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a problem file as JSON in the solver's form (for feeding other solvers the same data).")
+
+    @Argument(help: "The problem file.") var file: String
+    @Option(help: "Output path (default: standard output).") var output: String?
+
+    func run() throws {
+        let problem: ConicProblem
+        do { problem = try readProblem(file) } catch let error as ConicError {
+            throw ValidationError("\(error)")
+        }
+        let data = try ProblemJSON.encode(problem)
+        if let output {
+            try data.write(to: URL(fileURLWithPath: output))
+        } else {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}

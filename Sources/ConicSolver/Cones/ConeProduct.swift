@@ -1,0 +1,126 @@
+/// The product cone `K = K₁ × … × Kₚ` over one flat vector, each cone owning a contiguous range.
+///
+/// Adjacent zero cones and adjacent nonnegative cones are merged into one block, and
+/// second-order cones of dimension 1 are treated as nonnegative, so the per-cone work is
+/// done over as few, as large blocks as possible.
+final class ConeProduct {
+    let cones: [any Cone]
+    let ranges: [Range<Int>]
+    let dimension: Int
+    let degree: Int
+
+    init(_ specs: [ConeSpec]) {
+        enum Kind { case zero, nonnegative, secondOrder }
+        var blocks: [(Kind, Int)] = []
+        func merge(_ kind: Kind, _ n: Int) {
+            if let last = blocks.last, last.0 == kind { blocks[blocks.count - 1].1 += n } else { blocks.append((kind, n)) }
+        }
+        for spec in specs where spec.dimension > 0 {
+            switch spec {
+            case let .zero(n): merge(.zero, n)
+            case let .nonnegative(n): merge(.nonnegative, n)
+            case .secondOrder(1): merge(.nonnegative, 1)
+            case let .secondOrder(n): blocks.append((.secondOrder, n))
+            }
+        }
+        var cones: [any Cone] = [], ranges: [Range<Int>] = [], start = 0
+        for (kind, n) in blocks {
+            switch kind {
+            case .zero: cones.append(ZeroCone(dimension: n))
+            case .nonnegative: cones.append(NonnegativeCone(dimension: n))
+            case .secondOrder: cones.append(SecondOrderCone(dimension: n))
+            }
+            ranges.append(start..<start + n)
+            start += n
+        }
+        self.cones = cones
+        self.ranges = ranges
+        dimension = start
+        degree = cones.reduce(0) { $0 + $1.degree }
+    }
+
+    func setIdentityScaling() { for cone in cones { cone.setIdentityScaling() } }
+
+    func updateScaling(s: [Double], z: [Double]) -> Bool {
+        s.withUnsafeBufferPointer { s in
+            z.withUnsafeBufferPointer { z in
+                for (cone, r) in zip(cones, ranges) {
+                    if !cone.updateScaling(s: .init(rebasing: s[r]), z: .init(rebasing: z[r])) { return false }
+                }
+                return true
+            }
+        }
+    }
+
+    /// The smallest eigenvalue of `v` over all cones (`+∞` when only zero cones are present).
+    func minimumEigenvalue(_ v: [Double]) -> Double {
+        v.withUnsafeBufferPointer { v in
+            var m = Double.infinity
+            for (cone, r) in zip(cones, ranges) { m = min(m, cone.minimumEigenvalue(.init(rebasing: v[r]))) }
+            return m
+        }
+    }
+
+    /// Moves `v` into the interior: `v ← v + (1 − m)e` when its smallest eigenvalue `m` is below 1.
+    func shiftToInterior(_ v: inout [Double]) {
+        let m = minimumEigenvalue(v)
+        guard m < 1, m.isFinite else { return }
+        addIdentity(&v, scale: 1 - m)
+    }
+
+    func addIdentity(_ v: inout [Double], scale alpha: Double) {
+        v.withUnsafeMutableBufferPointer { v in
+            for (cone, r) in zip(cones, ranges) { cone.addIdentity(.init(rebasing: v[r]), scale: alpha) }
+        }
+    }
+
+    func setToIdentity(_ v: inout [Double]) {
+        v.withUnsafeMutableBufferPointer { v in
+            for (cone, r) in zip(cones, ranges) { cone.setToIdentity(.init(rebasing: v[r])) }
+        }
+    }
+
+    /// `ds ← Wᵀ(λ \ t)` with the predictor target `t = λ∘λ`, or the corrector target
+    /// `t = λ∘λ + (W⁻¹Δsₐ)∘(WΔzₐ) − σμe` when a predictor direction is given.
+    func slackOffset(into ds: inout [Double], target t: inout [Double],
+                     corrector: (deltaS: [Double], deltaZ: [Double], sigmaMu: Double)?) {
+        t.withUnsafeMutableBufferPointer { t in
+            ds.withUnsafeMutableBufferPointer { ds in
+                for (cone, r) in zip(cones, ranges) {
+                    let tr = UnsafeMutableBufferPointer(rebasing: t[r])
+                    cone.affineTarget(tr)
+                    if let c = corrector {
+                        c.deltaS.withUnsafeBufferPointer { dS in
+                            c.deltaZ.withUnsafeBufferPointer { dZ in
+                                cone.addCorrector(tr, deltaS: .init(rebasing: dS[r]), deltaZ: .init(rebasing: dZ[r]), sigmaMu: c.sigmaMu)
+                            }
+                        }
+                    }
+                    cone.slackOffset(target: UnsafeBufferPointer(tr), into: .init(rebasing: ds[r]))
+                }
+            }
+        }
+    }
+
+    /// `out ← H v` blockwise.
+    func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        for (cone, r) in zip(cones, ranges) {
+            cone.multiplyHessian(.init(rebasing: v[r]), into: .init(rebasing: out[r]))
+        }
+    }
+
+    /// Largest step in `(0, maxStep]` keeping `s` and `z` interior.
+    func stepLength(s: [Double], deltaS: [Double], z: [Double], deltaZ: [Double], maxStep: Double) -> Double {
+        s.withUnsafeBufferPointer { s in
+        deltaS.withUnsafeBufferPointer { ds in
+        z.withUnsafeBufferPointer { z in
+        deltaZ.withUnsafeBufferPointer { dz in
+            var alpha = maxStep
+            for (cone, r) in zip(cones, ranges) {
+                alpha = cone.stepLength(s: .init(rebasing: s[r]), deltaS: .init(rebasing: ds[r]),
+                                        z: .init(rebasing: z[r]), deltaZ: .init(rebasing: dz[r]), maxStep: alpha)
+            }
+            return alpha
+        }}}}
+    }
+}

@@ -1,0 +1,260 @@
+/// The iterate of the homogeneous embedding in the scaled data, with its residuals and the
+/// Newton step. Kept apart from ``InteriorPointSolver`` so settings and results stay value types.
+struct IterationState {
+    enum StepResult { case success(Double), failure(SolverStatus) }
+
+    let problem: ConicProblem
+    let P: SparseMatrix, A: SparseMatrix, q: [Double], b: [Double]
+    let scaling: Equilibration
+    let cones: ConeProduct
+    let kkt: any KKTSolver
+    let settings: SolverSettings
+    let n: Int, m: Int
+
+    var x: [Double], s: [Double], z: [Double]
+    var tau = 1.0, kappa = 1.0
+    // Residuals rx = Px + Aᵀz + qτ, rz = Ax + s − bτ, rτ = qᵀx + bᵀz + κ + xᵀPx/τ.
+    var rx: [Double], rz: [Double], rtau = 0.0
+    var Px: [Double], Atz: [Double], Ax: [Double]
+    var xPx = 0.0, qx = 0.0, bz = 0.0
+
+    // Work space of the Newton step.
+    private var x1: [Double], z1: [Double], x2: [Double], z2: [Double]
+    private var dx: [Double], dz: [Double], ds: [Double], target: [Double]
+    private var deltaX: [Double], deltaZ: [Double], deltaS: [Double]
+    private var affineS: [Double], affineZ: [Double]
+    private var Hz: [Double]
+    private let normB: Double, normQ: Double
+
+    init(problem: ConicProblem, scaled: (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]),
+         cones: ConeProduct, kkt: any KKTSolver, settings: SolverSettings) {
+        self.problem = problem
+        P = scaled.P; A = scaled.A; q = scaled.q; b = scaled.b; scaling = scaled.scaling
+        self.cones = cones; self.kkt = kkt; self.settings = settings
+        n = problem.variableCount; m = problem.constraintCount
+        let zn = [Double](repeating: 0, count: n), zm = [Double](repeating: 0, count: m)
+        x = zn; s = zm; z = zm; rx = zn; rz = zm; Px = zn; Atz = zn; Ax = zm
+        x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
+        deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
+        normB = problem.b.reduce(0) { max($0, abs($1)) }
+        normQ = problem.q.reduce(0) { max($0, abs($1)) }
+    }
+
+    /// Barrier parameter `μ = (sᵀz + τκ)/(ν + 1)`.
+    var mu: Double { (dot(s, z) + tau * kappa) / Double(cones.degree + 1) }
+
+    /// Starting point: with `H = I`, solve `[P Aᵀ; A −I][x; z] = [−q; b]`, set `s = −z` and shift
+    /// `s` and `z` into the interior of their cones; `τ = κ = 1`.
+    mutating func initialize() -> Bool {
+        cones.setIdentityScaling()
+        guard kkt.update() else { return false }
+        var rhsX = q
+        for j in 0..<n { rhsX[j] = -q[j] }
+        guard kkt.solve(rx: rhsX, rz: b, x: &x, z: &z) else { return false }
+        for i in 0..<m { s[i] = -z[i] }
+        var zeroSlack = s
+        cones.setToIdentity(&zeroSlack)  // zero on equality rows, the identity elsewhere
+        for (cone, r) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
+            for i in r { s[i] = zeroSlack[i] }
+        }
+        cones.shiftToInterior(&s)
+        cones.shiftToInterior(&z)
+        tau = 1; kappa = 1
+        return true
+    }
+
+    mutating func computeResiduals() {
+        fill(&Px, 0); fill(&Atz, 0); fill(&Ax, 0)
+        x.withUnsafeBufferPointer { xp in
+            Px.withUnsafeMutableBufferPointer { P.symmetricMultiplyAdd(xp, into: $0) }
+            Ax.withUnsafeMutableBufferPointer { A.multiplyAdd(xp, into: $0) }
+        }
+        z.withUnsafeBufferPointer { zp in Atz.withUnsafeMutableBufferPointer { A.transposeMultiplyAdd(zp, into: $0) } }
+        xPx = dot(x, Px); qx = dot(q, x); bz = dot(b, z)
+        for j in 0..<n { rx[j] = Px[j] + Atz[j] + q[j] * tau }
+        for i in 0..<m { rz[i] = Ax[i] + s[i] - b[i] * tau }
+        rtau = qx + bz + kappa + xPx / tau
+    }
+
+    /// Convergence measures in the original data (uses the residuals of `computeResiduals`).
+    func metrics() -> IterationMetrics {
+        var r = IterationMetrics()
+        let c = scaling.c, d = scaling.d, e = scaling.e
+        r.tau = tau; r.kappa = kappa
+        r.primalObjective = (0.5 * xPx / (tau * tau) + qx / tau) / c + problem.objectiveConstant
+        r.dualObjective = (-0.5 * xPx / (tau * tau) - bz / tau) / c + problem.objectiveConstant
+        r.gapAbsolute = abs(r.primalObjective - r.dualObjective)
+        r.gapRelative = r.gapAbsolute / max(1, min(abs(r.primalObjective), abs(r.dualObjective)))
+        var normX = 0.0, normS = 0.0, normZ = 0.0, resP = 0.0, resD = 0.0
+        for j in 0..<n {
+            normX = max(normX, abs(d[j] * x[j]))
+            resD = max(resD, abs(rx[j] / d[j]))
+        }
+        for i in 0..<m {
+            normS = max(normS, abs(s[i] / e[i]))
+            normZ = max(normZ, abs(e[i] * z[i]))
+            resP = max(resP, abs(rz[i] / e[i]))
+        }
+        normX /= tau; normS /= tau; normZ /= c * tau
+        r.primalResidual = resP / tau / max(1, normB + normX + normS)
+        r.dualResidual = resD / (c * tau) / max(1, normQ + normX + normZ)
+        // Certificates, in the original data: bᵀz_orig = bz/c, Aᵀz_orig = D⁻¹Âᵀẑ/c.
+        if bz < 0 {
+            var worst = 0.0
+            for j in 0..<n { worst = max(worst, abs(Atz[j] / d[j])) }
+            r.primalInfeasibility = worst / -bz
+        }
+        if qx < 0 {
+            // qᵀx_orig = q̂ᵀx̂/c; P x_orig = D⁻¹P̂x̂/c; A x_orig + s_orig = E⁻¹(Âx̂ + ŝ).
+            let scale = c / -qx
+            var worst = 0.0
+            for j in 0..<n { worst = max(worst, abs(Px[j] / d[j]) / -qx) }
+            for i in 0..<m { worst = max(worst, abs((Ax[i] + s[i]) / e[i]) * scale) }
+            r.dualInfeasibility = worst
+        }
+        return r
+    }
+
+    /// The status the metrics justify, or `nil` to go on.
+    func check(_ r: IterationMetrics, reduced: Bool) -> SolverStatus? {
+        let feasTol = reduced ? settings.reducedFeasibilityTolerance : settings.feasibilityTolerance
+        let gapAbsTol = reduced ? settings.reducedGapTolerance : settings.gapAbsoluteTolerance
+        let gapRelTol = reduced ? settings.reducedGapTolerance : settings.gapRelativeTolerance
+        let infTol = reduced ? settings.reducedInfeasibilityTolerance : settings.infeasibilityRelativeTolerance
+        if r.primalResidual <= feasTol, r.dualResidual <= feasTol,
+           r.gapAbsolute <= gapAbsTol || r.gapRelative <= gapRelTol {
+            return reduced ? .almostSolved : .solved
+        }
+        // Infeasibility needs the embedding to lean towards κ (τ small against κ) as well.
+        let leansInfeasible = kappa > tau || !reduced
+        if leansInfeasible, r.primalInfeasibility <= infTol {
+            return reduced ? .almostPrimalInfeasible : .primalInfeasible
+        }
+        if leansInfeasible, r.dualInfeasibility <= infTol {
+            return reduced ? .almostDualInfeasible : .dualInfeasible
+        }
+        return nil
+    }
+
+    /// One predictor–corrector step; returns the step length taken.
+    mutating func step() -> StepResult {
+        guard cones.updateScaling(s: s, z: z) else { return .failure(.numericalError) }
+        guard kkt.update() else { return .failure(.numericalError) }
+        // Constant part: [P Aᵀ; A −H][x1; z1] = [−q; b].
+        for j in 0..<n { dx[j] = -q[j] }
+        guard kkt.solve(rx: dx, rz: b, x: &x1, z: &z1) else { return .failure(.numericalError) }
+        let xi = x.map { $0 / tau }
+        var Pxi = Px; for j in 0..<n { Pxi[j] /= tau }
+        // denominator = −(‖x1 − ξ‖²_P + ‖z1‖²_H + κ/τ) < 0
+        var diff = x1; for j in 0..<n { diff[j] -= xi[j] }
+        let Pdiff = P.symmetricMultiply(diff)
+        z1.withUnsafeBufferPointer { zp in Hz.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+        let denominator = -(dot(diff, Pdiff) + dot(z1, Hz) + kappa / tau)
+        var gradTau = q; for j in 0..<n { gradTau[j] += 2 * Pxi[j] }  // 2Pξ + q
+
+        let mu = self.mu
+        // Predictor.
+        let affine = direction(sigma: 0, corrector: nil, gradTau: gradTau, denominator: denominator)
+        guard let affine else { return .failure(.numericalError) }
+        affineS = deltaS; affineZ = deltaZ
+        let alphaAffine = stepLength(deltaTau: affine.deltaTau, deltaKappa: affine.deltaKappa, maxStep: 1)
+        let sigma = pow3(1 - alphaAffine)
+        // Corrector.
+        let combined = direction(sigma: sigma, corrector: (affineS, affineZ, sigma * mu, affine.deltaTau * affine.deltaKappa),
+                                 gradTau: gradTau, denominator: denominator)
+        guard let combined else { return .failure(.numericalError) }
+        let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
+        let alphaTaken = min(alpha, 1)
+        for j in 0..<n { x[j] += alphaTaken * deltaX[j] }
+        for i in 0..<m { s[i] += alphaTaken * deltaS[i]; z[i] += alphaTaken * deltaZ[i] }
+        tau += alphaTaken * combined.deltaTau
+        kappa += alphaTaken * combined.deltaKappa
+        return .success(alphaTaken)
+    }
+
+    private func pow3(_ v: Double) -> Double { v * v * v }
+
+    /// Solves the Newton system for the targets `d = (1 − σ) r` and the centrality target `t`
+    /// (predictor when `corrector` is `nil`); fills `deltaX`, `deltaZ`, `deltaS`.
+    private mutating func direction(sigma: Double, corrector: (dS: [Double], dZ: [Double], sigmaMu: Double, dTauDKappa: Double)?,
+                                    gradTau: [Double], denominator: Double) -> (deltaTau: Double, deltaKappa: Double)? {
+        let keep = 1 - sigma
+        // ds from the cones: s for the predictor, Wᵀ(λ \ t) for the corrector.
+        if let c = corrector {
+            cones.slackOffset(into: &ds, target: &target, corrector: (c.dS, c.dZ, c.sigmaMu))
+        } else {
+            ds = s
+        }
+        let dtau = keep * rtau
+        let dkappa = kappa * tau + (corrector.map { $0.dTauDKappa - $0.sigmaMu } ?? 0)
+        for j in 0..<n { dx[j] = -keep * rx[j] }
+        for i in 0..<m { dz[i] = -keep * rz[i] + ds[i] }
+        guard kkt.solve(rx: dx, rz: dz, x: &x2, z: &z2) else { return nil }
+        let numerator = -dtau + dkappa / tau - dot(gradTau, x2) - dot(b, z2)
+        let deltaTau = numerator / denominator
+        guard deltaTau.isFinite else { return nil }
+        for j in 0..<n { deltaX[j] = x2[j] + deltaTau * x1[j] }
+        for i in 0..<m { deltaZ[i] = z2[i] + deltaTau * z1[i] }
+        deltaZ.withUnsafeBufferPointer { zp in deltaS.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+        for i in 0..<m { deltaS[i] = -ds[i] - deltaS[i] }
+        let deltaKappa = -(dkappa + kappa * deltaTau) / tau
+        return (deltaTau, deltaKappa)
+    }
+
+    /// Largest step ≤ `maxStep` keeping `s`, `z`, `τ`, `κ` interior along the current direction.
+    private func stepLength(deltaTau: Double, deltaKappa: Double, maxStep: Double) -> Double {
+        var alpha = maxStep
+        if deltaTau < 0 { alpha = min(alpha, -tau / deltaTau) }
+        if deltaKappa < 0 { alpha = min(alpha, -kappa / deltaKappa) }
+        return cones.stepLength(s: s, deltaS: deltaS, z: z, deltaZ: deltaZ, maxStep: alpha)
+    }
+
+    /// The solution in the original data for the final status.
+    func solution(status: SolverStatus) -> Solution {
+        let c = scaling.c, d = scaling.d, e = scaling.e
+        let nan = Double.nan
+        var xo = [Double](repeating: nan, count: n), so = [Double](repeating: nan, count: m), zo = so
+        var pobj = nan, dobj = nan
+        switch status {
+        case .primalInfeasible, .almostPrimalInfeasible:
+            let scale = 1 / (-bz / c)
+            for i in 0..<m { zo[i] = e[i] * z[i] / c * scale }
+        case .dualInfeasible, .almostDualInfeasible:
+            let scale = 1 / (-qx / c)
+            for j in 0..<n { xo[j] = d[j] * x[j] * scale }
+            for i in 0..<m { so[i] = s[i] / e[i] * scale }
+        default:
+            for j in 0..<n { xo[j] = d[j] * x[j] / tau }
+            for i in 0..<m { so[i] = s[i] / e[i] / tau; zo[i] = e[i] * z[i] / (c * tau) }
+            let r = metrics()
+            pobj = r.primalObjective; dobj = r.dualObjective
+        }
+        // Residuals are reported unnormalized, in the original data.
+        var primalResidual = nan, dualResidual = nan
+        if !status.isInfeasible {
+            let ax = problem.A.multiply(xo)
+            primalResidual = 0
+            for i in 0..<m { primalResidual = max(primalResidual, abs(ax[i] + so[i] - problem.b[i])) }
+            let px = problem.P.symmetricMultiply(xo), atz = problem.A.transposeMultiply(zo)
+            dualResidual = 0
+            for j in 0..<n { dualResidual = max(dualResidual, abs(px[j] + atz[j] + problem.q[j])) }
+        }
+        return Solution(status: status, x: xo, s: so, z: zo, primalObjective: pobj, dualObjective: dobj,
+                        primalResidual: primalResidual, dualResidual: dualResidual, gap: abs(pobj - dobj),
+                        iterations: 0, solveTime: 0, setupTime: 0)
+    }
+}
+
+@inline(__always) func dot(_ a: [Double], _ b: [Double]) -> Double {
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            var sum = 0.0
+            for i in 0..<a.count { sum += a[i] * b[i] }
+            return sum
+        }
+    }
+}
+
+@inline(__always) func fill(_ a: inout [Double], _ value: Double) {
+    a.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+}

@@ -1,0 +1,110 @@
+/// One cone of the product `K`, with its dimension.
+///
+/// The cones of a problem are listed in the order of the rows of `A` they constrain; any order
+/// and any repetition is allowed.
+public enum ConeSpec: Sendable, Equatable, Hashable {
+    /// `{0}ⁿ`: the rows are equalities `Ax = b`. Its dual cone is all of `ℝⁿ`.
+    case zero(Int)
+    /// The nonnegative orthant `ℝⁿ₊`: the rows are inequalities `Ax ≤ b`.
+    case nonnegative(Int)
+    /// The second-order cone `{(t, x) ∈ ℝ × ℝⁿ⁻¹ : ‖x‖₂ ≤ t}`, of total dimension `n ≥ 1`.
+    case secondOrder(Int)
+
+    /// Number of rows of `A` (entries of `s`) the cone covers.
+    public var dimension: Int {
+        switch self {
+        case let .zero(n), let .nonnegative(n), let .secondOrder(n): return n
+        }
+    }
+}
+
+/// A conic program
+///
+///     minimize    ½xᵀPx + qᵀx + c₀
+///     subject to  Ax + s = b,  s ∈ K = K₁ × … × Kₚ
+///
+/// with `P` symmetric positive semidefinite, stored as its upper triangle.
+/// The initializer checks dimensions, finiteness, the triangle of `P` and the cone sizes.
+public struct ConicProblem: Sendable {
+    /// Upper triangle of the `n × n` quadratic cost.
+    public let P: SparseMatrix
+    /// Linear cost, length `n`.
+    public let q: [Double]
+    /// `m × n` constraint matrix.
+    public let A: SparseMatrix
+    /// Right-hand side, length `m`.
+    public let b: [Double]
+    /// Cones in row order; their dimensions add up to `m`.
+    public let cones: [ConeSpec]
+    /// Constant term `c₀` added to the objective.
+    public let objectiveConstant: Double
+
+    /// Number of variables `n`.
+    public var variableCount: Int { q.count }
+    /// Number of constraint rows `m`.
+    public var constraintCount: Int { b.count }
+
+    /// Creates and validates a problem.
+    ///
+    /// - Parameters:
+    ///   - P: upper triangle of the quadratic cost; `nil` for a linear objective.
+    ///   - q: linear cost.
+    ///   - A: constraint matrix with `q.count` columns.
+    ///   - b: right-hand side with `A.rowCount` entries.
+    ///   - cones: the cones, whose dimensions must add up to `A.rowCount`.
+    ///   - objectiveConstant: constant added to the objective.
+    /// - Throws: ``ConicError`` describing the first problem found.
+    public init(P: SparseMatrix? = nil, q: [Double], A: SparseMatrix, b: [Double], cones: [ConeSpec],
+                objectiveConstant: Double = 0) throws {
+        let n = q.count
+        let P = P ?? .zeros(n, n)
+        guard P.rowCount == n, P.columnCount == n else {
+            throw ConicError.dimensionMismatch("P is \(P.rowCount)×\(P.columnCount) but q has \(n) entries")
+        }
+        guard A.columnCount == n else {
+            throw ConicError.dimensionMismatch("A has \(A.columnCount) columns but q has \(n) entries")
+        }
+        guard A.rowCount == b.count else {
+            throw ConicError.dimensionMismatch("A has \(A.rowCount) rows but b has \(b.count) entries")
+        }
+        for j in 0..<n {
+            for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] > j {
+                throw ConicError.notUpperTriangular(row: P.rowIndices[k], column: j)
+            }
+        }
+        try Self.checkFinite(P.values, "P")
+        try Self.checkFinite(q, "q")
+        try Self.checkFinite(A.values, "A")
+        try Self.checkFinite(b, "b")
+        guard objectiveConstant.isFinite else { throw ConicError.nonFinite("objective constant is \(objectiveConstant)") }
+        var total = 0
+        for (index, cone) in cones.enumerated() {
+            switch cone {
+            case let .zero(d), let .nonnegative(d):
+                guard d >= 0 else { throw ConicError.invalidCones("cone \(index) has negative dimension \(d)") }
+            case let .secondOrder(d):
+                guard d >= 1 else { throw ConicError.invalidCones("second-order cone \(index) has dimension \(d); it needs at least 1") }
+            }
+            total += cone.dimension
+        }
+        guard total == b.count else {
+            throw ConicError.invalidCones("cone dimensions add up to \(total) but A has \(b.count) rows")
+        }
+        self.P = P; self.q = q; self.A = A; self.b = b; self.cones = cones
+        self.objectiveConstant = objectiveConstant
+    }
+
+    private static func checkFinite(_ values: [Double], _ name: String) throws {
+        if let k = values.firstIndex(where: { !$0.isFinite }) {
+            throw ConicError.nonFinite("\(name) has \(values[k]) at stored entry \(k)")
+        }
+    }
+
+    /// The objective `½xᵀPx + qᵀx + c₀` at `x`.
+    public func objective(at x: [Double]) -> Double {
+        let px = P.symmetricMultiply(x)
+        var value = objectiveConstant
+        for j in 0..<variableCount { value += x[j] * (0.5 * px[j] + q[j]) }
+        return value
+    }
+}

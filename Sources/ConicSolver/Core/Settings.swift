@@ -1,0 +1,70 @@
+/// Solver settings. Every field has a default; ``validated()`` (called by the solver) rejects
+/// values out of range with ``ConicError/invalidSetting(_:)``.
+public struct SolverSettings: Sendable, Equatable {
+    /// Absolute tolerance on the duality gap.
+    public var gapAbsoluteTolerance = 1e-8
+    /// Relative tolerance on the duality gap.
+    public var gapRelativeTolerance = 1e-8
+    /// Tolerance on the relative primal and dual residuals.
+    public var feasibilityTolerance = 1e-8
+    /// Absolute tolerance on an infeasibility certificate's residual.
+    public var infeasibilityAbsoluteTolerance = 1e-8
+    /// Relative tolerance on an infeasibility certificate's residual.
+    public var infeasibilityRelativeTolerance = 1e-8
+    /// Looser gap tolerance accepted for the "almost" statuses.
+    public var reducedGapTolerance = 5e-5
+    /// Looser feasibility tolerance accepted for the "almost" statuses.
+    public var reducedFeasibilityTolerance = 1e-4
+    /// Looser certificate tolerance accepted for the "almost infeasible" statuses.
+    public var reducedInfeasibilityTolerance = 5e-5
+    /// Maximum number of interior-point iterations.
+    public var maxIterations = 200
+    /// Wall-clock limit in seconds for the solve (setup included); `.infinity` for none.
+    public var timeLimit = Double.infinity
+    /// Print an iteration log to standard output.
+    public var verbose = false
+    /// Threads for BLAS inside the factorization; 0 keeps the library default.
+    public var threads = 0
+    /// Ruiz equilibration passes; 0 disables scaling.
+    public var equilibrationIterations = 10
+    /// Static regularization added to the `x` block of the Newton system.
+    public var staticRegularization = 1e-8
+    /// Regularization standing in for the zero block of equality rows in the Newton system.
+    public var equalityRegularization = 1e-7
+    /// Maximum iterative-refinement steps per Newton solve.
+    public var refinementMaxIterations = 10
+    /// Iterative refinement stops when the residual falls below this times the right-hand side norm.
+    public var refinementRelativeTolerance = 1e-13
+    /// Fraction of the step to the cone boundary that is taken.
+    public var maxStepFraction = 0.99
+
+    /// Default settings.
+    public init() {}
+
+    /// Returns `self` after checking every field.
+    public func validated() throws -> SolverSettings {
+        func positive(_ value: Double, _ name: String) throws {
+            guard value.isFinite, value > 0 else { throw ConicError.invalidSetting("\(name) must be positive and finite, got \(value)") }
+        }
+        try positive(gapAbsoluteTolerance, "gapAbsoluteTolerance")
+        try positive(gapRelativeTolerance, "gapRelativeTolerance")
+        try positive(feasibilityTolerance, "feasibilityTolerance")
+        try positive(infeasibilityAbsoluteTolerance, "infeasibilityAbsoluteTolerance")
+        try positive(infeasibilityRelativeTolerance, "infeasibilityRelativeTolerance")
+        try positive(reducedGapTolerance, "reducedGapTolerance")
+        try positive(reducedFeasibilityTolerance, "reducedFeasibilityTolerance")
+        try positive(reducedInfeasibilityTolerance, "reducedInfeasibilityTolerance")
+        try positive(staticRegularization, "staticRegularization")
+        try positive(equalityRegularization, "equalityRegularization")
+        try positive(refinementRelativeTolerance, "refinementRelativeTolerance")
+        guard maxIterations >= 0 else { throw ConicError.invalidSetting("maxIterations must be ≥ 0, got \(maxIterations)") }
+        guard timeLimit > 0, !timeLimit.isNaN else { throw ConicError.invalidSetting("timeLimit must be positive, got \(timeLimit)") }
+        guard threads >= 0 else { throw ConicError.invalidSetting("threads must be ≥ 0, got \(threads)") }
+        guard equilibrationIterations >= 0 else { throw ConicError.invalidSetting("equilibrationIterations must be ≥ 0") }
+        guard refinementMaxIterations >= 0 else { throw ConicError.invalidSetting("refinementMaxIterations must be ≥ 0") }
+        guard maxStepFraction > 0, maxStepFraction < 1 else {
+            throw ConicError.invalidSetting("maxStepFraction must lie in (0, 1), got \(maxStepFraction)")
+        }
+        return self
+    }
+}

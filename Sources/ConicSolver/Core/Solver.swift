@@ -1,0 +1,109 @@
+/// Solves a ``ConicProblem`` with the default settings or the given ones.
+///
+/// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range. Infeasible, unbounded
+///   or numerically hard problems do not throw: they end with a ``SolverStatus``.
+public func solve(_ problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws -> Solution {
+    try InteriorPointSolver(problem: problem, settings: settings).solve()
+}
+
+/// A primal-dual interior-point method on the homogeneous self-dual embedding
+///
+///     Px + Aᵀz + qτ = 0,   Ax + s − bτ = 0,   κ = −(xᵀPx/τ + qᵀx + bᵀz),
+///     s ∈ K, z ∈ K*, τ, κ ≥ 0,
+///
+/// with Nesterov–Todd scaling and Mehrotra's predictor–corrector. A solution with `τ > 0` gives
+/// the optimum `(x, s, z)/τ`; one with `κ > 0` gives a certificate of primal infeasibility
+/// (`bᵀz < 0`) or dual infeasibility (`qᵀx < 0`).
+///
+/// Each Newton step solves the system of ``ReducedKKTSolver`` twice — once with the constant
+/// right-hand side `[−q; b]` and once with the step's own — and recovers `Δτ` from a scalar
+/// equation, so the factorization does not see `τ` and `κ`.
+public final class InteriorPointSolver {
+    /// The problem as given.
+    public let problem: ConicProblem
+    /// The validated settings.
+    public let settings: SolverSettings
+
+    /// Validates the settings; the data were validated when the problem was built.
+    public init(problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws {
+        self.problem = problem
+        self.settings = try settings.validated()
+    }
+
+    /// Runs the method and returns the solution in the original (unscaled) data.
+    public func solve() -> Solution {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func elapsed() -> Double {
+            let d = clock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        setBLASThreads(settings.threads)
+        let cones = ConeProduct(problem.cones)
+        let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
+        guard let kkt = ReducedKKTSolver(P: scaled.P, A: scaled.A, cones: cones, settings: settings) else {
+            return failed(.numericalError, time: elapsed())
+        }
+        var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
+        let setupTime = elapsed()
+        let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt) : nil
+
+        guard state.initialize() else { return failed(.numericalError, time: elapsed()) }
+        var status: SolverStatus? = nil
+        var iteration = 0
+        var lastStep = 0.0
+        while true {
+            state.computeResiduals()
+            let metrics = state.metrics()
+            log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: state.mu)
+            if let finished = state.check(metrics, reduced: false) { status = finished; break }
+            if iteration >= settings.maxIterations { status = .maxIterations; break }
+            if elapsed() >= settings.timeLimit { status = .timeLimit; break }
+            switch state.step() {
+            case .success(let alpha): lastStep = alpha
+            case .failure(let failure): status = failure
+            }
+            if status != nil { break }
+            iteration += 1
+            if lastStep < 1e-10 { status = .insufficientProgress; break }
+        }
+        var final = status ?? .numericalError
+        if !final.isOptimal && !final.isInfeasible {
+            // Accept reduced accuracy rather than reporting a bare failure.
+            state.computeResiduals()
+            if let reduced = state.check(state.metrics(), reduced: true) { final = reduced }
+        }
+        var solution = state.solution(status: final)
+        solution.iterations = iteration
+        solution.setupTime = setupTime
+        solution.solveTime = elapsed()
+        log?.summary(solution)
+        return solution
+    }
+
+    private func failed(_ status: SolverStatus, time: Double) -> Solution {
+        let n = problem.variableCount, m = problem.constraintCount
+        let nan = Double.nan
+        return Solution(status: status, x: .init(repeating: nan, count: n), s: .init(repeating: nan, count: m),
+                        z: .init(repeating: nan, count: m), primalObjective: nan, dualObjective: nan,
+                        primalResidual: nan, dualResidual: nan, gap: nan, iterations: 0, solveTime: time, setupTime: time)
+    }
+}
+
+/// Convergence measures of an iterate, in the original data.
+struct IterationMetrics {
+    var primalObjective = 0.0
+    var dualObjective = 0.0
+    var gapAbsolute = 0.0
+    var gapRelative = 0.0
+    /// `‖Ax + s − b‖∞ / max(1, ‖b‖∞ + ‖x‖∞ + ‖s‖∞)` at `(x, s, z)/τ`.
+    var primalResidual = 0.0
+    /// `‖Px + Aᵀz + q‖∞ / max(1, ‖q‖∞ + ‖x‖∞ + ‖z‖∞)` at `(x, s, z)/τ`.
+    var dualResidual = 0.0
+    /// `‖Aᵀz‖∞` for `z` normalized to `bᵀz = −1`; `+∞` when `bᵀz ≥ 0`.
+    var primalInfeasibility = Double.infinity
+    /// `max(‖Px‖∞, ‖Ax + s‖∞)` for `x` normalized to `qᵀx = −1`; `+∞` when `qᵀx ≥ 0`.
+    var dualInfeasibility = Double.infinity
+    var tau = 1.0
+    var kappa = 1.0
+}

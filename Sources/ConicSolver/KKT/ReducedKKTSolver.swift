@@ -1,0 +1,361 @@
+/// The Newton system of every interior-point iteration,
+///
+///     [ P   Aᵀ ] [x]   [r_x]
+///     [ A  −H  ] [z] = [r_z],        H = blockdiag(WᵀW) (zero on equality rows),
+///
+/// solved through the reduced, symmetric positive-definite matrix
+///
+///     M = P + σI + Aᵀ D A,   D = (H + δ E)⁻¹,
+///
+/// where `E` selects the equality rows (their `H` block is zero, so `δ` stands in for it) and
+/// `σ` is a small static regularization: `M x = r_x + Aᵀ D r_z`, then `z = D(A x − r_z)`.
+///
+/// Why this form: CHOLMOD factors SPD matrices with a supernodal LLᵀ (BLAS-3), while its LDLᵀ for
+/// the indefinite quasi-definite system is simplicial only and measured ~30× slower
+/// (`../shared/PLATFORM.md`). The regularizations `σ` and `δ` are removed again by iterative
+/// refinement against the unregularized system above.
+///
+/// `D` is block diagonal: diagonal for zero and nonnegative rows, and for a second-order cone a
+/// diagonal plus a rank-one term, so each second-order cone couples all columns its rows touch.
+/// The pattern of `M`, CHOLMOD's symbolic analysis and the map from the terms of `P` and
+/// `AᵀDA` to entries of `M` are computed once; each iteration only fills values and refactors.
+///
+/// - Complexity: per update, `O(Σ_rows nnz(row)² + Σ_cones |support|²)` for the assembly plus the
+///   numeric factorization.
+final class ReducedKKTSolver: KKTSolver {
+    private let n: Int
+    private let m: Int
+    private let P: SparseMatrix
+    private let A: SparseMatrix
+    /// Rows of `A` (CSC of `Aᵀ`).
+    private let rowsOfA: SparseMatrix
+    private let cones: ConeProduct
+    private var factorization: (any SymmetricFactorization)!
+    private let equalityRegularization: Double
+    private let refinementMaxIterations: Int
+    private let refinementTolerance: Double
+    /// Current static regularization σ (raised when a factorization fails).
+    private(set) var regularization: Double
+
+    // Assembly maps (see the type's documentation).
+    private var positionOfP: [Int] = []
+    private var positionOfDiagonal: [Int] = []
+    /// Row boundaries of the coupling groups (a single row, or the rows of a second-order cone).
+    private var groupRowStart: [Int] = []
+    private var groupColumnStart: [Int] = []
+    private var groupColumns: [Int] = []
+    private var groupPairStart: [Int] = []
+    private var pairPosition: [Int] = []
+    /// For each entry of `rowsOfA`, the index of its column within its group's columns.
+    private var localIndex: [Int] = []
+    /// Group index of each dense (second-order) cone, `nil` for diagonal cones.
+    private var coneGroup: [Int?] = []
+
+    // Current `D`.
+    private var inverseHessianDiagonal: [Double]
+    private var rankOne: [(cone: Int, rho: Double, u: [Double])] = []
+
+    // Work space.
+    private var work: [Double]
+    private var workN: [Double]
+    private var workM: [Double]
+    private var errorX: [Double]
+    private var errorZ: [Double]
+    private var correctionX: [Double]
+    private var correctionZ: [Double]
+
+    /// Worst relative residual of the last `solve`, for diagnostics.
+    private(set) var lastResidual = 0.0
+
+    init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
+        n = P.columnCount
+        m = A.rowCount
+        self.P = P
+        self.A = A
+        self.cones = cones
+        rowsOfA = A.transposed()
+        equalityRegularization = settings.equalityRegularization
+        regularization = settings.staticRegularization
+        refinementMaxIterations = settings.refinementMaxIterations
+        refinementTolerance = settings.refinementRelativeTolerance
+        inverseHessianDiagonal = [Double](repeating: 0, count: m)
+        work = []
+        workN = [Double](repeating: 0, count: n)
+        workM = [Double](repeating: 0, count: m)
+        errorX = workN; errorZ = workM; correctionX = workN; correctionZ = workM
+        let pattern = Self.buildGroups(rowsOfA: rowsOfA, cones: cones)
+        groupRowStart = pattern.rowStart
+        coneGroup = pattern.coneGroup
+        let (starts, rows) = buildPattern()
+        guard let f = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows) else { return nil }
+        factorization = f
+    }
+
+    var methodName: String { "reduced SPD (P + AᵀDA), \(factorization.name)" }
+
+    /// Groups of rows coupled by `D`: one per row of a diagonal cone, one per second-order cone.
+    private static func buildGroups(rowsOfA: SparseMatrix, cones: ConeProduct) -> (rowStart: [Int], coneGroup: [Int?]) {
+        var rowStart = [0]
+        var coneGroup: [Int?] = []
+        for (cone, range) in zip(cones.cones, cones.ranges) {
+            if cone.hasDenseInverseHessian {
+                coneGroup.append(rowStart.count - 1)
+                rowStart.append(range.upperBound)
+            } else {
+                coneGroup.append(nil)
+                for i in range { rowStart.append(i + 1) }
+            }
+        }
+        return (rowStart, coneGroup)
+    }
+
+    /// Computes the pattern of `M` (upper triangle) and every assembly map.
+    private func buildPattern() -> (starts: [Int], rows: [Int]) {
+        let groupCount = groupRowStart.count - 1
+        let rs = rowsOfA.columnStarts, rc = rowsOfA.rowIndices
+        // Columns of each group and local indices of the entries.
+        var marker = [Int](repeating: -1, count: n)
+        var local = [Int](repeating: 0, count: rowsOfA.nonzeroCount)
+        groupColumnStart = [0]
+        for g in 0..<groupCount {
+            let r0 = groupRowStart[g], r1 = groupRowStart[g + 1]
+            var cols: [Int] = []
+            for i in r0..<r1 {
+                for k in rs[i]..<rs[i + 1] where marker[rc[k]] != g { marker[rc[k]] = g; cols.append(rc[k]) }
+            }
+            if r1 - r0 > 1 { cols.sort() }
+            var where_ = [Int: Int]()
+            if r1 - r0 > 1 { for (a, c) in cols.enumerated() { where_[c] = a } }
+            for i in r0..<r1 {
+                for k in rs[i]..<rs[i + 1] { local[k] = r1 - r0 > 1 ? where_[rc[k]]! : k - rs[i] }
+            }
+            groupColumns.append(contentsOf: cols)
+            groupColumnStart.append(groupColumns.count)
+        }
+        localIndex = local
+        // Groups touching each column.
+        var columnGroupStart = [Int](repeating: 0, count: n + 1)
+        for c in groupColumns { columnGroupStart[c + 1] += 1 }
+        for j in 0..<n { columnGroupStart[j + 1] += columnGroupStart[j] }
+        var columnGroups = [Int](repeating: 0, count: groupColumns.count)
+        var next = columnGroupStart
+        for g in 0..<groupCount {
+            for p in groupColumnStart[g]..<groupColumnStart[g + 1] {
+                let c = groupColumns[p]; columnGroups[next[c]] = g; next[c] += 1
+            }
+        }
+        groupPairStart = [0]
+        for g in 0..<groupCount {
+            let t = groupColumnStart[g + 1] - groupColumnStart[g]
+            groupPairStart.append(groupPairStart[g] + t * (t + 1) / 2)
+        }
+        pairPosition = [Int](repeating: 0, count: groupPairStart[groupCount])
+        positionOfP = [Int](repeating: 0, count: P.nonzeroCount)
+        positionOfDiagonal = [Int](repeating: 0, count: n)
+        var cursor = [Int](repeating: 0, count: groupCount)
+        var starts = [0], rows: [Int] = []
+        var position = [Int](repeating: 0, count: n)
+        marker = [Int](repeating: -1, count: n)
+        for l in 0..<n {
+            var column: [Int] = [l]
+            marker[l] = l
+            for k in P.columnStarts[l]..<P.columnStarts[l + 1] where marker[P.rowIndices[k]] != l {
+                marker[P.rowIndices[k]] = l; column.append(P.rowIndices[k])
+            }
+            for p in columnGroupStart[l]..<columnGroupStart[l + 1] {
+                let g = columnGroups[p]
+                for q in groupColumnStart[g]..<groupColumnStart[g + 1] {
+                    let k = groupColumns[q]
+                    if k > l { break }
+                    if marker[k] != l { marker[k] = l; column.append(k) }
+                }
+            }
+            column.sort()
+            for (offset, k) in column.enumerated() { position[k] = rows.count + offset }
+            positionOfDiagonal[l] = position[l]
+            for k in P.columnStarts[l]..<P.columnStarts[l + 1] { positionOfP[k] = position[P.rowIndices[k]] }
+            for p in columnGroupStart[l]..<columnGroupStart[l + 1] {
+                let g = columnGroups[p]
+                let b = cursor[g]; cursor[g] += 1
+                let base = groupPairStart[g] + b * (b + 1) / 2
+                let first = groupColumnStart[g]
+                for a in 0...b { pairPosition[base + a] = position[groupColumns[first + a]] }
+            }
+            rows.append(contentsOf: column)
+            starts.append(rows.count)
+        }
+        return (starts, rows)
+    }
+
+    func update() -> Bool {
+        // D from the cones.
+        rankOne.removeAll(keepingCapacity: true)
+        inverseHessianDiagonal.withUnsafeMutableBufferPointer { d in
+            for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
+                if let r = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: equalityRegularization) {
+                    rankOne.append((index, r.rho, r.u))
+                }
+            }
+        }
+        let values = factorization.values
+        values.update(repeating: 0)
+        P.values.withUnsafeBufferPointer { pv in
+            positionOfP.withUnsafeBufferPointer { pp in
+                for k in 0..<pv.count { values[pp[k]] += pv[k] }
+            }
+        }
+        let rs = rowsOfA.columnStarts, rc = rowsOfA.rowIndices
+        rowsOfA.values.withUnsafeBufferPointer { av in
+        localIndex.withUnsafeBufferPointer { loc in
+        pairPosition.withUnsafeBufferPointer { pos in
+        inverseHessianDiagonal.withUnsafeBufferPointer { d in
+            let groupCount = groupRowStart.count - 1
+            for g in 0..<groupCount {
+                let base = groupPairStart[g]
+                for i in groupRowStart[g]..<groupRowStart[g + 1] {
+                    let w = d[i]
+                    let end = rs[i + 1]
+                    for p in rs[i]..<end {
+                        let la = loc[p], wa = w * av[p]
+                        for q in p..<end {
+                            let lb = loc[q]
+                            values[pos[base + lb * (lb + 1) / 2 + la]] += wa * av[q]
+                        }
+                    }
+                }
+            }
+            // Rank-one terms ρ (A_Kᵀu)(A_Kᵀu)ᵀ of second-order cones.
+            for term in rankOne {
+                guard let g = coneGroup[term.cone] else { continue }
+                let first = groupColumnStart[g], t = groupColumnStart[g + 1] - first
+                if work.count < t { work = [Double](repeating: 0, count: t) }
+                work.withUnsafeMutableBufferPointer { v in
+                    for a in 0..<t { v[a] = 0 }
+                    let r0 = groupRowStart[g]
+                    for i in r0..<groupRowStart[g + 1] {
+                        let ui = term.u[i - r0]
+                        for p in rs[i]..<rs[i + 1] { v[loc[p]] += ui * av[p] }
+                    }
+                    var offset = groupPairStart[g]
+                    for b in 0..<t {
+                        let vb = term.rho * v[b]
+                        for a in 0...b { values[pos[offset + a]] += vb * v[a] }
+                        offset += b + 1
+                    }
+                }
+            }
+        }}}}
+        _ = rc
+        // Factor, raising σ until the matrix is numerically positive definite.
+        var sigma = regularization
+        var added = 0.0
+        for _ in 0..<8 {
+            let delta = sigma - added
+            for j in 0..<n { values[positionOfDiagonal[j]] += delta }
+            added = sigma
+            if factorization.factor() {
+                regularization = sigma
+                return true
+            }
+            sigma *= 100
+        }
+        return false
+    }
+
+    /// `out ← D v` (the regularized inverse of the `H` block).
+    private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        inverseHessianDiagonal.withUnsafeBufferPointer { d in
+            for i in 0..<m { out[i] = d[i] * v[i] }
+        }
+        for term in rankOne {
+            let range = cones.ranges[term.cone]
+            var dot = 0.0
+            for (a, i) in range.enumerated() { dot += term.u[a] * v[i] }
+            dot *= term.rho
+            for (a, i) in range.enumerated() { out[i] += dot * term.u[a] }
+        }
+    }
+
+    /// One solve with the regularized factorization: `x`, `z` from `r_x`, `r_z`.
+    private func reducedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+                              x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
+        workM.withUnsafeMutableBufferPointer { dz in
+        workN.withUnsafeMutableBufferPointer { rhs in
+            applyD(rz, into: dz)
+            for j in 0..<n { rhs[j] = rx[j] }
+            A.transposeMultiplyAdd(UnsafeBufferPointer(dz), into: rhs)
+            factorization.solve(UnsafeBufferPointer(rhs), into: x)
+            // z = D(Ax − r_z)
+            for i in 0..<m { dz[i] = -rz[i] }
+            A.multiplyAdd(UnsafeBufferPointer(x), into: dz)
+            applyD(UnsafeBufferPointer(dz), into: z)
+        }}
+    }
+
+    /// Residual of the unregularized system: `e ← r − K [x; z]`; returns `‖e‖∞`.
+    private func residual(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+                          x: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>,
+                          ex: UnsafeMutableBufferPointer<Double>, ez: UnsafeMutableBufferPointer<Double>) -> Double {
+        for j in 0..<n { ex[j] = rx[j] }
+        P.symmetricMultiplyAdd(x, into: ex, scale: -1)
+        A.transposeMultiplyAdd(z, into: ex, scale: -1)
+        cones.multiplyHessian(z, into: ez)          // ez = Hz
+        for i in 0..<m { ez[i] += rz[i] }           // ez = r_z + Hz
+        A.multiplyAdd(x, into: ez, scale: -1)       // ez = r_z − (Ax − Hz)
+        var norm = 0.0
+        for j in 0..<n { norm = max(norm, abs(ex[j])) }
+        for i in 0..<m { norm = max(norm, abs(ez[i])) }
+        return norm
+    }
+
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
+        var rhsNorm = 0.0
+        for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
+        for v in rz { rhsNorm = max(rhsNorm, abs(v)) }
+        let target = refinementTolerance * (1 + rhsNorm)
+        var norm = 0.0
+        rx.withUnsafeBufferPointer { rx in
+        rz.withUnsafeBufferPointer { rz in
+        x.withUnsafeMutableBufferPointer { x in
+        z.withUnsafeMutableBufferPointer { z in
+        errorX.withUnsafeMutableBufferPointer { ex in
+        errorZ.withUnsafeMutableBufferPointer { ez in
+        correctionX.withUnsafeMutableBufferPointer { cx in
+        correctionZ.withUnsafeMutableBufferPointer { cz in
+            reducedSolve(rx: rx, rz: rz, x: x, z: z)
+            norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
+            var step = 0
+            while norm > target && step < refinementMaxIterations {
+                step += 1
+                reducedSolve(rx: .init(ex), rz: .init(ez), x: cx, z: cz)
+                for j in 0..<n { x[j] += cx[j] }
+                for i in 0..<m { z[i] += cz[i] }
+                let previous = norm
+                norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
+                if norm > previous {
+                    // Refinement diverges: undo the last correction and stop.
+                    for j in 0..<n { x[j] -= cx[j] }
+                    for i in 0..<m { z[i] -= cz[i] }
+                    norm = previous
+                    break
+                }
+                if norm > 0.9 * previous { break }
+            }
+        }}}}}}}}
+        lastResidual = norm / (1 + rhsNorm)
+        return norm.isFinite
+    }
+}
+
+/// The contract of a Newton-system solver: refactor after the cones' scaling changed, then
+/// solve `[P Aᵀ; A −H][x; z] = [r_x; r_z]` for any number of right-hand sides.
+protocol KKTSolver: AnyObject {
+    /// Rebuilds and refactors the matrix with the cones' current scaling; `false` on failure.
+    func update() -> Bool
+    /// Solves the Newton system; `false` when the result is not finite.
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool
+    /// Relative residual of the last solve after refinement.
+    var lastResidual: Double { get }
+    /// Description for the log.
+    var methodName: String { get }
+}
