@@ -204,7 +204,7 @@ struct QPSReaderTests {
     @Test("bound types LO, UP, FX, FR, MI, PL, negative UP, infinite UP")
     func bounds() throws {
         let p = try QPSReader.parse(boundsQPS)
-        #expect(p.cones == [.zero(1), .nonnegative(8)])
+        #expect(p.cones == [.zero(1), .nonnegative(9)])
         let A = qpsDense(p.A)
         func unit(_ j: Int, _ s: Double) -> [Double] {
             var row = [Double](repeating: 0, count: 9); row[j] = s; return row
@@ -282,7 +282,7 @@ struct QPSReaderTests {
         let p = try QPSReader.parse(text)
         #expect(p.q == [1.5])
         #expect(p.objectiveConstant == 2)
-        // The second bound set (BND2) is used because the UP line had no set name; FR frees x.
+        // Lines without a set name always apply; the later FR line frees x again.
         #expect(p.cones == [.nonnegative(1)])
         #expect(qpsDense(p.A) == [[1]])
         #expect(p.b == [4])
@@ -345,10 +345,13 @@ struct QPSReaderTests {
 
     @Test("malformed files give parse errors with line numbers")
     func malformed() {
-        func check(_ text: String, line: Int, _ fragment: String, sourceLine: Int = #line) {
+        func check(_ text: String, line: Int, _ fragment: String,
+                   sourceLocation: SourceLocation = #_sourceLocation) {
             let error = qpsParseError(text)
-            #expect(error?.line == line, "line for: \(fragment)")
-            #expect(error?.message.contains(fragment) == true, "message '\(error?.message ?? "none")' should contain '\(fragment)'")
+            #expect(error?.line == line, "line for: \(fragment)", sourceLocation: sourceLocation)
+            #expect(error?.message.contains(fragment) == true,
+                    "message '\(error?.message ?? "none")' should contain '\(fragment)'",
+                    sourceLocation: sourceLocation)
         }
         let head = "NAME T\nROWS\n N obj\n L c\nCOLUMNS\n x obj 1 c 1\n"   // lines 1-6
         check("", line: 0, "empty")
@@ -356,7 +359,7 @@ struct QPSReaderTests {
         check(head + "FOO\n", line: 7, "unknown section 'FOO'")
         check("NAME T\nROWS\n N obj\n X c\n", line: 4, "unknown row type 'X'")
         check("NAME T\nROWS\n N obj\n L c\n G c\n", line: 5, "duplicate row name 'c'")
-        check("NAME T\nROWS\n N\n", line: 3, "ROWS line has 1 fields")
+        check("NAME T\nROWS\n N\n", line: 3, "ROWS line has 1 field")
         check(head + " y obj 1 d 2\n", line: 7, "row 'd' in COLUMNS is not declared")
         check(head + " y obj 1 c\n", line: 7, "COLUMNS line has 4 fields")
         check(head + " y obj 1.2.3\n", line: 7, "'1.2.3' is not a valid number")
@@ -365,7 +368,7 @@ struct QPSReaderTests {
         check(head + " y obj 1e400\n", line: 7, "not finite")
         check(head + " MARKER 'MARKER' 'INTORG'\n", line: 7, "integer variables are not supported")
         check(head + "RHS\n rhs d 1\n", line: 8, "row 'd' in RHS is not declared")
-        check(head + "RHS\n rhs c 1 obj\n", line: 8, "RHS line has 4 fields")
+        check(head + "RHS\n rhs c 1 obj 2 3\n", line: 8, "RHS line has 6 fields")
         check(head + "RANGES\n rng c abc\n", line: 8, "'abc' is not a valid number")
         check(head + "BOUNDS\n UP BND y 1\n", line: 8, "column 'y' in BOUNDS is not declared")
         check(head + "BOUNDS\n BV BND x\n", line: 8, "binary variables are not supported")
@@ -393,11 +396,13 @@ struct QPSReaderTests {
 
     @Test("unreadable files give ConicError.io")
     func unreadable() {
-        #expect {
+        let error = #expect(throws: ConicError.self) {
             _ = try QPSReader.read(path: "/nonexistent/dir/FILE.QPS")
-        } throws: { error in
-            if case ConicError.io = error { return true }
-            return false
+        }
+        if case .io(let message)? = error {
+            #expect(message.contains("/nonexistent/dir/FILE.QPS"))
+        } else {
+            Issue.record("expected ConicError.io, got \(String(describing: error))")
         }
     }
 

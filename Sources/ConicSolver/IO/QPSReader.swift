@@ -249,6 +249,9 @@ private struct QPSParser {
 
     private func token(_ k: Int) -> String { text(tokens[k]) }
 
+    /// "1 field", "3 fields": the number of free-format fields of the current line.
+    private var fieldCount: String { tokens.count == 1 ? "1 field" : "\(tokens.count) fields" }
+
     /// The fixed-format field in 1-based columns `from...to` (to the end of the line when `to` is
     /// nil), without surrounding blanks.
     private func field(_ from: Int, _ to: Int?) -> String {
@@ -309,7 +312,7 @@ private struct QPSParser {
         case "OBJSENSE":
             section = .objsense
             if tokens.count > 2 {
-                throw fail("OBJSENSE line has \(tokens.count) fields; expected OBJSENSE followed by at most MIN or MAX")
+                throw fail("OBJSENSE line has \(fieldCount); expected OBJSENSE followed by at most MIN or MAX")
             }
             if tokens.count == 2 { try setSense(token(1)) }
         case "ENDATA":
@@ -335,7 +338,7 @@ private struct QPSParser {
         case .qmatrix: try handleQuadratic(full: true)
         case .objsense:
             guard tokens.count == 1 else {
-                throw fail("OBJSENSE data line has \(tokens.count) fields; expected one: MIN or MAX")
+                throw fail("OBJSENSE data line has \(fieldCount); expected one: MIN or MAX")
             }
             try setSense(token(0))
         case .end:
@@ -358,7 +361,7 @@ private struct QPSParser {
         switch layout {
         case .free:
             guard tokens.count == 2 else {
-                throw fail("ROWS line has \(tokens.count) fields; expected 2 (row type and row name)",
+                throw fail("ROWS line has \(fieldCount); expected 2 (row type and row name)",
                            layoutSensitive: true)
             }
             type = token(0)
@@ -404,7 +407,7 @@ private struct QPSParser {
         switch layout {
         case .free:
             guard tokens.count == 3 || tokens.count == 5 else {
-                throw fail("COLUMNS line has \(tokens.count) fields; expected 3 (column, row, value) "
+                throw fail("COLUMNS line has \(fieldCount); expected 3 (column, row, value) "
                            + "or 5 (column, row, value, row, value)", layoutSensitive: true)
             }
             column = token(0)
@@ -463,7 +466,7 @@ private struct QPSParser {
             case 2, 4: set = ""; first = 0
             case 3, 5: set = token(0); first = 1
             default:
-                throw fail("\(sectionName) line has \(tokens.count) fields; expected [set name] row value "
+                throw fail("\(sectionName) line has \(fieldCount); expected [set name] row value "
                            + "[row value]", layoutSensitive: true)
             }
             var k = first
@@ -534,7 +537,7 @@ private struct QPSParser {
                 case 4: set = token(1); column = token(2); value = token(3)
                 case 3: column = token(1); value = token(2)
                 default:
-                    throw fail("\(type) bound line has \(k) fields; expected \(type) [set name] column value",
+                    throw fail("\(type) bound line has \(fieldCount); expected \(type) [set name] column value",
                                layoutSensitive: true)
                 }
             } else {
@@ -549,7 +552,7 @@ private struct QPSParser {
                     }
                 case 4: set = token(1); column = token(2)
                 default:
-                    throw fail("\(type) bound line has \(k) fields; expected \(type) [set name] column",
+                    throw fail("\(type) bound line has \(fieldCount); expected \(type) [set name] column",
                                layoutSensitive: true)
                 }
             }
@@ -605,7 +608,7 @@ private struct QPSParser {
         switch layout {
         case .free:
             guard tokens.count == 3 else {
-                throw fail("\(sectionName) line has \(tokens.count) fields; expected 3 (column, column, value)",
+                throw fail("\(sectionName) line has \(fieldCount); expected 3 (column, column, value)",
                            layoutSensitive: true)
             }
             first = token(0); second = token(1); value = token(2)

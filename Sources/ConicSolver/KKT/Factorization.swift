@@ -42,7 +42,7 @@ final class CholmodFactorization: SymmetricFactorization {
         common = .allocate(capacity: 1)
         cholmod_l_start(common)
         common.pointee.print = 0
-        common.pointee.supernodal = Int32(CHOLMOD_SUPERNODAL)
+        common.pointee.supernodal = Int32(CHOLMOD_AUTO)
         common.pointee.final_ll = 1
         size = n
         let nnz = rowIndices.count

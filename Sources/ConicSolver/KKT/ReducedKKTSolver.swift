@@ -91,7 +91,11 @@ final class ReducedKKTSolver: KKTSolver {
         factorization = f
     }
 
-    var methodName: String { "reduced SPD (P + AᵀDA), \(factorization.name)" }
+    var methodName: String {
+        let nnzM = factorization.values.count
+        let nnzL = (factorization as? CholmodFactorization)?.factorNonzeros ?? 0
+        return "reduced SPD (P + AᵀDA), \(factorization.name), n = \(n), nnz(M) = \(nnzM), nnz(L) = \(nnzL), assembly terms = \(pairPosition.count)"
+    }
 
     /// Groups of rows coupled by `D`: one per row of a diagonal cone, one per second-order cone.
     private static func buildGroups(rowsOfA: SparseMatrix, cones: ConeProduct) -> (rowStart: [Int], coneGroup: [Int?]) {
