@@ -26,8 +26,13 @@ struct Solve: ParsableCommand {
     @Option(name: .customLong("time-limit"), help: "Time limit in seconds.") var timeLimit: Double?
     @Option(help: "BLAS threads (0: library default).") var threads: Int?
     @Flag(help: "Print the iteration log.") var verbose = false
+    @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced or quasi-definite.")
+    var newtonSystem: String = "automatic"
 
     func run() throws {
+        guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
+            throw ValidationError("--newton-system must be one of \(NewtonSystemForm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let problem: ConicProblem
         do { problem = try readProblem(file) } catch let error as ConicError {
             throw ValidationError("\(error)")
@@ -41,6 +46,7 @@ struct Solve: ParsableCommand {
         if let timeLimit { settings.timeLimit = timeLimit }
         if let threads { settings.threads = threads }
         settings.verbose = verbose && !json
+        settings.newtonSystem = form
         let solution: Solution
         do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
             throw ValidationError("\(error)")

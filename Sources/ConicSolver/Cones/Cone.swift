@@ -52,7 +52,10 @@ protocol Cone: AnyObject {
     /// The block `H⁻¹` for the reduced Newton matrix, as a diagonal plus an optional symmetric
     /// rank-one term `ρ u uᵀ`. For the zero cone the diagonal is `1/δ` (its regularization).
     func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> (rho: Double, u: [Double])?
-    /// Whether the cone's `H⁻¹` couples its rows (dense block); otherwise it is diagonal.
+    /// The block `H` for the full Newton matrix, as a diagonal plus an optional symmetric
+    /// rank-one term `ρ u uᵀ` (zero for the zero cone).
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])?
+    /// Whether the cone's `H` and `H⁻¹` couple its rows (dense block); otherwise they are diagonal.
     var hasDenseInverseHessian: Bool { get }
 
     /// Largest `α ≤ αmax` keeping `s + αΔs ∈ K` and `z + αΔz ∈ K*`.

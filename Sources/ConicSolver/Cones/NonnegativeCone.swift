@@ -70,6 +70,11 @@ final class NonnegativeCone: Cone {
         return nil
     }
 
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+        w.withUnsafeBufferPointer { w in for i in 0..<dimension { diagonal[i] = w[i] * w[i] } }
+        return nil
+    }
+
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {
         var alpha = maxStep

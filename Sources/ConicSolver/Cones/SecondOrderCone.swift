@@ -147,6 +147,13 @@ final class SecondOrderCone: Cone {
         return (2 * inv, u)
     }
 
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+        let e2 = eta * eta
+        diagonal[0] = -e2
+        for i in 1..<dimension { diagonal[i] = e2 }
+        return (2 * e2, wBar)
+    }
+
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {
         min(Self.boundaryStep(s, deltaS, maxStep), Self.boundaryStep(z, deltaZ, maxStep))

@@ -25,6 +25,10 @@ final class ZeroCone: Cone {
         diagonal.update(repeating: 1 / delta)
         return nil
     }
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+        diagonal.update(repeating: 0)
+        return nil
+    }
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {
         maxStep

@@ -1,3 +1,13 @@
+/// How the Newton system is factored.
+public enum NewtonSystemForm: String, Sendable, Equatable, CaseIterable {
+    /// Pick the cheaper form from CHOLMOD's symbolic analysis of both.
+    case automatic
+    /// Reduced SPD matrix `P + AᵀDA`, supernodal Cholesky (fast BLAS-3; fills with dense rows of `A`).
+    case reduced
+    /// Full quasi-definite matrix `[P Aᵀ; A −H]`, simplicial `LDLᵀ` (keeps the sparsity of `A`).
+    case quasiDefinite = "quasi-definite"
+}
+
 /// Solver settings. Every field has a default; ``validated()`` (called by the solver) rejects
 /// values out of range with ``ConicError/invalidSetting(_:)``.
 public struct SolverSettings: Sendable, Equatable {
@@ -25,6 +35,8 @@ public struct SolverSettings: Sendable, Equatable {
     public var verbose = false
     /// Threads for BLAS inside the factorization; 0 keeps the library default.
     public var threads = 0
+    /// Form of the Newton system and its factorization.
+    public var newtonSystem = NewtonSystemForm.automatic
     /// Ruiz equilibration passes; 0 disables scaling.
     public var equilibrationIterations = 10
     /// Static regularization added to the `x` block of the Newton system.

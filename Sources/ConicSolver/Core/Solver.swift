@@ -41,7 +41,7 @@ public final class InteriorPointSolver {
         setBLASThreads(settings.threads)
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
-        guard let kkt = ReducedKKTSolver(P: scaled.P, A: scaled.A, cones: cones, settings: settings) else {
+        guard let kkt = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
             return failed(.numericalError, time: elapsed())
         }
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
@@ -80,6 +80,31 @@ public final class InteriorPointSolver {
         log?.summary(solution)
         return solution
     }
+
+    /// The Newton-system solver the settings ask for; `.automatic` analyzes both forms and keeps
+    /// the one with the lower estimated factorization time.
+    private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct) -> (any KKTSolver)? {
+        switch settings.newtonSystem {
+        case .reduced:
+            return ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings)
+        case .quasiDefinite:
+            return QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: settings)
+        case .automatic:
+            let full = QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: settings)
+            guard let full else { return ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) }
+            guard let reduced = ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) else { return full }
+            let reducedTime = reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead
+            let fullTime = full.flops / Self.simplicialFlopRate
+            return reducedTime < fullTime ? reduced : full
+        }
+    }
+
+    // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
+    // (docs/benchmarks.md): the supernodal path pays a fixed overhead (many small BLAS calls)
+    // that the simplicial one does not, but runs faster once the factor is large.
+    static let supernodalFlopRate = 2.5e9
+    static let supernodalOverhead = 5e-4
+    static let simplicialFlopRate = 1.3e9
 
     private func failed(_ status: SolverStatus, time: Double) -> Solution {
         let n = problem.variableCount, m = problem.constraintCount

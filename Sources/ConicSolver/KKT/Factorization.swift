@@ -20,11 +20,21 @@ func setBLASThreads(_ count: Int) {
     if count > 0 { openblas_set_num_threads(Int32(count)) }
 }
 
-/// Supernodal sparse Cholesky `M = LLᵀ` by CHOLMOD (64-bit integer interface).
+/// Sparse symmetric factorization by CHOLMOD (64-bit integer interface): supernodal Cholesky
+/// `LLᵀ` for positive-definite matrices, or simplicial `LDLᵀ` for quasi-definite ones (CHOLMOD
+/// has no supernodal `LDLᵀ`).
 ///
-/// CHOLMOD pointers never leave this class. The matrix `M` is stored as its upper triangle
+/// CHOLMOD pointers never leave this class. The matrix is stored as its upper triangle
 /// (`stype = 1`); the fill-reducing ordering (AMD, or METIS when AMD fills badly) is chosen once.
 final class CholmodFactorization: SymmetricFactorization {
+    /// Which factorization CHOLMOD computes.
+    enum Method: String {
+        /// Supernodal `LLᵀ` (BLAS-3); the matrix must be positive definite.
+        case supernodalCholesky = "cholmod-supernodal-llt"
+        /// Simplicial `LDLᵀ` without pivoting; any quasi-definite matrix factors.
+        case simplicialLDL = "cholmod-simplicial-ldlt"
+    }
+    let method: Method
     private let common: UnsafeMutablePointer<cholmod_common>
     private let matrix: UnsafeMutablePointer<cholmod_sparse>
     private let factorization: UnsafeMutablePointer<cholmod_factor>
@@ -34,16 +44,23 @@ final class CholmodFactorization: SymmetricFactorization {
     private var workE: UnsafeMutablePointer<cholmod_dense>?
     private let size: Int
     let values: UnsafeMutableBufferPointer<Double>
-    var name: String { "cholmod-supernodal-llt" }
+    var name: String { method.rawValue }
+    /// Flop count of the factorization, from the symbolic analysis.
+    let flops: Double
+    /// Number of entries of `L`, from the symbolic analysis.
+    let factorNonzeros: Int
 
     /// Analyzes the pattern (upper triangle, CSC, sorted rows, diagonal present).
     /// Returns `nil` when CHOLMOD cannot allocate or analyze it.
-    init?(size n: Int, columnStarts: [Int], rowIndices: [Int]) {
+    init?(size n: Int, columnStarts: [Int], rowIndices: [Int], method: Method) {
+        self.method = method
         common = .allocate(capacity: 1)
         cholmod_l_start(common)
         common.pointee.print = 0
-        common.pointee.supernodal = Int32(CHOLMOD_AUTO)
-        common.pointee.final_ll = 1
+        switch method {
+        case .supernodalCholesky: common.pointee.supernodal = Int32(CHOLMOD_SUPERNODAL)
+        case .simplicialLDL: common.pointee.supernodal = Int32(CHOLMOD_SIMPLICIAL)
+        }
         size = n
         let nnz = rowIndices.count
         guard let m = cholmod_l_allocate_sparse(n, n, max(nnz, 1), 1, 1, 1, Int32(CHOLMOD_REAL), common) else {
@@ -63,6 +80,8 @@ final class CholmodFactorization: SymmetricFactorization {
             cholmod_l_finish(common); common.deallocate(); return nil
         }
         factorization = l
+        flops = common.pointee.fl
+        factorNonzeros = Int(common.pointee.lnz)
         rhs = cholmod_l_allocate_dense(n, 1, n, Int32(CHOLMOD_REAL), common)
     }
 
@@ -78,12 +97,6 @@ final class CholmodFactorization: SymmetricFactorization {
         cholmod_l_free_dense(&workE, common)
         cholmod_l_finish(common)
         common.deallocate()
-    }
-
-    /// Fill of the factor (number of entries of `L`) after analysis; useful for logs and tests.
-    var factorNonzeros: Int {
-        let l = factorization.pointee
-        return l.is_super != 0 ? Int(l.xsize) : Int(l.nzmax)
     }
 
     func factor() -> Bool {

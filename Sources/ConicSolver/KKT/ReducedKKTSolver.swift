@@ -30,10 +30,9 @@ final class ReducedKKTSolver: KKTSolver {
     /// Rows of `A` (CSC of `Aᵀ`).
     private let rowsOfA: SparseMatrix
     private let cones: ConeProduct
-    private var factorization: (any SymmetricFactorization)!
+    private var factorization: CholmodFactorization!
     private let equalityRegularization: Double
-    private let refinementMaxIterations: Int
-    private let refinementTolerance: Double
+    private let refinement: IterativeRefinement
     /// Current static regularization σ (raised when a factorization fails).
     private(set) var regularization: Double
 
@@ -59,10 +58,6 @@ final class ReducedKKTSolver: KKTSolver {
     private var work: [Double]
     private var workN: [Double]
     private var workM: [Double]
-    private var errorX: [Double]
-    private var errorZ: [Double]
-    private var correctionX: [Double]
-    private var correctionZ: [Double]
 
     /// Worst relative residual of the last `solve`, for diagnostics.
     private(set) var lastResidual = 0.0
@@ -76,24 +71,25 @@ final class ReducedKKTSolver: KKTSolver {
         rowsOfA = A.transposed()
         equalityRegularization = settings.equalityRegularization
         regularization = settings.staticRegularization
-        refinementMaxIterations = settings.refinementMaxIterations
-        refinementTolerance = settings.refinementRelativeTolerance
+        refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         inverseHessianDiagonal = [Double](repeating: 0, count: m)
         work = []
         workN = [Double](repeating: 0, count: n)
         workM = [Double](repeating: 0, count: m)
-        errorX = workN; errorZ = workM; correctionX = workN; correctionZ = workM
         let pattern = Self.buildGroups(rowsOfA: rowsOfA, cones: cones)
         groupRowStart = pattern.rowStart
         coneGroup = pattern.coneGroup
         let (starts, rows) = buildPattern()
-        guard let f = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows) else { return nil }
+        guard let f = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows, method: .supernodalCholesky) else { return nil }
         factorization = f
     }
 
+    /// The factorization's flop count from the symbolic analysis.
+    var flops: Double { factorization.flops }
+
     var methodName: String {
         let nnzM = factorization.values.count
-        let nnzL = (factorization as? CholmodFactorization)?.factorNonzeros ?? 0
+        let nnzL = factorization.factorNonzeros
         return "reduced SPD (P + AᵀDA), \(factorization.name), n = \(n), nnz(M) = \(nnzM), nnz(L) = \(nnzL), assembly terms = \(pairPosition.count)"
     }
 
@@ -296,70 +292,10 @@ final class ReducedKKTSolver: KKTSolver {
         }}
     }
 
-    /// Residual of the unregularized system: `e ← r − K [x; z]`; returns `‖e‖∞`.
-    private func residual(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
-                          x: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>,
-                          ex: UnsafeMutableBufferPointer<Double>, ez: UnsafeMutableBufferPointer<Double>) -> Double {
-        for j in 0..<n { ex[j] = rx[j] }
-        P.symmetricMultiplyAdd(x, into: ex, scale: -1)
-        A.transposeMultiplyAdd(z, into: ex, scale: -1)
-        cones.multiplyHessian(z, into: ez)          // ez = Hz
-        for i in 0..<m { ez[i] += rz[i] }           // ez = r_z + Hz
-        A.multiplyAdd(x, into: ez, scale: -1)       // ez = r_z − (Ax − Hz)
-        var norm = 0.0
-        for j in 0..<n { norm = max(norm, abs(ex[j])) }
-        for i in 0..<m { norm = max(norm, abs(ez[i])) }
-        return norm
-    }
-
     func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
-        var rhsNorm = 0.0
-        for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
-        for v in rz { rhsNorm = max(rhsNorm, abs(v)) }
-        let target = refinementTolerance * (1 + rhsNorm)
-        var norm = 0.0
-        rx.withUnsafeBufferPointer { rx in
-        rz.withUnsafeBufferPointer { rz in
-        x.withUnsafeMutableBufferPointer { x in
-        z.withUnsafeMutableBufferPointer { z in
-        errorX.withUnsafeMutableBufferPointer { ex in
-        errorZ.withUnsafeMutableBufferPointer { ez in
-        correctionX.withUnsafeMutableBufferPointer { cx in
-        correctionZ.withUnsafeMutableBufferPointer { cz in
-            reducedSolve(rx: rx, rz: rz, x: x, z: z)
-            norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
-            var step = 0
-            while norm > target && step < refinementMaxIterations {
-                step += 1
-                reducedSolve(rx: .init(ex), rz: .init(ez), x: cx, z: cz)
-                for j in 0..<n { x[j] += cx[j] }
-                for i in 0..<m { z[i] += cz[i] }
-                let previous = norm
-                norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
-                if norm > previous {
-                    // Refinement diverges: undo the last correction and stop.
-                    for j in 0..<n { x[j] -= cx[j] }
-                    for i in 0..<m { z[i] -= cz[i] }
-                    norm = previous
-                    break
-                }
-                if norm > 0.9 * previous { break }
-            }
-        }}}}}}}}
-        lastResidual = norm / (1 + rhsNorm)
-        return norm.isFinite
+        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z) { rx, rz, x, z in
+            self.reducedSolve(rx: rx, rz: rz, x: x, z: z)
+        }
+        return lastResidual.isFinite
     }
-}
-
-/// The contract of a Newton-system solver: refactor after the cones' scaling changed, then
-/// solve `[P Aᵀ; A −H][x; z] = [r_x; r_z]` for any number of right-hand sides.
-protocol KKTSolver: AnyObject {
-    /// Rebuilds and refactors the matrix with the cones' current scaling; `false` on failure.
-    func update() -> Bool
-    /// Solves the Newton system; `false` when the result is not finite.
-    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool
-    /// Relative residual of the last solve after refinement.
-    var lastResidual: Double { get }
-    /// Description for the log.
-    var methodName: String { get }
 }

@@ -1,0 +1,96 @@
+/// The contract of a Newton-system solver: refactor after the cones' scaling changed, then
+/// solve
+///
+///     [ P   Aᵀ ] [x]   [r_x]
+///     [ A  −H  ] [z] = [r_z],        H = blockdiag(WᵀW) (zero on equality rows),
+///
+/// for any number of right-hand sides. Implementations factor a regularized form of this
+/// matrix and recover the exact solution by ``IterativeRefinement``.
+protocol KKTSolver: AnyObject {
+    /// Rebuilds and refactors the matrix with the cones' current scaling; `false` on failure.
+    func update() -> Bool
+    /// Solves the Newton system; `false` when the result is not finite.
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool
+    /// Relative residual `‖r − K[x; z]‖∞ / (1 + ‖r‖∞)` of the last solve after refinement.
+    var lastResidual: Double { get }
+    /// Description for the log.
+    var methodName: String { get }
+}
+
+/// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a
+/// regularized solver as the approximate inverse: repeat `e = r − K[x; z]`, `[x; z] += K̃⁻¹e`
+/// while the residual shrinks.
+final class IterativeRefinement {
+    typealias RegularizedSolve = (_ rx: UnsafeBufferPointer<Double>, _ rz: UnsafeBufferPointer<Double>,
+                                  _ x: UnsafeMutableBufferPointer<Double>, _ z: UnsafeMutableBufferPointer<Double>) -> Void
+    private let P: SparseMatrix
+    private let A: SparseMatrix
+    private let cones: ConeProduct
+    private let maxIterations: Int
+    private let tolerance: Double
+    private var errorX: [Double], errorZ: [Double], correctionX: [Double], correctionZ: [Double]
+
+    init(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
+        self.P = P; self.A = A; self.cones = cones
+        maxIterations = settings.refinementMaxIterations
+        tolerance = settings.refinementRelativeTolerance
+        errorX = [Double](repeating: 0, count: P.columnCount); correctionX = errorX
+        errorZ = [Double](repeating: 0, count: A.rowCount); correctionZ = errorZ
+    }
+
+    /// `e ← r − K [x; z]`; returns `‖e‖∞`.
+    private func residual(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+                          x: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>,
+                          ex: UnsafeMutableBufferPointer<Double>, ez: UnsafeMutableBufferPointer<Double>) -> Double {
+        for j in 0..<ex.count { ex[j] = rx[j] }
+        P.symmetricMultiplyAdd(x, into: ex, scale: -1)
+        A.transposeMultiplyAdd(z, into: ex, scale: -1)
+        cones.multiplyHessian(z, into: ez)          // ez = Hz
+        for i in 0..<ez.count { ez[i] += rz[i] }    // ez = r_z + Hz
+        A.multiplyAdd(x, into: ez, scale: -1)       // ez = r_z − (Ax − Hz)
+        var norm = 0.0
+        for v in ex { norm = max(norm, abs(v)) }
+        for v in ez { norm = max(norm, abs(v)) }
+        return norm
+    }
+
+    /// Solves `K[x; z] = [r_x; r_z]`; returns the final relative residual.
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double],
+               regularizedSolve: RegularizedSolve) -> Double {
+        var rhsNorm = 0.0
+        for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
+        for v in rz { rhsNorm = max(rhsNorm, abs(v)) }
+        let target = tolerance * (1 + rhsNorm)
+        let n = rx.count, m = rz.count
+        var norm = 0.0
+        rx.withUnsafeBufferPointer { rx in
+        rz.withUnsafeBufferPointer { rz in
+        x.withUnsafeMutableBufferPointer { x in
+        z.withUnsafeMutableBufferPointer { z in
+        errorX.withUnsafeMutableBufferPointer { ex in
+        errorZ.withUnsafeMutableBufferPointer { ez in
+        correctionX.withUnsafeMutableBufferPointer { cx in
+        correctionZ.withUnsafeMutableBufferPointer { cz in
+            regularizedSolve(rx, rz, x, z)
+            norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
+            var step = 0
+            while norm > target && step < maxIterations {
+                step += 1
+                regularizedSolve(.init(ex), .init(ez), cx, cz)
+                for j in 0..<n { x[j] += cx[j] }
+                for i in 0..<m { z[i] += cz[i] }
+                let previous = norm
+                norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
+                if !(norm <= previous) {
+                    // The correction made things worse: undo it and stop.
+                    for j in 0..<n { x[j] -= cx[j] }
+                    for i in 0..<m { z[i] -= cz[i] }
+                    norm = previous
+                    break
+                }
+                if norm > 0.9 * previous { break }
+            }
+        }}}}}}}}
+        return norm / (1 + rhsNorm)
+    }
+}
