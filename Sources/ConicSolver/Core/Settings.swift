@@ -42,7 +42,7 @@ public struct SolverSettings: Sendable, Equatable {
     /// Static regularization added to the `x` block of the Newton system.
     public var staticRegularization = 1e-8
     /// Regularization standing in for the zero block of equality rows in the Newton system.
-    public var equalityRegularization = 1e-7
+    public var equalityRegularization = 1e-8
     /// Maximum iterative-refinement steps per Newton solve.
     public var refinementMaxIterations = 10
     /// Iterative refinement stops when the residual falls below this times the right-hand side norm.

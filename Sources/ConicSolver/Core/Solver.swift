@@ -92,9 +92,12 @@ public final class InteriorPointSolver {
         case .automatic:
             let full = QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: settings)
             guard let full else { return ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) }
-            guard let reduced = ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) else { return full }
-            let reducedTime = reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead
             let fullTime = full.flops / Self.simplicialFlopRate
+            // Skip analyzing the reduced form when assembling AᵀDA alone would cost more.
+            let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
+            guard assembly / Self.supernodalFlopRate < fullTime,
+                  let reduced = ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) else { return full }
+            let reducedTime = reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead
             return reducedTime < fullTime ? reduced : full
         }
     }
