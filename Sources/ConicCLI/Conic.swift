@@ -11,9 +11,15 @@ struct Conic: ParsableCommand {
     )
 }
 
-/// Reads a problem file, choosing the reader by extension.
+/// Reads a problem file, choosing the reader by extension. A file that cannot be read or parsed
+/// ends the program with its message on standard error and exit code 1.
 func readProblem(_ path: String) throws -> ConicProblem {
-    try QPSReader.read(path: path)
+    do {
+        return try QPSReader.read(path: path)
+    } catch let error as ConicError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
 }
 
 struct Solve: ParsableCommand {
@@ -33,10 +39,7 @@ struct Solve: ParsableCommand {
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
             throw ValidationError("--newton-system must be one of \(NewtonSystemForm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let problem: ConicProblem
-        do { problem = try readProblem(file) } catch let error as ConicError {
-            throw ValidationError("\(error)")
-        }
+        let problem = try readProblem(file)
         var settings = SolverSettings()
         if let tol {
             settings.gapAbsoluteTolerance = tol; settings.gapRelativeTolerance = tol; settings.feasibilityTolerance = tol
@@ -85,10 +88,7 @@ struct Export: ParsableCommand {
     @Option(help: "Output path (default: standard output).") var output: String?
 
     func run() throws {
-        let problem: ConicProblem
-        do { problem = try readProblem(file) } catch let error as ConicError {
-            throw ValidationError("\(error)")
-        }
+        let problem = try readProblem(file)
         let data = try ProblemJSON.encode(problem)
         if let output {
             try data.write(to: URL(fileURLWithPath: output))

@@ -167,17 +167,16 @@ func expectClose(_ actual: [Double], _ expected: [Double], tol: Double = 1e-6, _
 /// * the reported objectives and residuals agree with the recomputed ones;
 /// * optionally the objective equals `expectedObjective`.
 ///
+/// `label` (e.g. the settings used) is added to every message.
 /// Every failed condition is recorded with `#expect` at the caller's location.
 @discardableResult
 func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: Double = 1e-6,
-                     allowAlmost: Bool = false, expectedObjective: Double? = nil,
+                     allowAlmost: Bool = false, expectedObjective: Double? = nil, label: String = "",
                      sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
     func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if !condition {
-            ok = false
-            Issue.record("checkOptimality: \(message())", sourceLocation: sourceLocation)
-        }
+        #expect(condition, "checkOptimality\(label.isEmpty ? "" : " [\(label)]"): \(message())", sourceLocation: sourceLocation)
+        if !condition { ok = false }
     }
     let acceptable = solution.status == .solved || (allowAlmost && solution.status == .almostSolved)
     expect(acceptable, "status is \(solution.status), expected solved\(allowAlmost ? " or almost_solved" : "")")
@@ -249,10 +248,8 @@ func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [Double],
                                          sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
     func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if !condition {
-            ok = false
-            Issue.record("primal infeasibility certificate: \(message())", sourceLocation: sourceLocation)
-        }
+        #expect(condition, "primal infeasibility certificate: \(message())", sourceLocation: sourceLocation)
+        if !condition { ok = false }
     }
     guard z.count == problem.constraintCount, z.allSatisfy(\.isFinite) else {
         expect(false, "z must be finite with \(problem.constraintCount) entries, got \(z)")
@@ -285,10 +282,8 @@ func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], t
                                        sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
     func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if !condition {
-            ok = false
-            Issue.record("dual infeasibility certificate: \(message())", sourceLocation: sourceLocation)
-        }
+        #expect(condition, "dual infeasibility certificate: \(message())", sourceLocation: sourceLocation)
+        if !condition { ok = false }
     }
     guard x.count == problem.variableCount, x.allSatisfy(\.isFinite) else {
         expect(false, "x must be finite with \(problem.variableCount) entries, got \(x)")
