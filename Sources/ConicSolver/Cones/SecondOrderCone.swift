@@ -177,6 +177,10 @@ final class SecondOrderCone: Cone {
             if disc >= 0 {
                 let q = -(b + (b >= 0 ? 1 : -1) * disc.squareRoot())
                 for r in [q / a, c / q] where r > 0 && r.isFinite { root = min(root, r) }
+            } else if a > 0, b < 0 {
+                // A double root (the line through the apex) that rounding pushed below zero:
+                // the minimum of f, at −b/a, is where the line touches the boundary.
+                root = -b / a
             }
         }
         return min(root, maxStep)

@@ -44,13 +44,21 @@ struct IterationState {
     var mu: Double { (dot(s, z) + tau * kappa) / Double(cones.degree + 1) }
 
     /// Starting point: with `H = I`, solve `[P Aᵀ; A −I][x; z] = [−q; b]`, set `s = −z` and shift
-    /// `s` and `z` into the interior of their cones; `τ = κ = 1`.
+    /// `s` and `z` into the interior of their cones; `τ = κ = 1`. When that system has no
+    /// solution (inconsistent equalities: the refinement cannot remove the regularization), start
+    /// from `x = 0`, `s = z = e` instead, which the homogeneous embedding accepts as well.
     mutating func initialize() -> Bool {
         cones.setIdentityScaling()
         guard kkt.update() else { return false }
         var rhsX = q
         for j in 0..<n { rhsX[j] = -q[j] }
-        guard kkt.solve(rx: rhsX, rz: b, x: &x, z: &z) else { return false }
+        tau = 1; kappa = 1
+        guard kkt.solve(rx: rhsX, rz: b, x: &x, z: &z), kkt.lastResidual < 1e-8 else {
+            fill(&x, 0)
+            cones.setToIdentity(&s)
+            cones.setToIdentity(&z)
+            return true
+        }
         for i in 0..<m { s[i] = -z[i] }
         var zeroSlack = s
         cones.setToIdentity(&zeroSlack)  // zero on equality rows, the identity elsewhere
@@ -59,7 +67,6 @@ struct IterationState {
         }
         cones.shiftToInterior(&s)
         cones.shiftToInterior(&z)
-        tau = 1; kappa = 1
         return true
     }
 
@@ -143,14 +150,18 @@ struct IterationState {
         // Constant part: [P Aᵀ; A −H][x1; z1] = [−q; b].
         for j in 0..<n { dx[j] = -q[j] }
         guard kkt.solve(rx: dx, rz: b, x: &x1, z: &z1) else { return .failure(.numericalError) }
-        let xi = x.map { $0 / tau }
-        var Pxi = Px; for j in 0..<n { Pxi[j] /= tau }
-        // denominator = −(‖x1 − ξ‖²_P + ‖z1‖²_H + κ/τ) < 0
-        var diff = x1; for j in 0..<n { diff[j] -= xi[j] }
-        let Pdiff = P.symmetricMultiply(diff)
-        z1.withUnsafeBufferPointer { zp in Hz.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
-        let denominator = -(dot(diff, Pdiff) + dot(z1, Hz) + kappa / tau)
-        var gradTau = q; for j in 0..<n { gradTau[j] += 2 * Pxi[j] }  // 2Pξ + q
+        // Δτ's denominator (2Pξ + q)ᵀx₁ + bᵀz₁ − ξᵀPξ − κ/τ with ξ = x/τ. For an exact solve it
+        // equals −(‖x₁ − ξ‖²_P + ‖Wz₁‖² + κ/τ) < 0; evaluated directly it stays consistent with
+        // the regularized solve when K is singular (dependent, inconsistent equalities), where the
+        // identity would not.
+        var gradTau = q; for j in 0..<n { gradTau[j] += 2 * Px[j] / tau }  // 2Pξ + q
+        var denominator = dot(gradTau, x1) + dot(b, z1) - xPx / (tau * tau) - kappa / tau
+        if !(denominator < 0) {
+            var diff = x1; for j in 0..<n { diff[j] -= x[j] / tau }
+            let Pdiff = P.symmetricMultiply(diff)
+            z1.withUnsafeBufferPointer { zp in Hz.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+            denominator = -(dot(diff, Pdiff) + dot(z1, Hz) + kappa / tau)
+        }
 
         let mu = self.mu
         // Predictor.
