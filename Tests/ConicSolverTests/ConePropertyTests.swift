@@ -302,13 +302,14 @@ struct ConePropertyTests {
                 // α = c exactly, so α = min(maxStep, c) up to rounding. For the SOC this is a
                 // double root of the boundary quadratic (discriminant 0), sensitive to rounding.
                 // The computed step must never exceed the exact one (that would leave the cone);
-                // it may fall short by O(√ε) because of the double root.
+                // it may fall short because of the double root: by O(√(ε·x₀²/xᵀJx)) relative,
+                // about 1e-6 for the points closest to the boundary the generator makes.
                 for c in [2.0, 1.0, 0.5] {
                     let exact = min(maxStep, c)
                     let alphaS = coneStep(cone, s: s, ds: s.map { -$0 / c }, z: z, dz: zero, maxStep: maxStep)
                     let alphaZ = coneStep(cone, s: s, ds: zero, z: z, dz: z.map { -$0 / c }, maxStep: maxStep)
                     for (name, alpha) in [("s", alphaS), ("z", alphaZ)] {
-                        #expect(alpha <= exact * (1 + 1e-12) && alpha >= exact * (1 - 1e-6),
+                        #expect(alpha <= exact * (1 + 1e-12) && alpha >= exact * (1 - 1e-5),
                                 "\(label): step along −\(name)/\(c) is \(alpha), exact \(exact) (the iterate reaches the origin at α = \(c))")
                     }
                 }

@@ -149,40 +149,67 @@ struct InfeasibilityTests {
         try solveExpecting(.dualInfeasible, problem)
     }
 
+    // MARK: Degenerate shapes
+
+    /// Equality-infeasible QP (P = I): x + y = 1 and x + y = 2, certificate z = (1, −1).
+    @Test func primalInfeasibleEqualitiesQP() throws {
+        let problem = try ConicProblem(P: testUpperTriangle([[1, 0], [0, 1]]), q: [0, 0],
+                                       A: testMatrix([[1, 1], [1, 1]], columns: 2), b: [1, 2], cones: [.zero(2)])
+        try solveExpecting(.primalInfeasible, problem)
+    }
+
+    /// No constraints (m = 0): minimize x₁ is unbounded; certificate x = (−1, 0).
+    @Test func dualInfeasibleWithoutConstraints() throws {
+        let problem = try ConicProblem(q: [1, 0], A: .zeros(0, 2), b: [], cones: [])
+        checkDualInfeasibilityCertificate(problem, [-1, 0])
+        try solveExpecting(.dualInfeasible, problem)
+    }
+
+    /// No variables (n = 0): b = (1, −2) ∉ ℝ²₊. Certificate z = (0, ½): Aᵀz is empty,
+    /// bᵀz = −1, z ≥ 0.
+    @Test func primalInfeasibleWithoutVariables() throws {
+        let problem = try ConicProblem(q: [], A: .zeros(2, 0), b: [1, -2], cones: [.nonnegative(2)])
+        checkPrimalInfeasibilityCertificate(problem, [0, 0.5])
+        try solveExpecting(.primalInfeasible, problem)
+    }
+
     // MARK: The checkers themselves
 
     /// Wrong certificates must be rejected (guards against a checker that always passes).
     @Test func checkersRejectWrongCertificates() throws {
         let lp = try ConicProblem(q: [1], A: testMatrix([[-1], [1]], columns: 1), b: [-1, 0], cones: [.nonnegative(2)])
-        withKnownIssue("bᵀz ≥ 0") { checkPrimalInfeasibilityCertificate(lp, [-1, -1], normalized: false) }
-        withKnownIssue("Aᵀz ≠ 0") { checkPrimalInfeasibilityCertificate(lp, [1, 0]) }
-        withKnownIssue("z ∉ K*") { checkPrimalInfeasibilityCertificate(lp, [2, -1], normalized: false) }
-        withKnownIssue("not normalized") { checkPrimalInfeasibilityCertificate(lp, [2, 2]) }
+        #expect(checkPrimalInfeasibilityCertificate(lp, [1, 1]), "the right certificate")
+        #expect(!checkPrimalInfeasibilityCertificate(lp, [-1, -1], normalized: false, recordIssues: false), "bᵀz ≥ 0")
+        #expect(!checkPrimalInfeasibilityCertificate(lp, [1, 0], recordIssues: false), "Aᵀz ≠ 0")
+        #expect(!checkPrimalInfeasibilityCertificate(lp, [2, -1], normalized: false, recordIssues: false), "z ∉ K*")
+        #expect(!checkPrimalInfeasibilityCertificate(lp, [2, 2], recordIssues: false), "not normalized")
+        #expect(!checkPrimalInfeasibilityCertificate(lp, [.nan, 1], recordIssues: false), "NaN")
         let unbounded = try ConicProblem(q: [-1], A: testMatrix([[-1]], columns: 1), b: [0], cones: [.nonnegative(1)])
-        withKnownIssue("qᵀx ≥ 0") { checkDualInfeasibilityCertificate(unbounded, [-1]) }
-        withKnownIssue("−Ax ∉ K") {
-            let bounded = try ConicProblem(q: [-1], A: testMatrix([[1]], columns: 1), b: [1], cones: [.nonnegative(1)])
-            checkDualInfeasibilityCertificate(bounded, [1])
-        }
-        withKnownIssue("Px ≠ 0") {
-            let qp = try ConicProblem(P: testUpperTriangle([[1]]), q: [-1], A: testMatrix([[-1]], columns: 1), b: [0],
-                                      cones: [.nonnegative(1)])
-            checkDualInfeasibilityCertificate(qp, [1])
-        }
-        // Optimality checker: a feasible but suboptimal point, and a point outside the cone.
+        #expect(checkDualInfeasibilityCertificate(unbounded, [1]), "the right certificate")
+        #expect(!checkDualInfeasibilityCertificate(unbounded, [-1], recordIssues: false), "qᵀx ≥ 0")
+        let bounded = try ConicProblem(q: [-1], A: testMatrix([[1]], columns: 1), b: [1], cones: [.nonnegative(1)])
+        #expect(!checkDualInfeasibilityCertificate(bounded, [1], recordIssues: false), "−Ax ∉ K")
+        let qp = try ConicProblem(P: testUpperTriangle([[1]]), q: [-1], A: testMatrix([[-1]], columns: 1), b: [0],
+                                  cones: [.nonnegative(1)])
+        #expect(!checkDualInfeasibilityCertificate(qp, [1], recordIssues: false), "Px ≠ 0")
+        let soc = try ConicProblem(q: [-1, 0], A: testMatrix([[-1, 0], [0, -1]], columns: 2), b: [0, 0], cones: [.secondOrder(2)])
+        #expect(checkDualInfeasibilityCertificate(soc, [1, 0.5]), "(1, ½) ∈ SOC(2)")
+        #expect(!checkDualInfeasibilityCertificate(soc, [1, 2], recordIssues: false), "(1, 2) ∉ SOC(2)")
+        // Optimality checker: the true optimum passes; a suboptimal point, a z outside K*, a
+        // wrong known optimum and a wrong status fail.
         let feasible = try ConicProblem(q: [1], A: testMatrix([[-1]], columns: 1), b: [-1], cones: [.nonnegative(1)])
         let good = try solve(feasible)
-        checkOptimality(feasible, good, expectedObjective: 1)
-        withKnownIssue("suboptimal x") {
-            var bad = good
-            bad.x = [2]; bad.s = [1]
-            checkOptimality(feasible, bad)
-        }
-        withKnownIssue("z outside K*") {
-            var bad = good
-            bad.z = [-1]
-            checkOptimality(feasible, bad)
-        }
-        withKnownIssue("wrong known optimum") { checkOptimality(feasible, good, expectedObjective: 2) }
+        #expect(checkOptimality(feasible, good, expectedObjective: 1))
+        var suboptimal = good
+        suboptimal.x = [2]; suboptimal.s = [1]
+        #expect(!checkOptimality(feasible, suboptimal, recordIssues: false), "suboptimal x")
+        var outside = good
+        outside.z = [-1]
+        #expect(!checkOptimality(feasible, outside, recordIssues: false), "z outside K*")
+        #expect(!checkOptimality(feasible, good, expectedObjective: 2, recordIssues: false), "wrong known optimum")
+        var wrongStatus = good
+        wrongStatus.status = .almostSolved
+        #expect(!checkOptimality(feasible, wrongStatus, recordIssues: false), "almost_solved without allowAlmost")
+        #expect(checkOptimality(feasible, wrongStatus, allowAlmost: true), "almost_solved with allowAlmost")
     }
 }

@@ -64,8 +64,10 @@ private let vertexLPDual: [Double] = [-1, 2, 3, 0, 0, 0]
 /// The 50 general rows plus 60 box rows give m = 110; cones are zero, orthant, SOC, orthant.
 func randomFeasibleQP(seed: UInt64, n: Int = 30) -> ConicProblem { randomFeasibleQPWithPoint(seed: seed, n: n).problem }
 
-/// `randomFeasibleQP` together with its strictly feasible point `x0`.
-func randomFeasibleQPWithPoint(seed: UInt64, n: Int = 30) -> (problem: ConicProblem, x0: [Double]) {
+/// `randomFeasibleQP` together with its strictly feasible point `x0`; `quadratic: false` makes
+/// it an LP (P = 0, still bounded by the box) and `socDimensions` lists its second-order cones.
+func randomFeasibleQPWithPoint(seed: UInt64, n: Int = 30, quadratic: Bool = true,
+                               socDimensions: [Int] = [5]) -> (problem: ConicProblem, x0: [Double]) {
     var rng = TestSeededGenerator(seed: seed)
     let k = 20
     let G = (0..<k).map { _ in rng.vector(n, -1, 1) }
@@ -79,9 +81,11 @@ func randomFeasibleQPWithPoint(seed: UInt64, n: Int = 30) -> (problem: ConicProb
     for _ in 0..<5 { let r = sparseRow(); rows.append(r); b.append(apply(r)) }
     for _ in 0..<40 { let r = sparseRow(); rows.append(r); b.append(apply(r) + rng.uniform(0.1, 1)) }
     // SOC rows: b = A x0 + s0 with s0 = (‖tail‖ + margin, tail).
-    let tail = rng.vector(4, -1, 1)
-    let s0 = [certNorm2(tail) + rng.uniform(0.1, 1)] + tail
-    for i in 0..<5 { let r = sparseRow(); rows.append(r); b.append(apply(r) + s0[i]) }
+    for d in socDimensions {
+        let tail = rng.vector(d - 1, -1, 1)
+        let s0 = [certNorm2(tail) + rng.uniform(0.1, 1)] + tail
+        for i in 0..<d { let r = sparseRow(); rows.append(r); b.append(apply(r) + s0[i]) }
+    }
     for j in 0..<n {
         let u = rng.uniform(0.5, 2)
         var up = [Double](repeating: 0, count: n); up[j] = 1
@@ -89,8 +93,9 @@ func randomFeasibleQPWithPoint(seed: UInt64, n: Int = 30) -> (problem: ConicProb
         rows.append(up); b.append(x0[j] + u)
         rows.append(down); b.append(-x0[j] + u)
     }
-    let problem = try! ConicProblem(P: testUpperTriangle(P), q: q, A: testMatrix(rows, columns: n), b: b,
-                                    cones: [.zero(5), .nonnegative(40), .secondOrder(5), .nonnegative(2 * n)])
+    let cones: [ConeSpec] = [.zero(5), .nonnegative(40)] + socDimensions.map { .secondOrder($0) } + [.nonnegative(2 * n)]
+    let problem = try! ConicProblem(P: quadratic ? testUpperTriangle(P) : nil, q: q, A: testMatrix(rows, columns: n), b: b,
+                                    cones: cones)
     return (problem, x0)
 }
 
@@ -309,6 +314,58 @@ struct ProblemTests {
         let atX0 = problem.objective(at: x0)
         #expect(solution.primalObjective <= atX0 + 1e-6 * (1 + abs(atX0)),
                 "optimum \(solution.primalObjective) is worse than the feasible point's \(atX0)")
+    }
+
+    /// Random LPs (P = 0) with several second-order cones of dimensions 1, 2, 3 and 6, bounded
+    /// by the box rows.
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func randomSOCP(seed: UInt64) throws {
+        let (problem, x0) = randomFeasibleQPWithPoint(seed: seed, quadratic: false, socDimensions: [3, 1, 6, 2])
+        let solution = try solveAndCheck(problem)
+        let atX0 = problem.objective(at: x0)
+        #expect(solution.primalObjective <= atX0 + 1e-6 * (1 + abs(atX0)),
+                "optimum \(solution.primalObjective) is worse than the feasible point's \(atX0)")
+    }
+
+    // MARK: Edge cases
+
+    /// A pure feasibility problem (q = 0, P = 0): any feasible point is optimal, objective 0.
+    /// x₁ + x₂ ≤ 1, x ≥ 0.
+    @Test func feasibilityProblem() throws {
+        let A = testMatrix([[1, 1], [-1, 0], [0, -1]], columns: 2)
+        let problem = try ConicProblem(q: [0, 0], A: A, b: [1, 0, 0], cones: [.nonnegative(3)])
+        let solution = try solveAndCheck(problem, objective: 0)
+        #expect(solution.x[0] + solution.x[1] <= 1 + 1e-8 && solution.x.allSatisfy { $0 >= -1e-8 }, "x = \(solution.x)")
+    }
+
+    /// Optimum at the apex of the cone: minimize t s.t. ‖(x₁, x₂)‖ ≤ t, x = 0 ⇒ t = 0, s = 0
+    /// on the SOC (not strictly complementary: z = (1, 0, 0) is on the boundary too).
+    @Test func optimumAtTheApex() throws {
+        let A = testMatrix([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [0, 1, 0], [0, 0, 1]], columns: 3)
+        let problem = try ConicProblem(q: [1, 0, 0], A: A, b: [0, 0, 0, 0, 0], cones: [.secondOrder(3), .zero(2)])
+        let solution = try solveAndCheck(problem, objective: 0)
+        expectClose(solution.x, [0, 0, 0], tol: 1e-7, "(t, x)")
+    }
+
+    /// minimize x₁ + x₂ s.t. ‖(x₁, x₂)‖ ≤ t, t = 1: x = −(1, 1)/√2, objective −√2; the SOC
+    /// multiplier is z = (√2, 1, 1) (from q + Aᵀz = 0: z₁ = z₂ = 1, and z₀ = ‖z₁‖ = √2 by
+    /// complementarity) and the equality multiplier is √2.
+    @Test func secondOrderConeWithFixedRadius() throws {
+        let A = testMatrix([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 0, 0]], columns: 3)
+        let problem = try ConicProblem(q: [0, 1, 1], A: A, b: [0, 0, 0, 1], cones: [.secondOrder(3), .zero(1)])
+        let solution = try solveAndCheck(problem, objective: -2.0.squareRoot())
+        let h = (0.5).squareRoot()
+        expectClose(solution.x, [1, -h, -h], tol: 1e-6, "(t, x)")
+        let r2 = 2.0.squareRoot()
+        expectClose(solution.z, [r2, 1, 1, r2], tol: 1e-6, "z")
+    }
+
+    /// No variables (n = 0): the problem is the question b ∈ K, here (1, 2) ∈ ℝ²₊: feasible,
+    /// objective 0, z = 0.
+    @Test func noVariables() throws {
+        let problem = try ConicProblem(q: [], A: .zeros(2, 0), b: [1, 2], cones: [.nonnegative(2)])
+        let solution = try solveAndCheck(problem, objective: 0)
+        expectClose(solution.s, [1, 2], tol: 1e-8, "s")
     }
 
     // MARK: Settings
