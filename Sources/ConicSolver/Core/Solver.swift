@@ -38,12 +38,20 @@ public final class InteriorPointSolver {
             let d = clock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        setBLASThreads(settings.threads)
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
         guard let kkt = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
             return failed(.numericalError, time: elapsed())
         }
+        // BLAS threads: as asked, or one for small factorizations, where waking a second thread
+        // costs more than it saves. The process-wide setting is restored afterwards.
+        let previousThreads = blasThreads
+        if settings.threads > 0 {
+            blasThreads = settings.threads
+        } else if kkt.flops < Self.singleThreadFlops {
+            blasThreads = 1
+        }
+        defer { blasThreads = previousThreads }
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
         let setupTime = elapsed()
         let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt) : nil
@@ -108,6 +116,7 @@ public final class InteriorPointSolver {
     static let supernodalFlopRate = 2.5e9
     static let supernodalOverhead = 5e-4
     static let simplicialFlopRate = 1.3e9
+    static let singleThreadFlops = 5e7
 
     private func failed(_ status: SolverStatus, time: Double) -> Solution {
         let n = problem.variableCount, m = problem.constraintCount

@@ -15,9 +15,10 @@ protocol SymmetricFactorization: AnyObject {
     var name: String { get }
 }
 
-/// Sets the number of BLAS threads (0 keeps the library's default).
-func setBLASThreads(_ count: Int) {
-    if count > 0 { openblas_set_num_threads(Int32(count)) }
+/// The number of threads OpenBLAS uses (process-wide).
+var blasThreads: Int {
+    get { Int(openblas_get_num_threads()) }
+    set { openblas_set_num_threads(Int32(max(newValue, 1))) }
 }
 
 /// Sparse symmetric factorization by CHOLMOD (64-bit integer interface): supernodal Cholesky

@@ -15,6 +15,8 @@ protocol KKTSolver: AnyObject {
     var lastResidual: Double { get }
     /// Description for the log.
     var methodName: String { get }
+    /// Flop count of one factorization, from the symbolic analysis.
+    var flops: Double { get }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a
