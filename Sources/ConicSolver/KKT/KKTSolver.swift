@@ -31,6 +31,8 @@ final class IterativeRefinement {
     private let maxIterations: Int
     private let tolerance: Double
     private var errorX: [Double], errorZ: [Double], correctionX: [Double], correctionZ: [Double]
+    /// Refinement stops once a step shrinks the residual by less than this factor.
+    static let minimumImprovement = 5.0
 
     init(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
         self.P = P; self.A = A; self.cones = cones
@@ -90,7 +92,7 @@ final class IterativeRefinement {
                     norm = previous
                     break
                 }
-                if norm > 0.9 * previous { break }
+                if norm > previous / Self.minimumImprovement { break }
             }
         }}}}}}}}
         return norm / (1 + rhsNorm)

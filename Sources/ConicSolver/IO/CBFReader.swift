@@ -1,0 +1,768 @@
+import CZlib
+import Foundation
+
+/// Reader for the Conic Benchmark Format (CBF, versions 1 to 3), the format of the CBLIB library
+/// (https://cblib.zib.de, specification: https://cblib.zib.de/doc/format3.pdf). Files may be
+/// plain text or gzip-compressed (`.cbf.gz`); compression is detected from the magic bytes
+/// `1f 8b`, not from the file name.
+///
+/// A file describes
+///
+///     min/max     cᵀx + c₀
+///     subject to  g = A_cbf x + b_cbf ∈ K_con,   x ∈ K_var
+///
+/// where `K_var` (section `VAR`) and `K_con` (section `CON`) are products of the cones below, each
+/// listed as `NAME dim` and covering the next `dim` variables or rows:
+///
+/// | name | cone                                                   |
+/// |------|--------------------------------------------------------|
+/// | `F`  | free: no constraint                                    |
+/// | `L+` | `u ≥ 0`                                                |
+/// | `L-` | `u ≤ 0`                                                |
+/// | `L=` | `u = 0`                                                |
+/// | `Q`  | `u₁ ≥ ‖(u₂, …, u_d)‖₂` (second-order cone)             |
+/// | `QR` | `2u₁u₂ ≥ ‖(u₃, …, u_d)‖₂²`, `u₁, u₂ ≥ 0` (rotated cone) |
+///
+/// It is returned as a ``ConicProblem``
+///
+///     minimize    qᵀx + c₀        (P = 0)
+///     subject to  Ax + s = b,  s ∈ K
+///
+/// with the same variables `x`. The rows of `A` are, in this order:
+///
+/// 1. the `CON` blocks in file order: a block of rows `g = A_blk x + b_blk` in cone `C` becomes
+///    rows with slack `s = W g`, that is `−W A_blk x + s = W b_blk`, where
+///    - `L+`: `W = I`, cone ``ConeSpec/nonnegative(_:)``;
+///    - `L-`: `W = −I` (`s = −g ≥ 0`, rows `A_blk x + s = −b_blk`), cone ``ConeSpec/nonnegative(_:)``;
+///    - `L=`: `W = I`, cone ``ConeSpec/zero(_:)`` (rows `A_blk x = −b_blk`);
+///    - `Q`: `W = I`, cone ``ConeSpec/secondOrder(_:)``;
+///    - `QR`: `W = T = [[1/√2, 1/√2, 0], [1/√2, −1/√2, 0], [0, 0, I]]`, cone
+///      ``ConeSpec/secondOrder(_:)``: `g` is in the rotated cone exactly when
+///      `T g = ((g₁+g₂)/√2, (g₁−g₂)/√2, g₃, …)` is in the second-order cone;
+///    - `F`: no rows (the rows of a free block are dropped, with their coefficients);
+/// 2. then the `VAR` blocks in file order, treated the same way with `g = x_blk` (so `A_blk = I`
+///    and `b_blk = 0`): `L+` gives rows `−x_j + s = 0`, `s ≥ 0`; `L-` rows `x_j + s = 0`, `s ≥ 0`;
+///    `L=` zero rows `−x_j = 0`; `Q` rows `−x_blk + s = 0` in a second-order cone; `QR` rows
+///    `−T x_blk + s = 0` in a second-order cone; `F` nothing.
+///
+/// Consecutive output cones of kind ``ConeSpec/zero(_:)`` or ``ConeSpec/nonnegative(_:)`` are
+/// merged into one cone (also across the boundary between the `CON` and the `VAR` rows); every
+/// `Q` or `QR` block is its own ``ConeSpec/secondOrder(_:)`` cone.
+///
+/// Conventions:
+/// - `OBJSENSE MAX` makes the returned problem minimize the *negated* objective `−cᵀx − c₀`
+///   (`q = −c`, `c₀` negated), so the optimal value of the returned problem is minus the optimal
+///   value of the file's maximization problem. `OBJSENSE` defaults to `MIN` when absent.
+/// - `OBJACOORD` gives `c` sparsely (a count line, then `j value` lines), `OBJBCOORD` the constant
+///   `c₀`, `ACOORD` the matrix `A_cbf` (a count line, then `i j value` lines) and `BCOORD` the
+///   vector `b_cbf` (a count line, then `i value` lines). Indices are 0-based; entries given more
+///   than once are summed.
+/// - `VER` must be the first keyword; versions 1, 2 and 3 are accepted. `VAR` is required; `CON`
+///   may be absent (no constraint rows). `OBJACOORD` must come after `VAR`, `ACOORD` after `VAR`
+///   and `CON`, `BCOORD` after `CON`. Every keyword may appear at most once.
+/// - Lines whose first non-blank character is `#` are comments; blank lines are ignored anywhere.
+///   Fields are separated by blanks or tabs; CRLF line ends are accepted.
+/// - Cone dimensions must be at least 1 (at least 2 for `QR`), and `n`, `m` at most `2³¹ − 1`.
+/// - Not supported, reported as parse errors at the keyword's line: integer variables (`INT`),
+///   semidefinite parts (`PSDVAR`, `PSDCON`, `OBJFCOORD`, `FCOORD`, `HCOORD`, `DCOORD`), power
+///   cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`) and exponential cones (`EXP`,
+///   `EXP*`).
+///
+/// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
+/// (0 for problems not tied to a line, such as a missing `VAR` section); files that cannot be
+/// read or decompressed throw ``ConicError/io(_:)``.
+public enum CBFReader {
+
+    /// A cone of the `VAR` or `CON` section of a CBF file, named as in the file.
+    public enum Cone: String, Sendable, Hashable, CaseIterable {
+        /// `F`: free.
+        case free = "F"
+        /// `L+`: nonnegative.
+        case nonnegative = "L+"
+        /// `L-`: nonpositive.
+        case nonpositive = "L-"
+        /// `L=`: fixed at zero.
+        case zero = "L="
+        /// `Q`: second-order cone, first entry ≥ norm of the others.
+        case quadratic = "Q"
+        /// `QR`: rotated second-order cone `2u₁u₂ ≥ ‖u₃:‖²`, `u₁, u₂ ≥ 0`.
+        case rotatedQuadratic = "QR"
+    }
+
+    /// One `CONE dim` line of a `VAR` or `CON` section.
+    public struct ConeBlock: Sendable, Equatable, Hashable {
+        /// The cone.
+        public let cone: Cone
+        /// The number of variables or rows it covers.
+        public let dimension: Int
+
+        public init(_ cone: Cone, _ dimension: Int) {
+            self.cone = cone
+            self.dimension = dimension
+        }
+    }
+
+    /// A parsed CBF file: the conic problem together with the structure of the file.
+    public struct Model: Sendable {
+        /// The problem in our form (see ``CBFReader`` for the mapping).
+        public let problem: ConicProblem
+        /// The format version from the `VER` line.
+        public let version: Int
+        /// `true` for `OBJSENSE MAX`; ``problem`` then minimizes the negated objective.
+        public let isMaximization: Bool
+        /// The cones of the `VAR` section, in file order.
+        public let variableCones: [ConeBlock]
+        /// The cones of the `CON` section, in file order (empty when the file has no `CON`).
+        public let constraintCones: [ConeBlock]
+
+        /// Number of scalar variables `n` of the file (the `VAR` section), also the number of
+        /// variables of ``problem``.
+        public var variableCount: Int { variableCones.reduce(0) { $0 + $1.dimension } }
+        /// Number of scalar constraint rows `m` of the file (the `CON` section), including the rows
+        /// of free (`F`) blocks that ``problem`` drops.
+        public var constraintCount: Int { constraintCones.reduce(0) { $0 + $1.dimension } }
+    }
+
+    /// Reads a CBF file, plain or gzip-compressed, from disk.
+    ///
+    /// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed,
+    ///   ``ConicError/parse(file:line:message:)`` when it is malformed or uses unsupported features.
+    public static func read(path: String) throws -> ConicProblem {
+        try readModel(path: path).problem
+    }
+
+    /// Parses CBF text; `fileName` is used in error messages.
+    ///
+    /// - Throws: ``ConicError/parse(file:line:message:)`` when the text is malformed or uses
+    ///   unsupported features.
+    public static func parse(_ text: String, fileName: String = "<input>") throws -> ConicProblem {
+        try parseModel(text, fileName: fileName).problem
+    }
+
+    /// Reads a CBF file, plain or gzip-compressed, keeping the structure of the file.
+    ///
+    /// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed,
+    ///   ``ConicError/parse(file:line:message:)`` when it is malformed or uses unsupported features.
+    public static func readModel(path: String) throws -> Model {
+        try parseModel(nullTerminated: loadFile(path: path), fileName: path)
+    }
+
+    /// Parses CBF text, keeping the structure of the file; `fileName` is used in error messages.
+    ///
+    /// - Throws: ``ConicError/parse(file:line:message:)`` when the text is malformed or uses
+    ///   unsupported features.
+    public static func parseModel(_ text: String, fileName: String = "<input>") throws -> Model {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return try parseModel(nullTerminated: bytes, fileName: fileName)
+    }
+
+    // MARK: Input
+
+    /// The bytes of the file at `path`, decompressed when it starts with the gzip magic bytes,
+    /// followed by one terminating zero byte.
+    static func loadFile(path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw ConicError.io("cannot open CBF file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        var head: [UInt8] = [0, 0]
+        let headCount = fread(&head, 1, 2, file)
+        fclose(file)
+        if headCount == 2, head[0] == 0x1f, head[1] == 0x8b {
+            return try gunzip(path: path)
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConicError.io("cannot read CBF file '\(path)': \(error.localizedDescription)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count + 1)
+        bytes.append(contentsOf: data)
+        bytes.append(0)
+        return bytes
+    }
+
+    /// Decompresses a gzip file with zlib, in large chunks.
+    private static func gunzip(path: String) throws -> [UInt8] {
+        guard let gz = gzopen(path, "rb") else {
+            throw ConicError.io("cannot open CBF file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        _ = gzbuffer(gz, 1 << 20)
+        let chunkSize = 1 << 22
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        var bytes: [UInt8] = []
+        var failure: String?
+        while true {
+            let got = chunk.withUnsafeMutableBytes { gzread(gz, $0.baseAddress, UInt32($0.count)) }
+            if got < 0 {
+                failure = zlibMessage(gz)
+                break
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: chunk[0..<Int(got)])
+        }
+        if failure == nil {
+            var code: Int32 = 0
+            _ = gzerror(gz, &code)
+            if code != Z_OK { failure = zlibMessage(gz) }
+        }
+        let closed = gzclose(gz)
+        if failure == nil, closed != Z_OK {
+            failure = closed == Z_BUF_ERROR ? "unexpected end of file" : "zlib error \(closed)"
+        }
+        if let failure {
+            throw ConicError.io("cannot decompress CBF file '\(path)': \(failure)")
+        }
+        bytes.append(0)
+        return bytes
+    }
+
+    private static func zlibMessage(_ gz: gzFile) -> String {
+        var code: Int32 = 0
+        guard let message = gzerror(gz, &code) else { return "zlib error \(code)" }
+        let text = String(cString: message)
+        return text.isEmpty ? "zlib error \(code)" : text
+    }
+
+    private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer -> Model in
+                guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
+                    throw CBFFailure(line: 0, message: "internal error: input buffer is not terminated")
+                }
+                var parser = CBFParser(base: base, length: buffer.count - 1)
+                return try parser.run()
+            }
+        } catch let failure as CBFFailure {
+            throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
+        }
+    }
+}
+
+// MARK: - Parser
+
+/// A parse failure before it is turned into a ``ConicError``.
+private struct CBFFailure: Error {
+    let line: Int
+    let message: String
+}
+
+/// The keywords of CBF versions 1 to 3.
+private enum CBFKeyword: String {
+    case version = "VER"
+    case objectiveSense = "OBJSENSE"
+    case psdVariables = "PSDVAR"
+    case variables = "VAR"
+    case integers = "INT"
+    case psdConstraints = "PSDCON"
+    case constraints = "CON"
+    case objectiveF = "OBJFCOORD"
+    case objectiveA = "OBJACOORD"
+    case objectiveB = "OBJBCOORD"
+    case coordF = "FCOORD"
+    case coordA = "ACOORD"
+    case coordB = "BCOORD"
+    case coordH = "HCOORD"
+    case coordD = "DCOORD"
+    case powerCones = "POWCONES"
+    case dualPowerCones = "POW*CONES"
+}
+
+/// Largest accepted number of variables or constraint rows.
+private let cbfMaxDimension = Int(Int32.max)
+
+private struct CBFParser {
+    /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
+    let base: UnsafePointer<UInt8>
+    let length: Int
+
+    // Position.
+    var position = 0
+    /// 1-based number of the current line.
+    var line = 0
+    /// Fields of the current line, as byte offsets `starts[k] ..< ends[k]`.
+    var starts: [Int] = []
+    var ends: [Int] = []
+
+    // Structure.
+    var seen: [CBFKeyword: Int] = [:]
+    var version: Int?
+    var maximize = false
+    var variableCones: [CBFReader.ConeBlock]?
+    var constraintCones: [CBFReader.ConeBlock]?
+    var variableCount = 0
+    var constraintCount = 0
+    /// The last section with a count of entries, for hints when a file has too many entries.
+    var lastCounted: (keyword: String, line: Int, count: String)?
+
+    // Data.
+    var c: [Double] = []
+    var constant = 0.0
+    var entryRows: [Int] = []
+    var entryColumns: [Int] = []
+    var entryValues: [Double] = []
+    var bCon: [Double] = []
+
+    init(base: UnsafePointer<UInt8>, length: Int) {
+        self.base = base
+        self.length = length
+        starts.reserveCapacity(8)
+        ends.reserveCapacity(8)
+    }
+
+    // MARK: Lines and fields
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
+    }
+
+    /// Moves to the next line that is neither blank nor a comment and splits it into fields.
+    /// Returns `false` at the end of the input.
+    private mutating func nextLine() -> Bool {
+        while position < length {
+            line += 1
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            var p = position
+            var isComment = false
+            while p < length {
+                let byte = base[p]
+                if byte == 10 { break }
+                if Self.isBlank(byte) { p += 1; continue }
+                if starts.isEmpty, byte == 35 /* # */ { isComment = true }
+                let start = p
+                while p < length, base[p] != 10, !Self.isBlank(base[p]) { p += 1 }
+                if !isComment {
+                    starts.append(start)
+                    ends.append(p)
+                }
+            }
+            position = p + 1
+            if !isComment, !starts.isEmpty { return true }
+        }
+        return false
+    }
+
+    private var fieldCount: Int { starts.count }
+
+    /// "1 field", "3 fields".
+    private var fieldCountText: String { starts.count == 1 ? "1 field" : "\(starts.count) fields" }
+
+    /// Field `k` as text, shortened for messages.
+    private func field(_ k: Int) -> String {
+        guard k < starts.count else { return "" }
+        let count = min(ends[k] - starts[k], 60)
+        let text = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
+        return count < ends[k] - starts[k] ? text + "…" : text
+    }
+
+    /// The keyword of the current line, when its first field is one.
+    private func keywordOfLine() -> CBFKeyword? {
+        guard let first = starts.first, let end = ends.first, end - first >= 3, end - first <= 9 else { return nil }
+        let text = String(decoding: UnsafeBufferPointer(start: base + first, count: end - first), as: UTF8.self)
+        return CBFKeyword(rawValue: text)
+    }
+
+    private func fail(_ message: String) -> CBFFailure {
+        CBFFailure(line: line, message: message)
+    }
+
+    /// Field `k` as an integer; `what` names it in messages.
+    private func integer(_ k: Int, _ what: String) throws -> Int {
+        var p = starts[k]
+        let end = ends[k]
+        var negative = false
+        if base[p] == 43 || base[p] == 45 { // + -
+            negative = base[p] == 45
+            p += 1
+        }
+        guard p < end else { throw fail("'\(field(k))' is not a valid integer (\(what))") }
+        var value = 0
+        while p < end {
+            let digit = Int(base[p]) - 48
+            guard digit >= 0, digit <= 9 else { throw fail("'\(field(k))' is not a valid integer (\(what))") }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(digit)
+            guard !o1, !o2 else { throw fail("integer '\(field(k))' is too large (\(what))") }
+            value = sum
+            p += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// Field `k` as a count or dimension in `minimum ... maximum`.
+    private func size(_ k: Int, _ what: String, minimum: Int = 0, maximum: Int = Int.max) throws -> Int {
+        let value = try integer(k, what)
+        guard value >= minimum else { throw fail("\(what) is \(value); it must be at least \(minimum)") }
+        guard value <= maximum else { throw fail("\(what) is \(value); at most \(maximum) is supported") }
+        return value
+    }
+
+    /// Field `k` as a 0-based index below `bound`; `context` says where the bound comes from.
+    private func index(_ k: Int, _ what: String, below bound: Int, _ context: String) throws -> Int {
+        let value = try integer(k, what)
+        guard value >= 0, value < bound else {
+            let valid = bound > 0 ? "valid: 0...\(bound - 1); \(context)" : context
+            throw fail("\(what) \(value) is out of range (\(valid))")
+        }
+        return value
+    }
+
+    /// Field `k` as a finite number; `what` names it in messages.
+    private func real(_ k: Int, _ what: String) throws -> Double {
+        let start = starts[k], end = ends[k]
+        // A fast path for plain decimals would be possible; strtod is exact and fast enough.
+        var consumed = -1
+        let value = (base + start).withMemoryRebound(to: CChar.self, capacity: end - start + 1) { text -> Double in
+            var stop: UnsafeMutablePointer<CChar>?
+            let value = strtod(text, &stop)
+            if let stop { consumed = UnsafePointer(stop) - text }
+            return value
+        }
+        guard consumed == end - start else {
+            throw fail("'\(field(k))' is not a valid number (\(what))")
+        }
+        guard value.isFinite else {
+            throw fail("value '\(field(k))' is not finite (\(what)); NaN and infinite values are not allowed")
+        }
+        return value
+    }
+
+    /// What the lines of a section are called in messages.
+    enum Noun {
+        case entry, cone
+
+        func count(_ k: Int) -> String {
+            switch self {
+            case .entry: return k == 1 ? "1 entry" : "\(k) entries"
+            case .cone: return k == 1 ? "1 cone" : "\(k) cones"
+            }
+        }
+    }
+
+    /// Reads the next data line of the section `keyword` (whose keyword is on `headerLine`), which
+    /// must have `fields` fields laid out as `layout`. `entry` and `total` count the entries of the
+    /// section for messages (`total` is nil for the fixed lines after a keyword).
+    private mutating func dataLine(_ keyword: String, headerLine: Int, fields: Int, layout: String,
+                                   entry: Int = 0, total: Int? = nil, noun: Noun = .entry) throws {
+        guard nextLine() else {
+            if let total {
+                throw CBFFailure(line: headerLine, message:
+                    "\(keyword) announces \(noun.count(total)) but the file ends after \(entry)")
+            }
+            throw CBFFailure(line: headerLine, message: "\(keyword) must be followed by a line '\(layout)', but the file ends")
+        }
+        let first = base[starts[0]]
+        if fieldCount != fields || (first >= 65 && first <= 90), let found = keywordOfLine() {
+            if let total {
+                throw fail("\(keyword) (line \(headerLine)) announces \(noun.count(total)) "
+                           + "but only \(entry) \(entry == 1 ? "is" : "are") given before \(found.rawValue)")
+            }
+            throw fail("\(keyword) must be followed by a line '\(layout)', not by the keyword \(found.rawValue)")
+        }
+        guard fieldCount == fields else {
+            throw fail("\(keyword) line has \(fieldCountText); expected \(fields) (\(layout))")
+        }
+    }
+
+    // MARK: Driver
+
+    mutating func run() throws -> CBFReader.Model {
+        while nextLine() {
+            let headerLine = line
+            guard let keyword = keywordOfLine() else {
+                let first = base[starts[0]]
+                let looksNumeric = (first >= 48 && first <= 57) || first == 43 || first == 45 || first == 46
+                if looksNumeric, let last = lastCounted {
+                    throw fail("expected a keyword but found data; \(last.keyword) (line \(last.line)) announces "
+                               + "\(last.count), does it have more?")
+                }
+                if looksNumeric { throw fail("expected a keyword but found data '\(field(0))'") }
+                throw fail("unknown keyword '\(field(0))'")
+            }
+            guard fieldCount == 1 else {
+                throw fail("the keyword \(keyword.rawValue) must be alone on its line; its data follow on the next lines")
+            }
+            if version == nil, keyword != .version {
+                throw fail("the file must start with the VER keyword, found \(keyword.rawValue)")
+            }
+            if let previous = seen[keyword] {
+                throw fail("duplicate \(keyword.rawValue) section (first at line \(previous))")
+            }
+            seen[keyword] = headerLine
+            lastCounted = nil
+            switch keyword {
+            case .version: try readVersion(headerLine)
+            case .objectiveSense: try readSense(headerLine)
+            case .variables: try readVariables(headerLine)
+            case .constraints: try readConstraints(headerLine)
+            case .integers: throw fail("integer variables are not supported (INT section)")
+            case .psdVariables, .psdConstraints, .objectiveF, .coordF, .coordH, .coordD:
+                try readPSD(keyword)
+            case .powerCones, .dualPowerCones:
+                throw fail("power cones are not supported (\(keyword.rawValue) section)")
+            case .objectiveA: try readObjectiveA(headerLine)
+            case .objectiveB: try readObjectiveB(headerLine)
+            case .coordA: try readA(headerLine)
+            case .coordB: try readB(headerLine)
+            }
+        }
+        return try assemble()
+    }
+
+    // MARK: Sections
+
+    private mutating func readVersion(_ headerLine: Int) throws {
+        try dataLine("VER", headerLine: headerLine, fields: 1, layout: "version")
+        let v = try integer(0, "version")
+        guard (1...3).contains(v) else {
+            throw fail("unsupported CBF version \(v); versions 1 to 3 are supported")
+        }
+        version = v
+    }
+
+    private mutating func readSense(_ headerLine: Int) throws {
+        try dataLine("OBJSENSE", headerLine: headerLine, fields: 1, layout: "MIN or MAX")
+        switch field(0) {
+        case "MIN": maximize = false
+        case "MAX": maximize = true
+        default: throw fail("unknown objective sense '\(field(0))'; expected MIN or MAX")
+        }
+    }
+
+    private mutating func readVariables(_ headerLine: Int) throws {
+        let (n, blocks) = try readConeSection("VAR", headerLine, noun: "variables")
+        variableCount = n
+        variableCones = blocks
+        c = [Double](repeating: 0, count: n)
+    }
+
+    private mutating func readConstraints(_ headerLine: Int) throws {
+        let (m, blocks) = try readConeSection("CON", headerLine, noun: "constraint rows")
+        constraintCount = m
+        constraintCones = blocks
+        bCon = [Double](repeating: 0, count: m)
+    }
+
+    /// A `VAR` or `CON` section: a line `count blocks`, then one `CONE dim` line per block.
+    private mutating func readConeSection(_ keyword: String, _ headerLine: Int,
+                                          noun: String) throws -> (Int, [CBFReader.ConeBlock]) {
+        let layout = keyword == "VAR" ? "number of variables, number of cones" : "number of rows, number of cones"
+        try dataLine(keyword, headerLine: headerLine, fields: 2, layout: layout)
+        let total = try size(0, "number of \(noun)", maximum: cbfMaxDimension)
+        let count = try size(1, "number of cones")
+        let countLine = line
+        lastCounted = (keyword, headerLine, Noun.cone.count(count))
+        var blocks: [CBFReader.ConeBlock] = []
+        blocks.reserveCapacity(min(count, (length - position) / 4 + 1))
+        var covered = 0
+        for k in 0..<count {
+            try dataLine(keyword, headerLine: headerLine, fields: 2, layout: "cone name, dimension",
+                         entry: k, total: count, noun: .cone)
+            let cone = try coneName(0)
+            let minimum = cone == .rotatedQuadratic ? 2 : 1
+            let dimension = try size(1, "dimension of the \(cone.rawValue) cone", minimum: minimum)
+            covered += dimension
+            guard covered <= total else {
+                throw fail("the cones of \(keyword) cover more than the \(total) \(noun) declared on line \(countLine)")
+            }
+            blocks.append(CBFReader.ConeBlock(cone, dimension))
+        }
+        guard covered == total else {
+            throw CBFFailure(line: countLine, message:
+                "\(keyword) declares \(total) \(noun) but its \(count) cones cover \(covered)")
+        }
+        return (total, blocks)
+    }
+
+    private func coneName(_ k: Int) throws -> CBFReader.Cone {
+        let name = field(k)
+        if let cone = CBFReader.Cone(rawValue: name) { return cone }
+        if name == "EXP" || name == "EXP*" {
+            throw fail("exponential cones are not supported (\(name))")
+        }
+        if name.hasPrefix("@"), name.hasSuffix(":POW") || name.hasSuffix(":POW*") {
+            throw fail("power cones are not supported (\(name))")
+        }
+        if name.hasPrefix("SVEC") || name.hasPrefix("PSD") {
+            throw fail("PSD cones are not supported yet (\(name))")
+        }
+        throw fail("unknown cone '\(name)'; expected F, L+, L-, L=, Q or QR")
+    }
+
+    /// The semidefinite keywords (`PSDVAR`, `PSDCON`, `OBJFCOORD`, `FCOORD`, `HCOORD`, `DCOORD`).
+    /// To be replaced by readers of their data once the solver has a PSD cone.
+    private mutating func readPSD(_ keyword: CBFKeyword) throws {
+        throw fail("PSD cones are not supported yet (\(keyword.rawValue) section)")
+    }
+
+    /// The count line of a sparse data section.
+    private mutating func readCount(_ keyword: String, _ headerLine: Int) throws -> Int {
+        try dataLine(keyword, headerLine: headerLine, fields: 1, layout: "number of entries")
+        let count = try size(0, "number of entries")
+        lastCounted = (keyword, headerLine, Noun.entry.count(count))
+        return count
+    }
+
+    /// Reserve for `count` announced entries, bounded by what the rest of the input can hold.
+    private func plausible(_ count: Int) -> Int { min(count, (length - position) / 4 + 1) }
+
+    private func requireSection(_ keyword: String, after required: CBFKeyword, present: Bool) throws {
+        guard present else {
+            throw fail("\(keyword) must come after the \(required.rawValue) section, which declares its dimensions")
+        }
+    }
+
+    private mutating func readObjectiveA(_ headerLine: Int) throws {
+        try requireSection("OBJACOORD", after: .variables, present: variableCones != nil)
+        let count = try readCount("OBJACOORD", headerLine)
+        let n = variableCount
+        for k in 0..<count {
+            try dataLine("OBJACOORD", headerLine: headerLine, fields: 2, layout: "variable, value",
+                         entry: k, total: count)
+            let j = try index(0, "variable index", below: n, "VAR declares \(n) variables")
+            c[j] += try real(1, "objective coefficient")
+        }
+    }
+
+    private mutating func readObjectiveB(_ headerLine: Int) throws {
+        try dataLine("OBJBCOORD", headerLine: headerLine, fields: 1, layout: "value")
+        constant = try real(0, "objective constant")
+    }
+
+    private mutating func readA(_ headerLine: Int) throws {
+        try requireSection("ACOORD", after: .variables, present: variableCones != nil)
+        try requireSection("ACOORD", after: .constraints, present: constraintCones != nil)
+        let count = try readCount("ACOORD", headerLine)
+        let n = variableCount, m = constraintCount
+        let reserve = plausible(count)
+        entryRows.reserveCapacity(reserve)
+        entryColumns.reserveCapacity(reserve)
+        entryValues.reserveCapacity(reserve)
+        for k in 0..<count {
+            try dataLine("ACOORD", headerLine: headerLine, fields: 3, layout: "row, variable, value",
+                         entry: k, total: count)
+            let i = try index(0, "row index", below: m, "CON declares \(m) rows")
+            let j = try index(1, "variable index", below: n, "VAR declares \(n) variables")
+            let v = try real(2, "coefficient")
+            entryRows.append(i)
+            entryColumns.append(j)
+            entryValues.append(v)
+        }
+    }
+
+    private mutating func readB(_ headerLine: Int) throws {
+        try requireSection("BCOORD", after: .constraints, present: constraintCones != nil)
+        let count = try readCount("BCOORD", headerLine)
+        let m = constraintCount
+        for k in 0..<count {
+            try dataLine("BCOORD", headerLine: headerLine, fields: 2, layout: "row, value",
+                         entry: k, total: count)
+            let i = try index(0, "row index", below: m, "CON declares \(m) rows")
+            bCon[i] += try real(1, "constant term")
+        }
+    }
+
+    // MARK: Assembly
+
+    /// Where one CBF row (or variable) `g` goes: `s[row1] += weight1·g` and `s[row2] += weight2·g`
+    /// (`row2 < 0`: not used; `row1 < 0`: a free row, dropped).
+    private struct RowImage {
+        var row1 = -1
+        var weight1 = 0.0
+        var row2 = -1
+        var weight2 = 0.0
+    }
+
+    /// Lays out the output rows of `blocks` starting at `firstRow`, appending their cones.
+    private static func layOut(_ blocks: [CBFReader.ConeBlock], firstRow: inout Int,
+                               images: inout [RowImage], cones: inout [ConeSpec]) {
+        let h = 0.5.squareRoot()
+        func append(_ spec: ConeSpec) {
+            switch (cones.last, spec) {
+            case let (.zero(a)?, .zero(b)): cones[cones.count - 1] = .zero(a + b)
+            case let (.nonnegative(a)?, .nonnegative(b)): cones[cones.count - 1] = .nonnegative(a + b)
+            default: cones.append(spec)
+            }
+        }
+        for block in blocks {
+            let d = block.dimension, r = firstRow
+            switch block.cone {
+            case .free:
+                images.append(contentsOf: repeatElement(RowImage(), count: d))
+                continue
+            case .nonnegative, .zero, .quadratic:
+                for t in 0..<d { images.append(RowImage(row1: r + t, weight1: 1)) }
+            case .nonpositive:
+                for t in 0..<d { images.append(RowImage(row1: r + t, weight1: -1)) }
+            case .rotatedQuadratic:
+                images.append(RowImage(row1: r, weight1: h, row2: r + 1, weight2: h))
+                images.append(RowImage(row1: r, weight1: h, row2: r + 1, weight2: -h))
+                for t in 2..<max(d, 2) { images.append(RowImage(row1: r + t, weight1: 1)) }
+            }
+            switch block.cone {
+            case .free: break
+            case .nonnegative, .nonpositive: append(.nonnegative(d))
+            case .zero: append(.zero(d))
+            case .quadratic, .rotatedQuadratic: append(.secondOrder(d))
+            }
+            firstRow += d
+        }
+    }
+
+    private func assemble() throws -> CBFReader.Model {
+        guard let version else { throw CBFFailure(line: 0, message: "the file is empty; expected the VER keyword") }
+        guard let variableCones else {
+            throw CBFFailure(line: 0, message: "missing VAR section (the number of variables and their cones)")
+        }
+        let constraintCones = constraintCones ?? []
+        let n = variableCount
+
+        var rowCount = 0
+        var conImages: [RowImage] = [], varImages: [RowImage] = []
+        conImages.reserveCapacity(constraintCount)
+        varImages.reserveCapacity(n)
+        var cones: [ConeSpec] = []
+        Self.layOut(constraintCones, firstRow: &rowCount, images: &conImages, cones: &cones)
+        Self.layOut(variableCones, firstRow: &rowCount, images: &varImages, cones: &cones)
+
+        var rows: [Int] = [], columns: [Int] = [], values: [Double] = []
+        let capacity = entryRows.count + n
+        rows.reserveCapacity(capacity)
+        columns.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+        var b = [Double](repeating: 0, count: rowCount)
+
+        // CON rows: s = W g with g = A x + b, i.e. −W A x + s = W b.
+        for k in entryRows.indices {
+            let image = conImages[entryRows[k]]
+            let j = entryColumns[k], v = entryValues[k]
+            if image.row1 >= 0 {
+                rows.append(image.row1); columns.append(j); values.append(-image.weight1 * v)
+            }
+            if image.row2 >= 0 {
+                rows.append(image.row2); columns.append(j); values.append(-image.weight2 * v)
+            }
+        }
+        for i in bCon.indices where bCon[i] != 0 {
+            let image = conImages[i]
+            if image.row1 >= 0 { b[image.row1] += image.weight1 * bCon[i] }
+            if image.row2 >= 0 { b[image.row2] += image.weight2 * bCon[i] }
+        }
+        // VAR rows: s = W x, i.e. −W x + s = 0.
+        for j in varImages.indices {
+            let image = varImages[j]
+            if image.row1 >= 0 { rows.append(image.row1); columns.append(j); values.append(-image.weight1) }
+            if image.row2 >= 0 { rows.append(image.row2); columns.append(j); values.append(-image.weight2) }
+        }
+
+        let A = try SparseMatrix(rowCount: rowCount, columnCount: n, rows: rows, columns: columns,
+                                 values: values, name: "A")
+        let problem = try ConicProblem(q: maximize ? c.map { -$0 } : c, A: A, b: b, cones: cones,
+                                       objectiveConstant: maximize ? -constant : constant)
+        return CBFReader.Model(problem: problem, version: version, isMaximization: maximize,
+                               variableCones: variableCones, constraintCones: constraintCones)
+    }
+}
