@@ -13,9 +13,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCHOLMOD", path: "Sources/CCHOLMOD"),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConicSolver",
-            dependencies: ["CCHOLMOD", "CLAPACK"]
+            dependencies: ["CCHOLMOD", "CLAPACK", "CZlib"]
         ),
         .executableTarget(
             name: "ConicCLI",

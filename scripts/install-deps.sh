@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries the package links (CHOLMOD, LAPACKE, OpenBLAS) when missing.
 set -euo pipefail
-packages=(libsuitesparse-dev liblapacke-dev libopenblas-dev)
+packages=(libsuitesparse-dev liblapacke-dev libopenblas-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

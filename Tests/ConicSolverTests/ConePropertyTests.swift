@@ -61,13 +61,23 @@ private func coneStep(_ cone: any Cone, s: [Double], ds: [Double], z: [Double], 
     }
 }
 
-/// `diag(d) + ρuuᵀ` as a dense matrix.
-private func diagonalPlusRankOne(_ d: [Double], _ rankOne: (rho: Double, u: [Double])?) -> [[Double]] {
+/// A reported scaling block as a dense matrix; also checks that the diagonal buffer holds its diagonal.
+private func densify(_ d: [Double], _ block: ScalingBlock) -> [[Double]] {
     let n = d.count
     var M = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-    for i in 0..<n {
-        M[i][i] = d[i]
-        if let (rho, u) = rankOne { for j in 0..<n { M[i][j] += rho * u[i] * u[j] } }
+    switch block {
+    case .diagonal:
+        for i in 0..<n { M[i][i] = d[i] }
+    case let .diagonalPlusRankOne(rho, u):
+        #expect(u.count == n, "rank-one vector has \(u.count) entries, dimension \(n)")
+        for i in 0..<n {
+            M[i][i] = d[i]
+            for j in 0..<n { M[i][j] += rho * u[i] * u[j] }
+        }
+    case let .dense(matrix):
+        #expect(matrix.count == n * n, "dense block has \(matrix.count) entries, dimension \(n)")
+        for i in 0..<n { for j in 0..<n { M[i][j] = matrix[i + j * n] } }
+        for i in 0..<n { #expect(d[i] == M[i][i], "diagonal buffer \(d[i]) differs from the block's \(M[i][i])") }
     }
     return M
 }
@@ -75,17 +85,15 @@ private func diagonalPlusRankOne(_ d: [Double], _ rankOne: (rho: Double, u: [Dou
 /// The block `H⁻¹` the cone reports for the reduced Newton matrix, densified.
 private func coneInverseHessianDense(_ cone: any Cone, delta: Double = 1e-7) -> [[Double]] {
     var d = [Double](repeating: .nan, count: cone.dimension)
-    let r = d.withUnsafeMutableBufferPointer { cone.inverseHessian(diagonal: $0, equalityRegularization: delta) }
-    if let r { #expect(r.u.count == cone.dimension, "rank-one vector has \(r.u.count) entries, dimension \(cone.dimension)") }
-    return diagonalPlusRankOne(d, r)
+    let block = d.withUnsafeMutableBufferPointer { cone.inverseHessian(diagonal: $0, equalityRegularization: delta) }
+    return densify(d, block)
 }
 
 /// The block `H` the cone reports for the full Newton matrix, densified.
 private func coneHessianDense(_ cone: any Cone) -> [[Double]] {
     var d = [Double](repeating: .nan, count: cone.dimension)
-    let r = d.withUnsafeMutableBufferPointer { cone.hessian(diagonal: $0) }
-    if let r { #expect(r.u.count == cone.dimension, "rank-one vector has \(r.u.count) entries, dimension \(cone.dimension)") }
-    return diagonalPlusRankOne(d, r)
+    let block = d.withUnsafeMutableBufferPointer { cone.hessian(diagonal: $0) }
+    return densify(d, block)
 }
 
 /// `H` built column by column from `multiplyHessian` (row-major).
@@ -126,6 +134,7 @@ private func makeCone(_ spec: ConeSpec) -> any Cone {
     case let .zero(n): return ZeroCone(dimension: n)
     case let .nonnegative(n): return NonnegativeCone(dimension: n)
     case let .secondOrder(n): return SecondOrderCone(dimension: n)
+    case let .positiveSemidefinite(n): return PSDTriangleCone(order: n)
     }
 }
 
@@ -143,6 +152,14 @@ private func randomInterior(_ spec: ConeSpec, _ rng: inout TestSeededGenerator) 
         let tail = rng.vector(n - 1, -2, 2)
         let norm = certNorm2(tail)
         return [scale * (norm + margin * max(norm, 1))] + tail.map { scale * $0 }
+    case .positiveSemidefinite(let n):
+        // B Bᵀ + margin·I: positive definite, with smallest eigenvalue near margin·scale.
+        let b = (0..<n).map { _ in rng.vector(n, -1, 1) }
+        var m = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for i in 0..<n { for j in 0..<n {
+            m[i][j] = scale * ((0..<n).reduce(0) { $0 + b[i][$1] * b[j][$1] } + (i == j ? margin : 0))
+        } }
+        return Svec.svec(m)
     }
 }
 
@@ -150,6 +167,7 @@ private func randomInterior(_ spec: ConeSpec, _ rng: inout TestSeededGenerator) 
 private let harnessCones: [ConeSpec] = [
     .nonnegative(1), .nonnegative(4), .nonnegative(9),
     .secondOrder(2), .secondOrder(3), .secondOrder(7),
+    .positiveSemidefinite(2), .positiveSemidefinite(3), .positiveSemidefinite(5),
 ]
 
 private let trials = 25
@@ -177,7 +195,11 @@ struct ConePropertyTests {
         v.withUnsafeMutableBufferPointer { cone.addIdentity($0, scale: 2.5) }
         expectClose(coneMinEig(cone, v), 3.5, tol: 1e-15, "\(spec): minimumEigenvalue(e + 2.5e)")
         let expectedDegree: Int
-        if case .nonnegative(let d) = spec { expectedDegree = d } else { expectedDegree = 1 }
+        switch spec {
+        case .nonnegative(let d), .positiveSemidefinite(let d): expectedDegree = d
+        case .secondOrder: expectedDegree = 1
+        case .zero: expectedDegree = 0
+        }
         #expect(cone.degree == expectedDegree, "\(spec): degree \(cone.degree), expected \(expectedDegree)")
     }
 
@@ -227,6 +249,11 @@ struct ConePropertyTests {
             case .secondOrder:
                 expectClose(t[0], sz, tol: 1e-10, "\(label): (λ∘λ)₀ = ‖λ‖² = sᵀz")
                 #expect(t[0] >= certNorm2(t.dropFirst()) * (1 - 1e-12), "\(label): λ∘λ must lie in the cone")
+            case .positiveSemidefinite(let n):
+                // λ∘λ = Λ², and tr Λ² = tr(RᵀZR·R⁻¹SR⁻ᵀ) = tr(ZS) = sᵀz.
+                let trace = (0..<n).reduce(0) { $0 + t[Svec.index($1, $1)] }
+                expectClose(trace, sz, tol: 1e-9, "\(label): tr(λ∘λ) = sᵀz")
+                #expect(testConeViolation(spec, t[...]) <= 1e-12 * certMaxAbs(t), "\(label): λ∘λ must be PSD")
             case .zero: break
             }
             // W(λ \ λ∘λ) = Wλ = s.
@@ -322,7 +349,7 @@ struct ConePropertyTests {
         let cone = ZeroCone(dimension: 4)
         var rng = TestSeededGenerator(seed: 99)
         #expect(cone.degree == 0)
-        #expect(!cone.hasDenseInverseHessian)
+        #expect(!cone.couplesRows)
         cone.setIdentityScaling()
         #expect(coneIdentity(cone) == [0, 0, 0, 0], "e of the zero cone is 0")
         #expect(coneMinEig(cone, rng.vector(4, -5, 5)) == .infinity)

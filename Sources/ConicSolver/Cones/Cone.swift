@@ -49,16 +49,25 @@ protocol Cone: AnyObject {
 
     /// `out ← H v` with `H = WᵀW` (zero for the zero cone).
     func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>)
-    /// The block `H⁻¹` for the reduced Newton matrix, as a diagonal plus an optional symmetric
-    /// rank-one term `ρ u uᵀ`. For the zero cone the diagonal is `1/δ` (its regularization).
-    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> (rho: Double, u: [Double])?
-    /// The block `H` for the full Newton matrix, as a diagonal plus an optional symmetric
-    /// rank-one term `ρ u uᵀ` (zero for the zero cone).
-    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])?
-    /// Whether the cone's `H` and `H⁻¹` couple its rows (dense block); otherwise they are diagonal.
-    var hasDenseInverseHessian: Bool { get }
+    /// The block `H⁻¹` for the reduced Newton matrix; its diagonal is always written to `diagonal`.
+    /// For the zero cone the diagonal is `1/δ` (its regularization).
+    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock
+    /// The block `H` for the full Newton matrix; its diagonal is always written to `diagonal`.
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock
+    /// Whether the cone's `H` and `H⁻¹` couple its rows (a full block); otherwise they are diagonal.
+    var couplesRows: Bool { get }
 
     /// Largest `α ≤ αmax` keeping `s + αΔs ∈ K` and `z + αΔz ∈ K*`.
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double
+}
+
+/// How a cone hands its `H` or `H⁻¹` block to the Newton-system solvers.
+enum ScalingBlock {
+    /// Diagonal: the entries are in the diagonal buffer.
+    case diagonal
+    /// The diagonal buffer plus the symmetric rank-one term `ρ u uᵀ` (second-order cones).
+    case diagonalPlusRankOne(rho: Double, u: [Double])
+    /// A full symmetric `k × k` column-major matrix, diagonal included (PSD cones).
+    case dense([Double])
 }

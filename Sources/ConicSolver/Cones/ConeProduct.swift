@@ -1,8 +1,8 @@
 /// The product cone `K = K₁ × … × Kₚ` over one flat vector, each cone owning a contiguous range.
 ///
 /// Adjacent zero cones and adjacent nonnegative cones are merged into one block, and
-/// second-order cones of dimension 1 are treated as nonnegative, so the per-cone work is
-/// done over as few, as large blocks as possible.
+/// second-order cones of dimension 1 and PSD cones of order 1 are treated as nonnegative, so the
+/// per-cone work is done over as few, as large blocks as possible.
 final class ConeProduct {
     let cones: [any Cone]
     let ranges: [Range<Int>]
@@ -10,7 +10,7 @@ final class ConeProduct {
     let degree: Int
 
     init(_ specs: [ConeSpec]) {
-        enum Kind { case zero, nonnegative, secondOrder }
+        enum Kind: Equatable { case zero, nonnegative, secondOrder, positiveSemidefinite }
         var blocks: [(Kind, Int)] = []
         func merge(_ kind: Kind, _ n: Int) {
             if let last = blocks.last, last.0 == kind { blocks[blocks.count - 1].1 += n } else { blocks.append((kind, n)) }
@@ -21,17 +21,22 @@ final class ConeProduct {
             case let .nonnegative(n): merge(.nonnegative, n)
             case .secondOrder(1): merge(.nonnegative, 1)
             case let .secondOrder(n): blocks.append((.secondOrder, n))
+            case .positiveSemidefinite(1): merge(.nonnegative, 1)
+            case let .positiveSemidefinite(order): blocks.append((.positiveSemidefinite, order))
             }
         }
         var cones: [any Cone] = [], ranges: [Range<Int>] = [], start = 0
         for (kind, n) in blocks {
+            let cone: any Cone
             switch kind {
-            case .zero: cones.append(ZeroCone(dimension: n))
-            case .nonnegative: cones.append(NonnegativeCone(dimension: n))
-            case .secondOrder: cones.append(SecondOrderCone(dimension: n))
+            case .zero: cone = ZeroCone(dimension: n)
+            case .nonnegative: cone = NonnegativeCone(dimension: n)
+            case .secondOrder: cone = SecondOrderCone(dimension: n)
+            case .positiveSemidefinite: cone = PSDTriangleCone(order: n)
             }
-            ranges.append(start..<start + n)
-            start += n
+            cones.append(cone)
+            ranges.append(start..<start + cone.dimension)
+            start += cone.dimension
         }
         self.cones = cones
         self.ranges = ranges

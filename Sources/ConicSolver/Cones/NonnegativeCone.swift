@@ -3,7 +3,7 @@
 final class NonnegativeCone: Cone {
     let dimension: Int
     var degree: Int { dimension }
-    var hasDenseInverseHessian: Bool { false }
+    var couplesRows: Bool { false }
     /// Diagonal of `W`.
     private var w: [Double]
     /// Scaled variable `λ`.
@@ -65,14 +65,14 @@ final class NonnegativeCone: Cone {
         w.withUnsafeBufferPointer { w in for i in 0..<dimension { out[i] = w[i] * w[i] * v[i] } }
     }
 
-    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> (rho: Double, u: [Double])? {
+    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
         w.withUnsafeBufferPointer { w in for i in 0..<dimension { diagonal[i] = 1 / (w[i] * w[i]) } }
-        return nil
+        return .diagonal
     }
 
-    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         w.withUnsafeBufferPointer { w in for i in 0..<dimension { diagonal[i] = w[i] * w[i] } }
-        return nil
+        return .diagonal
     }
 
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,

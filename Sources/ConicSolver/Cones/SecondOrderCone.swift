@@ -9,7 +9,7 @@
 final class SecondOrderCone: Cone {
     let dimension: Int
     var degree: Int { 1 }
-    var hasDenseInverseHessian: Bool { true }
+    var couplesRows: Bool { true }
     private var wBar: [Double]
     private var eta = 1.0
     private var lambda: [Double]
@@ -138,20 +138,20 @@ final class SecondOrderCone: Cone {
         }
     }
 
-    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> (rho: Double, u: [Double])? {
+    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
         let inv = 1 / (eta * eta)
         diagonal[0] = -inv
         for i in 1..<dimension { diagonal[i] = inv }
         var u = wBar
         for i in 1..<dimension { u[i] = -u[i] }
-        return (2 * inv, u)
+        return .diagonalPlusRankOne(rho: 2 * inv, u: u)
     }
 
-    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         let e2 = eta * eta
         diagonal[0] = -e2
         for i in 1..<dimension { diagonal[i] = e2 }
-        return (2 * e2, wBar)
+        return .diagonalPlusRankOne(rho: 2 * e2, u: wBar)
     }
 
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,

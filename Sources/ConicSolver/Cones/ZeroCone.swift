@@ -3,7 +3,7 @@
 final class ZeroCone: Cone {
     let dimension: Int
     var degree: Int { 0 }
-    var hasDenseInverseHessian: Bool { false }
+    var couplesRows: Bool { false }
 
     init(dimension: Int) { self.dimension = dimension }
 
@@ -21,13 +21,13 @@ final class ZeroCone: Cone {
     func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
         out.update(repeating: 0)
     }
-    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> (rho: Double, u: [Double])? {
+    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
         diagonal.update(repeating: 1 / delta)
-        return nil
+        return .diagonal
     }
-    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> (rho: Double, u: [Double])? {
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         diagonal.update(repeating: 0)
-        return nil
+        return .diagonal
     }
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {

@@ -42,7 +42,7 @@ struct Equilibration {
                     rowNorm[A.rowIndices[k]] = max(rowNorm[A.rowIndices[k]], v)
                 }
             }
-            for (cone, r) in zip(cones.cones, cones.ranges) where cone.hasDenseInverseHessian {
+            for (cone, r) in zip(cones.cones, cones.ranges) where cone.couplesRows {
                 let blockNorm = rowNorm[r].max() ?? 0
                 for i in r { rowNorm[i] = blockNorm }
             }

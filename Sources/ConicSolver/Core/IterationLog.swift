@@ -9,6 +9,7 @@ struct IterationLog {
             case .zero: counts["zero", default: 0] += 1
             case .nonnegative: counts["nonnegative", default: 0] += 1
             case .secondOrder: counts["second-order", default: 0] += 1
+            case .positiveSemidefinite: counts["PSD", default: 0] += 1
             }
         }
         let coneText = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")

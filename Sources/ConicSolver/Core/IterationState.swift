@@ -7,7 +7,9 @@ struct IterationState {
     let P: SparseMatrix, A: SparseMatrix, q: [Double], b: [Double]
     let scaling: Equilibration
     let cones: ConeProduct
-    let kkt: any KKTSolver
+    /// The Newton-system solver, and the other form to switch to once if it loses accuracy.
+    private(set) var kkt: any KKTSolver
+    var fallback: (() -> (any KKTSolver)?)?
     let settings: SolverSettings
     let n: Int, m: Int
 
@@ -143,13 +145,33 @@ struct IterationState {
         return nil
     }
 
-    /// One predictor–corrector step; returns the step length taken.
+    /// A Newton solve whose relative residual stays above this after refinement is inaccurate.
+    static let inaccurateSolve = 1e-6
+
+    /// One predictor–corrector step; returns the step length taken. When the Newton system cannot
+    /// be factored or solved accurately and a fallback form exists, it switches form once and
+    /// retries.
     mutating func step() -> StepResult {
+        let result = trialStep()
+        guard case .failure = result, let makeFallback = fallback else { return result }
+        fallback = nil
+        guard let other = makeFallback() else { return result }
+        if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
+        kkt = other
+        return trialStep()
+    }
+
+    /// Largest relative residual of the Newton solves of the current step.
+    private var worstSolveResidual = 0.0
+
+    private mutating func trialStep() -> StepResult {
+        worstSolveResidual = 0
         guard cones.updateScaling(s: s, z: z) else { return .failure(.numericalError) }
         guard kkt.update() else { return .failure(.numericalError) }
         // Constant part: [P Aᵀ; A −H][x1; z1] = [−q; b].
         for j in 0..<n { dx[j] = -q[j] }
         guard kkt.solve(rx: dx, rz: b, x: &x1, z: &z1) else { return .failure(.numericalError) }
+        worstSolveResidual = max(worstSolveResidual, kkt.lastResidual)
         // Δτ's denominator (2Pξ + q)ᵀx₁ + bᵀz₁ − ξᵀPξ − κ/τ with ξ = x/τ. For an exact solve it
         // equals −(‖x₁ − ξ‖²_P + ‖Wz₁‖² + κ/τ) < 0; evaluated directly it stays consistent with
         // the regularized solve when K is singular (dependent, inconsistent equalities), where the
@@ -174,6 +196,21 @@ struct IterationState {
         let combined = direction(sigma: sigma, corrector: (affineS, affineZ, sigma * mu, affine.deltaTau * affine.deltaKappa),
                                  gradTau: gradTau, denominator: denominator)
         guard let combined else { return .failure(.numericalError) }
+        if worstSolveResidual > Self.inaccurateSolve {
+            // This form lost accuracy: switch to the other one and redo the step; without one,
+            // stop if the point already meets the reduced tolerances (the loop then reports
+            // almost_solved) rather than step along a wrong direction.
+            if let makeFallback = fallback {
+                fallback = nil
+                if let other = makeFallback() {
+                    if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
+                    kkt = other
+                    return trialStep()
+                }
+            } else if check(metrics(), reduced: true) == .almostSolved {
+                return .failure(.numericalError)
+            }
+        }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
         let alphaTaken = min(alpha, 1)
         for j in 0..<n { x[j] += alphaTaken * deltaX[j] }
@@ -201,6 +238,7 @@ struct IterationState {
         for j in 0..<n { dx[j] = -keep * rx[j] }
         for i in 0..<m { dz[i] = -keep * rz[i] + ds[i] }
         guard kkt.solve(rx: dx, rz: dz, x: &x2, z: &z2) else { return nil }
+        worstSolveResidual = max(worstSolveResidual, kkt.lastResidual)
         let numerator = -dtau + dkappa / tau - dot(gradTau, x2) - dot(b, z2)
         let deltaTau = numerator / denominator
         guard deltaTau.isFinite else { return nil }

@@ -9,11 +9,16 @@ public enum ConeSpec: Sendable, Equatable, Hashable {
     case nonnegative(Int)
     /// The second-order cone `{(t, x) ∈ ℝ × ℝⁿ⁻¹ : ‖x‖₂ ≤ t}`, of total dimension `n ≥ 1`.
     case secondOrder(Int)
+    /// The cone of positive semidefinite `n × n` matrices (`n` is the matrix order, `n ≥ 1`),
+    /// vectorized as `svec`: the upper triangle column by column, off-diagonal entries times √2,
+    /// so that `svec(X)ᵀsvec(Y) = tr(XY)`. It covers `n(n+1)/2` rows. See `docs/psd-vectorization.md`.
+    case positiveSemidefinite(Int)
 
     /// Number of rows of `A` (entries of `s`) the cone covers.
     public var dimension: Int {
         switch self {
         case let .zero(n), let .nonnegative(n), let .secondOrder(n): return n
+        case let .positiveSemidefinite(n): return n * (n + 1) / 2
         }
     }
 }
@@ -84,6 +89,8 @@ public struct ConicProblem: Sendable {
                 guard d >= 0 else { throw ConicError.invalidCones("cone \(index) has negative dimension \(d)") }
             case let .secondOrder(d):
                 guard d >= 1 else { throw ConicError.invalidCones("second-order cone \(index) has dimension \(d); it needs at least 1") }
+            case let .positiveSemidefinite(order):
+                guard order >= 1 else { throw ConicError.invalidCones("PSD cone \(index) has order \(order); it needs at least 1") }
             }
             total += cone.dimension
         }

@@ -40,7 +40,7 @@ public final class InteriorPointSolver {
         }
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
-        guard let kkt = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
+        guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
             return failed(.numericalError, time: elapsed())
         }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
@@ -53,6 +53,7 @@ public final class InteriorPointSolver {
         }
         defer { blasThreads = previousThreads }
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
+        state.fallback = fallback
         let setupTime = elapsed()
         let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt) : nil
 
@@ -89,24 +90,28 @@ public final class InteriorPointSolver {
         return solution
     }
 
-    /// The Newton-system solver the settings ask for; `.automatic` analyzes both forms and keeps
-    /// the one with the lower estimated factorization time.
-    private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct) -> (any KKTSolver)? {
+    /// The Newton-system solver the settings ask for, and (for `.automatic`) a way to build the
+    /// other form should the first lose accuracy. `.automatic` analyzes both forms and keeps the
+    /// one with the lower estimated factorization time.
+    private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
+        -> (primary: any KKTSolver, fallback: (() -> (any KKTSolver)?)?)? {
+        let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
+        let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         switch settings.newtonSystem {
         case .reduced:
-            return ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings)
+            return reducedSolver().map { ($0, nil) }
         case .quasiDefinite:
-            return QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: settings)
+            return fullSolver().map { ($0, nil) }
         case .automatic:
-            let full = QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: settings)
-            guard let full else { return ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) }
+            guard let full = fullSolver() else { return reducedSolver().map { ($0, nil) } }
             let fullTime = full.flops / Self.simplicialFlopRate
             // Skip analyzing the reduced form when assembling AᵀDA alone would cost more.
             let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-            guard assembly / Self.supernodalFlopRate < fullTime,
-                  let reduced = ReducedKKTSolver(P: P, A: A, cones: cones, settings: settings) else { return full }
+            guard assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() else {
+                return (full, reducedSolver)
+            }
             let reducedTime = reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead
-            return reducedTime < fullTime ? reduced : full
+            return reducedTime < fullTime ? (reduced, { full }) : (full, { reduced })
         }
     }
 

@@ -227,6 +227,14 @@ public enum CBFReader {
     }
 
     private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {
+        // Numbers are read with strtod, which follows the thread's locale: use the C locale (a
+        // '.' decimal point) while parsing, whatever the program has set with setlocale.
+        let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
+        let previousLocale = cLocale.map { uselocale($0) }
+        defer {
+            if let previousLocale { uselocale(previousLocale) }
+            if let cLocale { freelocale(cLocale) }
+        }
         do {
             return try bytes.withUnsafeBufferPointer { buffer -> Model in
                 guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
@@ -370,7 +378,7 @@ private struct CBFParser {
     }
 
     /// Field `k` as an integer; `what` names it in messages.
-    private func integer(_ k: Int, _ what: String) throws -> Int {
+    private func integer(_ k: Int, _ what: @autoclosure () -> String) throws -> Int {
         var p = starts[k]
         let end = ends[k]
         var negative = false
@@ -378,14 +386,14 @@ private struct CBFParser {
             negative = base[p] == 45
             p += 1
         }
-        guard p < end else { throw fail("'\(field(k))' is not a valid integer (\(what))") }
+        guard p < end else { throw fail("'\(field(k))' is not a valid integer (\(what()))") }
         var value = 0
         while p < end {
             let digit = Int(base[p]) - 48
-            guard digit >= 0, digit <= 9 else { throw fail("'\(field(k))' is not a valid integer (\(what))") }
+            guard digit >= 0, digit <= 9 else { throw fail("'\(field(k))' is not a valid integer (\(what()))") }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(digit)
-            guard !o1, !o2 else { throw fail("integer '\(field(k))' is too large (\(what))") }
+            guard !o1, !o2 else { throw fail("integer '\(field(k))' is too large (\(what()))") }
             value = sum
             p += 1
         }
@@ -393,18 +401,20 @@ private struct CBFParser {
     }
 
     /// Field `k` as a count or dimension in `minimum ... maximum`.
-    private func size(_ k: Int, _ what: String, minimum: Int = 0, maximum: Int = Int.max) throws -> Int {
-        let value = try integer(k, what)
-        guard value >= minimum else { throw fail("\(what) is \(value); it must be at least \(minimum)") }
-        guard value <= maximum else { throw fail("\(what) is \(value); at most \(maximum) is supported") }
+    private func size(_ k: Int, _ what: @autoclosure () -> String, minimum: Int = 0,
+                      maximum: Int = Int.max) throws -> Int {
+        let value = try integer(k, what())
+        guard value >= minimum else { throw fail("\(what()) is \(value); it must be at least \(minimum)") }
+        guard value <= maximum else { throw fail("\(what()) is \(value); at most \(maximum) is supported") }
         return value
     }
 
     /// Field `k` as a 0-based index below `bound`; `context` says where the bound comes from.
-    private func index(_ k: Int, _ what: String, below bound: Int, _ context: String) throws -> Int {
+    private func index(_ k: Int, _ what: String, below bound: Int,
+                       _ context: @autoclosure () -> String) throws -> Int {
         let value = try integer(k, what)
         guard value >= 0, value < bound else {
-            let valid = bound > 0 ? "valid: 0...\(bound - 1); \(context)" : context
+            let valid = bound > 0 ? "valid: 0...\(bound - 1); \(context())" : context()
             throw fail("\(what) \(value) is out of range (\(valid))")
         }
         return value
@@ -413,7 +423,6 @@ private struct CBFParser {
     /// Field `k` as a finite number; `what` names it in messages.
     private func real(_ k: Int, _ what: String) throws -> Double {
         let start = starts[k], end = ends[k]
-        // A fast path for plain decimals would be possible; strtod is exact and fast enough.
         var consumed = -1
         let value = (base + start).withMemoryRebound(to: CChar.self, capacity: end - start + 1) { text -> Double in
             var stop: UnsafeMutablePointer<CChar>?

@@ -3,7 +3,7 @@ import Foundation
 /// Writes a problem as JSON so that other solvers can be fed exactly the same data
 /// (`conic export`). Keys: `n`, `m`, `P` and `A` (CSC, 0-based: `nrows`, `ncols`, `colptr`,
 /// `rowval`, `nzval`; P is the upper triangle), `q`, `b`, `cones` (`type` ∈ zero, nonnegative,
-/// second_order; `dim`) and `objective_constant`.
+/// second_order, psd_triangle; `dim`, which for psd_triangle is the matrix order) and `objective_constant`.
 public enum ProblemJSON {
     /// The JSON text of `problem`.
     public static func encode(_ problem: ConicProblem) throws -> Data {
@@ -15,6 +15,7 @@ public enum ProblemJSON {
             case let .zero(k): return ["type": "zero", "dim": k]
             case let .nonnegative(k): return ["type": "nonnegative", "dim": k]
             case let .secondOrder(k): return ["type": "second_order", "dim": k]
+            case let .positiveSemidefinite(order): return ["type": "psd_triangle", "dim": order]
             }
         }
         let object: [String: Any] = [

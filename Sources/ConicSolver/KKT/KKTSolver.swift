@@ -98,3 +98,53 @@ final class IterativeRefinement {
         return norm / (1 + rhsNorm)
     }
 }
+
+/// The block-diagonal `H` (or regularized `H⁻¹`) of all cones, refreshed each iteration:
+/// a diagonal over every row, plus the full or rank-one blocks of the cones that couple rows.
+struct ScalingBlocks {
+    /// Diagonal of every block.
+    private(set) var diagonal: [Double]
+    /// The blocks that are not diagonal, with their cone index and rows.
+    private(set) var coupled: [(cone: Int, range: Range<Int>, block: ScalingBlock)] = []
+
+    init(rowCount: Int) { diagonal = [Double](repeating: 0, count: rowCount) }
+
+    /// Reads `H⁻¹` (with `δ` standing in for the zero block of equality rows) or `H` from the cones.
+    mutating func refresh(from cones: ConeProduct, inverse: Bool, equalityRegularization delta: Double) {
+        coupled.removeAll(keepingCapacity: true)
+        var found: [(Int, Range<Int>, ScalingBlock)] = []
+        diagonal.withUnsafeMutableBufferPointer { d in
+            for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
+                let slice = UnsafeMutableBufferPointer(rebasing: d[range])
+                let block = inverse ? cone.inverseHessian(diagonal: slice, equalityRegularization: delta)
+                                    : cone.hessian(diagonal: slice)
+                if case .diagonal = block { continue }
+                found.append((index, range, block))
+            }
+        }
+        coupled = found.map { (cone: $0.0, range: $0.1, block: $0.2) }
+    }
+
+    /// `out ← B v` for the block-diagonal matrix `B`.
+    func multiply(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        diagonal.withUnsafeBufferPointer { d in
+            for i in 0..<d.count { out[i] = d[i] * v[i] }
+        }
+        for (_, range, block) in coupled {
+            switch block {
+            case .diagonal:
+                break
+            case let .diagonalPlusRankOne(rho, u):
+                var dot = 0.0
+                for (a, i) in range.enumerated() { dot += u[a] * v[i] }
+                dot *= rho
+                for (a, i) in range.enumerated() { out[i] += dot * u[a] }
+            case let .dense(matrix):
+                matrix.withUnsafeBufferPointer { mp in
+                    Dense.multiplyVector(mp.baseAddress!, v.baseAddress! + range.lowerBound,
+                                         into: out.baseAddress! + range.lowerBound, n: range.count)
+                }
+            }
+        }
+    }
+}

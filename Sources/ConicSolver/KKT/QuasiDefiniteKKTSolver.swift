@@ -25,6 +25,8 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     /// For each dense (second-order) cone: positions of its strict upper triangle, column by column.
     private var denseBlockPositions: [[Int]] = []
     private var hessianDiagonal: [Double]
+    /// Current `H`.
+    private var scaling: ScalingBlocks
     private var rhs: [Double]
     private var solution: [Double]
     private(set) var lastResidual = 0.0
@@ -40,6 +42,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         dualRegularization = settings.equalityRegularization
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         hessianDiagonal = [Double](repeating: 0, count: m)
+        scaling = ScalingBlocks(rowCount: m)
         rhs = [Double](repeating: 0, count: n + m)
         solution = rhs
         // Pattern: columns of P (with their diagonal), then for each row i of A the column
@@ -59,7 +62,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         }
         positionOfZDiagonal = [Int](repeating: 0, count: m)
         var coneOfRow = [Int](repeating: -1, count: m)
-        for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() where cone.hasDenseInverseHessian {
+        for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() where cone.couplesRows {
             for i in range { coneOfRow[i] = index }
         }
         var blockPositions = [[Int]](repeating: [], count: cones.cones.count)
@@ -93,18 +96,28 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
 
     func update() -> Bool {
         let values = factorization.values
-        hessianDiagonal.withUnsafeMutableBufferPointer { d in
-            for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
-                let rankOne = cone.hessian(diagonal: .init(rebasing: d[range]))
-                guard let (rho, u) = rankOne else { continue }
-                // Dense block −(diag + ρuuᵀ): off-diagonal part here, diagonal below.
-                var p = 0
-                for (b, _) in range.enumerated() {
-                    for a in 0..<b {
-                        values[denseBlockPositions[index][p]] = -rho * u[a] * u[b]
-                        p += 1
+        scaling.refresh(from: cones, inverse: false, equalityRegularization: 0)
+        // Off-diagonal parts of the coupled blocks −H_K, column by column (a < b).
+        for (index, range, block) in scaling.coupled {
+            let positions = denseBlockPositions[index]
+            var p = 0
+            for b in 0..<range.count {
+                for a in 0..<b {
+                    switch block {
+                    case .diagonal: values[positions[p]] = 0
+                    case let .diagonalPlusRankOne(rho, u): values[positions[p]] = -rho * u[a] * u[b]
+                    case let .dense(matrix): values[positions[p]] = -matrix[a + b * range.count]
                     }
-                    d[range.lowerBound + b] += rho * u[b] * u[b]
+                    p += 1
+                }
+            }
+        }
+        // Diagonal: −(H_ii + δ), including the rank-one part of second-order cones.
+        hessianDiagonal.withUnsafeMutableBufferPointer { d in
+            scaling.diagonal.withUnsafeBufferPointer { h in for i in 0..<m { d[i] = h[i] } }
+            for (_, range, block) in scaling.coupled {
+                if case let .diagonalPlusRankOne(rho, u) = block {
+                    for (a, i) in range.enumerated() { d[i] += rho * u[a] * u[a] }
                 }
             }
         }

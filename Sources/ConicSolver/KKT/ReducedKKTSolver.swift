@@ -47,12 +47,15 @@ final class ReducedKKTSolver: KKTSolver {
     private var pairPosition: [Int] = []
     /// For each entry of `rowsOfA`, the index of its column within its group's columns.
     private var localIndex: [Int] = []
-    /// Group index of each dense (second-order) cone, `nil` for diagonal cones.
+    /// Group index of each coupling (second-order, PSD) cone, `nil` for diagonal cones.
     private var coneGroup: [Int?] = []
+    /// Group index of every row.
+    private var rowGroup: [Int] = []
 
-    // Current `D`.
-    private var inverseHessianDiagonal: [Double]
-    private var rankOne: [(cone: Int, rho: Double, u: [Double])] = []
+    /// Current `D`.
+    private var scaling: ScalingBlocks
+    /// For each group of a coupling cone: its rows of `A` as a dense (rows × group columns) matrix.
+    private var denseRows: [Int: [Double]] = [:]
 
     // Work space.
     private var work: [Double]
@@ -72,13 +75,15 @@ final class ReducedKKTSolver: KKTSolver {
         equalityRegularization = settings.equalityRegularization
         regularization = settings.staticRegularization
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
-        inverseHessianDiagonal = [Double](repeating: 0, count: m)
+        scaling = ScalingBlocks(rowCount: m)
         work = []
         workN = [Double](repeating: 0, count: n)
         workM = [Double](repeating: 0, count: m)
         let pattern = Self.buildGroups(rowsOfA: rowsOfA, cones: cones)
         groupRowStart = pattern.rowStart
         coneGroup = pattern.coneGroup
+        rowGroup = [Int](repeating: 0, count: m)
+        for g in 0..<(groupRowStart.count - 1) { for i in groupRowStart[g]..<groupRowStart[g + 1] { rowGroup[i] = g } }
         let (starts, rows) = buildPattern()
         guard let f = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows, method: .supernodalCholesky) else { return nil }
         factorization = f
@@ -101,7 +106,7 @@ final class ReducedKKTSolver: KKTSolver {
         for i in A.rowIndices { rowCount[i] += 1 }
         var terms = 0.0
         for (cone, range) in zip(cones.cones, cones.ranges) {
-            if cone.hasDenseInverseHessian {
+            if cone.couplesRows {
                 let t = Double(range.reduce(0) { $0 + rowCount[$1] })
                 terms += t * (t + 1) / 2
             } else {
@@ -116,7 +121,7 @@ final class ReducedKKTSolver: KKTSolver {
         var rowStart = [0]
         var coneGroup: [Int?] = []
         for (cone, range) in zip(cones.cones, cones.ranges) {
-            if cone.hasDenseInverseHessian {
+            if cone.couplesRows {
                 coneGroup.append(rowStart.count - 1)
                 rowStart.append(range.upperBound)
             } else {
@@ -206,15 +211,7 @@ final class ReducedKKTSolver: KKTSolver {
     }
 
     func update() -> Bool {
-        // D from the cones.
-        rankOne.removeAll(keepingCapacity: true)
-        inverseHessianDiagonal.withUnsafeMutableBufferPointer { d in
-            for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
-                if let r = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: equalityRegularization) {
-                    rankOne.append((index, r.rho, r.u))
-                }
-            }
-        }
+        scaling.refresh(from: cones, inverse: true, equalityRegularization: equalityRegularization)
         let values = factorization.values
         values.update(repeating: 0)
         P.values.withUnsafeBufferPointer { pv in
@@ -222,17 +219,16 @@ final class ReducedKKTSolver: KKTSolver {
                 for k in 0..<pv.count { values[pp[k]] += pv[k] }
             }
         }
-        let rs = rowsOfA.columnStarts, rc = rowsOfA.rowIndices
+        let rs = rowsOfA.columnStarts
         rowsOfA.values.withUnsafeBufferPointer { av in
         localIndex.withUnsafeBufferPointer { loc in
         pairPosition.withUnsafeBufferPointer { pos in
-        inverseHessianDiagonal.withUnsafeBufferPointer { d in
-            let groupCount = groupRowStart.count - 1
-            for g in 0..<groupCount {
-                let base = groupPairStart[g]
-                for i in groupRowStart[g]..<groupRowStart[g + 1] {
-                    let w = d[i]
-                    let end = rs[i + 1]
+        scaling.diagonal.withUnsafeBufferPointer { d in
+            // Rows of diagonal cones: d_i aᵢaᵢᵀ.
+            for (cone, range) in zip(cones.cones, cones.ranges) where !cone.couplesRows {
+                for i in range {
+                    let base = groupPairStart[groupOfRow(i)]
+                    let w = d[i], end = rs[i + 1]
                     for p in rs[i]..<end {
                         let la = loc[p], wa = w * av[p]
                         for q in p..<end {
@@ -242,28 +238,66 @@ final class ReducedKKTSolver: KKTSolver {
                     }
                 }
             }
-            // Rank-one terms ρ (A_Kᵀu)(A_Kᵀu)ᵀ of second-order cones.
-            for term in rankOne {
-                guard let g = coneGroup[term.cone] else { continue }
-                let first = groupColumnStart[g], t = groupColumnStart[g + 1] - first
+            for (index, range, block) in scaling.coupled {
+                guard let g = coneGroup[index] else { continue }
+                let t = groupColumnStart[g + 1] - groupColumnStart[g]
                 if work.count < t { work = [Double](repeating: 0, count: t) }
-                work.withUnsafeMutableBufferPointer { v in
-                    for a in 0..<t { v[a] = 0 }
-                    let r0 = groupRowStart[g]
-                    for i in r0..<groupRowStart[g + 1] {
-                        let ui = term.u[i - r0]
-                        for p in rs[i]..<rs[i + 1] { v[loc[p]] += ui * av[p] }
+                switch block {
+                case .diagonal:
+                    break
+                case let .diagonalPlusRankOne(rho, u):
+                    // Σ dᵢ aᵢaᵢᵀ over the cone's rows, then ρ (A_Kᵀu)(A_Kᵀu)ᵀ.
+                    let base = groupPairStart[g]
+                    for i in range {
+                        let w = d[i], end = rs[i + 1]
+                        for p in rs[i]..<end {
+                            let la = loc[p], wa = w * av[p]
+                            for q in p..<end {
+                                let lb = loc[q]
+                                values[pos[base + lb * (lb + 1) / 2 + la]] += wa * av[q]
+                            }
+                        }
+                    }
+                    work.withUnsafeMutableBufferPointer { v in
+                        for a in 0..<t { v[a] = 0 }
+                        for i in range {
+                            let ui = u[i - range.lowerBound]
+                            for p in rs[i]..<rs[i + 1] { v[loc[p]] += ui * av[p] }
+                        }
+                        var offset = groupPairStart[g]
+                        for b in 0..<t {
+                            let vb = rho * v[b]
+                            for a in 0...b { values[pos[offset + a]] += vb * v[a] }
+                            offset += b + 1
+                        }
+                    }
+                case let .dense(matrix):
+                    // A_Kᵀ D A_K with A_K held dense: Y = D A_K, then A_Kᵀ Y.
+                    let rowsDense = denseRows[g] ?? denseRowsOfGroup(g, rows: range)
+                    denseRows[g] = rowsDense
+                    let k = range.count
+                    var y = [Double](repeating: 0, count: k * t)
+                    var c = [Double](repeating: 0, count: t * t)
+                    matrix.withUnsafeBufferPointer { dp in
+                        rowsDense.withUnsafeBufferPointer { ap in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                Dense.multiply(dp.baseAddress!, transposeA: false, ap.baseAddress!, transposeB: false,
+                                               into: yp.baseAddress!, m: k, n: t, k: k)
+                                c.withUnsafeMutableBufferPointer { cp in
+                                    Dense.multiply(ap.baseAddress!, transposeA: true, yp.baseAddress!, transposeB: false,
+                                                   into: cp.baseAddress!, m: t, n: t, k: k)
+                                }
+                            }
+                        }
                     }
                     var offset = groupPairStart[g]
                     for b in 0..<t {
-                        let vb = term.rho * v[b]
-                        for a in 0...b { values[pos[offset + a]] += vb * v[a] }
+                        for a in 0...b { values[pos[offset + a]] += c[a + b * t] }
                         offset += b + 1
                     }
                 }
             }
         }}}}
-        _ = rc
         // Factor, raising σ until the matrix is numerically positive definite.
         var sigma = regularization
         var added = 0.0
@@ -280,18 +314,25 @@ final class ReducedKKTSolver: KKTSolver {
         return false
     }
 
+    /// The rows `range` of `A` (group `g`) as a dense `range.count × t` column-major matrix
+    /// over the group's columns.
+    private func denseRowsOfGroup(_ g: Int, rows range: Range<Int>) -> [Double] {
+        let t = groupColumnStart[g + 1] - groupColumnStart[g], k = range.count
+        var dense = [Double](repeating: 0, count: k * t)
+        for i in range {
+            for p in rowsOfA.columnStarts[i]..<rowsOfA.columnStarts[i + 1] {
+                dense[(i - range.lowerBound) + localIndex[p] * k] = rowsOfA.values[p]
+            }
+        }
+        return dense
+    }
+
+    /// The group of a row of a diagonal cone (each such row is its own group).
+    private func groupOfRow(_ i: Int) -> Int { rowGroup[i] }
+
     /// `out ← D v` (the regularized inverse of the `H` block).
     private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        inverseHessianDiagonal.withUnsafeBufferPointer { d in
-            for i in 0..<m { out[i] = d[i] * v[i] }
-        }
-        for term in rankOne {
-            let range = cones.ranges[term.cone]
-            var dot = 0.0
-            for (a, i) in range.enumerated() { dot += term.u[a] * v[i] }
-            dot *= term.rho
-            for (a, i) in range.enumerated() { out[i] += dot * term.u[a] }
-        }
+        scaling.multiply(v, into: out)
     }
 
     /// One solve with the regularized factorization: `x`, `z` from `r_x`, `r_z`.

@@ -91,14 +91,43 @@ func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     case .secondOrder:
         guard let t = v.first else { return 0 }
         return max(0, certNorm2(v.dropFirst()) - t)
+    case .positiveSemidefinite:
+        guard let m = Svec.matrix(Array(v)) else { return .infinity }
+        return max(0, -testSmallestEigenvalue(m))
     }
+}
+
+/// Smallest eigenvalue of a small symmetric matrix by cyclic Jacobi rotations (independent of
+/// the LAPACK code under test).
+func testSmallestEigenvalue(_ matrix: [[Double]]) -> Double {
+    var a = matrix
+    let n = a.count
+    for _ in 0..<100 {
+        var off = 0.0
+        for i in 0..<n { for j in 0..<n where i != j { off += a[i][j] * a[i][j] } }
+        if off < 1e-30 { break }
+        for p in 0..<n { for q in (p + 1)..<max(n, p + 1) where abs(a[p][q]) > 1e-300 {
+            let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
+            let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
+            let c = 1 / (t * t + 1).squareRoot(), s = t * c
+            for k in 0..<n {
+                let akp = a[k][p], akq = a[k][q]
+                a[k][p] = c * akp - s * akq; a[k][q] = s * akp + c * akq
+            }
+            for k in 0..<n {
+                let apk = a[p][k], aqk = a[q][k]
+                a[p][k] = c * apk - s * aqk; a[q][k] = s * apk + c * aqk
+            }
+        } }
+    }
+    return (0..<n).map { a[$0][$0] }.min() ?? 0
 }
 
 /// How far `v` lies outside the dual cone `spec*` (the zero cone's dual is everything).
 func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     switch spec {
     case .zero: return v.contains { !$0.isFinite } ? .infinity : 0
-    case .nonnegative, .secondOrder: return testConeViolation(spec, v)
+    case .nonnegative, .secondOrder, .positiveSemidefinite: return testConeViolation(spec, v)
     }
 }
 

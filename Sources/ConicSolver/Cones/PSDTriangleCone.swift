@@ -1,0 +1,244 @@
+/// The cone of positive semidefinite `n × n` matrices in `svec` form (see ``Svec``).
+///
+/// Jordan product `X∘Y = (XY + YX)/2`, identity `e = svec(I)`, degree `n`.
+/// Nesterov–Todd scaling from the Cholesky factors `S = L_s L_sᵀ`, `Z = L_z L_zᵀ` and the SVD
+/// `L_zᵀ L_s = U Λ Vᵀ`:
+///
+///     R = L_s V Λ^{-1/2},   R⁻¹ = Λ^{-1/2} Uᵀ L_zᵀ,
+///     W(Z) = RᵀZR,   W⁻ᵀ(S) = R⁻¹SR⁻ᵀ,   Wᵀ(Y) = RYRᵀ,   λ = Λ (diagonal),
+///     H(Z) = (RRᵀ) Z (RRᵀ),   H⁻¹(X) = G X G with G = (RRᵀ)⁻¹ = R⁻ᵀR⁻¹.
+///
+/// Step lengths come from the smallest eigenvalue of `L⁻¹ ΔX L⁻ᵀ` (`X = LLᵀ`).
+///
+/// - Complexity: `O(n³)` per operation (LAPACK and BLAS-3), plus `O(n⁴)` to write out a full
+///   `H` block for the sparse Newton-system forms.
+final class PSDTriangleCone: Cone {
+    /// Matrix order `n`.
+    let order: Int
+    let dimension: Int
+    var degree: Int { order }
+    var couplesRows: Bool { order > 1 }
+
+    private var r: [Double]
+    private var rInverse: [Double]
+    private var lambda: [Double]
+    /// `RRᵀ` and its inverse `G`, for `H` and `H⁻¹`.
+    private(set) var rrt: [Double]
+    private(set) var g: [Double]
+    private var work1: [Double], work2: [Double], work3: [Double], work4: [Double]
+    private var vector: [Double]
+
+    init(order: Int) {
+        self.order = order
+        dimension = order * (order + 1) / 2
+        var identity = [Double](repeating: 0, count: order * order)
+        for i in 0..<order { identity[i + i * order] = 1 }
+        r = identity; rInverse = identity; rrt = identity; g = identity
+        lambda = [Double](repeating: 1, count: order)
+        work1 = identity; work2 = identity; work3 = identity; work4 = identity
+        vector = [Double](repeating: 0, count: order)
+    }
+
+    func setIdentityScaling() {
+        for j in 0..<order {
+            for i in 0..<order {
+                let value: Double = i == j ? 1 : 0
+                r[i + j * order] = value; rInverse[i + j * order] = value
+                rrt[i + j * order] = value; g[i + j * order] = value
+            }
+            lambda[j] = 1
+        }
+    }
+
+    func updateScaling(s: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Bool {
+        let n = order
+        return work1.withUnsafeMutableBufferPointer { ls in
+        work2.withUnsafeMutableBufferPointer { lz in
+        work3.withUnsafeMutableBufferPointer { u in
+        work4.withUnsafeMutableBufferPointer { vt in
+        r.withUnsafeMutableBufferPointer { rp in
+        rInverse.withUnsafeMutableBufferPointer { rip in
+        lambda.withUnsafeMutableBufferPointer { lam in
+            let lsP = ls.baseAddress!, lzP = lz.baseAddress!, uP = u.baseAddress!, vtP = vt.baseAddress!
+            Svec.unpack(s, into: lsP, order: n)
+            Svec.unpack(z, into: lzP, order: n)
+            guard Dense.cholesky(lsP, n: n), Dense.cholesky(lzP, n: n) else { return false }
+            // M = L_zᵀ L_s into rp (as scratch), then its SVD.
+            Dense.multiply(lzP, transposeA: true, lsP, transposeB: false, into: rp.baseAddress!, m: n, n: n, k: n)
+            guard Dense.singularValueDecomposition(rp.baseAddress!, n: n, u: uP, sigma: lam.baseAddress!, vt: vtP) else { return false }
+            for i in 0..<n where !(lam[i] > 0) { return false }
+            // R = L_s V Λ^{-1/2}
+            Dense.multiply(lsP, transposeA: false, vtP, transposeB: true, into: rp.baseAddress!, m: n, n: n, k: n)
+            for j in 0..<n {
+                let scale = 1 / lam[j].squareRoot()
+                for i in 0..<n { rp[i + j * n] *= scale }
+            }
+            // R⁻¹ = Λ^{-1/2} Uᵀ L_zᵀ
+            Dense.multiply(uP, transposeA: true, lzP, transposeB: true, into: rip.baseAddress!, m: n, n: n, k: n)
+            for j in 0..<n {
+                for i in 0..<n { rip[i + j * n] /= lam[i].squareRoot() }
+            }
+            return true
+        }}}}}}} && refreshProducts()
+    }
+
+    /// `RRᵀ` and `G = R⁻ᵀR⁻¹`.
+    private func refreshProducts() -> Bool {
+        let n = order
+        r.withUnsafeBufferPointer { rp in
+            rrt.withUnsafeMutableBufferPointer { out in
+                Dense.multiply(rp.baseAddress!, transposeA: false, rp.baseAddress!, transposeB: true, into: out.baseAddress!, m: n, n: n, k: n)
+            }
+        }
+        rInverse.withUnsafeBufferPointer { rip in
+            g.withUnsafeMutableBufferPointer { out in
+                Dense.multiply(rip.baseAddress!, transposeA: true, rip.baseAddress!, transposeB: false, into: out.baseAddress!, m: n, n: n, k: n)
+            }
+        }
+        return rrt.allSatisfy(\.isFinite) && g.allSatisfy(\.isFinite)
+    }
+
+    /// `out ← svec(Bᵀ mat(v) B)` (or `B mat(v) Bᵀ` when `transposeRight`), through work buffers.
+    private func congruence(_ v: UnsafeBufferPointer<Double>, by b: [Double], transposeRight: Bool,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        let n = order
+        work1.withUnsafeMutableBufferPointer { x in
+        work2.withUnsafeMutableBufferPointer { t in
+        b.withUnsafeBufferPointer { bp in
+            Svec.unpack(v, into: x.baseAddress!, order: n)
+            if transposeRight {
+                // B X Bᵀ
+                Dense.multiply(bp.baseAddress!, transposeA: false, x.baseAddress!, transposeB: false, into: t.baseAddress!, m: n, n: n, k: n)
+                Dense.multiply(t.baseAddress!, transposeA: false, bp.baseAddress!, transposeB: true, into: x.baseAddress!, m: n, n: n, k: n)
+            } else {
+                // Bᵀ X B
+                Dense.multiply(bp.baseAddress!, transposeA: true, x.baseAddress!, transposeB: false, into: t.baseAddress!, m: n, n: n, k: n)
+                Dense.multiply(t.baseAddress!, transposeA: false, bp.baseAddress!, transposeB: false, into: x.baseAddress!, m: n, n: n, k: n)
+            }
+            Svec.pack(x.baseAddress!, into: out, order: n)
+        }}}
+    }
+
+    func minimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double {
+        let n = order
+        return work1.withUnsafeMutableBufferPointer { x in
+            vector.withUnsafeMutableBufferPointer { w in
+                Svec.unpack(v, into: x.baseAddress!, order: n)
+                guard Dense.symmetricEigenvalues(x.baseAddress!, n: n, into: w.baseAddress!) else { return -.infinity }
+                return w[0]
+            }
+        }
+    }
+
+    func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double) {
+        for j in 0..<order { v[Svec.index(j, j)] += alpha }
+    }
+
+    func setToIdentity(_ v: UnsafeMutableBufferPointer<Double>) {
+        v.update(repeating: 0)
+        addIdentity(v, scale: 1)
+    }
+
+    func affineTarget(_ out: UnsafeMutableBufferPointer<Double>) {
+        out.update(repeating: 0)
+        for j in 0..<order { out[Svec.index(j, j)] = lambda[j] * lambda[j] }
+    }
+
+    func addCorrector(_ t: UnsafeMutableBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
+                      deltaZ: UnsafeBufferPointer<Double>, sigmaMu: Double) {
+        let n = order
+        var a = [Double](repeating: 0, count: dimension), b = a
+        a.withUnsafeMutableBufferPointer { congruence(deltaS, by: rInverse, transposeRight: true, into: $0) }  // R⁻¹ΔSR⁻ᵀ
+        b.withUnsafeMutableBufferPointer { congruence(deltaZ, by: r, transposeRight: false, into: $0) }       // RᵀΔZR
+        work3.withUnsafeMutableBufferPointer { am in
+        work4.withUnsafeMutableBufferPointer { bm in
+        work1.withUnsafeMutableBufferPointer { product in
+            a.withUnsafeBufferPointer { Svec.unpack($0, into: am.baseAddress!, order: n) }
+            b.withUnsafeBufferPointer { Svec.unpack($0, into: bm.baseAddress!, order: n) }
+            // (AB + BA)/2: pack symmetrizes AB, which equals (AB + (AB)ᵀ)/2 = (AB + BA)/2.
+            Dense.multiply(am.baseAddress!, transposeA: false, bm.baseAddress!, transposeB: false, into: product.baseAddress!, m: n, n: n, k: n)
+            var packed = [Double](repeating: 0, count: dimension)
+            packed.withUnsafeMutableBufferPointer { Svec.pack(product.baseAddress!, into: $0, order: n) }
+            for k in 0..<dimension { t[k] += packed[k] }
+        }}}
+        for j in 0..<n { t[Svec.index(j, j)] -= sigmaMu }
+    }
+
+    func slackOffset(target t: UnsafeBufferPointer<Double>, into ds: UnsafeMutableBufferPointer<Double>) {
+        // λ \ t: X_ij = 2 T_ij / (λ_i + λ_j) (elementwise in svec, the √2 factors cancel).
+        var x = [Double](repeating: 0, count: dimension)
+        for j in 0..<order {
+            for i in 0...j { x[Svec.index(i, j)] = 2 * t[Svec.index(i, j)] / (lambda[i] + lambda[j]) }
+        }
+        x.withUnsafeBufferPointer { congruence($0, by: r, transposeRight: true, into: ds) }  // R X Rᵀ
+    }
+
+    func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        // (RRᵀ) V (RRᵀ): RRᵀ is symmetric, so the congruence Bᵀ V B with B = RRᵀ.
+        congruence(v, by: rrt, transposeRight: false, into: out)
+    }
+
+    /// The `svec` matrix of `X ↦ B X B` for symmetric `B` (the symmetric Kronecker product
+    /// `B ⊗ₛ B`): entry `((i,j),(k,l))` is `s_ij/s_kl (B_ik B_jl + B_il B_jk)` for `k < l` and
+    /// `s_ij B_ik B_jk` for `k = l`, with `s = √2` off the diagonal and 1 on it.
+    private func kroneckerBlock(_ b: [Double], diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
+        let n = order, k = dimension
+        let root2 = 2.0.squareRoot()
+        var block = [Double](repeating: 0, count: k * k)
+        b.withUnsafeBufferPointer { b in
+            block.withUnsafeMutableBufferPointer { out in
+                for l in 0..<n {
+                    for kk in 0...l {
+                        let column = Svec.index(kk, l)
+                        for j in 0..<n {
+                            for i in 0...j {
+                                let row = Svec.index(i, j)
+                                var value: Double
+                                if kk == l {
+                                    value = b[i + kk * n] * b[j + kk * n]
+                                    if i != j { value *= root2 }
+                                } else {
+                                    value = b[i + kk * n] * b[j + l * n] + b[i + l * n] * b[j + kk * n]
+                                    if i == j { value /= root2 }
+                                }
+                                out[row + column * k] = value
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for d in 0..<k { diagonal[d] = block[d + d * k] }
+        return .dense(block)
+    }
+
+    func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
+        kroneckerBlock(rrt, diagonal: diagonal)
+    }
+
+    func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
+        kroneckerBlock(g, diagonal: diagonal)
+    }
+
+    func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
+                    z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {
+        min(boundaryStep(s, deltaS, maxStep), boundaryStep(z, deltaZ, maxStep))
+    }
+
+    /// Largest `α ≤ maxStep` with `mat(x + αd) ⪰ 0`: `1 / max(0, −λ_min(L⁻¹ mat(d) L⁻ᵀ))`.
+    private func boundaryStep(_ x: UnsafeBufferPointer<Double>, _ d: UnsafeBufferPointer<Double>, _ maxStep: Double) -> Double {
+        let n = order
+        return work1.withUnsafeMutableBufferPointer { l in
+        work2.withUnsafeMutableBufferPointer { dm in
+        vector.withUnsafeMutableBufferPointer { w in
+            Svec.unpack(x, into: l.baseAddress!, order: n)
+            guard Dense.cholesky(l.baseAddress!, n: n) else { return 0 }
+            Svec.unpack(d, into: dm.baseAddress!, order: n)
+            Dense.triangularSolve(l.baseAddress!, dm.baseAddress!, n: n, right: false)
+            Dense.triangularSolve(l.baseAddress!, dm.baseAddress!, n: n, right: true)
+            guard Dense.symmetricEigenvalues(dm.baseAddress!, n: n, into: w.baseAddress!) else { return 0 }
+            let smallest = w[0]
+            return smallest < 0 ? min(maxStep, -1 / smallest) : maxStep
+        }}}
+    }
+}

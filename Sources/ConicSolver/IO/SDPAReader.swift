@@ -1,0 +1,473 @@
+import Foundation
+
+/// Reader for the sparse SDPA format (`.dat-s`), the format of SDPLIB
+/// (https://github.com/vsdp/SDPLIB, B. Borchers, *SDPLIB 1.2*).
+///
+/// A file describes `m` symmetric block-diagonal matrices `F₁, …, F_m`, a constant matrix `F₀`
+/// with the same block structure and a cost vector `c ∈ ℝᵐ`, and the problem SDPA calls its
+/// *primal*:
+///
+///     minimize    cᵀx
+///     subject to  X = Σᵢ xᵢ Fᵢ − F₀ ⪰ 0        (x ∈ ℝᵐ)
+///
+/// (its dual is `maximize tr(F₀Y)  subject to  tr(FᵢY) = cᵢ,  Y ⪰ 0`). It is returned as the
+/// ``ConicProblem``
+///
+///     minimize    qᵀx            with q = c, P = 0, c₀ = 0
+///     subject to  Ax + s = b,  s ∈ K
+///
+/// with the same `m` variables and one cone per block, in block order:
+///
+/// - a block of order `k > 0` becomes ``ConeSpec/positiveSemidefinite(_:)`` `(k)` whose
+///   `k(k+1)/2` rows hold `s = svec(X_blk)`: column `i` of `A` is `−svec(Fᵢ,blk)` and
+///   `b = −svec(F₀,blk)`, where `svec` lists the upper triangle column by column,
+///   `(1,1), (1,2), (2,2), (1,3), …`, with the off-diagonal entries multiplied by `√2` (entry
+///   `(i, j)`, `i ≤ j`, 1-based, is row `j(j−1)/2 + i` of the block);
+/// - a block of size `−k < 0` (a diagonal, "LP", block) becomes ``ConeSpec/nonnegative(_:)``
+///   `(k)` whose rows hold the diagonal of `X_blk`: `A = −diag(Fᵢ,blk)`, `b = −diag(F₀,blk)`.
+///
+/// Blocks of order 1 are kept as given: a block size `1` gives a `positiveSemidefinite(1)` cone
+/// and `−1` a `nonnegative(1)` cone (the two describe the same set, a scalar `≥ 0`).
+///
+/// **Sign convention.** The objective of the returned problem is `qᵀx = cᵀx`, exactly SDPA's
+/// primal objective (what SDPA prints as `objValPrimal`), and SDPLIB's published optimal values
+/// are this value too: SDPA 7.3.16 on `control1` prints `objValPrimal = +1.7784627e+01`,
+/// `objValDual = +1.7784626e+01` and SDPLIB lists 17.78463; on `truss1` it prints
+/// `objValPrimal = −8.9999963e+00` and SDPLIB lists −8.999996. Nothing is negated. The slack
+/// `s = b − Ax` is `svec(X)` (the `xMat` SDPA prints), and the dual variable of the PSD cone
+/// is `svec(Y)`.
+///
+/// File layout (1-based indices throughout):
+///
+/// 1. comment lines, whose first non-blank character is `"` or `*`; such lines, and blank lines,
+///    are skipped anywhere in the file;
+/// 2. `m`, the number of constraint matrices (at least 1); anything after the number on its line
+///    is a comment (as in `3 = mDIM`);
+/// 3. `nblocks`, the number of blocks (at least 1); the rest of its line is a comment;
+/// 4. the `nblocks` block sizes (nonzero; negative for a diagonal block);
+/// 5. the `m` entries of `c`;
+/// 6. one entry per line, `matno blkno i j value`: entry `(i, j)` of block `blkno` of `F_matno`
+///    (`matno` in `0…m`, where `0` is `F₀`). Entries give the upper triangle; an entry with
+///    `i > j` is read as `(j, i)` (the matrices are symmetric). Entries of a diagonal block must
+///    have `i = j`. Entries given more than once are summed; entries whose value is exactly zero
+///    are skipped (they are still checked).
+///
+/// Numbers are separated by blanks, tabs, commas, braces or parentheses, so `{1, 2, -3}`,
+/// `(1,2,-3)` and `1 2 -3` are the same list. The block sizes and `c` may run over several
+/// lines; a list must end at the end of a line, and a token that does not start like a number
+/// (for instance `=` in `2 = bLOCKsTRUCT`) starts a comment that runs to the end of its line.
+/// Integer fields may be written as integral decimals (`2.0`). Values must be finite: NaN and
+/// infinities are rejected. The blocks may have at most `2²⁸` rows in total (a single PSD block of
+/// order up to 23 169).
+///
+/// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
+/// (0 for problems not tied to a line, such as an empty file); files that cannot be read throw
+/// ``ConicError/io(_:)``.
+public enum SDPAReader {
+
+    /// Reads an SDPA sparse (`.dat-s`) file from disk.
+    ///
+    /// - Throws: ``ConicError/io(_:)`` when the file cannot be read,
+    ///   ``ConicError/parse(file:line:message:)`` when it is malformed.
+    public static func read(path: String) throws -> ConicProblem {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConicError.io("cannot read SDPA file '\(path)': \(error.localizedDescription)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count + 1)
+        bytes.append(contentsOf: data)
+        bytes.append(0)
+        return try parse(nullTerminated: bytes, fileName: path)
+    }
+
+    /// Parses SDPA sparse text; `fileName` is used in error messages.
+    ///
+    /// - Throws: ``ConicError/parse(file:line:message:)`` when the text is malformed.
+    public static func parse(_ text: String, fileName: String = "<input>") throws -> ConicProblem {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return try parse(nullTerminated: bytes, fileName: fileName)
+    }
+
+    /// Parses `bytes`, whose last byte must be a terminating zero.
+    private static func parse(nullTerminated bytes: [UInt8], fileName: String) throws -> ConicProblem {
+        // Numbers are read with strtod, which follows the thread's locale: use the C locale (a
+        // '.' decimal point) while parsing, whatever the program has set with setlocale.
+        let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
+        let previousLocale = cLocale.map { uselocale($0) }
+        defer {
+            if let previousLocale { uselocale(previousLocale) }
+            if let cLocale { freelocale(cLocale) }
+        }
+        let data: SDPAData
+        do {
+            data = try bytes.withUnsafeBufferPointer { buffer -> SDPAData in
+                guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
+                    throw SDPAFailure(line: 0, message: "internal error: input buffer is not terminated")
+                }
+                var parser = SDPAParser(base: base, length: buffer.count - 1)
+                return try parser.run()
+            }
+        } catch let failure as SDPAFailure {
+            throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
+        }
+        do {
+            let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
+                                     rows: data.rows, columns: data.columns, values: data.values, name: "A")
+            return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
+        } catch let error as ConicError {
+            // Only possible when sums of duplicated entries overflow to infinity.
+            throw ConicError.parse(file: fileName, line: 0, message: error.description)
+        }
+    }
+}
+
+// MARK: - Parser
+
+/// A parse failure before it is turned into a ``ConicError``.
+private struct SDPAFailure: Error {
+    let line: Int
+    let message: String
+}
+
+/// The parsed contents: `A` as triplets, and everything else ready for ``ConicProblem``.
+private struct SDPAData {
+    var c: [Double] = []
+    var cones: [ConeSpec] = []
+    var rowCount = 0
+    var rows: [Int] = []
+    var columns: [Int] = []
+    var values: [Double] = []
+    var b: [Double] = []
+}
+
+/// Largest number of rows (entries of `s`) accepted for all blocks together.
+private let sdpaMaxRows = 1 << 28
+
+/// Largest accepted `m` or number of blocks.
+private let sdpaMaxCount = Int(Int32.max)
+
+private struct SDPAParser {
+    /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
+    let base: UnsafePointer<UInt8>
+    let length: Int
+
+    // Position.
+    var position = 0
+    /// 1-based number of the current line.
+    var line = 0
+    /// Number of the last line that was neither blank nor a comment (0 before the first).
+    var lastDataLine = 0
+    /// Tokens of the current line, as byte offsets `starts[k] ..< ends[k]`.
+    var starts: [Int] = []
+    var ends: [Int] = []
+
+    init(base: UnsafePointer<UInt8>, length: Int) {
+        self.base = base
+        self.length = length
+        starts.reserveCapacity(16)
+        ends.reserveCapacity(16)
+    }
+
+    // MARK: Lines and tokens
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
+    }
+
+    /// Blanks and the list punctuation `, { } ( )`.
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 32, 9, 13, 11, 12, 44 /* , */, 123 /* { */, 125 /* } */, 40 /* ( */, 41 /* ) */: return true
+        default: return false
+        }
+    }
+
+    /// Moves to the next line that holds a token and is not a comment, and splits it into tokens.
+    /// Returns `false` at the end of the input.
+    private mutating func nextLine() -> Bool {
+        while position < length {
+            line += 1
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            var p = position
+            // A comment line: its first non-blank character is '"' or '*'.
+            while p < length, Self.isBlank(base[p]) { p += 1 }
+            let isComment = p < length && (base[p] == 34 || base[p] == 42)
+            if isComment {
+                while p < length, base[p] != 10 { p += 1 }
+            } else {
+                while p < length {
+                    let byte = base[p]
+                    if byte == 10 { break }
+                    if Self.isSeparator(byte) { p += 1; continue }
+                    let start = p
+                    while p < length, base[p] != 10, !Self.isSeparator(base[p]) { p += 1 }
+                    starts.append(start)
+                    ends.append(p)
+                }
+            }
+            position = p + 1
+            if !starts.isEmpty {
+                lastDataLine = line
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Token `k` of the current line as text, shortened for messages.
+    private func token(_ k: Int) -> String {
+        guard k < starts.count else { return "" }
+        let count = min(ends[k] - starts[k], 60)
+        let text = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
+        return count < ends[k] - starts[k] ? text + "…" : text
+    }
+
+    /// Whether token `k` reads as a number (or as NaN or an infinity, which are rejected later);
+    /// any other token starts a comment.
+    private func isNumeric(_ k: Int) -> Bool {
+        let first = base[starts[k]]
+        if (first >= 48 && first <= 57) || first == 43 || first == 45 || first == 46 { return true } // 0-9 + - .
+        let count = ends[k] - starts[k]
+        guard count == 3 || count == 8 else { return false }
+        let word = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
+            .lowercased()
+        return word == "nan" || word == "inf" || word == "infinity"
+    }
+
+    /// The number of leading numeric tokens of the current line: the rest is a comment.
+    private func numericCount() -> Int {
+        var k = 0
+        while k < starts.count, isNumeric(k) { k += 1 }
+        return k
+    }
+
+    private func fail(_ message: String) -> SDPAFailure {
+        SDPAFailure(line: line, message: message)
+    }
+
+    // MARK: Numbers
+
+    /// The real number at `start ..< end`, on `line`; `what` names it in messages.
+    private func real(_ start: Int, _ end: Int, line: Int, _ what: String) throws -> Double {
+        var consumed = -1
+        let value = (base + start).withMemoryRebound(to: CChar.self, capacity: end - start + 1) { text -> Double in
+            var stop: UnsafeMutablePointer<CChar>?
+            let value = strtod(text, &stop)
+            if let stop { consumed = UnsafePointer(stop) - text }
+            return value
+        }
+        guard consumed == end - start else {
+            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid number (\(what))")
+        }
+        guard value.isFinite else {
+            throw SDPAFailure(line: line, message:
+                "\(what) is '\(text(start, end))'; NaN and infinite values are not allowed")
+        }
+        return value
+    }
+
+    /// The integer at `start ..< end`, on `line`; integral decimals such as `2.0` are accepted.
+    private func integer(_ start: Int, _ end: Int, line: Int, _ what: String) throws -> Int {
+        var p = start
+        var negative = false
+        if base[p] == 43 || base[p] == 45 { // + -
+            negative = base[p] == 45
+            p += 1
+        }
+        var value = 0
+        var plain = p < end
+        while p < end {
+            let digit = Int(base[p]) - 48
+            guard digit >= 0, digit <= 9 else { plain = false; break }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(digit)
+            guard !o1, !o2 else {
+                throw SDPAFailure(line: line, message: "integer '\(text(start, end))' is too large (\(what))")
+            }
+            value = sum
+            p += 1
+        }
+        if plain { return negative ? -value : value }
+        // Not a plain integer: accept an integral decimal such as 2.0 or 1e1.
+        let real: Double
+        do {
+            real = try self.real(start, end, line: line, what)
+        } catch {
+            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid integer (\(what))")
+        }
+        guard real == real.rounded(), abs(real) < 1e15 else {
+            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid integer (\(what))")
+        }
+        return Int(real)
+    }
+
+    private func text(_ start: Int, _ end: Int) -> String {
+        let count = min(end - start, 60)
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
+        return count < end - start ? text + "…" : text
+    }
+
+    // MARK: Header
+
+    /// Reads the single count on the next line (the rest of the line is a comment).
+    private mutating func count(_ what: String, _ name: String) throws -> Int {
+        guard nextLine() else {
+            throw SDPAFailure(line: lastDataLine, message:
+                lastDataLine == 0 ? "the file holds no data: expected \(what)"
+                                  : "the file ends before \(what)")
+        }
+        guard isNumeric(0) else {
+            throw fail("expected \(what), found '\(token(0))'")
+        }
+        let value = try integer(starts[0], ends[0], line: line, name)
+        guard value >= 1 else { throw fail("\(name) is \(value); it must be at least 1") }
+        guard value <= sdpaMaxCount else { throw fail("\(name) is \(value); at most \(sdpaMaxCount) is supported") }
+        return value
+    }
+
+    /// A list item: a token's byte range and its line.
+    struct Item {
+        let start: Int
+        let end: Int
+        let line: Int
+    }
+
+    /// "1 entry", "3 entries".
+    private static func entries(_ k: Int) -> String { k == 1 ? "1 entry" : "\(k) entries" }
+
+    /// Reads a list of exactly `count` numbers, which may run over several lines but must end at
+    /// the end of a line (a non-numeric token starts a comment up to the end of its line).
+    private mutating func list(_ count: Int, _ what: String, _ countText: String) throws -> [Item] {
+        guard nextLine() else {
+            throw SDPAFailure(line: lastDataLine, message: "the file ends before \(what)")
+        }
+        let firstLine = line
+        var items: [Item] = []
+        var previousLine = line
+        while true {
+            let before = items.count
+            let numbers = numericCount()
+            if before + numbers > count {
+                if line == firstLine {
+                    throw fail("\(what) has \(Self.entries(numbers)), but \(countText)")
+                }
+                throw SDPAFailure(line: firstLine, message:
+                    "\(what) has only \(Self.entries(before)) up to line \(previousLine), but \(countText) "
+                    + "(line \(line), with \(numbers) numbers, does not complete it)")
+            }
+            for k in 0..<numbers { items.append(Item(start: starts[k], end: ends[k], line: line)) }
+            if items.count == count { return items }
+            previousLine = line
+            guard nextLine() else {
+                throw SDPAFailure(line: firstLine, message:
+                    "\(what) has only \(Self.entries(items.count)), but \(countText); the file ends")
+            }
+        }
+    }
+
+    // MARK: Driver
+
+    mutating func run() throws -> SDPAData {
+        var data = SDPAData()
+
+        let m = try count("the number of constraint matrices m", "m")
+        let mLine = line
+        let blockCount = try count("the number of blocks nblocks", "nblocks")
+        let blockLine = line
+
+        let sizeItems = try list(blockCount, "the list of block sizes",
+                                 "nblocks = \(blockCount) (line \(blockLine))")
+        var orders: [Int] = []
+        var isDiagonal: [Bool] = []
+        var offsets: [Int] = []
+        var total = 0
+        for (index, item) in sizeItems.enumerated() {
+            let size = try integer(item.start, item.end, line: item.line, "size of block \(index + 1)")
+            guard size != 0 else {
+                throw SDPAFailure(line: item.line, message: "block \(index + 1) has size 0; sizes must be nonzero")
+            }
+            let order = size.magnitude > UInt(sdpaMaxRows) ? sdpaMaxRows + 1 : abs(size)
+            let rows = size < 0 ? order : order * (order + 1) / 2
+            guard order <= sdpaMaxRows, total <= sdpaMaxRows - rows else {
+                throw SDPAFailure(line: item.line, message:
+                    "block \(index + 1) of size \(size) brings the number of rows past \(sdpaMaxRows), the most supported")
+            }
+            orders.append(order)
+            isDiagonal.append(size < 0)
+            offsets.append(total)
+            data.cones.append(size < 0 ? .nonnegative(order) : .positiveSemidefinite(order))
+            total += rows
+        }
+        data.rowCount = total
+
+        let cItems = try list(m, "c", "m = \(m) (line \(mLine))")
+        data.c.reserveCapacity(m)
+        for (index, item) in cItems.enumerated() {
+            data.c.append(try real(item.start, item.end, line: item.line, "c[\(index + 1)]"))
+        }
+
+        data.b = [Double](repeating: 0, count: total)
+        let estimate = min(length / 12, 1 << 24)
+        data.rows.reserveCapacity(estimate)
+        data.columns.reserveCapacity(estimate)
+        data.values.reserveCapacity(estimate)
+        let sqrt2 = 2.0.squareRoot()
+
+        while nextLine() {
+            let numbers = numericCount()
+            guard numbers == 5 else {
+                if numbers == 0 {
+                    throw fail("expected an entry 'matno blkno i j value', found '\(token(0))'")
+                }
+                throw fail("expected an entry 'matno blkno i j value' (5 numbers), found \(numbers) number"
+                           + (numbers == 1 ? "" : "s"))
+            }
+            let matrix = try integer(starts[0], ends[0], line: line, "matrix number")
+            guard matrix >= 0, matrix <= m else {
+                throw fail("matrix number \(matrix) is out of range 0...\(m) (m = \(m))")
+            }
+            let block = try integer(starts[1], ends[1], line: line, "block number")
+            guard block >= 1, block <= blockCount else {
+                throw fail("block number \(block) is out of range 1...\(blockCount) (nblocks = \(blockCount))")
+            }
+            let order = orders[block - 1]
+            let diagonal = isDiagonal[block - 1]
+            let kind = diagonal ? "diagonal block" : "block"
+            var i = try integer(starts[2], ends[2], line: line, "row index i")
+            guard i >= 1, i <= order else {
+                throw fail("row index i = \(i) is out of range 1...\(order) for \(kind) \(block) of size \(order)")
+            }
+            var j = try integer(starts[3], ends[3], line: line, "column index j")
+            guard j >= 1, j <= order else {
+                throw fail("column index j = \(j) is out of range 1...\(order) for \(kind) \(block) of size \(order)")
+            }
+            let value = try real(starts[4], ends[4], line: line, "value")
+            if diagonal {
+                guard i == j else {
+                    throw fail("entry (\(i), \(j)) is off the diagonal of block \(block), a diagonal (LP) block of size \(order)")
+                }
+            } else if i > j {
+                swap(&i, &j)
+            }
+            if value == 0 { continue }
+            let row = offsets[block - 1] + (diagonal ? i - 1 : (j - 1) * j / 2 + (i - 1))
+            let scaled = i == j ? value : value * sqrt2
+            guard scaled.isFinite else {
+                throw fail("value \(token(4)) times √2 (off-diagonal svec scaling) is not finite")
+            }
+            if matrix == 0 {
+                data.b[row] -= scaled
+            } else {
+                data.rows.append(row)
+                data.columns.append(matrix - 1)
+                data.values.append(-scaled)
+            }
+        }
+        return data
+    }
+}

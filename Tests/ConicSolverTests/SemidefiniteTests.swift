@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import ConicSolver
+
+/// Semidefinite programs with known optima, solved with every Newton-system form.
+@Suite("Semidefinite programs")
+struct SemidefiniteTests {
+    /// Lovász theta of a graph on `n` vertices: maximize ⟨J, X⟩ s.t. tr X = 1, X_ij = 0 on
+    /// edges, X ⪰ 0; variables are svec(X). Returned as a minimization of −⟨J, X⟩.
+    static func theta(vertices n: Int, edges: [(Int, Int)]) throws -> ConicProblem {
+        let k = Svec.length(order: n)
+        var q = [Double](repeating: 0, count: k)
+        for j in 0..<n { for i in 0...j { q[Svec.index(i, j)] = i == j ? -1 : -2.0.squareRoot() } }
+        var rows: [Int] = [], cols: [Int] = [], vals: [Double] = []
+        var b: [Double] = []
+        // tr X = 1
+        for j in 0..<n { rows.append(0); cols.append(Svec.index(j, j)); vals.append(1) }
+        b.append(1)
+        for (i, j) in edges { rows.append(b.count); cols.append(Svec.index(i, j)); vals.append(1); b.append(0) }
+        let zeroRows = b.count
+        // −svec(X) + s = 0, s ∈ PSD
+        for c in 0..<k { rows.append(zeroRows + c); cols.append(c); vals.append(-1); b.append(0) }
+        let A = try SparseMatrix(rowCount: b.count, columnCount: k, rows: rows, columns: cols, values: vals)
+        return try ConicProblem(q: q, A: A, b: b, cones: [.zero(zeroRows), .positiveSemidefinite(n)])
+    }
+
+    /// The primal form above has the PSD variables as `x` itself, with `A = −I` on the cone rows;
+    /// its reduced matrix `H⁻¹ + AₑᵀAₑ/δ` is as ill-conditioned as `H⁻¹` (≈ 1/μ²), so it is run
+    /// with the automatic choice (which switches form when accuracy is lost) and the full form.
+    @Test(arguments: [NewtonSystemForm.automatic, .quasiDefinite])
+    func lovaszThetaOfFiveCycle(form: NewtonSystemForm) throws {
+        let problem = try Self.theta(vertices: 5, edges: [(0, 1), (1, 2), (2, 3), (3, 4), (0, 4)])
+        var settings = SolverSettings()
+        settings.newtonSystem = form
+        let solution = try solve(problem, settings: settings)
+        checkOptimality(problem, solution, tol: 1e-6, expectedObjective: -5.0.squareRoot(), label: "theta C5 \(form)")
+    }
+
+    /// The dual form of theta (SDPA's standard form, no equalities): minimize t subject to
+    /// tI + Σ_{ij ∈ E} y_ij (E_ij + E_ji) − J ⪰ 0. Optimum √5 for the 5-cycle.
+    @Test(arguments: NewtonSystemForm.allCases)
+    func lovaszThetaDualFormOfFiveCycle(form: NewtonSystemForm) throws {
+        let n = 5, edges = [(0, 1), (1, 2), (2, 3), (3, 4), (0, 4)]
+        var rows: [Int] = [], cols: [Int] = [], vals: [Double] = []
+        for j in 0..<n { rows.append(Svec.index(j, j)); cols.append(0); vals.append(-1) }
+        for (e, (i, j)) in edges.enumerated() { rows.append(Svec.index(i, j)); cols.append(1 + e); vals.append(-2.0.squareRoot()) }
+        let ones = [[Double]](repeating: [Double](repeating: 1, count: n), count: n)
+        let b = Svec.svec(ones).map { -$0 }
+        let A = try SparseMatrix(rowCount: b.count, columnCount: 1 + edges.count, rows: rows, columns: cols, values: vals)
+        var q = [Double](repeating: 0, count: 1 + edges.count); q[0] = 1
+        let problem = try ConicProblem(q: q, A: A, b: b, cones: [.positiveSemidefinite(n)])
+        var settings = SolverSettings()
+        settings.newtonSystem = form
+        let solution = try solve(problem, settings: settings)
+        // The reduced (Schur-complement) form loses accuracy once H⁻¹ reaches 1/μ ≈ 1e7 here and
+        // then stops at the reduced tolerances (gap ≈ 1e-8); the others reach full accuracy.
+        checkOptimality(problem, solution, tol: 1e-6, allowAlmost: form == .reduced, expectedObjective: 5.0.squareRoot(),
+                        label: "theta C5 dual \(form)")
+    }
+
+    /// Max-cut relaxation of the 4-cycle with unit weights: maximize ¼⟨L, X⟩ s.t. diag X = 1,
+    /// X ⪰ 0. The 4-cycle is bipartite, so the relaxation is tight: the optimum is 4 (all edges cut).
+    @Test(arguments: [NewtonSystemForm.automatic, .quasiDefinite])
+    func maxCutOfFourCycle(form: NewtonSystemForm) throws {
+        let n = 4, k = Svec.length(order: n)
+        let edges = [(0, 1), (1, 2), (2, 3), (0, 3)]
+        var laplacian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for (i, j) in edges {
+            laplacian[i][i] += 1; laplacian[j][j] += 1; laplacian[i][j] -= 1; laplacian[j][i] -= 1
+        }
+        let q = Svec.svec(laplacian).map { -$0 / 4 }
+        var rows: [Int] = [], cols: [Int] = [], vals: [Double] = [], b: [Double] = []
+        for j in 0..<n { rows.append(j); cols.append(Svec.index(j, j)); vals.append(1); b.append(1) }
+        for c in 0..<k { rows.append(n + c); cols.append(c); vals.append(-1); b.append(0) }
+        let A = try SparseMatrix(rowCount: b.count, columnCount: k, rows: rows, columns: cols, values: vals)
+        let problem = try ConicProblem(q: q, A: A, b: b, cones: [.zero(n), .positiveSemidefinite(n)])
+        var settings = SolverSettings()
+        settings.newtonSystem = form
+        let solution = try solve(problem, settings: settings)
+        checkOptimality(problem, solution, tol: 1e-6, expectedObjective: -4, label: "max-cut C4 \(form)")
+    }
+}
