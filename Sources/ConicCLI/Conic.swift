@@ -15,7 +15,7 @@ struct Conic: ParsableCommand {
 /// ends the program with its message on standard error and exit code 1.
 func readProblem(_ path: String) throws -> ConicProblem {
     do {
-        return try QPSReader.read(path: path)
+        return try ProblemFileFormat.read(path: path)
     } catch let error as ConicError {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode.failure
@@ -23,7 +23,7 @@ func readProblem(_ path: String) throws -> ConicProblem {
 }
 
 struct Solve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Solve a problem file (QPS/MPS).")
+    static let configuration = CommandConfiguration(abstract: "Solve a problem file (QPS/MPS, SDPA .dat-s, CBF .cbf/.cbf.gz).")
 
     @Argument(help: "The problem file.") var file: String
     @Flag(help: "Print one JSON object with the result.") var json = false

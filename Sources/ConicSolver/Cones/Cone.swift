@@ -49,6 +49,9 @@ protocol Cone: AnyObject {
 
     /// `out ← H v` with `H = WᵀW` (zero for the zero cone).
     func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>)
+    /// `out ← H⁻¹ v`, with `1/δ` on the zero cone's rows (its regularization).
+    func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                equalityRegularization delta: Double)
     /// The block `H⁻¹` for the reduced Newton matrix; its diagonal is always written to `diagonal`.
     /// For the zero cone the diagonal is `1/δ` (its regularization).
     func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock

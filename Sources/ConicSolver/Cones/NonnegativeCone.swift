@@ -70,6 +70,11 @@ final class NonnegativeCone: Cone {
         return .diagonal
     }
 
+    func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                equalityRegularization delta: Double) {
+        w.withUnsafeBufferPointer { w in for i in 0..<dimension { out[i] = v[i] / (w[i] * w[i]) } }
+    }
+
     func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         w.withUnsafeBufferPointer { w in for i in 0..<dimension { diagonal[i] = w[i] * w[i] } }
         return .diagonal

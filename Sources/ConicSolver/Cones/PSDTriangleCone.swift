@@ -178,6 +178,11 @@ final class PSDTriangleCone: Cone {
         congruence(v, by: rrt, transposeRight: false, into: out)
     }
 
+    func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                equalityRegularization delta: Double) {
+        congruence(v, by: g, transposeRight: false, into: out)  // G V G (G symmetric)
+    }
+
     /// The `svec` matrix of `X ↦ B X B` for symmetric `B` (the symmetric Kronecker product
     /// `B ⊗ₛ B`): entry `((i,j),(k,l))` is `s_ij/s_kl (B_ik B_jl + B_il B_jk)` for `k < l` and
     /// `s_ij B_ik B_jk` for `k = l`, with `s = √2` off the diagonal and 1 on it.

@@ -147,6 +147,18 @@ final class SecondOrderCone: Cone {
         return .diagonalPlusRankOne(rho: 2 * inv, u: u)
     }
 
+    func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                equalityRegularization delta: Double) {
+        // η⁻²(2(Jw̄)(Jw̄)ᵀ − J) v
+        wBar.withUnsafeBufferPointer { w in
+            var jwv = w[0] * v[0]
+            for i in 1..<dimension { jwv -= w[i] * v[i] }
+            let inv = 1 / (eta * eta)
+            out[0] = inv * (2 * w[0] * jwv - v[0])
+            for i in 1..<dimension { out[i] = inv * (-2 * w[i] * jwv + v[i]) }
+        }
+    }
+
     func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         let e2 = eta * eta
         diagonal[0] = -e2

@@ -25,6 +25,10 @@ final class ZeroCone: Cone {
         diagonal.update(repeating: 1 / delta)
         return .diagonal
     }
+    func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
+                                equalityRegularization delta: Double) {
+        for i in 0..<dimension { out[i] = v[i] / delta }
+    }
     func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
         diagonal.update(repeating: 0)
         return .diagonal

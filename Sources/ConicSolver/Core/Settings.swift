@@ -6,6 +6,9 @@ public enum NewtonSystemForm: String, Sendable, Equatable, CaseIterable {
     case reduced
     /// Full quasi-definite matrix `[P Aᵀ; A −H]`, simplicial `LDLᵀ` (keeps the sparsity of `A`).
     case quasiDefinite = "quasi-definite"
+    /// Dense `P + AᵀDA` assembled from the sparsity of each PSD cone's data, LAPACK Cholesky
+    /// (the Schur-complement method of SDPA; for few variables and large PSD cones).
+    case schurComplement = "schur"
 }
 
 /// Solver settings. Every field has a default; ``validated()`` (called by the solver) rejects

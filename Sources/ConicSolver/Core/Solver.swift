@@ -91,28 +91,46 @@ public final class InteriorPointSolver {
     }
 
     /// The Newton-system solver the settings ask for, and (for `.automatic`) a way to build the
-    /// other form should the first lose accuracy. `.automatic` analyzes both forms and keeps the
-    /// one with the lower estimated factorization time.
+    /// next-cheapest form should the first lose accuracy. `.automatic` estimates the time of one
+    /// iteration of each form (from CHOLMOD's symbolic analyses and the Schur assembly count) and
+    /// skips building forms whose setup alone would be too large.
     private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
         -> (primary: any KKTSolver, fallback: (() -> (any KKTSolver)?)?)? {
         let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
+        let schurSolver = { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         switch settings.newtonSystem {
-        case .reduced:
-            return reducedSolver().map { ($0, nil) }
-        case .quasiDefinite:
-            return fullSolver().map { ($0, nil) }
-        case .automatic:
-            guard let full = fullSolver() else { return reducedSolver().map { ($0, nil) } }
-            let fullTime = full.flops / Self.simplicialFlopRate
-            // Skip analyzing the reduced form when assembling AᵀDA alone would cost more.
-            let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-            guard assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() else {
-                return (full, reducedSolver)
-            }
-            let reducedTime = reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead
-            return reducedTime < fullTime ? (reduced, { full }) : (full, { reduced })
+        case .reduced: return reducedSolver().map { ($0, nil) }
+        case .quasiDefinite: return fullSolver().map { ($0, nil) }
+        case .schurComplement: return schurSolver().map { ($0, nil) }
+        case .automatic: break
         }
+        // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
+        let psdBlockEntries = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
+            pair.0 is PSDTriangleCone ? total + Double(pair.1.count) * Double(pair.1.count) : total
+        }
+        let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
+        var candidates: [(time: Double, solver: any KKTSolver)] = []
+        if hasPSD, Double(P.columnCount) * Double(P.columnCount) <= Self.maximumDenseEntries, let schur = schurSolver() {
+            candidates.append((schur.flops / Self.denseFlopRate, schur))
+        }
+        if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
+            if let full = fullSolver() {
+                let fullTime = full.flops / Self.simplicialFlopRate
+                candidates.append((fullTime, full))
+                // Skip analyzing the reduced form when assembling AᵀDA alone would cost more.
+                let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
+                if assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
+                    candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
+                }
+            } else if let reduced = reducedSolver() {
+                candidates.append((reduced.flops / Self.supernodalFlopRate, reduced))
+            }
+        }
+        candidates.sort { $0.time < $1.time }
+        guard let best = candidates.first else { return nil }
+        let second = candidates.dropFirst().first?.solver
+        return (best.solver, second.map { other in { other } })
     }
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
@@ -122,6 +140,12 @@ public final class InteriorPointSolver {
     static let supernodalOverhead = 5e-4
     static let simplicialFlopRate = 1.3e9
     static let singleThreadFlops = 5e7
+    /// Dense Schur assembly and LAPACK Cholesky, a conservative rate for mixed BLAS-3 and scalar work.
+    static let denseFlopRate = 3e9
+    /// Largest dense Schur matrix considered (entries; 8 bytes each).
+    static let maximumDenseEntries = 1e8
+    /// Largest total of full PSD blocks (entries) put into the sparse Newton forms.
+    static let maximumSparseBlockEntries = 4e6
 
     private func failed(_ status: SolverStatus, time: Double) -> Solution {
         let n = problem.variableCount, m = problem.constraintCount

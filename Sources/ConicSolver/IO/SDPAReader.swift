@@ -109,6 +109,7 @@ public enum SDPAReader {
                     throw SDPAFailure(line: 0, message: "internal error: input buffer is not terminated")
                 }
                 var parser = SDPAParser(base: base, length: buffer.count - 1)
+                defer { parser.deallocate() }
                 return try parser.run()
             }
         } catch let failure as SDPAFailure {
@@ -161,15 +162,44 @@ private struct SDPAParser {
     var line = 0
     /// Number of the last line that was neither blank nor a comment (0 before the first).
     var lastDataLine = 0
-    /// Tokens of the current line, as byte offsets `starts[k] ..< ends[k]`.
-    var starts: [Int] = []
-    var ends: [Int] = []
+    /// Tokens of the current line, as byte offsets `starts[k] ..< ends[k]` for `k < tokenCount`.
+    /// Raw buffers (grown as needed, freed by ``deallocate()``) keep the hot loop free of
+    /// reference counting.
+    var starts: UnsafeMutablePointer<Int>
+    var ends: UnsafeMutablePointer<Int>
+    var tokenCount = 0
+    var tokenCapacity = 64
 
     init(base: UnsafePointer<UInt8>, length: Int) {
         self.base = base
         self.length = length
-        starts.reserveCapacity(16)
-        ends.reserveCapacity(16)
+        starts = .allocate(capacity: tokenCapacity)
+        ends = .allocate(capacity: tokenCapacity)
+    }
+
+    /// Frees the token buffers; the parser must not be used afterwards.
+    func deallocate() {
+        starts.deallocate()
+        ends.deallocate()
+    }
+
+    /// Appends the token `start ..< end` to the current line's tokens.
+    private mutating func appendToken(_ start: Int, _ end: Int) {
+        if tokenCount == tokenCapacity {
+            let capacity = 2 * tokenCapacity
+            let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+            let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+            newStarts.update(from: starts, count: tokenCount)
+            newEnds.update(from: ends, count: tokenCount)
+            starts.deallocate()
+            ends.deallocate()
+            starts = newStarts
+            ends = newEnds
+            tokenCapacity = capacity
+        }
+        starts[tokenCount] = start
+        ends[tokenCount] = end
+        tokenCount += 1
     }
 
     // MARK: Lines and tokens
@@ -191,8 +221,7 @@ private struct SDPAParser {
     private mutating func nextLine() -> Bool {
         while position < length {
             line += 1
-            starts.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
+            tokenCount = 0
             var p = position
             // A comment line: its first non-blank character is '"' or '*'.
             while p < length, Self.isBlank(base[p]) { p += 1 }
@@ -206,12 +235,11 @@ private struct SDPAParser {
                     if Self.isSeparator(byte) { p += 1; continue }
                     let start = p
                     while p < length, base[p] != 10, !Self.isSeparator(base[p]) { p += 1 }
-                    starts.append(start)
-                    ends.append(p)
+                    appendToken(start, p)
                 }
             }
             position = p + 1
-            if !starts.isEmpty {
+            if tokenCount > 0 {
                 lastDataLine = line
                 return true
             }
@@ -221,7 +249,7 @@ private struct SDPAParser {
 
     /// Token `k` of the current line as text, shortened for messages.
     private func token(_ k: Int) -> String {
-        guard k < starts.count else { return "" }
+        guard k < tokenCount else { return "" }
         let count = min(ends[k] - starts[k], 60)
         let text = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
         return count < ends[k] - starts[k] ? text + "…" : text
@@ -242,7 +270,7 @@ private struct SDPAParser {
     /// The number of leading numeric tokens of the current line: the rest is a comment.
     private func numericCount() -> Int {
         var k = 0
-        while k < starts.count, isNumeric(k) { k += 1 }
+        while k < tokenCount, isNumeric(k) { k += 1 }
         return k
     }
 

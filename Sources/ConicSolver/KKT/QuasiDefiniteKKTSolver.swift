@@ -17,9 +17,12 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     private let cones: ConeProduct
     private let factorization: CholmodFactorization
     private let refinement: IterativeRefinement
-    /// Current regularizations σ (x block) and δ (z block), raised when a factorization fails.
+    /// Regularizations σ (x block) and δ (z block) of the last factorization: the static values,
+    /// raised ×100 per failed attempt.
     private(set) var regularization: Double
     private var dualRegularization: Double
+    private let staticRegularization: Double
+    private let staticDualRegularization: Double
     private var positionOfXDiagonal: [Int] = []
     private var positionOfZDiagonal: [Int] = []
     /// For each dense (second-order) cone: positions of its strict upper triangle, column by column.
@@ -40,6 +43,8 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         self.cones = cones
         regularization = settings.staticRegularization
         dualRegularization = settings.equalityRegularization
+        staticRegularization = settings.staticRegularization
+        staticDualRegularization = settings.equalityRegularization
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         hessianDiagonal = [Double](repeating: 0, count: m)
         scaling = ScalingBlocks(rowCount: m)
@@ -97,6 +102,12 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     func update() -> Bool {
         let values = factorization.values
         scaling.refresh(from: cones, inverse: false, equalityRegularization: 0)
+        // Back to the static regularizations.
+        if regularization != staticRegularization {
+            for j in 0..<n { values[positionOfXDiagonal[j]] -= regularization - staticRegularization }
+            regularization = staticRegularization
+        }
+        dualRegularization = staticDualRegularization
         // Off-diagonal parts of the coupled blocks −H_K, column by column (a < b).
         for (index, range, block) in scaling.coupled {
             let positions = denseBlockPositions[index]

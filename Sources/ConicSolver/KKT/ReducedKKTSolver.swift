@@ -34,7 +34,9 @@ final class ReducedKKTSolver: KKTSolver {
     private let equalityRegularization: Double
     private let refinement: IterativeRefinement
     /// Current static regularization σ (raised when a factorization fails).
+    /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
+    private let staticRegularization: Double
 
     // Assembly maps (see the type's documentation).
     private var positionOfP: [Int] = []
@@ -74,6 +76,7 @@ final class ReducedKKTSolver: KKTSolver {
         rowsOfA = A.transposed()
         equalityRegularization = settings.equalityRegularization
         regularization = settings.staticRegularization
+        staticRegularization = settings.staticRegularization
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         scaling = ScalingBlocks(rowCount: m)
         work = []
@@ -299,7 +302,7 @@ final class ReducedKKTSolver: KKTSolver {
             }
         }}}}
         // Factor, raising σ until the matrix is numerically positive definite.
-        var sigma = regularization
+        var sigma = staticRegularization
         var added = 0.0
         for _ in 0..<8 {
             let delta = sigma - added
