@@ -146,7 +146,7 @@ struct IterationState {
     }
 
     /// A Newton solve whose relative residual stays above this after refinement is inaccurate.
-    static let inaccurateSolve = 1e-6
+    static let inaccurateSolve = 1e-3
 
     /// One predictor–corrector step; returns the step length taken. When the Newton system cannot
     /// be factored or solved accurately and a fallback form exists, it switches form once and
