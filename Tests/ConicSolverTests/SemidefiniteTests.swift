@@ -79,4 +79,20 @@ struct SemidefiniteTests {
         let solution = try solve(problem, settings: settings)
         checkOptimality(problem, solution, tol: 1e-6, expectedObjective: -4, label: "max-cut C4 \(form)")
     }
+
+    /// The example of docs/psd-vectorization.md: minimize x₁ − 2x₂ subject to [x₁ x₂; x₂ 1] ⪰ 0
+    /// (x₁ ≥ x₂²); the optimum is x = (1, 1) with objective −1. (The sparse reduced form is not
+    /// used for PSD cones by the automatic choice; see `lovaszThetaDualFormOfFiveCycle`.)
+    @Test(arguments: [NewtonSystemForm.automatic, .quasiDefinite, .schurComplement])
+    func documentedExample(form: NewtonSystemForm) throws {
+        let r2 = 2.0.squareRoot()
+        let A = SparseMatrix(dense: [[-1, 0], [0, -r2], [0, 0]])
+        let problem = try ConicProblem(q: [1, -2], A: A, b: [0, 0, 1], cones: [.positiveSemidefinite(2)])
+        var settings = SolverSettings()
+        settings.newtonSystem = form
+        let solution = try solve(problem, settings: settings)
+        checkOptimality(problem, solution, tol: 1e-6, expectedObjective: -1, label: "doc example \(form)")
+        expectClose(solution.x, [1, 1], tol: 1e-5, "x")
+        expectClose(Svec.matrix(solution.s)?.flatMap { $0 } ?? [], [1, 1, 1, 1], tol: 1e-5, "mat(s)")
+    }
 }

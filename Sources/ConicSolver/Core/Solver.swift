@@ -118,9 +118,10 @@ public final class InteriorPointSolver {
             if let full = fullSolver() {
                 let fullTime = full.flops / Self.simplicialFlopRate
                 candidates.append((fullTime, full))
-                // Skip analyzing the reduced form when assembling AᵀDA alone would cost more.
+                // Skip analyzing the reduced form when assembling AᵀDA alone would cost more, and
+                // with PSD cones, where the Schur form does its job with better accuracy.
                 let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-                if assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
+                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
                     candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
                 }
             } else if let reduced = reducedSolver() {
