@@ -58,7 +58,7 @@ import Foundation
 /// (for instance `=` in `2 = bLOCKsTRUCT`) starts a comment that runs to the end of its line.
 /// Integer fields may be written as integral decimals (`2.0`). Values must be finite: NaN and
 /// infinities are rejected. The blocks may have at most `2²⁸` rows in total (a single PSD block of
-/// order up to 23 169).
+/// order up to 23 170).
 ///
 /// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
 /// (0 for problems not tied to a line, such as an empty file); files that cannot be read throw

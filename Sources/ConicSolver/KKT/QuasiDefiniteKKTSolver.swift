@@ -11,6 +11,15 @@
 /// fills badly (dense rows of `A`, many coupled columns), where the reduced matrix would be
 /// nearly dense even though CHOLMOD's supernodal `LLᵀ` runs at a much higher flop rate.
 /// Only the `H` block changes between iterations; `P`, `A` and `σ` are written once.
+///
+/// Second-order cones of dimension ≥ ``expansionDimension`` are not written as full blocks:
+/// with `H = η²(D + 2w̄w̄ᵀ)`, `D = diag(−1, 1, …, 1)`, the block `−H` is replaced by the sparse
+///
+///     [ −η²I   −a    c ]        a = η√2 w̄,  c = η√2 e₀,
+///     [ −aᵀ    +1    0 ]        two extra unknowns p = aᵀz, r = cᵀz, whose elimination
+///     [  cᵀ     0   −1 ]        gives back −η²I − aaᵀ + ccᵀ = −H,
+///
+/// so a cone of dimension k costs O(k) entries instead of k².
 final class QuasiDefiniteKKTSolver: KKTSolver {
     private let n: Int
     private let m: Int
@@ -33,6 +42,13 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     private var rhs: [Double]
     private var solution: [Double]
     private(set) var lastResidual = 0.0
+    /// Second-order cones at least this large are expanded instead of written as full blocks.
+    static let expansionDimension = 8
+    /// For each expanded cone: positions of the column of `p` (one per cone row, then its
+    /// diagonal) and of `r` (its entry on the cone's first row, then its diagonal).
+    private var expansions: [Int: (p: [Int], r: [Int])] = [:]
+    /// Size of the factored matrix: `n + m` plus two per expanded cone.
+    private let size: Int
 
     /// The factorization's flop count from the symbolic analysis.
     var flops: Double { factorization.flops }
@@ -48,7 +64,11 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         hessianDiagonal = [Double](repeating: 0, count: m)
         scaling = ScalingBlocks(rowCount: m)
-        rhs = [Double](repeating: 0, count: n + m)
+        let expanded = zip(cones.cones, cones.ranges).enumerated().compactMap { index, pair in
+            pair.0 is SecondOrderCone && pair.1.count >= Self.expansionDimension ? index : nil
+        }
+        size = n + m + 2 * expanded.count
+        rhs = [Double](repeating: 0, count: size)
         solution = rhs
         // Pattern: columns of P (with their diagonal), then for each row i of A the column
         // [A(i, :)ᵀ; dense-cone rows above i; diagonal].
@@ -67,7 +87,8 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         }
         positionOfZDiagonal = [Int](repeating: 0, count: m)
         var coneOfRow = [Int](repeating: -1, count: m)
-        for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() where cone.couplesRows {
+        for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated()
+        where cone.couplesRows && !expanded.contains(index) {
             for i in range { coneOfRow[i] = index }
         }
         var blockPositions = [[Int]](repeating: [], count: cones.cones.count)
@@ -87,7 +108,18 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
             starts.append(rows.count)
         }
         denseBlockPositions = blockPositions
-        guard let f = CholmodFactorization(size: n + m, columnStarts: starts, rowIndices: rows, method: .simplicialLDL) else {
+        for (number, index) in expanded.enumerated() {
+            let range = cones.ranges[index]
+            var pColumn: [Int] = [], rColumn: [Int] = []
+            for i in range { pColumn.append(rows.count); rows.append(n + i); staticValues.append(0) }
+            pColumn.append(rows.count); rows.append(n + m + 2 * number); staticValues.append(1)
+            starts.append(rows.count)
+            rColumn.append(rows.count); rows.append(n + range.lowerBound); staticValues.append(0)
+            rColumn.append(rows.count); rows.append(n + m + 2 * number + 1); staticValues.append(-1)
+            starts.append(rows.count)
+            expansions[index] = (pColumn, rColumn)
+        }
+        guard let f = CholmodFactorization(size: size, columnStarts: starts, rowIndices: rows, method: .simplicialLDL) else {
             return nil
         }
         factorization = f
@@ -96,7 +128,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     }
 
     var methodName: String {
-        "quasi-definite KKT, \(factorization.name), size = \(n + m), nnz(K) = \(factorization.values.count), nnz(L) = \(factorization.factorNonzeros)"
+        "quasi-definite KKT, \(factorization.name), size = \(size), nnz(K) = \(factorization.values.count), nnz(L) = \(factorization.factorNonzeros)"
     }
 
     func update() -> Bool {
@@ -110,6 +142,13 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         dualRegularization = staticDualRegularization
         // Off-diagonal parts of the coupled blocks −H_K, column by column (a < b).
         for (index, range, block) in scaling.coupled {
+            if let expansion = expansions[index], case let .diagonalPlusRankOne(rho, u) = block {
+                // −H = −η²I − aaᵀ + ccᵀ with a = √ρ u, c = √ρ e₀ (ρ = 2η²).
+                let root = rho.squareRoot()
+                for a in 0..<range.count { values[expansion.p[a]] = -root * u[a] }
+                values[expansion.r[0]] = root
+                continue
+            }
             let positions = denseBlockPositions[index]
             var p = 0
             for b in 0..<range.count {
@@ -126,8 +165,10 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         // Diagonal: −(H_ii + δ), including the rank-one part of second-order cones.
         hessianDiagonal.withUnsafeMutableBufferPointer { d in
             scaling.diagonal.withUnsafeBufferPointer { h in for i in 0..<m { d[i] = h[i] } }
-            for (_, range, block) in scaling.coupled {
-                if case let .diagonalPlusRankOne(rho, u) = block {
+            for (index, range, block) in scaling.coupled {
+                if expansions[index] != nil {
+                    for i in range { d[i] = abs(d[i]) }  // η² on every row; the rest is in p and r
+                } else if case let .diagonalPlusRankOne(rho, u) = block {
                     for (a, i) in range.enumerated() { d[i] += rho * u[a] * u[a] }
                 }
             }
@@ -153,6 +194,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
             rhs.withUnsafeMutableBufferPointer { r in
                 for j in 0..<n { r[j] = rx[j] }
                 for i in 0..<m { r[n + i] = rz[i] }
+                for k in (n + m)..<size { r[k] = 0 }
                 solution.withUnsafeMutableBufferPointer { sol in
                     factorization.solve(UnsafeBufferPointer(r), into: sol)
                     for j in 0..<n { x[j] = sol[j] }
