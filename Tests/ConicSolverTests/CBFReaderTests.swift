@@ -417,6 +417,7 @@ struct CBFReaderTests {
             ("VER\n1\nVAR\n2 1\nL+ 0\n", 5, "dimension of the L+ cone is 0; it must be at least 1"),
             ("VER\n1\nVAR\n1 1\nQR 1\n", 5, "dimension of the QR cone is 1; it must be at least 2"),
             ("VER\n1\nVAR\n-1 0\n", 4, "number of variables is -1; it must be at least 0"),
+            ("VER\n1\nVAR\n200000000 1\nF 200000000\n", 4, "number of variables is 200000000; at most 100000000 is supported"),
             ("VER\n1\nVAR\n1 1\nF 1\nVAR\n1 1\nF 1\n", 6, "duplicate VAR section (first at line 3)"),
             ("VER\n1\nVAR\n1 1\nF 1\nCON\n1\n", 7, "CON line has 1 field; expected 2"),
             ("VER\n1\nOBJACOORD\n0\nVAR\n1 1\nF 1\n", 3, "OBJACOORD must come after the VAR section"),

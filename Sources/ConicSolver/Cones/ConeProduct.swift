@@ -68,9 +68,13 @@ final class ConeProduct {
 
     /// Moves `v` into the interior: `v ← v + (1 − m)e` when its smallest eigenvalue `m` is below 1.
     func shiftToInterior(_ v: inout [Double]) {
-        let m = minimumEigenvalue(v)
-        guard m < 1, m.isFinite else { return }
-        addIdentity(&v, scale: 1 - m)
+        v.withUnsafeMutableBufferPointer { v in
+            for (cone, r) in zip(cones, ranges) {
+                let slice = UnsafeMutableBufferPointer(rebasing: v[r])
+                let m = cone.minimumEigenvalue(UnsafeBufferPointer(slice))
+                if m < 1, m.isFinite { cone.addIdentity(slice, scale: 1 - m) }
+            }
+        }
     }
 
     func addIdentity(_ v: inout [Double], scale alpha: Double) {

@@ -62,8 +62,8 @@ import Foundation
 ///   and `CON`, `BCOORD` after `CON`. Every keyword may appear at most once.
 /// - Lines whose first non-blank character is `#` are comments; blank lines are ignored anywhere.
 ///   Fields are separated by blanks or tabs; CRLF line ends are accepted.
-/// - Cone dimensions must be at least 1 (at least 2 for `QR`), and `n`, `m` at most `2³¹ − 1`.
-/// - Not supported, reported as parse errors at the keyword's line: integer variables (`INT`),
+/// - Cone dimensions must be at least 1 (at least 2 for `QR`), and `n`, `m` at most 10⁸.
+/// - Not supported, reported as parse errors at the line where they appear: integer variables (`INT`),
 ///   semidefinite parts (`PSDVAR`, `PSDCON`, `OBJFCOORD`, `FCOORD`, `HCOORD`, `DCOORD`), power
 ///   cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`) and exponential cones (`EXP`,
 ///   `EXP*`).
@@ -278,8 +278,9 @@ private enum CBFKeyword: String {
     case dualPowerCones = "POW*CONES"
 }
 
-/// Largest accepted number of variables or constraint rows.
-private let cbfMaxDimension = Int(Int32.max)
+/// Largest accepted number of variables or constraint rows: far beyond what can be solved, and
+/// small enough that a corrupt header cannot make the reader allocate absurd amounts of memory.
+private let cbfMaxDimension = 100_000_000
 
 private struct CBFParser {
     /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
@@ -685,9 +686,10 @@ private struct CBFParser {
         var weight2 = 0.0
     }
 
-    /// Lays out the output rows of `blocks` starting at `firstRow`, appending their cones.
-    private static func layOut(_ blocks: [CBFReader.ConeBlock], firstRow: inout Int,
-                               images: inout [RowImage], cones: inout [ConeSpec]) {
+    /// Lays out the output rows of `blocks` from `firstRow` on, appends their cones to `cones`, and
+    /// calls `body(k, image)` for the `k`-th CBF row (or variable) of `blocks`, in order.
+    private static func layOut(_ blocks: [CBFReader.ConeBlock], firstRow: inout Int, cones: inout [ConeSpec],
+                               _ body: (Int, RowImage) -> Void) {
         let h = 0.5.squareRoot()
         func append(_ spec: ConeSpec) {
             switch (cones.last, spec) {
@@ -696,20 +698,21 @@ private struct CBFParser {
             default: cones.append(spec)
             }
         }
+        var k = 0
         for block in blocks {
             let d = block.dimension, r = firstRow
             switch block.cone {
             case .free:
-                images.append(contentsOf: repeatElement(RowImage(), count: d))
-                continue
+                for t in 0..<d { body(k + t, RowImage()) }
             case .nonnegative, .zero, .quadratic:
-                for t in 0..<d { images.append(RowImage(row1: r + t, weight1: 1)) }
+                for t in 0..<d { body(k + t, RowImage(row1: r + t, weight1: 1)) }
             case .nonpositive:
-                for t in 0..<d { images.append(RowImage(row1: r + t, weight1: -1)) }
+                for t in 0..<d { body(k + t, RowImage(row1: r + t, weight1: -1)) }
             case .rotatedQuadratic:
-                images.append(RowImage(row1: r, weight1: h, row2: r + 1, weight2: h))
-                images.append(RowImage(row1: r, weight1: h, row2: r + 1, weight2: -h))
-                for t in 2..<max(d, 2) { images.append(RowImage(row1: r + t, weight1: 1)) }
+                // (s₁, s₂) = ((g₁ + g₂)/√2, (g₁ − g₂)/√2); the other entries are copied.
+                body(k, RowImage(row1: r, weight1: h, row2: r + 1, weight2: h))
+                body(k + 1, RowImage(row1: r, weight1: h, row2: r + 1, weight2: -h))
+                for t in 2..<max(d, 2) { body(k + t, RowImage(row1: r + t, weight1: 1)) }
             }
             switch block.cone {
             case .free: break
@@ -717,7 +720,8 @@ private struct CBFParser {
             case .zero: append(.zero(d))
             case .quadratic, .rotatedQuadratic: append(.secondOrder(d))
             }
-            firstRow += d
+            if block.cone != .free { firstRow += d }
+            k += d
         }
     }
 
@@ -729,43 +733,44 @@ private struct CBFParser {
         let constraintCones = constraintCones ?? []
         let n = variableCount
 
-        var rowCount = 0
-        var conImages: [RowImage] = [], varImages: [RowImage] = []
-        conImages.reserveCapacity(constraintCount)
-        varImages.reserveCapacity(n)
-        var cones: [ConeSpec] = []
-        Self.layOut(constraintCones, firstRow: &rowCount, images: &conImages, cones: &cones)
-        Self.layOut(variableCones, firstRow: &rowCount, images: &varImages, cones: &cones)
-
         var rows: [Int] = [], columns: [Int] = [], values: [Double] = []
         let capacity = entryRows.count + n
         rows.reserveCapacity(capacity)
         columns.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
-        var b = [Double](repeating: 0, count: rowCount)
+        func emit(_ row: Int, _ column: Int, _ value: Double) {
+            rows.append(row)
+            columns.append(column)
+            values.append(value)
+        }
 
-        // CON rows: s = W g with g = A x + b, i.e. −W A x + s = W b.
+        // CON rows first: s = W g with g = A x + b, i.e. −W A x + s = W b.
+        var rowCount = 0
+        var cones: [ConeSpec] = []
+        var conImages: [RowImage] = []
+        conImages.reserveCapacity(constraintCount)
+        Self.layOut(constraintCones, firstRow: &rowCount, cones: &cones) { _, image in conImages.append(image) }
         for k in entryRows.indices {
             let image = conImages[entryRows[k]]
             let j = entryColumns[k], v = entryValues[k]
-            if image.row1 >= 0 {
-                rows.append(image.row1); columns.append(j); values.append(-image.weight1 * v)
-            }
-            if image.row2 >= 0 {
-                rows.append(image.row2); columns.append(j); values.append(-image.weight2 * v)
-            }
+            if image.row1 >= 0 { emit(image.row1, j, -image.weight1 * v) }
+            if image.row2 >= 0 { emit(image.row2, j, -image.weight2 * v) }
         }
+        var bRows: [(row: Int, value: Double)] = []
         for i in bCon.indices where bCon[i] != 0 {
             let image = conImages[i]
-            if image.row1 >= 0 { b[image.row1] += image.weight1 * bCon[i] }
-            if image.row2 >= 0 { b[image.row2] += image.weight2 * bCon[i] }
+            if image.row1 >= 0 { bRows.append((image.row1, image.weight1 * bCon[i])) }
+            if image.row2 >= 0 { bRows.append((image.row2, image.weight2 * bCon[i])) }
         }
-        // VAR rows: s = W x, i.e. −W x + s = 0.
-        for j in varImages.indices {
-            let image = varImages[j]
-            if image.row1 >= 0 { rows.append(image.row1); columns.append(j); values.append(-image.weight1) }
-            if image.row2 >= 0 { rows.append(image.row2); columns.append(j); values.append(-image.weight2) }
+        conImages = []
+
+        // Then VAR rows: s = W x, i.e. −W x + s = 0.
+        Self.layOut(variableCones, firstRow: &rowCount, cones: &cones) { j, image in
+            if image.row1 >= 0 { emit(image.row1, j, -image.weight1) }
+            if image.row2 >= 0 { emit(image.row2, j, -image.weight2) }
         }
+        var b = [Double](repeating: 0, count: rowCount)
+        for (row, value) in bRows { b[row] += value }
 
         let A = try SparseMatrix(rowCount: rowCount, columnCount: n, rows: rows, columns: columns,
                                  values: values, name: "A")
