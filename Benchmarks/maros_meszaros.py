@@ -14,6 +14,9 @@ For every QPS file NAME.SIF in the data directory this script
      that a hang or crash on one problem cannot stop the run,
   3. compares both objective values with the reference value from reference.csv.
 
+Shared helpers (subprocess handling, the Clarabel worker, formatting) live in
+Benchmarks/harness.py, which sdplib.py and cblib.py use as well.
+
 See Benchmarks/README.md for the output format and the exact accuracy rules.
 """
 
@@ -22,17 +25,21 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as _dt
-import json
 import math
 import os
 import platform
 import shlex
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as _harness  # noqa: E402  (shared helpers, Benchmarks/harness.py)
+from harness import (  # noqa: E402,F401
+    CLARABEL_STATUS_MAP, INFEASIBLE_STATUSES, OPTIMAL_STATUSES, build_conic, camel_to_snake,
+    empty_result, fmt_num, git_revision, machine_info, map_clarabel_status, md_line,
+    parse_json_stdout, rel_error, result_from_json, run_cmd, short, to_float, to_int, within,
+)
 
 SCRIPT_PATH = Path(__file__).resolve()
 REPO_ROOT = SCRIPT_PATH.parent.parent
@@ -44,90 +51,8 @@ FULL_TOL = 1e-6
 LOOSE_TOL = 1e-3
 TIME_SHIFT = 0.01  # shift of the shifted geometric mean, seconds
 
-OPTIMAL_STATUSES = {"solved", "almost_solved"}
-INFEASIBLE_STATUSES = {
-    "primal_infeasible",
-    "dual_infeasible",
-    "almost_primal_infeasible",
-    "almost_dual_infeasible",
-}
-
-# Clarabel's SolverStatus names -> the lowercase names `conic solve --json` uses.
-CLARABEL_STATUS_MAP = {
-    "Unsolved": "unsolved",
-    "Solved": "solved",
-    "AlmostSolved": "almost_solved",
-    "PrimalInfeasible": "primal_infeasible",
-    "DualInfeasible": "dual_infeasible",
-    "AlmostPrimalInfeasible": "almost_primal_infeasible",
-    "AlmostDualInfeasible": "almost_dual_infeasible",
-    "MaxIterations": "max_iterations",
-    "MaxTime": "time_limit",
-    "NumericalError": "numerical_error",
-    "InsufficientProgress": "insufficient_progress",
-    "CallbackTerminated": "callback_terminated",
-}
-
-
-# ----------------------------------------------------------------------------------------------
-# small helpers
-# ----------------------------------------------------------------------------------------------
-
-def camel_to_snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i > 0:
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
-def map_clarabel_status(raw: str) -> str:
-    raw = raw.strip()
-    if raw.startswith("SolverStatus."):
-        raw = raw[len("SolverStatus."):]
-    return CLARABEL_STATUS_MAP.get(raw, camel_to_snake(raw))
-
-
-def to_float(value) -> float:
-    """JSON number / null / "nan" / "inf" -> float (NaN when missing or unparseable)."""
-    if value is None or isinstance(value, bool):
-        return math.nan
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        return math.nan
-
-
-def to_int(value):
-    try:
-        if value is None:
-            return None
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def abs_err(obj: float, ref: float) -> float:
     return abs(obj - ref)
-
-
-def rel_error(obj: float, ref) -> float:
-    """|obj - ref| / max(|ref|, 1e-300); NaN when not applicable."""
-    if ref is None or not math.isfinite(obj):
-        return math.nan
-    return abs(obj - ref) / max(abs(ref), 1e-300)
-
-
-def within(obj: float, ref: float, tol: float) -> bool:
-    """|obj - ref| <= tol*|ref| when |ref| >= 1, else |obj - ref| <= tol."""
-    if not math.isfinite(obj):
-        return False
-    if abs(ref) >= 1.0:
-        return abs(obj - ref) <= tol * abs(ref)
-    return abs(obj - ref) <= tol
 
 
 def full_accuracy(status: str, obj: float, ref) -> bool:
@@ -150,198 +75,16 @@ def false_status(status: str, obj: float, ref):
 
 
 def shifted_geomean(times, shift=TIME_SHIFT) -> float:
-    if not times:
-        return math.nan
-    return math.exp(sum(math.log(t + shift) for t in times) / len(times)) - shift
-
-
-def fmt_num(x, spec) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float) and math.isnan(x):
-        return "-"
-    return format(x, spec)
-
-
-def parse_json_stdout(text: str):
-    """The single JSON object printed on stdout (tolerates stray lines around it)."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        obj = json.loads(text)
-        return obj if isinstance(obj, dict) else None
-    except ValueError:
-        pass
-    for line in reversed(text.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-                if isinstance(obj, dict):
-                    return obj
-            except ValueError:
-                continue
-    return None
-
-
-def short(text: str, limit: int = 200) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def run_cmd(cmd, timeout):
-    """Run cmd with a timeout; returns (returncode | None on timeout, stdout, stderr, wall).
-
-    The child runs in its own session, so on a timeout (or Ctrl-C) its whole process group is
-    killed and no grandchild can keep the pipes open.
-    """
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                errors="replace", start_new_session=True)
-    except OSError as exc:
-        return -1, "", f"could not run {cmd[0]}: {exc}", time.perf_counter() - t0
-
-    def kill_group():
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        return proc.returncode, out, err, time.perf_counter() - t0
-    except subprocess.TimeoutExpired:
-        kill_group()
-        out, err = proc.communicate()
-        return None, out, err, time.perf_counter() - t0
-    except BaseException:
-        kill_group()
-        proc.wait()
-        raise
-
-
-def empty_result(status: str, note: str = "") -> dict:
-    return {"status": status, "objective": math.nan, "dual_objective": math.nan,
-            "iterations": None, "solve_time": math.nan, "wall_time": math.nan, "note": note}
-
-
-def result_from_json(data: dict, wall: float, rc) -> dict:
-    res = {
-        "status": str(data.get("status", "bad_output")),
-        "objective": to_float(data.get("objective")),
-        "dual_objective": to_float(data.get("dual_objective")),
-        "iterations": to_int(data.get("iterations")),
-        "solve_time": to_float(data.get("solve_time")),
-        "wall_time": wall,
-        "note": str(data.get("message", "")) if data.get("message") else "",
-    }
-    if rc not in (0, None):
-        res["note"] = (res["note"] + f" (exit code {rc})").strip()
-    return res
+    return _harness.shifted_geomean(times, shift)
 
 
 # ----------------------------------------------------------------------------------------------
 # hidden mode: solve one exported problem with Clarabel, print one JSON line
 # ----------------------------------------------------------------------------------------------
 
-def _load_csc(d: dict, name: str, shape):
-    import numpy as np
-    import scipy.sparse as sp
-
-    nrows, ncols = int(d["nrows"]), int(d["ncols"])
-    if (nrows, ncols) != shape:
-        raise ValueError(f"{name} has shape {(nrows, ncols)}, expected {shape}")
-    colptr = np.asarray(d["colptr"], dtype=np.int64)
-    rowval = np.asarray(d["rowval"], dtype=np.int64)
-    nzval = np.asarray([to_float(v) for v in d["nzval"]], dtype=np.float64)
-    if colptr.shape != (ncols + 1,):
-        raise ValueError(f"{name}.colptr has length {colptr.size}, expected {ncols + 1}")
-    if colptr[0] != 0 or np.any(np.diff(colptr) < 0) or colptr[-1] != rowval.size:
-        raise ValueError(f"{name}.colptr is not a valid 0-based column pointer")
-    if rowval.size != nzval.size:
-        raise ValueError(f"{name}: rowval and nzval lengths differ ({rowval.size} vs {nzval.size})")
-    if rowval.size and (rowval.min() < 0 or rowval.max() >= nrows):
-        raise ValueError(f"{name}.rowval has indices outside [0, {nrows})")
-    if not np.all(np.isfinite(nzval)):
-        raise ValueError(f"{name}.nzval has non-finite entries")
-    M = sp.csc_matrix((nzval, rowval, colptr), shape=(nrows, ncols))
-    if not M.has_canonical_format:
-        raise ValueError(f"{name} is not canonical CSC (unsorted or duplicate row indices)")
-    return M, colptr, rowval
-
-
 def clarabel_one(path: str, time_limit: float) -> int:
     """Solve the exported JSON problem at `path` with Clarabel; print a JSON object."""
-    out = {"status": "error"}
-    try:
-        import numpy as np
-        import clarabel
-
-        out["clarabel_version"] = getattr(clarabel, "__version__", "?")
-        with open(path) as f:
-            data = json.load(f)
-        n, m = int(data["n"]), int(data["m"])
-        P, colptr, rowval = _load_csc(data["P"], "P", (n, n))
-        cols = np.repeat(np.arange(n), np.diff(colptr))
-        if np.any(rowval > cols):
-            raise ValueError("P has entries below the diagonal (expected upper triangle only)")
-        A, _, _ = _load_csc(data["A"], "A", (m, n))
-        q = np.asarray([to_float(v) for v in data["q"]], dtype=np.float64)
-        b = np.asarray([to_float(v) for v in data["b"]], dtype=np.float64)
-        if q.shape != (n,) or b.shape != (m,):
-            raise ValueError(f"q/b have lengths {q.size}/{b.size}, expected {n}/{m}")
-        c0 = to_float(data.get("objective_constant", 0.0))
-        if not math.isfinite(c0):
-            raise ValueError("objective_constant is not finite")
-        cones = []
-        total = 0
-        for cone in data["cones"]:
-            kind, dim = str(cone["type"]), int(cone["dim"])
-            if kind == "zero":
-                cones.append(clarabel.ZeroConeT(dim))
-            elif kind == "nonnegative":
-                cones.append(clarabel.NonnegativeConeT(dim))
-            elif kind == "second_order":
-                cones.append(clarabel.SecondOrderConeT(dim))
-            else:
-                raise ValueError(f"unsupported cone type {kind!r}")
-            total += dim
-        if total != m:
-            raise ValueError(f"cone dimensions sum to {total}, expected m = {m}")
-
-        settings = clarabel.DefaultSettings()
-        settings.verbose = False
-        settings.time_limit = float(time_limit)
-
-        t0 = time.perf_counter()
-        solver = clarabel.DefaultSolver(P, q, A, b, cones, settings)
-        t1 = time.perf_counter()
-        sol = solver.solve()
-        t2 = time.perf_counter()
-
-        raw = str(sol.status)
-        out.update({
-            "status": map_clarabel_status(raw),
-            "status_raw": raw,
-            # Clarabel's obj_val is 1/2 x'Px + q'x; add the exported constant c0.
-            "objective": float(sol.obj_val) + c0,
-            "dual_objective": float(sol.obj_val_dual) + c0,
-            "iterations": int(sol.iterations),
-            # Clarabel's solve_time is its total timer: setup (equilibration, KKT assembly,
-            # symbolic factorisation) plus the iterations.
-            "solve_time": float(sol.solve_time),
-            "wall_setup": t1 - t0,
-            "wall_solve": t2 - t1,
-            "n": n,
-            "m": m,
-        })
-    except Exception as exc:  # report, never raise: the parent parses our stdout
-        out["status"] = "input_error" if isinstance(exc, (ValueError, KeyError, TypeError)) else "error"
-        out["message"] = f"{type(exc).__name__}: {exc}"
-    print(json.dumps(out, allow_nan=True), flush=True)
-    return 0
+    return _harness.clarabel_one(path, time_limit)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -440,60 +183,7 @@ def row_cells(name: str, a: dict, b: dict):
 
 
 def text_line(cells) -> str:
-    parts = []
-    for (_, width, align), cell in zip(COLUMNS, cells):
-        parts.append(f"{cell:{align}{width}}")
-    return "  ".join(parts).rstrip()
-
-
-def md_line(cells) -> str:
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
-def machine_info():
-    try:
-        uname = subprocess.run(["uname", "-a"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    except OSError:
-        uname = " ".join(platform.uname())
-    try:
-        nproc = subprocess.run(["nproc"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    except OSError:
-        nproc = str(os.cpu_count())
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return uname, nproc, cpu
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        if rev.returncode != 0:
-            return "no commit"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True).stdout.strip()
-        return rev.stdout.strip() + ("+dirty" if dirty else "")
-    except OSError:
-        return "unknown"
-
-
-def build_conic() -> None:
-    print("building: swift build -c release", file=sys.stderr, flush=True)
-    try:
-        proc = subprocess.run(["swift", "build", "-c", "release"], cwd=REPO_ROOT,
-                              stdout=sys.stderr, stderr=sys.stderr)
-    except OSError as exc:
-        sys.exit(f"error: could not run swift: {exc}")
-    if proc.returncode != 0:
-        sys.exit(f"error: swift build -c release failed (exit code {proc.returncode})")
+    return _harness.text_line(COLUMNS, cells)
 
 
 def main(argv=None) -> int:

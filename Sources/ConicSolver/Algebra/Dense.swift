@@ -61,11 +61,9 @@ enum Dense {
     static func singularValueDecomposition(_ a: UnsafeMutablePointer<Double>, n: Int, u: UnsafeMutablePointer<Double>,
                                            sigma: UnsafeMutablePointer<Double>, vt: UnsafeMutablePointer<Double>) -> Bool {
         guard n > 0 else { return true }
-        var superb = [Double](repeating: 0, count: max(n - 1, 1))
-        let info = superb.withUnsafeMutableBufferPointer { work in
-            LAPACKE_dgesvd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "A")), Int8(UInt8(ascii: "A")), Int32(n), Int32(n),
-                           a, Int32(n), sigma, u, Int32(n), vt, Int32(n), work.baseAddress)
-        }
+        // Divide and conquer (dgesdd): several times faster than dgesvd for full U and Vᵀ.
+        let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "A")), Int32(n), Int32(n),
+                                  a, Int32(n), sigma, u, Int32(n), vt, Int32(n))
         return info == 0
     }
 }
