@@ -95,4 +95,53 @@ struct SemidefiniteTests {
         expectClose(solution.x, [1, 1], tol: 1e-5, "x")
         expectClose(Svec.matrix(solution.s)?.flatMap { $0 } ?? [], [1, 1, 1, 1], tol: 1e-5, "mat(s)")
     }
+
+    /// Mixed second-order and PSD cones: minimize t subject to ‖(x₁, x₂)‖ ≤ t and
+    /// [x₁ 1; 1 x₂] ⪰ 0 (x₁x₂ ≥ 1, x ≥ 0). By symmetry and AM–GM the optimum is x = (1, 1), t = √2.
+    @Test(arguments: [NewtonSystemForm.automatic, .quasiDefinite, .schurComplement])
+    func mixedSecondOrderAndPSD(form: NewtonSystemForm) throws {
+        let r2 = 2.0.squareRoot()
+        let A = SparseMatrix(dense: [[-1, 0, 0], [0, -1, 0], [0, 0, -1],   // (t, x₁, x₂) ∈ SOC
+                                     [0, -1, 0], [0, 0, 0], [0, 0, -1]])  // svec([x₁ 1; 1 x₂]) ⪰ 0
+        let problem = try ConicProblem(q: [1, 0, 0], A: A, b: [0, 0, 0, 0, r2, 0],
+                                       cones: [.secondOrder(3), .positiveSemidefinite(2)])
+        var settings = SolverSettings()
+        settings.newtonSystem = form
+        let solution = try solve(problem, settings: settings)
+        checkOptimality(problem, solution, tol: 1e-6, expectedObjective: r2, label: "SOC + PSD \(form)")
+        expectClose(solution.x, [r2, 1, 1], tol: 1e-5, "x")
+    }
+
+    static let sdplib = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("../shared/data/sdplib").standardizedFileURL
+
+    /// SDPLIB's infeasible problems: infp* are primal infeasible and infd* dual infeasible in
+    /// SDPA's convention, which the reader keeps; each certificate is checked against the data.
+    @Test(arguments: ["infp1", "infp2", "infd1", "infd2"])
+    func infeasibleSDPLIBProblems(name: String) throws {
+        let path = Self.sdplib.appendingPathComponent("\(name).dat-s").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let problem = try SDPAReader.read(path: path)
+        let solution = try solve(problem)
+        if name.hasPrefix("infp") {
+            #expect(solution.status == .primalInfeasible, "\(name): \(solution.status)")
+            checkPrimalInfeasibilityCertificate(problem, solution.z)
+        } else {
+            #expect(solution.status == .dualInfeasible, "\(name): \(solution.status)")
+            checkDualInfeasibilityCertificate(problem, solution.x)
+        }
+    }
+
+    /// Small SDPLIB problems against their published optimum (control1: 17.78463, truss1: −8.999996).
+    @Test(arguments: [("control1", 17.78463), ("truss1", -8.999996), ("truss4", -9.009996)])
+    func smallSDPLIBProblems(name: String, reference: Double) throws {
+        let path = Self.sdplib.appendingPathComponent("\(name).dat-s").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let problem = try SDPAReader.read(path: path)
+        let solution = try solve(problem)
+        checkOptimality(problem, solution, tol: 1e-6, label: name)
+        #expect(abs(solution.primalObjective - reference) <= 5e-6 * abs(reference),
+                "\(name): objective \(solution.primalObjective), reference \(reference)")
+    }
 }
