@@ -372,19 +372,14 @@ struct CBFReaderTests {
         #expect(throws: ConicError.self) { try CBFReader.read(path: directory.path) }
     }
 
-    @Test("INT and PSD sections, exponential and power cones are reported clearly")
+    @Test("INT sections, CBF 4 SVECPSD cones, exponential and power cones are reported clearly")
     func unsupported() {
         let int = cbfParseError("VER\n1\nVAR\n2 1\nL+ 2\nINT\n1\n0\n")
         #expect(int?.line == 6)
         #expect(int?.message == "integer variables are not supported (INT section)")
-        let psd = cbfParseError("VER\n1\nPSDVAR\n1\n2\nVAR\n1 1\nF 1\n")
-        #expect(psd?.line == 3)
-        #expect(psd?.message.contains("PSD cones are not supported yet") == true)
-        for keyword in ["PSDCON", "OBJFCOORD", "FCOORD", "HCOORD", "DCOORD"] {
-            let error = cbfParseError("VER\n2\nVAR\n1 1\nF 1\n\(keyword)\n0\n")
-            #expect(error?.line == 6, "\(keyword)")
-            #expect(error?.message.contains("PSD cones are not supported yet") == true, "\(keyword)")
-        }
+        let svec = cbfParseError("VER\n3\nVAR\n3 1\nSVECPSD 3\n")
+        #expect(svec?.line == 5)
+        #expect(svec?.message.contains("SVECPSD cones in VAR or CON (CBF version 4) are not supported") == true)
         let exp = cbfParseError("VER\n3\nVAR\n3 1\nEXP 3\n")
         #expect(exp?.line == 5)
         #expect(exp?.message.contains("exponential cones are not supported") == true)
@@ -496,5 +491,325 @@ struct CBFReaderTests {
             #expect(p.constraintCount == nonFree(model.constraintCones) + nonFree(model.variableCones), "\(file.name)")
             #expect(p.cones.reduce(0) { $0 + $1.dimension } == p.constraintCount)
         }
+    }
+}
+
+// MARK: - Semidefinite parts
+
+private let cbfRoot2 = 2.0.squareRoot()
+
+/// Two matrix variables X₀ (order 2) and X₁ (order 1) after one scalar variable x₀ ≥ 0:
+///
+///     min  2x₀ + ⟨[[1, .5], [.5, 1]], X₀⟩ + 3X₁ + 0.5
+///     s.t. ⟨[[1, −2], [−2, 1]], X₀⟩ − 1 ≥ 0          (CON row 0, L+)
+///          x₀ + 4X₁ − 5 = 0                          (CON row 1, L=)
+///          x₀ ≥ 0, X₀ ⪰ 0, X₁ ⪰ 0
+private let psdVariablesCBF = """
+VER
+3
+OBJSENSE
+MIN
+PSDVAR
+2
+2
+1
+VAR
+1 1
+L+ 1
+CON
+2 2
+L+ 1
+L= 1
+OBJFCOORD
+4
+0 0 0 1.0
+0 1 1 1.0
+0 1 0 0.5
+1 0 0 3
+OBJACOORD
+1
+0 2
+OBJBCOORD
+0.5
+FCOORD
+4
+0 0 0 0 1
+0 0 1 1 1
+0 0 1 0 -2
+1 1 0 0 4
+ACOORD
+1
+1 0 1
+BCOORD
+2
+0 -1
+1 -5
+"""
+
+/// Two affine matrix constraints on x = (x₀ ≥ 0, x₁ free), after one CON row x₀ + x₁ − 1 ≥ 0:
+///
+///     G₀ = x₀ [[1, 0], [0, 0]] + x₁ [[0, 1], [1, 0]] + [[0, 0], [0, 1]] ⪰ 0
+///     G₁ = x₀ H₁₀ + x₁ H₁₁ + D₁ ⪰ 0 (order 3), with H₁₀ = 3(E₂₀ + E₀₂) + 2E₁₁,
+///          H₁₁ = −(E₂₁ + E₁₂), D₁ = E₀₀ + 0.5(E₂₁ + E₁₂) + E₂₂ (the last given as 0.5 twice)
+private let psdConstraintsCBF = """
+VER
+3
+VAR
+2 2
+L+ 1
+F 1
+PSDCON
+2
+2
+3
+CON
+1 1
+L+ 1
+ACOORD
+2
+0 0 1
+0 1 1
+BCOORD
+1
+0 -1
+HCOORD
+5
+0 0 0 0 1
+0 1 1 0 1
+1 0 2 0 3
+1 0 1 1 2
+1 1 2 1 -1
+DCOORD
+5
+0 1 1 1
+1 0 0 1
+1 2 1 0.5
+1 2 2 0.5
+1 2 2 0.5
+"""
+
+/// The variables `(x, svec(X₀), svec(X₁), …)` of a problem read from CBF.
+private func cbfVariables(_ x: [Double], _ matrices: [[[Double]]]) -> [Double] {
+    x + matrices.flatMap { Svec.svec($0) }
+}
+
+extension CBFReaderTests {
+
+    @Test("PSDVAR: svec(Xⱼ) columns after x, PSD rows last, √2 on off-diagonal OBJFCOORD and FCOORD entries")
+    func psdVariables() throws {
+        let model = try CBFReader.parseModel(psdVariablesCBF)
+        let p = model.problem
+        let r2 = cbfRoot2
+        #expect(model.variableCount == 1)
+        #expect(model.constraintCount == 2)
+        #expect(model.psdVariableOrders == [2, 1])
+        #expect(model.psdConstraintOrders.isEmpty)
+        #expect(model.psdVariableColumns == [1..<4, 4..<5])
+        #expect(p.variableCount == 5)
+        // Columns: x₀, X₀₀, √2·X₀₁, X₁₁, X₁(0,0).
+        #expect(p.q == [2, 1, 0.5 * r2, 1, 3])
+        #expect(p.objectiveConstant == 0.5)
+        // Rows: CON L+ (0), CON L= (1), VAR L+ (2), svec(X₀) (3...5), X₁ (6).
+        #expect(p.cones == [.nonnegative(1), .zero(1), .nonnegative(1), .positiveSemidefinite(2),
+                            .positiveSemidefinite(1)])
+        #expect(cbfDense(p.A) == [
+            [0, -1, 2 * r2, -1, 0],
+            [-1, 0, 0, 0, -4],
+            [-1, 0, 0, 0, 0],
+            [0, -1, 0, 0, 0],
+            [0, 0, -1, 0, 0],
+            [0, 0, 0, -1, 0],
+            [0, 0, 0, 0, -1],
+        ])
+        #expect(p.b == [-1, -5, 0, 0, 0, 0, 0])
+
+        // At a point, the objective and the slacks are the CBF expressions.
+        let (x0, a, o, d, y) = (0.75, 1.5, -0.25, 2.0, 0.625)
+        let v = cbfVariables([x0], [[[a, o], [o, d]], [[y]]])
+        let objective = zip(p.q, v).reduce(p.objectiveConstant) { $0 + $1.0 * $1.1 }
+        #expect(abs(objective - (2 * x0 + (a + 2 * 0.5 * o + d) + 3 * y + 0.5)) < 1e-14)
+        let s = cbfSlack(p, v)
+        #expect(abs(s[0] - (a - 4 * o + d - 1)) < 1e-14)
+        #expect(abs(s[1] - (x0 + 4 * y - 5)) < 1e-14)
+        #expect(abs(s[2] - x0) < 1e-14)
+        #expect(zip(s[3...6], Svec.svec([[a, o], [o, d]]) + [y]).allSatisfy { abs($0 - $1) < 1e-14 })
+
+        // OBJSENSE MAX negates the OBJFCOORD part too.
+        let maximized = try CBFReader.parse(psdVariablesCBF.replacingOccurrences(of: "MIN", with: "MAX"))
+        #expect(maximized.q == p.q.map { -$0 })
+        #expect(maximized.objectiveConstant == -0.5)
+    }
+
+    @Test("PSDCON: s = svec(Σ xⱼHᵢⱼ + Dᵢ) after the CON rows, before the VAR rows")
+    func psdConstraints() throws {
+        let model = try CBFReader.parseModel(psdConstraintsCBF)
+        let p = model.problem
+        let r2 = cbfRoot2
+        #expect(model.psdConstraintOrders == [2, 3])
+        #expect(model.psdVariableOrders.isEmpty)
+        #expect(model.psdVariableColumns.isEmpty)
+        #expect(p.variableCount == 2)
+        #expect(p.q == [0, 0])
+        // Rows: CON (0), G₀ (1...3), G₁ (4...9), VAR L+ (10); no merging across the PSD cones.
+        #expect(p.cones == [.nonnegative(1), .positiveSemidefinite(2), .positiveSemidefinite(3), .nonnegative(1)])
+        #expect(cbfDense(p.A) == [
+            [-1, -1],
+            [-1, 0], [0, -r2], [0, 0],
+            [0, 0], [0, 0], [-2, 0], [-3 * r2, 0], [0, r2], [0, 0],
+            [-1, 0],
+        ])
+        #expect(p.b == [-1, 0, 0, 1, 1, 0, 0, 0, 0.5 * r2, 1, 0])
+
+        // The slack on the PSD rows is svec of the affine matrices.
+        let x = [0.3, -1.7]
+        let s = cbfSlack(p, x)
+        let G0 = [[x[0], x[1]], [x[1], 1]]
+        let G1 = [[1, 0, 3 * x[0]], [0, 2 * x[0], 0.5 - x[1]], [3 * x[0], 0.5 - x[1], 1]]
+        let expected = [x[0] + x[1] - 1] + Svec.svec(G0) + Svec.svec(G1) + [x[0]]
+        #expect(s.count == expected.count)
+        #expect(zip(s, expected).allSatisfy { abs($0 - $1) < 1e-14 }, "s = \(s), expected \(expected)")
+    }
+
+    @Test("PSD sections with no entries, and zero-count PSDVAR/PSDCON")
+    func psdEmpty() throws {
+        let empty = try CBFReader.parseModel("VER\n3\nPSDVAR\n0\nVAR\n1 1\nF 1\nPSDCON\n0\nOBJFCOORD\n0\nHCOORD\n0\nDCOORD\n0\n")
+        #expect(empty.psdVariableOrders.isEmpty)
+        #expect(empty.psdConstraintOrders.isEmpty)
+        #expect(empty.problem.variableCount == 1)
+        #expect(empty.problem.constraintCount == 0)
+        // A matrix variable without data: only its cone rows, zero objective.
+        let p = try CBFReader.parse("VER\n3\nPSDVAR\n1\n3\nVAR\n0 0\n")
+        #expect(p.variableCount == 6)
+        #expect(p.q == [Double](repeating: 0, count: 6))
+        #expect(p.cones == [.positiveSemidefinite(3)])
+        #expect(cbfDense(p.A) == (0..<6).map { i in (0..<6).map { $0 == i ? -1 : 0 } })
+    }
+
+    @Test("malformed PSD sections give parse errors with line numbers")
+    func psdMalformed() {
+        let psdvar = "VER\n3\nPSDVAR\n1\n2\nVAR\n1 1\nF 1\n" // lines 1-8
+        let psdcon = "VER\n3\nVAR\n1 1\nF 1\nPSDCON\n1\n2\n" // lines 1-8
+        let cases: [(String, Int, String)] = [
+            ("VER\n3\nPSDVAR\n1\n0\n", 5, "order of PSD variable 0 is 0; it must be at least 1"),
+            ("VER\n3\nPSDVAR\n-1\n", 4, "number of PSD variables is -1; it must be at least 0"),
+            ("VER\n3\nPSDVAR\n1\n20000\n", 5, "order of PSD variable 0 is 20000; at most 14141 is supported"),
+            ("VER\n3\nPSDVAR\n1\n2 2\n", 5, "PSDVAR line has 2 fields; expected 1 (order)"),
+            ("VER\n3\nPSDVAR\n2\n2\nVAR\n1 1\nF 1\n", 6, "PSDVAR (line 3) announces 2 matrices but only 1 is given before VAR"),
+            ("VER\n3\nPSDVAR\n2\n2\n", 3, "PSDVAR announces 2 matrices but the file ends after 1"),
+            ("VER\n3\nPSDVAR\n1\n2\n2\n", 6, "expected a keyword but found data; PSDVAR (line 3) announces 1 matrix"),
+            // 9000·9001/2 = 40 504 500 entries each: the third one passes 10⁸.
+            ("VER\n3\nPSDVAR\n4\n9000\n9000\n9000\n9000\n", 7,
+             "PSD variables of PSDVAR (count on line 4) have more than 100000000 svec entries"),
+            ("VER\n3\nVAR\n1 1\nF 1\nPSDCON\n1\n0\n", 8, "order of PSD constraint 0 is 0; it must be at least 1"),
+            (psdvar + "PSDVAR\n0\n", 9, "duplicate PSDVAR section (first at line 3)"),
+            ("VER\n3\nVAR\n1 1\nF 1\nOBJFCOORD\n0\n", 6, "OBJFCOORD must come after the PSDVAR section"),
+            (psdvar + "FCOORD\n0\n", 9, "FCOORD must come after the CON section"),
+            ("VER\n3\nVAR\n1 1\nF 1\nCON\n1 1\nL+ 1\nFCOORD\n0\n", 9, "FCOORD must come after the PSDVAR section"),
+            ("VER\n3\nVAR\n1 1\nF 1\nHCOORD\n0\n", 6, "HCOORD must come after the PSDCON section"),
+            ("VER\n3\nPSDCON\n1\n2\nHCOORD\n0\n", 6, "HCOORD must come after the VAR section"),
+            ("VER\n3\nVAR\n1 1\nF 1\nDCOORD\n0\n", 6, "DCOORD must come after the PSDCON section"),
+            (psdvar + "OBJFCOORD\n1\n1 0 0 1\n", 11,
+             "PSD variable index 1 is out of range (valid: 0...0; PSDVAR declares 1 PSD variables)"),
+            (psdvar + "OBJFCOORD\n1\n0 2 0 1\n", 11,
+             "matrix row index 2 is out of range (valid: 0...1; PSD variable 0 has order 2)"),
+            (psdvar + "OBJFCOORD\n1\n0 1 -1 1\n", 11, "matrix column index -1 is out of range"),
+            (psdvar + "OBJFCOORD\n1\n0 0 1 1\n", 11,
+             "matrix entry (0, 1) is above the diagonal; CBF lists the lower triangle only"),
+            (psdvar + "OBJFCOORD\n1\n0 1 0\n", 11,
+             "OBJFCOORD line has 3 fields; expected 4 (PSD variable, matrix row, matrix column, value)"),
+            (psdvar + "OBJFCOORD\n1\n0 1 0 x\n", 11, "'x' is not a valid number (objective coefficient)"),
+            (psdvar + "CON\n1 1\nL+ 1\nFCOORD\n1\n1 0 0 0 1\n", 14, "row index 1 is out of range (valid: 0...0; CON declares 1 rows)"),
+            (psdvar + "CON\n1 1\nL+ 1\nFCOORD\n1\n0 0 0 1 1\n", 14, "matrix entry (0, 1) is above the diagonal"),
+            (psdvar + "CON\n1 1\nL+ 1\nFCOORD\n1\n0 0 0 0\n", 14, "FCOORD line has 4 fields; expected 5"),
+            (psdvar + "CON\n1 1\nL+ 1\nFCOORD\n2\n0 0 0 0 1\n", 12, "FCOORD announces 2 entries but the file ends after 1"),
+            (psdcon + "HCOORD\n1\n1 0 0 0 1\n", 11,
+             "PSD constraint index 1 is out of range (valid: 0...0; PSDCON declares 1 PSD constraints)"),
+            (psdcon + "HCOORD\n1\n0 1 0 0 1\n", 11, "variable index 1 is out of range (valid: 0...0; VAR declares 1 variables)"),
+            (psdcon + "HCOORD\n1\n0 0 0 1 1\n", 11, "matrix entry (0, 1) is above the diagonal"),
+            (psdcon + "HCOORD\n1\n0 0 0 2 1\n", 11, "matrix column index 2 is out of range (valid: 0...1; PSD constraint 0 has order 2)"),
+            (psdcon + "DCOORD\n1\n0 1 1 1 1\n", 11, "DCOORD line has 5 fields; expected 4 (PSD constraint, matrix row, matrix column, value)"),
+            (psdcon + "DCOORD\n1\n0 0 1 1\n", 11, "matrix entry (0, 1) is above the diagonal"),
+            (psdcon + "DCOORD\n1\n2 0 0 1\n", 11, "PSD constraint index 2 is out of range"),
+            (psdcon + "DCOORD\n1\n0 0 0 inf\n", 11, "value 'inf' is not finite (constant term)"),
+        ]
+        for (text, line, message) in cases {
+            guard let error = cbfParseError(text, fileName: "bad.cbf") else {
+                Issue.record("no error for:\n\(text.prefix(300))")
+                continue
+            }
+            #expect(error.line == line, "\(message): got \(error)")
+            #expect(error.message.contains(message), "expected '\(message)', got '\(error.message)'")
+        }
+    }
+
+    @Test("end to end, PSDCON: minimize x subject to [[x, 1], [1, x]] ⪰ 0 has optimum 1")
+    func solvePSDConstraint() throws {
+        let p = try CBFReader.parse("""
+            VER
+            3
+            OBJSENSE
+            MIN
+            VAR
+            1 1
+            F 1
+            PSDCON
+            1
+            2
+            OBJACOORD
+            1
+            0 1
+            HCOORD
+            2
+            0 0 0 0 1
+            0 0 1 1 1
+            DCOORD
+            1
+            0 1 0 1
+            """)
+        #expect(p.cones == [.positiveSemidefinite(2)])
+        #expect(p.b == [0, cbfRoot2, 0])
+        let solution = try solve(p)
+        checkOptimality(p, solution, tol: 1e-6, expectedObjective: 1, label: "CBF PSDCON")
+        #expect(abs(solution.x[0] - 1) < 1e-5)
+    }
+
+    @Test("end to end, PSDVAR: minimize ⟨[[2, 1], [1, 2]], X⟩ subject to tr X = 1, X ⪰ 0 has optimum 1")
+    func solvePSDVariable() throws {
+        let model = try CBFReader.parseModel("""
+            VER
+            3
+            OBJSENSE
+            MIN
+            PSDVAR
+            1
+            2
+            VAR
+            0 0
+            CON
+            1 1
+            L= 1
+            OBJFCOORD
+            3
+            0 0 0 2
+            0 1 0 1
+            0 1 1 2
+            FCOORD
+            2
+            0 0 0 0 1
+            0 0 1 1 1
+            BCOORD
+            1
+            0 -1
+            """)
+        let p = model.problem
+        #expect(p.q == [2, cbfRoot2, 2])
+        #expect(p.cones == [.zero(1), .positiveSemidefinite(2)])
+        let solution = try solve(p)
+        checkOptimality(p, solution, tol: 1e-6, expectedObjective: 1, label: "CBF PSDVAR")
+        // The minimizer is the projector on the eigenvector (1, −1)/√2 of the smallest eigenvalue.
+        let columns = try #require(model.psdVariableColumns.first)
+        let X = try #require(Svec.matrix(Array(solution.x[columns])))
+        let expected = [[0.5, -0.5], [-0.5, 0.5]]
+        for i in 0..<2 { for j in 0..<2 { #expect(abs(X[i][j] - expected[i][j]) < 1e-5, "X = \(X)") } }
     }
 }

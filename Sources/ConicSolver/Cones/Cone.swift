@@ -34,6 +34,9 @@ protocol Cone: AnyObject {
 
     /// The smallest "eigenvalue" of `v`: `v ∈ int K` iff it is positive (`+∞` for the zero cone).
     func minimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double
+    /// Whether `v` is strictly inside the cone as ``updateScaling(s:z:)`` will judge it
+    /// (always true for the zero cone, whose slack is fixed and whose dual is free).
+    func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool
     /// `v ← v + α e`.
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double)
     /// `v ← e` (zero for the zero cone).

@@ -77,6 +77,13 @@ final class ConeProduct {
         }
     }
 
+    /// Whether `v` is strictly inside every cone, as the scaling update will judge it.
+    func isInterior(_ v: [Double]) -> Bool {
+        v.withUnsafeBufferPointer { v in
+            zip(cones, ranges).allSatisfy { cone, r in cone.isInterior(.init(rebasing: v[r])) }
+        }
+    }
+
     func addIdentity(_ v: inout [Double], scale alpha: Double) {
         v.withUnsafeMutableBufferPointer { v in
             for (cone, r) in zip(cones, ranges) { cone.addIdentity(.init(rebasing: v[r]), scale: alpha) }

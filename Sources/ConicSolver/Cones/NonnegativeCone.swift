@@ -37,6 +37,8 @@ final class NonnegativeCone: Cone {
 
     func minimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double { v.min() ?? .infinity }
 
+    func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool { v.allSatisfy { $0 > 0 } }
+
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double) {
         for i in 0..<dimension { v[i] += alpha }
     }

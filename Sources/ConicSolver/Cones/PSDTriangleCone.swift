@@ -130,6 +130,13 @@ final class PSDTriangleCone: Cone {
         }
     }
 
+    func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool {
+        work1.withUnsafeMutableBufferPointer { l in
+            Svec.unpack(v, into: l.baseAddress!, order: order)
+            return Dense.cholesky(l.baseAddress!, n: order)
+        }
+    }
+
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double) {
         for j in 0..<order { v[Svec.index(j, j)] += alpha }
     }

@@ -77,6 +77,8 @@ final class SecondOrderCone: Cone {
 
     func minimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double { v[0] - Self.tailNorm(v) }
 
+    func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool { v[0] > 0 && Self.jNorm(v) > 0 }
+
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double) { v[0] += alpha }
 
     func setToIdentity(_ v: UnsafeMutableBufferPointer<Double>) {

@@ -212,9 +212,18 @@ struct IterationState {
             }
         }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
-        let alphaTaken = min(alpha, 1)
+        var alphaTaken = min(alpha, 1)
+        // Rounding can put a point computed at 0.99 of the distance to the boundary just
+        // outside a cone (second-order cones far from their axis): shorten the step until the
+        // new point is interior as the next scaling update will judge it.
+        var trialS = s, trialZ = z
+        for _ in 0..<30 {
+            for i in 0..<m { trialS[i] = s[i] + alphaTaken * deltaS[i]; trialZ[i] = z[i] + alphaTaken * deltaZ[i] }
+            if cones.isInterior(trialS) && cones.isInterior(trialZ) { break }
+            alphaTaken *= 0.8
+        }
         for j in 0..<n { x[j] += alphaTaken * deltaX[j] }
-        for i in 0..<m { s[i] += alphaTaken * deltaS[i]; z[i] += alphaTaken * deltaZ[i] }
+        s = trialS; z = trialZ
         tau += alphaTaken * combined.deltaTau
         kappa += alphaTaken * combined.deltaKappa
         return .success(alphaTaken)

@@ -8,8 +8,9 @@ import Foundation
 ///
 /// A file describes
 ///
-///     min/max     cᵀx + c₀
-///     subject to  g = A_cbf x + b_cbf ∈ K_con,   x ∈ K_var
+///     min/max     cᵀx + Σⱼ ⟨F_obj,j, Xⱼ⟩ + c₀
+///     subject to  g = A_cbf x + Σⱼ ⟨F_j, Xⱼ⟩ + b_cbf ∈ K_con,   x ∈ K_var,   Xⱼ ⪰ 0,
+///                 Gᵢ = Σⱼ xⱼ H_ij + Dᵢ ⪰ 0
 ///
 /// where `K_var` (section `VAR`) and `K_con` (section `CON`) are products of the cones below, each
 /// listed as `NAME dim` and covering the next `dim` variables or rows:
@@ -23,12 +24,20 @@ import Foundation
 /// | `Q`  | `u₁ ≥ ‖(u₂, …, u_d)‖₂` (second-order cone)             |
 /// | `QR` | `2u₁u₂ ≥ ‖(u₃, …, u_d)‖₂²`, `u₁, u₂ ≥ 0` (rotated cone) |
 ///
+/// the `Xⱼ` are the symmetric matrix variables of section `PSDVAR`, and the `Gᵢ` the affine matrix
+/// constraints of section `PSDCON` (see below).
+///
 /// It is returned as a ``ConicProblem``
 ///
-///     minimize    qᵀx + c₀        (P = 0)
-///     subject to  Ax + s = b,  s ∈ K
+///     minimize    qᵀx̂ + c₀        (P = 0)
+///     subject to  Ax̂ + s = b,  s ∈ K
 ///
-/// with the same variables `x`. The rows of `A` are, in this order:
+/// whose variables are `x̂ = (x, svec(X₀), svec(X₁), …)`: the `n` scalar variables of `VAR`, then,
+/// for each `PSDVAR` matrix `Xⱼ` of order `nⱼ` in file order, the `nⱼ(nⱼ+1)/2` entries of
+/// `svec(Xⱼ)` (upper triangle column by column, off-diagonal entries times √2; see ``Svec`` and
+/// `docs/psd-vectorization.md`). The columns of `Xⱼ` are ``Model/psdVariableColumns``.
+///
+/// The rows of `A` are, in this order:
 ///
 /// 1. the `CON` blocks in file order: a block of rows `g = A_blk x + b_blk` in cone `C` becomes
 ///    rows with slack `s = W g`, that is `−W A_blk x + s = W b_blk`, where
@@ -40,33 +49,61 @@ import Foundation
 ///      ``ConeSpec/secondOrder(_:)``: `g` is in the rotated cone exactly when
 ///      `T g = ((g₁+g₂)/√2, (g₁−g₂)/√2, g₃, …)` is in the second-order cone;
 ///    - `F`: no rows (the rows of a free block are dropped, with their coefficients);
-/// 2. then the `VAR` blocks in file order, treated the same way with `g = x_blk` (so `A_blk = I`
-///    and `b_blk = 0`): `L+` gives rows `−x_j + s = 0`, `s ≥ 0`; `L-` rows `x_j + s = 0`, `s ≥ 0`;
-///    `L=` zero rows `−x_j = 0`; `Q` rows `−x_blk + s = 0` in a second-order cone; `QR` rows
-///    `−T x_blk + s = 0` in a second-order cone; `F` nothing.
+///
+///    `FCOORD` terms `⟨F_ij, Xⱼ⟩` are part of `g` (columns of `svec(Xⱼ)`, see below);
+/// 2. then the `PSDCON` constraints in file order: constraint `i` of order `mᵢ` becomes one
+///    ``ConeSpec/positiveSemidefinite(_:)`` `(mᵢ)` cone on `mᵢ(mᵢ+1)/2` rows with slack
+///    `s = svec(Σⱼ xⱼ H_ij + Dᵢ)`, that is `A = −svec(H_ij)` in column `j` and `b = svec(Dᵢ)`
+///    (an entry `(k, l)`, `k ≠ l`, of `H_ij` or `Dᵢ` enters its row `Svec.index(l, k)` times √2);
+/// 3. then the `VAR` blocks in file order, treated like `CON` blocks with `g = x_blk` (so
+///    `A_blk = I` and `b_blk = 0`): `L+` gives rows `−x_j + s = 0`, `s ≥ 0`; `L-` rows
+///    `x_j + s = 0`, `s ≥ 0`; `L=` zero rows `−x_j = 0`; `Q` rows `−x_blk + s = 0` in a
+///    second-order cone; `QR` rows `−T x_blk + s = 0` in a second-order cone; `F` nothing;
+/// 4. last the `PSDVAR` matrices in file order: `Xⱼ` of order `nⱼ` becomes one
+///    ``ConeSpec/positiveSemidefinite(_:)`` `(nⱼ)` cone on the rows `−svec(Xⱼ) + s = 0`.
 ///
 /// Consecutive output cones of kind ``ConeSpec/zero(_:)`` or ``ConeSpec/nonnegative(_:)`` are
-/// merged into one cone (also across the boundary between the `CON` and the `VAR` rows); every
-/// `Q` or `QR` block is its own ``ConeSpec/secondOrder(_:)`` cone.
+/// merged into one cone (also across the boundary between the `CON` and the `VAR` rows when there
+/// is no `PSDCON` between them); every `Q` or `QR` block is its own ``ConeSpec/secondOrder(_:)``
+/// cone, every `PSDCON` constraint and `PSDVAR` matrix its own
+/// ``ConeSpec/positiveSemidefinite(_:)`` cone (also for order 1).
+///
+/// Semidefinite data: a symmetric matrix is given by the entries `(k, l)` of its lower triangle
+/// (`k ≥ l`, 0-based); `(k, l)` stands for both `(k, l)` and `(l, k)`. Entries above the diagonal
+/// (`k < l`) are rejected, since accepting them would silently double a matrix written out in
+/// full. Since `⟨F, X⟩ = Σ_k F_kk X_kk + 2 Σ_{k>l} F_kl X_kl` and the variable of `X_kl` is
+/// `√2·X_kl`, a diagonal entry `v` of `F` is the coefficient `v` of the variable of `X_kk`, an
+/// off-diagonal one the coefficient `√2·v` of the variable of `X_lk` (at `Svec.index(l, k)`):
+/// - `PSDVAR`: a count line `N`, then `N` lines with the orders `nⱼ ≥ 1`;
+/// - `PSDCON`: a count line `M`, then `M` lines with the orders `mᵢ ≥ 1`;
+/// - `OBJFCOORD`: a count line, then `j k l value` lines: entries of `F_obj,j`;
+/// - `FCOORD`: a count line, then `i j k l value` lines: entries of `F_ij` (row `i` of `CON`);
+/// - `HCOORD`: a count line, then `i j k l value` lines: entries of `H_ij` (constraint `i` of
+///   `PSDCON`, scalar variable `j` of `VAR`);
+/// - `DCOORD`: a count line, then `i k l value` lines: entries of `Dᵢ`.
 ///
 /// Conventions:
 /// - `OBJSENSE MAX` makes the returned problem minimize the *negated* objective `−cᵀx − c₀`
-///   (`q = −c`, `c₀` negated), so the optimal value of the returned problem is minus the optimal
-///   value of the file's maximization problem. `OBJSENSE` defaults to `MIN` when absent.
+///   (`q = −c`, `c₀` negated; also the `OBJFCOORD` part), so the optimal value of the returned
+///   problem is minus the optimal value of the file's maximization problem. `OBJSENSE` defaults to
+///   `MIN` when absent.
 /// - `OBJACOORD` gives `c` sparsely (a count line, then `j value` lines), `OBJBCOORD` the constant
 ///   `c₀`, `ACOORD` the matrix `A_cbf` (a count line, then `i j value` lines) and `BCOORD` the
 ///   vector `b_cbf` (a count line, then `i value` lines). Indices are 0-based; entries given more
-///   than once are summed.
-/// - `VER` must be the first keyword; versions 1, 2 and 3 are accepted. `VAR` is required; `CON`
-///   may be absent (no constraint rows). `OBJACOORD` must come after `VAR`, `ACOORD` after `VAR`
-///   and `CON`, `BCOORD` after `CON`. Every keyword may appear at most once.
+///   than once are summed (also in the semidefinite sections).
+/// - `VER` must be the first keyword; versions 1, 2 and 3 are accepted. `VAR` is required; `CON`,
+///   `PSDVAR` and `PSDCON` may be absent. A section must come after the sections that declare its
+///   dimensions: `OBJACOORD` after `VAR`, `ACOORD` after `VAR` and `CON`, `BCOORD` after `CON`,
+///   `OBJFCOORD` after `PSDVAR`, `FCOORD` after `PSDVAR` and `CON`, `HCOORD` after `PSDCON` and
+///   `VAR`, `DCOORD` after `PSDCON` (the order of the CBF specification satisfies all of these).
+///   Every keyword may appear at most once.
 /// - Lines whose first non-blank character is `#` are comments; blank lines are ignored anywhere.
 ///   Fields are separated by blanks or tabs; CRLF line ends are accepted.
-/// - Cone dimensions must be at least 1 (at least 2 for `QR`), and `n`, `m` at most 10⁸.
-/// - Not supported, reported as parse errors at the line where they appear: integer variables (`INT`),
-///   semidefinite parts (`PSDVAR`, `PSDCON`, `OBJFCOORD`, `FCOORD`, `HCOORD`, `DCOORD`), power
-///   cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`) and exponential cones (`EXP`,
-///   `EXP*`).
+/// - Cone dimensions and matrix orders must be at least 1 (at least 2 for `QR`); `n`, `m` and the
+///   total number of `svec` entries of the `PSDVAR` (and of the `PSDCON`) matrices are at most 10⁸.
+/// - Not supported, reported as parse errors at the line where they appear: integer variables
+///   (`INT`), power cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`), exponential cones
+///   (`EXP`, `EXP*`) and the CBF 4 `SVECPSD` cones in `VAR` or `CON`.
 ///
 /// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
 /// (0 for problems not tied to a line, such as a missing `VAR` section); files that cannot be
@@ -114,13 +151,26 @@ public enum CBFReader {
         public let variableCones: [ConeBlock]
         /// The cones of the `CON` section, in file order (empty when the file has no `CON`).
         public let constraintCones: [ConeBlock]
+        /// The orders `nⱼ` of the `PSDVAR` matrix variables, in file order (empty without `PSDVAR`).
+        public let psdVariableOrders: [Int]
+        /// The orders `mᵢ` of the `PSDCON` matrix constraints, in file order (empty without `PSDCON`).
+        public let psdConstraintOrders: [Int]
 
-        /// Number of scalar variables `n` of the file (the `VAR` section), also the number of
-        /// variables of ``problem``.
+        /// Number of scalar variables `n` of the file (the `VAR` section); they are the first
+        /// variables of ``problem``, followed by the `svec` entries of the `PSDVAR` matrices.
         public var variableCount: Int { variableCones.reduce(0) { $0 + $1.dimension } }
         /// Number of scalar constraint rows `m` of the file (the `CON` section), including the rows
         /// of free (`F`) blocks that ``problem`` drops.
         public var constraintCount: Int { constraintCones.reduce(0) { $0 + $1.dimension } }
+        /// The columns of ``problem`` holding `svec(Xⱼ)` for each `PSDVAR` matrix `Xⱼ`, in file
+        /// order; `Svec.matrix(Array(solution.x[range]))` recovers `Xⱼ` from a solution.
+        public var psdVariableColumns: [Range<Int>] {
+            var start = variableCount
+            return psdVariableOrders.map { order in
+                defer { start += Svec.length(order: order) }
+                return start ..< start + Svec.length(order: order)
+            }
+        }
     }
 
     /// Reads a CBF file, plain or gzip-compressed, from disk.
@@ -280,7 +330,12 @@ private enum CBFKeyword: String {
 
 /// Largest accepted number of variables or constraint rows: far beyond what can be solved, and
 /// small enough that a corrupt header cannot make the reader allocate absurd amounts of memory.
+/// Also the bound on the number of `svec` entries of all `PSDVAR` (or all `PSDCON`) matrices.
 private let cbfMaxDimension = 100_000_000
+
+/// Largest accepted order of a `PSDVAR` or `PSDCON` matrix: the largest `n` with
+/// `n(n+1)/2 ≤ cbfMaxDimension`.
+private let cbfMaxOrder = 14_141
 
 private struct CBFParser {
     /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
@@ -313,6 +368,28 @@ private struct CBFParser {
     var entryColumns: [Int] = []
     var entryValues: [Double] = []
     var bCon: [Double] = []
+
+    // Semidefinite structure and data.
+    var psdVariableOrders: [Int]?
+    /// Start of `svec(Xⱼ)` among the PSD variable entries (add `variableCount` for the column).
+    var psdVariableOffsets: [Int] = []
+    var psdVariableLength = 0
+    var psdConstraintOrders: [Int]?
+    /// Start of the rows of `PSDCON` constraint `i` among the PSDCON rows.
+    var psdConstraintOffsets: [Int] = []
+    var psdConstraintLength = 0
+    /// The objective on the PSD variable entries (`OBJFCOORD`, scaled by √2 off the diagonal).
+    var cPSD: [Double] = []
+    /// `FCOORD`: CBF row, PSD variable entry, coefficient (scaled).
+    var fRows: [Int] = []
+    var fEntries: [Int] = []
+    var fValues: [Double] = []
+    /// `HCOORD`: PSDCON row, scalar variable, coefficient of `svec(H)` (scaled).
+    var hRows: [Int] = []
+    var hColumns: [Int] = []
+    var hValues: [Double] = []
+    /// `DCOORD`: `svec(Dᵢ)` for all PSDCON constraints, concatenated.
+    var dPSD: [Double] = []
 
     init(base: UnsafePointer<UInt8>, length: Int) {
         self.base = base
@@ -442,12 +519,13 @@ private struct CBFParser {
 
     /// What the lines of a section are called in messages.
     enum Noun {
-        case entry, cone
+        case entry, cone, matrix
 
         func count(_ k: Int) -> String {
             switch self {
             case .entry: return k == 1 ? "1 entry" : "\(k) entries"
             case .cone: return k == 1 ? "1 cone" : "\(k) cones"
+            case .matrix: return k == 1 ? "1 matrix" : "\(k) matrices"
             }
         }
     }
@@ -509,8 +587,12 @@ private struct CBFParser {
             case .variables: try readVariables(headerLine)
             case .constraints: try readConstraints(headerLine)
             case .integers: throw fail("integer variables are not supported (INT section)")
-            case .psdVariables, .psdConstraints, .objectiveF, .coordF, .coordH, .coordD:
-                try readPSD(keyword)
+            case .psdVariables: try readPSDVariables(headerLine)
+            case .psdConstraints: try readPSDConstraints(headerLine)
+            case .objectiveF: try readObjectiveF(headerLine)
+            case .coordF: try readF(headerLine)
+            case .coordH: try readH(headerLine)
+            case .coordD: try readD(headerLine)
             case .powerCones, .dualPowerCones:
                 throw fail("power cones are not supported (\(keyword.rawValue) section)")
             case .objectiveA: try readObjectiveA(headerLine)
@@ -597,16 +679,145 @@ private struct CBFParser {
             throw fail("power cones are not supported (\(name))")
         }
         if name.hasPrefix("SVEC") || name.hasPrefix("PSD") {
-            throw fail("PSD cones are not supported yet (\(name))")
+            throw fail("\(name) cones in VAR or CON (CBF version 4) are not supported; "
+                       + "semidefinite parts must use the PSDVAR or PSDCON sections")
         }
         throw fail("unknown cone '\(name)'; expected F, L+, L-, L=, Q or QR")
     }
 
-    /// The semidefinite keywords (`PSDVAR`, `PSDCON`, `OBJFCOORD`, `FCOORD`, `HCOORD`, `DCOORD`).
-    /// To be replaced by readers of their data once the solver has a PSD cone.
-    private mutating func readPSD(_ keyword: CBFKeyword) throws {
-        throw fail("PSD cones are not supported yet (\(keyword.rawValue) section)")
+    // MARK: Semidefinite sections
+
+    /// A `PSDVAR` or `PSDCON` section: a count line, then one line with the order of each matrix.
+    /// Returns the orders, the offset of each matrix among the `svec` entries, and their total.
+    private mutating func readOrders(_ keyword: String, _ headerLine: Int,
+                                     noun: String) throws -> (orders: [Int], offsets: [Int], length: Int) {
+        try dataLine(keyword, headerLine: headerLine, fields: 1, layout: "number of \(noun)s")
+        let count = try size(0, "number of \(noun)s", maximum: cbfMaxDimension)
+        let countLine = line
+        lastCounted = (keyword, headerLine, Noun.matrix.count(count))
+        var orders: [Int] = [], offsets: [Int] = []
+        orders.reserveCapacity(plausible(count))
+        offsets.reserveCapacity(plausible(count))
+        var length = 0
+        for k in 0..<count {
+            try dataLine(keyword, headerLine: headerLine, fields: 1, layout: "order",
+                         entry: k, total: count, noun: .matrix)
+            let order = try size(0, "order of \(noun) \(k)", minimum: 1, maximum: cbfMaxOrder)
+            offsets.append(length)
+            orders.append(order)
+            length += Svec.length(order: order)
+            guard length <= cbfMaxDimension else {
+                throw fail("the \(noun)s of \(keyword) (count on line \(countLine)) have more than "
+                           + "\(cbfMaxDimension) svec entries in all; at most \(cbfMaxDimension) are supported")
+            }
+        }
+        return (orders, offsets, length)
     }
+
+    private mutating func readPSDVariables(_ headerLine: Int) throws {
+        let (orders, offsets, length) = try readOrders("PSDVAR", headerLine, noun: "PSD variable")
+        psdVariableOrders = orders
+        psdVariableOffsets = offsets
+        psdVariableLength = length
+        cPSD = [Double](repeating: 0, count: length)
+    }
+
+    private mutating func readPSDConstraints(_ headerLine: Int) throws {
+        let (orders, offsets, length) = try readOrders("PSDCON", headerLine, noun: "PSD constraint")
+        psdConstraintOrders = orders
+        psdConstraintOffsets = offsets
+        psdConstraintLength = length
+        dPSD = [Double](repeating: 0, count: length)
+    }
+
+    /// Fields `f` and `f + 1` as an entry `(k, l)` of the lower triangle (`k ≥ l`) of a symmetric
+    /// matrix of order `order`; returns its index in `svec` (`Svec.index(l, k)`) and the factor of
+    /// its coefficient there: 1 on the diagonal, √2 off it (see ``CBFReader``).
+    private func matrixEntry(_ f: Int, order: Int, _ context: @autoclosure () -> String) throws -> (index: Int, scale: Double) {
+        let k = try index(f, "matrix row index", below: order, "\(context()) has order \(order)")
+        let l = try index(f + 1, "matrix column index", below: order, "\(context()) has order \(order)")
+        guard k >= l else {
+            throw fail("matrix entry (\(k), \(l)) is above the diagonal; CBF lists the lower triangle only "
+                       + "(row index ≥ column index), give it as (\(l), \(k))")
+        }
+        return (Svec.index(l, k), k == l ? 1 : 2.0.squareRoot())
+    }
+
+    private mutating func readObjectiveF(_ headerLine: Int) throws {
+        try requireSection("OBJFCOORD", after: .psdVariables, present: psdVariableOrders != nil)
+        let count = try readCount("OBJFCOORD", headerLine)
+        let orders = psdVariableOrders ?? []
+        for k in 0..<count {
+            try dataLine("OBJFCOORD", headerLine: headerLine, fields: 4,
+                         layout: "PSD variable, matrix row, matrix column, value", entry: k, total: count)
+            let j = try index(0, "PSD variable index", below: orders.count,
+                              "PSDVAR declares \(orders.count) PSD variables")
+            let (e, scale) = try matrixEntry(1, order: orders[j], "PSD variable \(j)")
+            cPSD[psdVariableOffsets[j] + e] += scale * (try real(3, "objective coefficient"))
+        }
+    }
+
+    private mutating func readF(_ headerLine: Int) throws {
+        try requireSection("FCOORD", after: .psdVariables, present: psdVariableOrders != nil)
+        try requireSection("FCOORD", after: .constraints, present: constraintCones != nil)
+        let count = try readCount("FCOORD", headerLine)
+        let orders = psdVariableOrders ?? [], m = constraintCount
+        let reserve = plausible(count)
+        fRows.reserveCapacity(reserve)
+        fEntries.reserveCapacity(reserve)
+        fValues.reserveCapacity(reserve)
+        for k in 0..<count {
+            try dataLine("FCOORD", headerLine: headerLine, fields: 5,
+                         layout: "row, PSD variable, matrix row, matrix column, value", entry: k, total: count)
+            let i = try index(0, "row index", below: m, "CON declares \(m) rows")
+            let j = try index(1, "PSD variable index", below: orders.count,
+                              "PSDVAR declares \(orders.count) PSD variables")
+            let (e, scale) = try matrixEntry(2, order: orders[j], "PSD variable \(j)")
+            let v = try real(4, "coefficient")
+            fRows.append(i)
+            fEntries.append(psdVariableOffsets[j] + e)
+            fValues.append(scale * v)
+        }
+    }
+
+    private mutating func readH(_ headerLine: Int) throws {
+        try requireSection("HCOORD", after: .psdConstraints, present: psdConstraintOrders != nil)
+        try requireSection("HCOORD", after: .variables, present: variableCones != nil)
+        let count = try readCount("HCOORD", headerLine)
+        let orders = psdConstraintOrders ?? [], n = variableCount
+        let reserve = plausible(count)
+        hRows.reserveCapacity(reserve)
+        hColumns.reserveCapacity(reserve)
+        hValues.reserveCapacity(reserve)
+        for k in 0..<count {
+            try dataLine("HCOORD", headerLine: headerLine, fields: 5,
+                         layout: "PSD constraint, variable, matrix row, matrix column, value", entry: k, total: count)
+            let i = try index(0, "PSD constraint index", below: orders.count,
+                              "PSDCON declares \(orders.count) PSD constraints")
+            let j = try index(1, "variable index", below: n, "VAR declares \(n) variables")
+            let (e, scale) = try matrixEntry(2, order: orders[i], "PSD constraint \(i)")
+            let v = try real(4, "coefficient")
+            hRows.append(psdConstraintOffsets[i] + e)
+            hColumns.append(j)
+            hValues.append(scale * v)
+        }
+    }
+
+    private mutating func readD(_ headerLine: Int) throws {
+        try requireSection("DCOORD", after: .psdConstraints, present: psdConstraintOrders != nil)
+        let count = try readCount("DCOORD", headerLine)
+        let orders = psdConstraintOrders ?? []
+        for k in 0..<count {
+            try dataLine("DCOORD", headerLine: headerLine, fields: 4,
+                         layout: "PSD constraint, matrix row, matrix column, value", entry: k, total: count)
+            let i = try index(0, "PSD constraint index", below: orders.count,
+                              "PSDCON declares \(orders.count) PSD constraints")
+            let (e, scale) = try matrixEntry(1, order: orders[i], "PSD constraint \(i)")
+            dPSD[psdConstraintOffsets[i] + e] += scale * (try real(3, "constant term"))
+        }
+    }
+
+    // MARK: Sparse data sections
 
     /// The count line of a sparse data section.
     private mutating func readCount(_ keyword: String, _ headerLine: Int) throws -> Int {
@@ -731,10 +942,14 @@ private struct CBFParser {
             throw CBFFailure(line: 0, message: "missing VAR section (the number of variables and their cones)")
         }
         let constraintCones = constraintCones ?? []
+        let psdVariableOrders = psdVariableOrders ?? []
+        let psdConstraintOrders = psdConstraintOrders ?? []
         let n = variableCount
+        // Columns: x, then svec(X₀), svec(X₁), …
+        let columnCount = n + psdVariableLength
 
         var rows: [Int] = [], columns: [Int] = [], values: [Double] = []
-        let capacity = entryRows.count + n
+        let capacity = entryRows.count + fRows.count + hRows.count + n + psdVariableLength
         rows.reserveCapacity(capacity)
         columns.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
@@ -744,18 +959,19 @@ private struct CBFParser {
             values.append(value)
         }
 
-        // CON rows first: s = W g with g = A x + b, i.e. −W A x + s = W b.
+        // 1. CON rows: s = W g with g = A x + Σ⟨F, X⟩ + b, i.e. −W A x − W F svec(X) + s = W b.
         var rowCount = 0
         var cones: [ConeSpec] = []
         var conImages: [RowImage] = []
         conImages.reserveCapacity(constraintCount)
         Self.layOut(constraintCones, firstRow: &rowCount, cones: &cones) { _, image in conImages.append(image) }
-        for k in entryRows.indices {
-            let image = conImages[entryRows[k]]
-            let j = entryColumns[k], v = entryValues[k]
-            if image.row1 >= 0 { emit(image.row1, j, -image.weight1 * v) }
-            if image.row2 >= 0 { emit(image.row2, j, -image.weight2 * v) }
+        func emitCON(_ i: Int, _ column: Int, _ v: Double) {
+            let image = conImages[i]
+            if image.row1 >= 0 { emit(image.row1, column, -image.weight1 * v) }
+            if image.row2 >= 0 { emit(image.row2, column, -image.weight2 * v) }
         }
+        for k in entryRows.indices { emitCON(entryRows[k], entryColumns[k], entryValues[k]) }
+        for k in fRows.indices { emitCON(fRows[k], n + fEntries[k], fValues[k]) }
         var bRows: [(row: Int, value: Double)] = []
         for i in bCon.indices where bCon[i] != 0 {
             let image = conImages[i]
@@ -764,19 +980,34 @@ private struct CBFParser {
         }
         conImages = []
 
-        // Then VAR rows: s = W x, i.e. −W x + s = 0.
+        // 2. PSDCON rows: s = svec(Σ xⱼ Hⱼ + D), i.e. −svec(Hⱼ) in column j, b = svec(D).
+        let psdConstraintStart = rowCount
+        for order in psdConstraintOrders { cones.append(.positiveSemidefinite(order)) }
+        for k in hRows.indices { emit(psdConstraintStart + hRows[k], hColumns[k], -hValues[k]) }
+        for e in dPSD.indices where dPSD[e] != 0 { bRows.append((psdConstraintStart + e, dPSD[e])) }
+        rowCount += psdConstraintLength
+
+        // 3. VAR rows: s = W x, i.e. −W x + s = 0.
         Self.layOut(variableCones, firstRow: &rowCount, cones: &cones) { j, image in
             if image.row1 >= 0 { emit(image.row1, j, -image.weight1) }
             if image.row2 >= 0 { emit(image.row2, j, -image.weight2) }
         }
+
+        // 4. PSDVAR rows: −svec(Xⱼ) + s = 0.
+        for order in psdVariableOrders { cones.append(.positiveSemidefinite(order)) }
+        for e in 0..<psdVariableLength { emit(rowCount + e, n + e, -1) }
+        rowCount += psdVariableLength
+
         var b = [Double](repeating: 0, count: rowCount)
         for (row, value) in bRows { b[row] += value }
 
-        let A = try SparseMatrix(rowCount: rowCount, columnCount: n, rows: rows, columns: columns,
+        let A = try SparseMatrix(rowCount: rowCount, columnCount: columnCount, rows: rows, columns: columns,
                                  values: values, name: "A")
-        let problem = try ConicProblem(q: maximize ? c.map { -$0 } : c, A: A, b: b, cones: cones,
+        let objective = c + cPSD
+        let problem = try ConicProblem(q: maximize ? objective.map { -$0 } : objective, A: A, b: b, cones: cones,
                                        objectiveConstant: maximize ? -constant : constant)
         return CBFReader.Model(problem: problem, version: version, isMaximization: maximize,
-                               variableCones: variableCones, constraintCones: constraintCones)
+                               variableCones: variableCones, constraintCones: constraintCones,
+                               psdVariableOrders: psdVariableOrders, psdConstraintOrders: psdConstraintOrders)
     }
 }
