@@ -4,33 +4,9 @@ import Testing
 
 // MARK: - Helpers
 
-/// Dense row-major copy of a sparse matrix.
-private func cbfDense(_ M: SparseMatrix) -> [[Double]] {
-    var rows = [[Double]](repeating: [Double](repeating: 0, count: M.columnCount), count: M.rowCount)
-    for j in 0..<M.columnCount {
-        for k in M.columnStarts[j]..<M.columnStarts[j + 1] { rows[M.rowIndices[k]][j] += M.values[k] }
-    }
-    return rows
-}
-
 /// The line number and message of the parse error thrown for `text`, or nil if none is thrown.
 private func cbfParseError(_ text: String, fileName: String = "<input>") -> (line: Int, message: String)? {
-    do {
-        _ = try CBFReader.parse(text, fileName: fileName)
-        return nil
-    } catch let ConicError.parse(file, line, message) {
-        #expect(file == fileName)
-        return (line, message)
-    } catch {
-        Issue.record("expected ConicError.parse, got \(error)")
-        return nil
-    }
-}
-
-/// The slack `s = b − Ax` of `problem` at `x`.
-private func cbfSlack(_ problem: ConicProblem, _ x: [Double]) -> [Double] {
-    let A = cbfDense(problem.A)
-    return A.indices.map { i in problem.b[i] - zip(A[i], x).reduce(0) { $0 + $1.0 * $1.1 } }
+    expectedParseError(text, fileName: fileName) { try CBFReader.parse($0, fileName: $1) }
 }
 
 private func cbfInSOC(_ s: [Double], margin: Double = 0) -> Bool {
@@ -153,7 +129,7 @@ struct CBFReaderTests {
         #expect(p.P.nonzeroCount == 0)
         #expect(p.cones == [.nonnegative(3), .zero(1), .secondOrder(3)])
         #expect(p.b == [Double](repeating: 0, count: 7))
-        #expect(cbfDense(p.A) == [
+        #expect(testDense(p.A) == [
             [-1, 0, 0, 0, 0, 0, 0, 0, 0],
             [0, -1, 0, 0, 0, 0, 0, 0, 0],
             [0, 0, 1, 0, 0, 0, 0, 0, 0],
@@ -176,7 +152,7 @@ struct CBFReaderTests {
         #expect(p.q == [1.5, -2])
         #expect(p.objectiveConstant == 4.25)
         // L+ row: −a + s = b; L- row: a + s = −b; L= row: −a = b; F rows dropped; Q rows: −a + s = b.
-        #expect(cbfDense(p.A) == [
+        #expect(testDense(p.A) == [
             [-1, -2],
             [3, 0],
             [0, -4],
@@ -188,7 +164,7 @@ struct CBFReaderTests {
         #expect(p.cones == [.nonnegative(2), .zero(1), .secondOrder(3)])
         // The slack is the CBF affine expression (negated for L-).
         let x = [0.25, -1.5]
-        let s = cbfSlack(p, x)
+        let s = testSlack(p, x)
         let g = [1 * x[0] + 2 * x[1] - 1, 3 * x[0] + 2, 4 * x[1] + 3, 7 * x[0] + 0.5, 8 * x[1], 9 * x[0]]
         #expect(s == [g[0], -g[1], g[2], g[3], g[4], g[5]])
     }
@@ -214,7 +190,7 @@ struct CBFReaderTests {
             """)
         // CON: zero(1), nonneg(1); VAR: nonneg(1) merges with the CON one, then zero(1).
         #expect(p.cones == [.zero(1), .nonnegative(2), .zero(1)])
-        #expect(cbfDense(p.A) == [[0, -1, 0], [0, 0, -1], [-1, 0, 0], [0, 0, -1]])
+        #expect(testDense(p.A) == [[0, -1, 0], [0, 0, -1], [-1, 0, 0], [0, 0, -1]])
         #expect(p.b == [0, 0, 0, 0])
     }
 
@@ -250,11 +226,11 @@ struct CBFReaderTests {
         let p = try CBFReader.parse("VER\n1\nVAR\n4 2\nQR 3\nL+ 1\n")
         let h = 0.5.squareRoot()
         #expect(p.cones == [.secondOrder(3), .nonnegative(1)])
-        #expect(cbfDense(p.A) == [[-h, -h, 0, 0], [-h, h, 0, 0], [0, 0, -1, 0], [0, 0, 0, -1]])
+        #expect(testDense(p.A) == [[-h, -h, 0, 0], [-h, h, 0, 0], [0, 0, -1, 0], [0, 0, 0, -1]])
         #expect(p.b == [0, 0, 0, 0])
         // 2·1·2 = 4 ≥ 1.9² = 3.61: inside; 2.1² = 4.41: outside.
-        #expect(cbfInSOC(Array(cbfSlack(p, [1, 2, 1.9, 0]).prefix(3)), margin: 1e-3))
-        #expect(!cbfInSOC(Array(cbfSlack(p, [1, 2, 2.1, 0]).prefix(3))))
+        #expect(cbfInSOC(Array(testSlack(p, [1, 2, 1.9, 0]).prefix(3)), margin: 1e-3))
+        #expect(!cbfInSOC(Array(testSlack(p, [1, 2, 2.1, 0]).prefix(3))))
     }
 
     @Test("QR on constraints: s = T g; membership is preserved", arguments: [3, 2, 5])
@@ -276,7 +252,7 @@ struct CBFReaderTests {
         for _ in 0..<500 {
             let g = (0..<dimension).map { _ in Double.random(in: -2...2, using: &generator) }
             let x = zip(g, offset).map { $0 - $1 }
-            let s = cbfSlack(p, x)
+            let s = testSlack(p, x)
             // Away from the boundary, g is in the rotated cone exactly when s = T g is in the SOC.
             if cbfInRotated(g, margin: 1e-6) {
                 inside += 1
@@ -296,7 +272,7 @@ struct CBFReaderTests {
         let text = "# header comment\r\nVER\r\n1\r\n\r\n  # indented comment\r\nVAR\r\n2\t1\r\nL+ 2\r\n"
             + "CON\r\n1 1\r\nL= 1\r\nACOORD\r\n3\r\n0 0 1\r\n0\t0  2.5e0\r\n0 1 -1E-1\r\nBCOORD\r\n2\r\n0 1\r\n0 +2\r\n"
         let p = try CBFReader.parse(text)
-        #expect(cbfDense(p.A) == [[-3.5, 0.1], [-1, 0], [0, -1]])
+        #expect(testDense(p.A) == [[-3.5, 0.1], [-1, 0], [0, -1]])
         #expect(p.b == [3, 0, 0])
         #expect(p.cones == [.zero(1), .nonnegative(2)])
     }
@@ -612,7 +588,7 @@ extension CBFReaderTests {
         // Rows: CON L+ (0), CON L= (1), VAR L+ (2), svec(X₀) (3...5), X₁ (6).
         #expect(p.cones == [.nonnegative(1), .zero(1), .nonnegative(1), .positiveSemidefinite(2),
                             .positiveSemidefinite(1)])
-        #expect(cbfDense(p.A) == [
+        #expect(testDense(p.A) == [
             [0, -1, 2 * r2, -1, 0],
             [-1, 0, 0, 0, -4],
             [-1, 0, 0, 0, 0],
@@ -628,7 +604,7 @@ extension CBFReaderTests {
         let v = cbfVariables([x0], [[[a, o], [o, d]], [[y]]])
         let objective = zip(p.q, v).reduce(p.objectiveConstant) { $0 + $1.0 * $1.1 }
         #expect(abs(objective - (2 * x0 + (a + 2 * 0.5 * o + d) + 3 * y + 0.5)) < 1e-14)
-        let s = cbfSlack(p, v)
+        let s = testSlack(p, v)
         #expect(abs(s[0] - (a - 4 * o + d - 1)) < 1e-14)
         #expect(abs(s[1] - (x0 + 4 * y - 5)) < 1e-14)
         #expect(abs(s[2] - x0) < 1e-14)
@@ -652,7 +628,7 @@ extension CBFReaderTests {
         #expect(p.q == [0, 0])
         // Rows: CON (0), G₀ (1...3), G₁ (4...9), VAR L+ (10); no merging across the PSD cones.
         #expect(p.cones == [.nonnegative(1), .positiveSemidefinite(2), .positiveSemidefinite(3), .nonnegative(1)])
-        #expect(cbfDense(p.A) == [
+        #expect(testDense(p.A) == [
             [-1, -1],
             [-1, 0], [0, -r2], [0, 0],
             [0, 0], [0, 0], [-2, 0], [-3 * r2, 0], [0, r2], [0, 0],
@@ -662,7 +638,7 @@ extension CBFReaderTests {
 
         // The slack on the PSD rows is svec of the affine matrices.
         let x = [0.3, -1.7]
-        let s = cbfSlack(p, x)
+        let s = testSlack(p, x)
         let G0 = [[x[0], x[1]], [x[1], 1]]
         let G1 = [[1, 0, 3 * x[0]], [0, 2 * x[0], 0.5 - x[1]], [3 * x[0], 0.5 - x[1], 1]]
         let expected = [x[0] + x[1] - 1] + Svec.svec(G0) + Svec.svec(G1) + [x[0]]
@@ -682,7 +658,7 @@ extension CBFReaderTests {
         #expect(p.variableCount == 6)
         #expect(p.q == [Double](repeating: 0, count: 6))
         #expect(p.cones == [.positiveSemidefinite(3)])
-        #expect(cbfDense(p.A) == (0..<6).map { i in (0..<6).map { $0 == i ? -1 : 0 } })
+        #expect(testDense(p.A) == (0..<6).map { i in (0..<6).map { $0 == i ? -1 : 0 } })
     }
 
     @Test("malformed PSD sections give parse errors with line numbers")

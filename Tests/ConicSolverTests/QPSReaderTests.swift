@@ -4,27 +4,9 @@ import Testing
 
 // MARK: - Helpers
 
-/// Dense row-major copy of a sparse matrix.
-private func qpsDense(_ M: SparseMatrix) -> [[Double]] {
-    var rows = [[Double]](repeating: [Double](repeating: 0, count: M.columnCount), count: M.rowCount)
-    for j in 0..<M.columnCount {
-        for k in M.columnStarts[j]..<M.columnStarts[j + 1] { rows[M.rowIndices[k]][j] += M.values[k] }
-    }
-    return rows
-}
-
 /// The line number and message of the parse error thrown for `text`, or nil if none is thrown.
 private func qpsParseError(_ text: String, fileName: String = "<input>") -> (line: Int, message: String)? {
-    do {
-        _ = try QPSReader.parse(text, fileName: fileName)
-        return nil
-    } catch let ConicError.parse(file, line, message) {
-        #expect(file == fileName)
-        return (line, message)
-    } catch {
-        Issue.record("expected ConicError.parse, got \(error)")
-        return nil
-    }
+    expectedParseError(text, fileName: fileName) { try QPSReader.parse($0, fileName: $1) }
 }
 
 /// `/work/shared/data/maros-meszaros`, found from this file: the package root is three levels up.
@@ -170,9 +152,9 @@ struct QPSReaderTests {
         #expect(!model.isMaximization)
         #expect(p.q == [1, -1, 0])
         #expect(p.objectiveConstant == -10)
-        #expect(qpsDense(p.P) == [[4, 1, 0], [0, 0, -0.5], [0, 0, 2]])
+        #expect(testDense(p.P) == [[4, 1, 0], [0, 0, -0.5], [0, 0, 2]])
         #expect(p.cones == [.zero(1), .nonnegative(5)])
-        #expect(qpsDense(p.A) == [
+        #expect(testDense(p.A) == [
             [1, 0, -1.5],   // eq1: x − 1.5z = 2
             [2, 1, 0],      // le1: 2x + y ≤ 8
             [0, -3, -1],    // ge1: 3y + z ≥ −1
@@ -191,7 +173,7 @@ struct QPSReaderTests {
     func ranges() throws {
         let p = try QPSReader.parse(rangesQPS)
         #expect(p.cones == [.zero(2), .nonnegative(8)])
-        #expect(qpsDense(p.A) == [[1], [1], [1], [-1], [1], [-1], [1], [-1], [1], [-1]])
+        #expect(testDense(p.A) == [[1], [1], [1], [-1], [1], [-1], [1], [-1], [1], [-1]])
         #expect(p.b == [
             5, 6,       // e3 = 5; e4 with range 0 is an equality
             3, -1,      // e1 ∈ [1, 3]      (R = 2 > 0)
@@ -205,7 +187,7 @@ struct QPSReaderTests {
     func bounds() throws {
         let p = try QPSReader.parse(boundsQPS)
         #expect(p.cones == [.zero(1), .nonnegative(9)])
-        let A = qpsDense(p.A)
+        let A = testDense(p.A)
         func unit(_ j: Int, _ s: Double) -> [Double] {
             var row = [Double](repeating: 0, count: 9); row[j] = s; return row
         }
@@ -244,7 +226,7 @@ struct QPSReaderTests {
             let p = model.problem
             #expect(model.isMaximization)
             #expect(p.q == [-1, -2])
-            #expect(qpsDense(p.P) == [[2, -1], [0, 0]])
+            #expect(testDense(p.P) == [[2, -1], [0, 0]])
             #expect(p.objectiveConstant == 10)
             #expect(p.cones == [.nonnegative(3)])
         }
@@ -271,7 +253,7 @@ struct QPSReaderTests {
         ENDATA
         """
         let p = try QPSReader.parse(text)
-        #expect(qpsDense(p.P) == [[2, 1], [0, 4]])
+        #expect(testDense(p.P) == [[2, 1], [0, 4]])
         #expect(p.cones == [.nonnegative(2)])
     }
 
@@ -284,7 +266,7 @@ struct QPSReaderTests {
         #expect(p.objectiveConstant == 2)
         // Lines without a set name always apply; the later FR line frees x again.
         #expect(p.cones == [.nonnegative(1)])
-        #expect(qpsDense(p.A) == [[1]])
+        #expect(testDense(p.A) == [[1]])
         #expect(p.b == [4])
     }
 
@@ -318,9 +300,9 @@ struct QPSReaderTests {
         #expect(model.objectiveName == "COST 1")
         #expect(p.q == [1.5, -2, 0])
         #expect(p.objectiveConstant == 3)
-        #expect(qpsDense(p.P) == [[2, 0.5, 0], [0, 0, 0], [0, 0, 0]])
+        #expect(testDense(p.P) == [[2, 0.5, 0], [0, 0, 0], [0, 0, 0]])
         #expect(p.cones == [.zero(1), .nonnegative(6)])
-        #expect(qpsDense(p.A) == [
+        #expect(testDense(p.A) == [
             [0, -1, 1],     // MY EQN: −y + z = 2
             [1, 1, 0],      // LIM 1 ≤ 4
             [-1, -1, 0],    // LIM 1 ≥ 4 − 2.5
@@ -417,10 +399,10 @@ struct QPSReaderTests {
         #expect(model.constraintCount == 1)
         #expect(p.objectiveConstant == -100)
         #expect(p.q == [0, 0])
-        #expect(qpsDense(p.P) == [[0.02, 0], [0, 2]])
+        #expect(testDense(p.P) == [[0.02, 0], [0, 2]])
         // 10x₁ − x₂ ≥ 10, 2 ≤ x₁ ≤ 50, −50 ≤ x₂ ≤ 50.
         #expect(p.cones == [.nonnegative(5)])
-        #expect(qpsDense(p.A) == [[-10, 1], [1, 0], [-1, 0], [0, 1], [0, -1]])
+        #expect(testDense(p.A) == [[-10, 1], [1, 0], [-1, 0], [0, 1], [0, -1]])
         #expect(p.b == [-10, 50, -2, 50, 50])
         // The optimum x = (2, 0) has value −99.96.
         #expect(abs(p.objective(at: [2, 0]) - -99.96) < 1e-12)
@@ -448,7 +430,7 @@ struct QPSReaderTests {
         // 12 ranged G rows (2 rows each), 5 plain G rows, and 15 variables with two finite bounds.
         #expect(p.cones == [.nonnegative(12 * 2 + 5 + 15 * 2)])
         // R------1: −x₁ + x₄ ≥ −7 with range 13 → −7 ≤ −x₁ + x₄ ≤ 6.
-        let A = qpsDense(p.A)
+        let A = testDense(p.A)
         var row = [Double](repeating: 0, count: 15); row[0] = -1; row[3] = 1
         #expect(A[0] == row)
         #expect(A[1] == row.map { -$0 })

@@ -4,35 +4,9 @@ import Testing
 
 // MARK: - Helpers
 
-/// Dense row-major copy of a sparse matrix.
-private func sdpaDense(_ M: SparseMatrix) -> [[Double]] {
-    var rows = [[Double]](repeating: [Double](repeating: 0, count: M.columnCount), count: M.rowCount)
-    for j in 0..<M.columnCount {
-        for k in M.columnStarts[j]..<M.columnStarts[j + 1] { rows[M.rowIndices[k]][j] += M.values[k] }
-    }
-    return rows
-}
-
-/// The slack `s = b − Ax` of `problem` at `x`.
-private func sdpaSlack(_ problem: ConicProblem, _ x: [Double]) -> [Double] {
-    var s = problem.b
-    let Ax = problem.A.multiply(x)
-    for i in s.indices { s[i] -= Ax[i] }
-    return s
-}
-
 /// The line number and message of the parse error thrown for `text`, or nil if none is thrown.
 private func sdpaParseError(_ text: String, fileName: String = "<input>") -> (line: Int, message: String)? {
-    do {
-        _ = try SDPAReader.parse(text, fileName: fileName)
-        return nil
-    } catch let ConicError.parse(file, line, message) {
-        #expect(file == fileName)
-        return (line, message)
-    } catch {
-        Issue.record("expected ConicError.parse, got \(error)")
-        return nil
-    }
+    expectedParseError(text, fileName: fileName) { try SDPAReader.parse($0, fileName: $1) }
 }
 
 /// Whether two problems have the same data.
@@ -120,7 +94,7 @@ struct SDPAReaderTests {
             [0, -5],
             [0, -7], // 6 + 1: duplicated entries are summed
         ]
-        #expect(sdpaDense(problem.A) == expectedA)
+        #expect(testDense(problem.A) == expectedA)
         // The explicit entries are stored, nothing else.
         #expect(problem.A.nonzeroCount == 6)
     }
@@ -131,7 +105,7 @@ struct SDPAReaderTests {
         let x = [0.5, -1.0]
         // Block 1: x1·F1 + x2·F2 − F0 = [[1 − 1, 0.5 + 1 − 0.5], [·, 2]] = [[0, 1], [1, 2]].
         // Block 2: diag(−5, −7) − diag(0, 3) = diag(−5, −10).
-        let s = sdpaSlack(problem, x)
+        let s = testSlack(problem, x)
         let expected = [0, sqrt2, 2, -5, -10]
         for (got, want) in zip(s, expected) { #expect(abs(got - want) < 1e-14) }
         #expect(abs(problem.objective(at: x) - (1.5 * 0.5 + 2)) < 1e-15)
@@ -162,7 +136,7 @@ struct SDPAReaderTests {
         // Order 1 stays PSD(1); −1 is nonnegative(1).
         #expect(problem.cones == [.positiveSemidefinite(1), .nonnegative(1), .positiveSemidefinite(2)])
         #expect(problem.constraintCount == 5)
-        #expect(sdpaDense(problem.A) == [[-1, 0, 0], [0, -1, 0], [0, 0, 0], [0, 0, 0], [0, 0, -1]])
+        #expect(testDense(problem.A) == [[-1, 0, 0], [0, -1, 0], [0, 0, 0], [0, 0, 0], [0, 0, -1]])
     }
 
     @Test("lower-triangle entries are read as the upper triangle")
@@ -173,7 +147,7 @@ struct SDPAReaderTests {
         #expect(sdpaSameProblem(upper, lower))
         // svec order of an order-3 block: (1,1) (1,2) (2,2) (1,3) (2,3) (3,3).
         #expect(upper.b == [0, 0, 0, -2 * sqrt2, 0, 0])
-        #expect(sdpaDense(upper.A).map { $0[0] } == [0, -4 * sqrt2, 0, 0, 1.5 * sqrt2, 0])
+        #expect(testDense(upper.A).map { $0[0] } == [0, -4 * sqrt2, 0, 0, 1.5 * sqrt2, 0])
     }
 
     @Test("explicit zero entries are checked but not stored")
@@ -306,7 +280,7 @@ struct SDPAReaderTests {
         var expected: [Double] = []
         for block in blocks { expected += [block[0], sqrt2 * block[1], block[2]] }
         expected.append(0)
-        let s = sdpaSlack(problem, x)
+        let s = testSlack(problem, x)
         #expect(s.count == expected.count)
         for (got, want) in zip(s, expected) { #expect(abs(got - want) < 5e-3, "\(s) vs \(expected)") }
         #expect(abs(problem.objective(at: x) - -8.999996) < 1e-3)

@@ -221,17 +221,7 @@ public enum CBFReader {
         if headCount == 2, head[0] == 0x1f, head[1] == 0x8b {
             return try gunzip(path: path)
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConicError.io("cannot read CBF file '\(path)': \(error.localizedDescription)")
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(data.count + 1)
-        bytes.append(contentsOf: data)
-        bytes.append(0)
-        return bytes
+        return try readFileBytes(path, kind: "CBF", nullTerminated: true)
     }
 
     /// Decompresses a gzip file with zlib, in large chunks.

@@ -94,13 +94,7 @@ public enum QPSReader {
     /// - Throws: ``ConicError/io(_:)`` when the file cannot be read,
     ///   ``ConicError/parse(file:line:message:)`` when it is malformed.
     public static func readModel(path: String) throws -> Model {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConicError.io("cannot read QPS file '\(path)': \(error.localizedDescription)")
-        }
-        return try parseModel(bytes: [UInt8](data), fileName: path)
+        try parseModel(bytes: readFileBytes(path, kind: "QPS"), fileName: path)
     }
 
     /// Parses QPS/MPS text, keeping the names and counts of the model; `fileName` is used in

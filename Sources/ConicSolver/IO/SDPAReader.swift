@@ -70,17 +70,7 @@ public enum SDPAReader {
     /// - Throws: ``ConicError/io(_:)`` when the file cannot be read,
     ///   ``ConicError/parse(file:line:message:)`` when it is malformed.
     public static func read(path: String) throws -> ConicProblem {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConicError.io("cannot read SDPA file '\(path)': \(error.localizedDescription)")
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(data.count + 1)
-        bytes.append(contentsOf: data)
-        bytes.append(0)
-        return try parse(nullTerminated: bytes, fileName: path)
+        try parse(nullTerminated: readFileBytes(path, kind: "SDPA", nullTerminated: true), fileName: path)
     }
 
     /// Parses SDPA sparse text; `fileName` is used in error messages.

@@ -227,19 +227,20 @@ final class ReducedKKTSolver: KKTSolver {
         localIndex.withUnsafeBufferPointer { loc in
         pairPosition.withUnsafeBufferPointer { pos in
         scaling.diagonal.withUnsafeBufferPointer { d in
-            // Rows of diagonal cones: d_i aᵢaᵢᵀ.
-            for (cone, range) in zip(cones.cones, cones.ranges) where !cone.couplesRows {
-                for i in range {
-                    let base = groupPairStart[groupOfRow(i)]
-                    let w = d[i], end = rs[i + 1]
-                    for p in rs[i]..<end {
-                        let la = loc[p], wa = w * av[p]
-                        for q in p..<end {
-                            let lb = loc[q]
-                            values[pos[base + lb * (lb + 1) / 2 + la]] += wa * av[q]
-                        }
+            /// `M += dᵢ aᵢaᵢᵀ` for row `i`, whose group's pairs start at `base`.
+            func addRow(_ i: Int, base: Int) {
+                let w = d[i], end = rs[i + 1]
+                for p in rs[i]..<end {
+                    let la = loc[p], wa = w * av[p]
+                    for q in p..<end {
+                        let lb = loc[q]
+                        values[pos[base + lb * (lb + 1) / 2 + la]] += wa * av[q]
                     }
                 }
+            }
+            // Rows of diagonal cones: each its own group.
+            for (cone, range) in zip(cones.cones, cones.ranges) where !cone.couplesRows {
+                for i in range { addRow(i, base: groupPairStart[rowGroup[i]]) }
             }
             for (index, range, block) in scaling.coupled {
                 guard let g = coneGroup[index] else { continue }
@@ -250,17 +251,7 @@ final class ReducedKKTSolver: KKTSolver {
                     break
                 case let .diagonalPlusRankOne(rho, u):
                     // Σ dᵢ aᵢaᵢᵀ over the cone's rows, then ρ (A_Kᵀu)(A_Kᵀu)ᵀ.
-                    let base = groupPairStart[g]
-                    for i in range {
-                        let w = d[i], end = rs[i + 1]
-                        for p in rs[i]..<end {
-                            let la = loc[p], wa = w * av[p]
-                            for q in p..<end {
-                                let lb = loc[q]
-                                values[pos[base + lb * (lb + 1) / 2 + la]] += wa * av[q]
-                            }
-                        }
-                    }
+                    for i in range { addRow(i, base: groupPairStart[g]) }
                     work.withUnsafeMutableBufferPointer { v in
                         for a in 0..<t { v[a] = 0 }
                         for i in range {
@@ -329,9 +320,6 @@ final class ReducedKKTSolver: KKTSolver {
         }
         return dense
     }
-
-    /// The group of a row of a diagonal cone (each such row is its own group).
-    private func groupOfRow(_ i: Int) -> Int { rowGroup[i] }
 
     /// `out ← D v` (the regularized inverse of the `H` block).
     private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {

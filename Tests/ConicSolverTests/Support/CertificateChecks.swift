@@ -336,3 +336,29 @@ func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], t
     }
     return ok
 }
+
+// MARK: - Readers
+
+/// The line number and message of the `ConicError.parse` that `parse` throws for `text` (checking
+/// that it names `fileName`), or nil — with an issue recorded for any other error — if none is thrown.
+func expectedParseError(_ text: String, fileName: String = "<input>",
+                        _ parse: (String, String) throws -> ConicProblem) -> (line: Int, message: String)? {
+    do {
+        _ = try parse(text, fileName)
+        return nil
+    } catch let ConicError.parse(file, line, message) {
+        #expect(file == fileName)
+        return (line, message)
+    } catch {
+        Issue.record("expected ConicError.parse, got \(error)")
+        return nil
+    }
+}
+
+/// The slack `s = b − Ax` of `problem` at `x`.
+func testSlack(_ problem: ConicProblem, _ x: [Double]) -> [Double] {
+    var s = problem.b
+    let Ax = problem.A.multiply(x)
+    for i in s.indices { s[i] -= Ax[i] }
+    return s
+}
