@@ -9,7 +9,10 @@ struct IterationState {
     let cones: ConeProduct
     /// The Newton-system solver, and the other form to switch to once if it loses accuracy.
     private(set) var kkt: any KKTSolver
-    var fallback: (() -> (any KKTSolver)?)?
+    /// Built on demand with the measured seconds per iteration of the current form.
+    var fallback: ((Double) -> (any KKTSolver)?)?
+    /// Wall-clock seconds of the last step.
+    private var lastStepSeconds = 0.0
     let settings: SolverSettings
     let n: Int, m: Int
 
@@ -152,10 +155,16 @@ struct IterationState {
     /// be factored or solved accurately and a fallback form exists, it switches form once and
     /// retries.
     mutating func step() -> StepResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer {
+            let d = clock.now - start
+            lastStepSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
         let result = trialStep()
         guard case .failure = result, let makeFallback = fallback else { return result }
         fallback = nil
-        guard let other = makeFallback() else { return result }
+        guard let other = makeFallback(lastStepSeconds) else { return result }
         if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
         kkt = other
         return trialStep()
@@ -197,17 +206,17 @@ struct IterationState {
                                  gradTau: gradTau, denominator: denominator)
         guard let combined else { return .failure(.numericalError) }
         if worstSolveResidual > Self.inaccurateSolve {
-            // This form lost accuracy: switch to the other one and redo the step; without one,
-            // stop if the point already meets the reduced tolerances (the loop then reports
+            // This form lost accuracy: switch to the other one (once) and redo the step; without
+            // one, stop if the point already meets the reduced tolerances (the loop then reports
             // almost_solved) rather than step along a wrong direction.
-            if let makeFallback = fallback {
-                fallback = nil
-                if let other = makeFallback() {
-                    if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
-                    kkt = other
-                    return trialStep()
-                }
-            } else if check(metrics(), reduced: true) == .almostSolved {
+            let other = fallback?(lastStepSeconds)
+            fallback = nil
+            if let other {
+                if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
+                kkt = other
+                return trialStep()
+            }
+            if check(metrics(), reduced: true) == .almostSolved {
                 return .failure(.numericalError)
             }
         }

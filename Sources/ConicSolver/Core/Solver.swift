@@ -95,7 +95,7 @@ public final class InteriorPointSolver {
     /// iteration of each form (from CHOLMOD's symbolic analyses and the Schur assembly count) and
     /// skips building forms whose setup alone would be too large.
     private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
-        -> (primary: any KKTSolver, fallback: (() -> (any KKTSolver)?)?)? {
+        -> (primary: any KKTSolver, fallback: ((Double) -> (any KKTSolver)?)?)? {
         let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         let schurSolver = { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
@@ -130,8 +130,18 @@ public final class InteriorPointSolver {
         }
         candidates.sort { $0.time < $1.time }
         guard let best = candidates.first else { return nil }
-        let second = candidates.dropFirst().first?.solver
-        return (best.solver, second.map { other in { other } })
+        if let second = candidates.dropFirst().first?.solver { return (best.solver, { _ in second }) }
+        // The reduced form was not worth analyzing up front; it is still the fallback, built
+        // only if the first form loses accuracy, and used only if its factorization would not
+        // take more than `fallbackSlowdown` measured iterations of the first form.
+        guard !hasPSD, !(best.solver is ReducedKKTSolver) else { return (best.solver, nil) }
+        return (best.solver, { secondsPerIteration in
+            let limit = Self.fallbackSlowdown * secondsPerIteration
+            // Building its pattern and maps takes about `patternSecondsPerTerm` per assembly term.
+            guard ReducedKKTSolver.assemblyTerms(A: A, cones: cones) * Self.patternSecondsPerTerm <= limit,
+                  let reduced = reducedSolver(), Self.supernodalTime(flops: reduced.flops) <= limit else { return nil }
+            return reduced
+        })
     }
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
@@ -141,6 +151,17 @@ public final class InteriorPointSolver {
     static let supernodalOverhead = 5e-4
     static let simplicialFlopRate = 1.3e9
     static let singleThreadFlops = 5e7
+    /// A fallback Newton form may cost at most this many times the first form per iteration.
+    static let fallbackSlowdown = 20.0
+    /// Measured cost of building the reduced form's pattern and assembly maps, per assembly term.
+    static let patternSecondsPerTerm = 2e-7
+
+    /// Estimated seconds of a supernodal factorization: BLAS-3 speeds up with the size of the
+    /// factor, from 2.5 GFLOP/s on small ones to 30 on large ones (`../shared/PLATFORM.md`).
+    static func supernodalTime(flops: Double) -> Double {
+        let rate = min(30e9, supernodalFlopRate * max(1, (flops / 1e8).squareRoot()))
+        return flops / rate
+    }
     /// Dense Schur assembly and LAPACK Cholesky, a conservative rate for mixed BLAS-3 and scalar work.
     static let denseFlopRate = 3e9
     /// Largest dense Schur matrix considered (entries; 8 bytes each).
