@@ -122,10 +122,10 @@ public final class InteriorPointSolver {
                 // with PSD cones, where the Schur form does its job with better accuracy.
                 let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
                 if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
-                    candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
+                    candidates.append((Self.supernodalTime(flops: reduced.flops) + Self.supernodalOverhead, reduced))
                 }
             } else if let reduced = reducedSolver() {
-                candidates.append((reduced.flops / Self.supernodalFlopRate, reduced))
+                candidates.append((Self.supernodalTime(flops: reduced.flops), reduced))
             }
         }
         candidates.sort { $0.time < $1.time }
@@ -150,6 +150,7 @@ public final class InteriorPointSolver {
     static let supernodalFlopRate = 2.5e9
     static let supernodalOverhead = 5e-4
     static let simplicialFlopRate = 1.3e9
+    /// Below this many flops per factorization, BLAS runs on one thread.
     static let singleThreadFlops = 5e7
     /// A fallback Newton form may cost at most this many times the first form per iteration.
     static let fallbackSlowdown = 20.0
