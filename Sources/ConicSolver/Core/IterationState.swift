@@ -162,12 +162,18 @@ struct IterationState {
             lastStepSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         let result = trialStep()
-        guard case .failure = result, let makeFallback = fallback else { return result }
+        guard case .failure = result, switchToFallback() else { return result }
+        return trialStep()
+    }
+
+    /// Replaces the Newton-system solver by the fallback form, once; `false` when there is none.
+    private mutating func switchToFallback() -> Bool {
+        let other = fallback?(lastStepSeconds)
         fallback = nil
-        guard let other = makeFallback(lastStepSeconds) else { return result }
+        guard let other else { return false }
         if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
         kkt = other
-        return trialStep()
+        return true
     }
 
     /// Largest relative residual of the Newton solves of the current step.
@@ -209,13 +215,7 @@ struct IterationState {
             // This form lost accuracy: switch to the other one (once) and redo the step; without
             // one, stop if the point already meets the reduced tolerances (the loop then reports
             // almost_solved) rather than step along a wrong direction.
-            let other = fallback?(lastStepSeconds)
-            fallback = nil
-            if let other {
-                if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
-                kkt = other
-                return trialStep()
-            }
+            if switchToFallback() { return trialStep() }
             if check(metrics(), reduced: true) == .almostSolved {
                 return .failure(.numericalError)
             }
