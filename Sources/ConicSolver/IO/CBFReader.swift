@@ -267,24 +267,19 @@ public enum CBFReader {
     }
 
     private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {
-        // Numbers are read with strtod, which follows the thread's locale: use the C locale (a
-        // '.' decimal point) while parsing, whatever the program has set with setlocale.
-        let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
-        let previousLocale = cLocale.map { uselocale($0) }
-        defer {
-            if let previousLocale { uselocale(previousLocale) }
-            if let cLocale { freelocale(cLocale) }
-        }
-        do {
-            return try bytes.withUnsafeBufferPointer { buffer -> Model in
-                guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
-                    throw CBFFailure(line: 0, message: "internal error: input buffer is not terminated")
+        // strtod follows the thread's locale: parse with the C one ('.' decimal point).
+        try withCNumericLocale {
+            do {
+                return try bytes.withUnsafeBufferPointer { buffer -> Model in
+                    guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
+                        throw CBFFailure(line: 0, message: "internal error: input buffer is not terminated")
+                    }
+                    var parser = CBFParser(base: base, length: buffer.count - 1)
+                    return try parser.run()
                 }
-                var parser = CBFParser(base: base, length: buffer.count - 1)
-                return try parser.run()
+            } catch let failure as CBFFailure {
+                throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
             }
-        } catch let failure as CBFFailure {
-            throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
         }
     }
 }

@@ -17,3 +17,15 @@ func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false) t
     if nullTerminated { bytes.append(0) }
     return bytes
 }
+
+/// Runs `body` with the C numeric locale on this thread (a '.' decimal point), so that `strtod`
+/// parses numbers the same whatever the program has set with `setlocale`.
+func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
+    let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
+    let previousLocale = cLocale.map { uselocale($0) }
+    defer {
+        if let previousLocale { uselocale(previousLocale) }
+        if let cLocale { freelocale(cLocale) }
+    }
+    return try body()
+}

@@ -84,34 +84,29 @@ public enum SDPAReader {
 
     /// Parses `bytes`, whose last byte must be a terminating zero.
     private static func parse(nullTerminated bytes: [UInt8], fileName: String) throws -> ConicProblem {
-        // Numbers are read with strtod, which follows the thread's locale: use the C locale (a
-        // '.' decimal point) while parsing, whatever the program has set with setlocale.
-        let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
-        let previousLocale = cLocale.map { uselocale($0) }
-        defer {
-            if let previousLocale { uselocale(previousLocale) }
-            if let cLocale { freelocale(cLocale) }
-        }
-        let data: SDPAData
-        do {
-            data = try bytes.withUnsafeBufferPointer { buffer -> SDPAData in
-                guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
-                    throw SDPAFailure(line: 0, message: "internal error: input buffer is not terminated")
+        // strtod follows the thread's locale: parse with the C one ('.' decimal point).
+        try withCNumericLocale {
+            let data: SDPAData
+            do {
+                data = try bytes.withUnsafeBufferPointer { buffer -> SDPAData in
+                    guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
+                        throw SDPAFailure(line: 0, message: "internal error: input buffer is not terminated")
+                    }
+                    var parser = SDPAParser(base: base, length: buffer.count - 1)
+                    defer { parser.deallocate() }
+                    return try parser.run()
                 }
-                var parser = SDPAParser(base: base, length: buffer.count - 1)
-                defer { parser.deallocate() }
-                return try parser.run()
+            } catch let failure as SDPAFailure {
+                throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
             }
-        } catch let failure as SDPAFailure {
-            throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
-        }
-        do {
-            let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
-                                     rows: data.rows, columns: data.columns, values: data.values, name: "A")
-            return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
-        } catch let error as ConicError {
-            // Only possible when sums of duplicated entries overflow to infinity.
-            throw ConicError.parse(file: fileName, line: 0, message: error.description)
+            do {
+                let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
+                                         rows: data.rows, columns: data.columns, values: data.values, name: "A")
+                return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
+            } catch let error as ConicError {
+                // Only possible when sums of duplicated entries overflow to infinity.
+                throw ConicError.parse(file: fileName, line: 0, message: error.description)
+            }
         }
     }
 }
