@@ -151,6 +151,37 @@ struct IterationState {
     /// A Newton solve whose relative residual stays above this after refinement is inaccurate.
     static let inaccurateSolve = 1e-3
 
+    /// The best iterate so far by ``score(_:)``, returned when the run ends short of its tolerances.
+    private var best: (score: Double, x: [Double], s: [Double], z: [Double], tau: Double, kappa: Double)?
+    /// Iterations since `best` last improved.
+    private(set) var iterationsWithoutImprovement = 0
+    /// Whether the best iterate meets the reduced tolerances.
+    private(set) var bestIsAlmostSolved = false
+
+    /// How far the metrics are from the full tolerances (≤ 1 when solved).
+    func score(_ r: IterationMetrics) -> Double {
+        let gap = min(r.gapAbsolute / settings.gapAbsoluteTolerance, r.gapRelative / settings.gapRelativeTolerance)
+        return max(r.primalResidual / settings.feasibilityTolerance, r.dualResidual / settings.feasibilityTolerance, gap)
+    }
+
+    /// Keeps the current iterate if it is the best so far.
+    mutating func recordIfBest(_ r: IterationMetrics) {
+        let value = score(r)
+        if value.isFinite, best.map({ value < $0.score }) ?? true {
+            best = (value, x, s, z, tau, kappa)
+            iterationsWithoutImprovement = 0
+            bestIsAlmostSolved = check(r, reduced: true) == .almostSolved
+        } else {
+            iterationsWithoutImprovement += 1
+        }
+    }
+
+    /// Goes back to the best iterate recorded.
+    mutating func restoreBest() {
+        guard let best else { return }
+        x = best.x; s = best.s; z = best.z; tau = best.tau; kappa = best.kappa
+    }
+
     /// One predictor–corrector step; returns the step length taken. When the Newton system cannot
     /// be factored or solved accurately and a fallback form exists, it switches form once and
     /// retries.
@@ -212,13 +243,10 @@ struct IterationState {
                                  gradTau: gradTau, denominator: denominator)
         guard let combined else { return .failure(.numericalError) }
         if worstSolveResidual > Self.inaccurateSolve {
-            // This form lost accuracy: switch to the other one (once) and redo the step; without
-            // one, stop if the point already meets the reduced tolerances (the loop then reports
-            // almost_solved) rather than step along a wrong direction.
+            // This form lost accuracy: switch to the other one (once) and redo the step. Without
+            // one the step is taken anyway — such steps still gain digits on the objective near
+            // the end of SDPs — and the loop keeps the best iterate (`recordIfBest`).
             if switchToFallback() { return trialStep() }
-            if check(metrics(), reduced: true) == .almostSolved {
-                return .failure(.numericalError)
-            }
         }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
         var alphaTaken = min(alpha, 1)

@@ -66,6 +66,10 @@ public final class InteriorPointSolver {
             let metrics = state.metrics()
             log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: state.mu)
             if let finished = state.check(metrics, reduced: false) { status = finished; break }
+            state.recordIfBest(metrics)
+            if state.bestIsAlmostSolved, state.iterationsWithoutImprovement >= Self.stallIterations {
+                status = .insufficientProgress; break
+            }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
             if elapsed() >= settings.timeLimit { status = .timeLimit; break }
             switch state.step() {
@@ -78,7 +82,8 @@ public final class InteriorPointSolver {
         }
         var final = status ?? .numericalError
         if !final.isOptimal && !final.isInfeasible {
-            // Accept reduced accuracy rather than reporting a bare failure.
+            // Return the best iterate, and accept reduced accuracy rather than a bare failure.
+            state.restoreBest()
             state.computeResiduals()
             if let reduced = state.check(state.metrics(), reduced: true) { final = reduced }
         }
@@ -152,6 +157,9 @@ public final class InteriorPointSolver {
     static let simplicialFlopRate = 1.3e9
     /// Below this many flops per factorization, BLAS runs on one thread.
     static let singleThreadFlops = 5e7
+    /// Once the best iterate meets the reduced tolerances, iterations without a better one
+    /// before the run stops.
+    static let stallIterations = 5
     /// A fallback Newton form may cost at most this many times the first form per iteration.
     static let fallbackSlowdown = 20.0
     /// Measured cost of building the reduced form's pattern and assembly maps, per assembly term.
