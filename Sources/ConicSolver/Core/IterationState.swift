@@ -110,6 +110,8 @@ struct IterationState {
         normX /= tau; normS /= tau; normZ /= c * tau
         r.primalResidual = resP / tau / max(1, normB + normX + normS)
         r.dualResidual = resD / (c * tau) / max(1, normQ + normX + normZ)
+        r.primalResidualScale = resP / tau / max(1, normB)
+        r.dualResidualScale = resD / (c * tau) / max(1, normQ)
         // Certificates, in the original data: bᵀz_orig = bz/c, Aᵀz_orig = D⁻¹Âᵀẑ/c.
         if bz < 0 {
             var worst = 0.0
@@ -133,7 +135,11 @@ struct IterationState {
         let gapAbsTol = reduced ? settings.reducedGapTolerance : settings.gapAbsoluteTolerance
         let gapRelTol = reduced ? settings.reducedGapTolerance : settings.gapRelativeTolerance
         let infTol = reduced ? settings.reducedInfeasibilityTolerance : settings.infeasibilityRelativeTolerance
+        // The residuals relative to the data alone must be small too (√tolerance): on ill-posed
+        // problems τ and κ vanish together and x/τ grows without bound, so residuals relative to
+        // ‖x‖ look converged while Ax + s − b is far from zero (SDPLIB hinf12: 1e4).
         if r.primalResidual <= feasTol, r.dualResidual <= feasTol,
+           r.primalResidualScale <= feasTol.squareRoot(), r.dualResidualScale <= feasTol.squareRoot(),
            r.gapAbsolute <= gapAbsTol || r.gapRelative <= gapRelTol {
             return reduced ? .almostSolved : .solved
         }

@@ -199,6 +199,10 @@ struct IterationMetrics {
     var primalResidual = 0.0
     /// `‖Px + Aᵀz + q‖∞ / max(1, ‖q‖∞ + ‖x‖∞ + ‖z‖∞)` at `(x, s, z)/τ`.
     var dualResidual = 0.0
+    /// `‖Ax + s − b‖∞ / max(1, ‖b‖∞)`: the primal residual against the data alone.
+    var primalResidualScale = 0.0
+    /// `‖Px + Aᵀz + q‖∞ / max(1, ‖q‖∞)`: the dual residual against the data alone.
+    var dualResidualScale = 0.0
     /// `‖Aᵀz‖∞` for `z` normalized to `bᵀz = −1`; `+∞` when `bᵀz ≥ 0`.
     var primalInfeasibility = Double.infinity
     /// `max(‖Px‖∞, ‖Ax + s‖∞)` for `x` normalized to `qᵀx = −1`; `+∞` when `qᵀx ≥ 0`.
