@@ -5,6 +5,7 @@ let package = Package(
     name: "Conic",
     products: [
         .library(name: "ConicSolver", targets: ["ConicSolver"]),
+        .library(name: "ConicNN", targets: ["ConicNN"]),
         .executable(name: "conic", targets: ["ConicCLI"]),
     ],
     dependencies: [
@@ -18,13 +19,19 @@ let package = Package(
             name: "ConicSolver",
             dependencies: ["CCHOLMOD", "CLAPACK", "CZlib"]
         ),
+        .target(
+            name: "ConicNN",
+            dependencies: ["ConicSolver", "CZlib"]
+        ),
         .executableTarget(
             name: "ConicCLI",
             dependencies: [
                 "ConicSolver",
+                "ConicNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ConicSolverTests", dependencies: ["ConicSolver"]),
+        .testTarget(name: "ConicNNTests", dependencies: ["ConicNN", "ConicSolver"]),
     ]
 )

@@ -66,4 +66,17 @@ enum Dense {
                                   a, Int32(n), sigma, u, Int32(n), vt, Int32(n))
         return info == 0
     }
+
+    /// Thin singular value decomposition `A = U Σ Vᵀ` of an `m × n` column-major matrix
+    /// (overwritten): `u` receives `m × k`, `vt` receives `k × n` and `sigma` the `k = min(m, n)`
+    /// singular values in descending order.
+    static func thinSingularValueDecomposition(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int,
+                                               u: UnsafeMutablePointer<Double>, sigma: UnsafeMutablePointer<Double>,
+                                               vt: UnsafeMutablePointer<Double>) -> Bool {
+        let k = min(m, n)
+        guard k > 0 else { return true }
+        let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
+                                  a, Int32(m), sigma, u, Int32(m), vt, Int32(k))
+        return info == 0
+    }
 }

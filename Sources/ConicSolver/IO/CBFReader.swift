@@ -209,61 +209,9 @@ public enum CBFReader {
 
     // MARK: Input
 
-    /// The bytes of the file at `path`, decompressed when it starts with the gzip magic bytes,
-    /// followed by one terminating zero byte.
+    /// The bytes of the file at `path`, decompressed when gzip-compressed, with a terminating zero byte.
     static func loadFile(path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw ConicError.io("cannot open CBF file '\(path)': \(String(cString: strerror(errno)))")
-        }
-        var head: [UInt8] = [0, 0]
-        let headCount = fread(&head, 1, 2, file)
-        fclose(file)
-        if headCount == 2, head[0] == 0x1f, head[1] == 0x8b {
-            return try gunzip(path: path)
-        }
-        return try readFileBytes(path, kind: "CBF", nullTerminated: true)
-    }
-
-    /// Decompresses a gzip file with zlib, in large chunks.
-    private static func gunzip(path: String) throws -> [UInt8] {
-        guard let gz = gzopen(path, "rb") else {
-            throw ConicError.io("cannot open CBF file '\(path)': \(String(cString: strerror(errno)))")
-        }
-        _ = gzbuffer(gz, 1 << 20)
-        let chunkSize = 1 << 22
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
-        var bytes: [UInt8] = []
-        var failure: String?
-        while true {
-            let got = chunk.withUnsafeMutableBytes { gzread(gz, $0.baseAddress, UInt32($0.count)) }
-            if got < 0 {
-                failure = zlibMessage(gz)
-                break
-            }
-            if got == 0 { break }
-            bytes.append(contentsOf: chunk[0..<Int(got)])
-        }
-        if failure == nil {
-            var code: Int32 = 0
-            _ = gzerror(gz, &code)
-            if code != Z_OK { failure = zlibMessage(gz) }
-        }
-        let closed = gzclose(gz)
-        if failure == nil, closed != Z_OK {
-            failure = closed == Z_BUF_ERROR ? "unexpected end of file" : "zlib error \(closed)"
-        }
-        if let failure {
-            throw ConicError.io("cannot decompress CBF file '\(path)': \(failure)")
-        }
-        bytes.append(0)
-        return bytes
-    }
-
-    private static func zlibMessage(_ gz: gzFile) -> String {
-        var code: Int32 = 0
-        guard let message = gzerror(gz, &code) else { return "zlib error \(code)" }
-        let text = String(cString: message)
-        return text.isEmpty ? "zlib error \(code)" : text
+        try readFileBytes(path, kind: "CBF", nullTerminated: true, decompressingGzip: true)
     }
 
     private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {

@@ -1,10 +1,18 @@
+import CZlib
 import Foundation
 
 /// The bytes of the file at `path`, with a trailing NUL when `nullTerminated` (for parsers that
-/// call `strtod` on the buffer). `kind` names the format in the error message.
+/// call `strtod` on the buffer). With `decompressingGzip`, a file that starts with the gzip magic
+/// bytes is decompressed (whatever its name). `kind` names the format in error messages.
 ///
-/// - Throws: ``ConicError/io(_:)`` when the file cannot be read.
-func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false) throws -> [UInt8] {
+/// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed.
+public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
+                          decompressingGzip: Bool = false) throws -> [UInt8] {
+    if decompressingGzip, try fileStartsWithGzipMagic(path, kind: kind) {
+        var bytes = try gunzip(path: path, kind: kind)
+        if nullTerminated { bytes.append(0) }
+        return bytes
+    }
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -28,4 +36,55 @@ func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
         if let cLocale { freelocale(cLocale) }
     }
     return try body()
+}
+
+private func fileStartsWithGzipMagic(_ path: String, kind: String) throws -> Bool {
+    guard let file = fopen(path, "rb") else {
+        throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
+    }
+    var head: [UInt8] = [0, 0]
+    let headCount = fread(&head, 1, 2, file)
+    fclose(file)
+    return headCount == 2 && head[0] == 0x1f && head[1] == 0x8b
+}
+
+/// Decompresses a gzip file with zlib, in large chunks.
+private func gunzip(path: String, kind: String) throws -> [UInt8] {
+    guard let gz = gzopen(path, "rb") else {
+        throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
+    }
+    _ = gzbuffer(gz, 1 << 20)
+    let chunkSize = 1 << 22
+    var chunk = [UInt8](repeating: 0, count: chunkSize)
+    var bytes: [UInt8] = []
+    var failure: String?
+    while true {
+        let got = chunk.withUnsafeMutableBytes { gzread(gz, $0.baseAddress, UInt32($0.count)) }
+        if got < 0 {
+            failure = zlibMessage(gz)
+            break
+        }
+        if got == 0 { break }
+        bytes.append(contentsOf: chunk[0..<Int(got)])
+    }
+    if failure == nil {
+        var code: Int32 = 0
+        _ = gzerror(gz, &code)
+        if code != Z_OK { failure = zlibMessage(gz) }
+    }
+    let closed = gzclose(gz)
+    if failure == nil, closed != Z_OK {
+        failure = closed == Z_BUF_ERROR ? "unexpected end of file" : "zlib error \(closed)"
+    }
+    if let failure {
+        throw ConicError.io("cannot decompress \(kind) file '\(path)': \(failure)")
+    }
+    return bytes
+}
+
+private func zlibMessage(_ gz: gzFile) -> String {
+    var code: Int32 = 0
+    guard let message = gzerror(gz, &code) else { return "zlib error \(code)" }
+    let text = String(cString: message)
+    return text.isEmpty ? "zlib error \(code)" : text
 }

@@ -1,0 +1,98 @@
+import ConicSolver
+
+/// A two-layer ReLU network `f(x) = Σⱼ αⱼ (x̃ᵀuⱼ)₊` with `m` hidden neurons and `c` outputs.
+///
+/// `x̃` is the input `x` with a trailing 1 appended when ``hasBias`` is true, so the bias of
+/// neuron `j` is the last entry of `uⱼ` and is regularized like any other weight (the convention
+/// of the ICML 2020 paper's experiments).
+public struct TwoLayerNetwork: Sendable, Equatable {
+    /// `m × d̃`: row `j` is `uⱼ`, the input weights of neuron `j` (bias weight last when ``hasBias``).
+    public var inputWeights: DenseMatrix
+    /// `m × c`: row `j` is `αⱼ`, the output weights of neuron `j`.
+    public var outputWeights: DenseMatrix
+    /// Whether a constant-1 input is appended to every sample.
+    public var hasBias: Bool
+
+    /// Builds a network; the two weight matrices must have one row per neuron.
+    public init(inputWeights: DenseMatrix, outputWeights: DenseMatrix, hasBias: Bool) {
+        precondition(inputWeights.rowCount == outputWeights.rowCount, "TwoLayerNetwork: one output row per neuron")
+        self.inputWeights = inputWeights
+        self.outputWeights = outputWeights
+        self.hasBias = hasBias
+    }
+
+    /// Number of hidden neurons `m`.
+    public var width: Int { inputWeights.rowCount }
+    /// Number of outputs `c`.
+    public var outputCount: Int { outputWeights.columnCount }
+    /// Input dimension `d` of the raw features (without the bias input).
+    public var inputDimension: Int { inputWeights.columnCount - (hasBias ? 1 : 0) }
+
+    /// The features with the bias column appended when the network has one (`n × d̃`).
+    public func designMatrix(_ features: DenseMatrix) -> DenseMatrix {
+        hasBias ? features.appendingOnesColumn() : features
+    }
+
+    /// Hidden activations `(X̃ uⱼ)₊` for raw features `X` (`n × d`), as an `n × m` matrix.
+    public func hiddenActivations(_ features: DenseMatrix) -> DenseMatrix {
+        precondition(features.columnCount == inputDimension, "TwoLayerNetwork: \(features.columnCount) features, network expects \(inputDimension)")
+        var h = designMatrix(features).multiplied(by: inputWeights, transposeOther: true)
+        for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
+        return h
+    }
+
+    /// Predictions `F` (`n × c`) for raw features `X` (`n × d`).
+    public func predict(_ features: DenseMatrix) -> DenseMatrix {
+        hiddenActivations(features).multiplied(by: outputWeights)
+    }
+
+    /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β`.
+    public var halfSquaredWeightNorm: Double {
+        0.5 * (inputWeights.values.reduce(0) { $0 + $1 * $1 } + outputWeights.values.reduce(0) { $0 + $1 * $1 })
+    }
+
+    /// The non-convex training objective `p(θ) = ℓ(f(X), Y) + (β/2) Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`.
+    public func objective(features: DenseMatrix, targets: DenseMatrix, beta: Double, loss: Loss) -> Double {
+        loss.value(predictions: predict(features).values, targets: targets.values) + beta * halfSquaredWeightNorm
+    }
+
+    /// The same network with every neuron rescaled to `‖uⱼ‖ = ‖αⱼ‖`, which leaves `f` unchanged
+    /// (ReLU is positively homogeneous) and minimizes the weight decay among such rescalings;
+    /// neurons with `uⱼ = 0` or `αⱼ = 0` contribute nothing and are removed.
+    public func balanced() -> TwoLayerNetwork {
+        var u = [[Double]](), a = [[Double]]()
+        for j in 0..<width {
+            let uj = inputWeights.row(j), aj = outputWeights.row(j)
+            let nu = euclideanNorm(uj), na = euclideanNorm(aj)
+            guard nu > 0, na > 0 else { continue }
+            let scale = (na / nu).squareRoot()
+            u.append(uj.map { $0 * scale })
+            a.append(aj.map { $0 / scale })
+        }
+        return TwoLayerNetwork(inputWeights: DenseMatrix(rows: u, columnCount: inputWeights.columnCount),
+                               outputWeights: DenseMatrix(rows: a, columnCount: outputCount), hasBias: hasBias)
+    }
+}
+
+extension DenseMatrix {
+    /// The rows given, with an explicit column count so that zero rows are representable.
+    init(rows: [[Double]], columnCount: Int) {
+        self.init(rowCount: rows.count, columnCount: columnCount, values: rows.flatMap { $0 })
+    }
+
+    /// This matrix with a column of ones appended (the bias input).
+    public func appendingOnesColumn() -> DenseMatrix {
+        var out = [Double]()
+        out.reserveCapacity(rowCount * (columnCount + 1))
+        for i in 0..<rowCount {
+            out.append(contentsOf: values[(i * columnCount)..<((i + 1) * columnCount)])
+            out.append(1)
+        }
+        return DenseMatrix(rowCount: rowCount, columnCount: columnCount + 1, values: out)
+    }
+}
+
+/// `‖v‖₂`.
+func euclideanNorm<C: Collection<Double>>(_ v: C) -> Double {
+    v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+}
