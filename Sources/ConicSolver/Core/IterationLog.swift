@@ -2,7 +2,10 @@ import Foundation
 
 /// The verbose iteration log: a header, one line per iteration and a summary line.
 struct IterationLog {
-    init(problem: ConicProblem, cones: ConeProduct, kkt: any KKTSolver) {
+    let destination: LogDestination
+
+    init(problem: ConicProblem, cones: ConeProduct, kkt: any KKTSolver, destination: LogDestination) {
+        self.destination = destination
         var counts: [String: Int] = [:]
         for cone in problem.cones {
             switch cone {
@@ -13,23 +16,33 @@ struct IterationLog {
             }
         }
         let coneText = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("conic interior-point solver")
-        print("  variables n = \(problem.variableCount), constraints m = \(problem.constraintCount), nnz(P) = \(problem.P.nonzeroCount), nnz(A) = \(problem.A.nonzeroCount)")
-        print("  cones: \(coneText.isEmpty ? "none" : coneText) (degree \(cones.degree))")
-        print("  linear system: \(kkt.methodName)")
-        print("iter    pcost         dcost        gap      pres     dres     k/t      step     mu")
+        write("conic interior-point solver")
+        write("  variables n = \(problem.variableCount), constraints m = \(problem.constraintCount), nnz(P) = \(problem.P.nonzeroCount), nnz(A) = \(problem.A.nonzeroCount)")
+        write("  cones: \(coneText.isEmpty ? "none" : coneText) (degree \(cones.degree))")
+        write("  linear system: \(kkt.methodName)")
+        write("iter    pcost         dcost        gap      pres     dres     k/t      step     mu")
     }
 
     func line(iteration: Int, metrics r: IterationMetrics, step: Double, mu: Double) {
         let text = String(format: "%3d  %+.6e  %+.6e  %.2e  %.2e  %.2e  %.2e  %@  %.2e",
                           iteration, r.primalObjective, r.dualObjective, r.gapRelative, r.primalResidual,
                           r.dualResidual, r.kappa / r.tau, iteration == 0 ? "  ---   " : String(format: "%.2e", step), mu)
-        print(text)
+        write(text)
     }
 
     func summary(_ solution: Solution) {
-        print(String(format: "status: %@, objective %.10e, %d iterations, %.4f s (setup %.4f s)",
+        write(String(format: "status: %@, objective %.10e, %d iterations, %.4f s (setup %.4f s)",
                      solution.status.rawValue, solution.primalObjective, solution.iterations,
                      solution.solveTime, solution.setupTime))
+    }
+
+    func write(_ text: String) { writeLog(text, to: destination) }
+}
+
+/// Writes one line of the iteration log.
+func writeLog(_ text: String, to destination: LogDestination) {
+    switch destination {
+    case .standardOutput: print(text)
+    case .standardError: FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

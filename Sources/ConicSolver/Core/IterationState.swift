@@ -208,7 +208,7 @@ struct IterationState {
         let other = fallback?(lastStepSeconds)
         fallback = nil
         guard let other else { return false }
-        if settings.verbose { print("  switching the Newton system to: \(other.methodName)") }
+        if settings.verbose { writeLog("  switching the Newton system to: \(other.methodName)", to: settings.logDestination) }
         kkt = other
         return true
     }

@@ -34,8 +34,11 @@ public struct SolverSettings: Sendable, Equatable {
     public var maxIterations = 200
     /// Wall-clock limit in seconds for the solve (setup included); `.infinity` for none.
     public var timeLimit = Double.infinity
-    /// Print an iteration log to standard output.
+    /// Print an iteration log (to ``logDestination``).
     public var verbose = false
+    /// Where the iteration log goes: standard output by default; standard error for programs
+    /// whose standard output carries results (such as JSON).
+    public var logDestination = LogDestination.standardOutput
     /// Threads for BLAS inside the factorization; 0 keeps the library default.
     public var threads = 0
     /// Form of the Newton system and its factorization.
@@ -82,4 +85,10 @@ public struct SolverSettings: Sendable, Equatable {
         }
         return self
     }
+}
+
+/// The stream that receives the solver's iteration log.
+public enum LogDestination: Sendable, Equatable {
+    case standardOutput
+    case standardError
 }

@@ -55,7 +55,7 @@ public final class InteriorPointSolver {
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
         state.fallback = fallback
         let setupTime = elapsed()
-        let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt) : nil
+        let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt, destination: settings.logDestination) : nil
 
         guard state.initialize() else { return failed(.numericalError, time: elapsed()) }
         var status: SolverStatus? = nil

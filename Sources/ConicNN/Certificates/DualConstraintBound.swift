@@ -1,0 +1,154 @@
+import ConicSolver
+
+/// Certified upper bounds on the dual constraint function
+/// `C(V) = max_{‖u‖ ≤ 1} ‖Vᵀ(X̃u)₊‖₂` (for one output, `max |vᵀ(X̃u)₊|`).
+///
+/// A dual point `V` is feasible for the dual of the training problem when `C(V) ≤ β`; a point
+/// from a solve over a subset of the activation patterns only satisfies the constraint on that
+/// subset, and is made feasible by scaling it with `β / C` for any `C ≥ C(V)` (see
+/// `docs/nn-certificates.md`).
+public enum DualConstraintBound {
+    /// How a bound was obtained.
+    public enum Method: String, Sendable, Codable {
+        /// The exact maximum, over every cell of the hyperplane arrangement (rank ≤ 3).
+        case exact
+        /// `‖V‖₂ · σ₁(X̃)` and per-sample norms: valid for any data, usually loose.
+        case norm
+    }
+
+    /// `C(V)` computed exactly for data of rank at most 3, plus the (rounding-level) error of the
+    /// rank reduction `‖V‖_F · σ_{r+1}`.
+    ///
+    /// On each chamber of the arrangement the function is `w ↦ ‖G_Dᵀw‖` with
+    /// `G_D = Σ_{i∈D} zᵢvᵢᵀ`, a convex function on a spherical polygon, so its maximum is at a
+    /// critical point of `wᵀG_DG_Dᵀw` on the sphere: an eigenvector of `G_DG_Dᵀ` (interior), an
+    /// eigenvector of its restriction to the plane of an edge (edge interior), or a vertex. The
+    /// function is evaluated exactly at every such candidate of every chamber.
+    ///
+    /// - Complexity: `O(n³·c)` for rank 3.
+    static func exact(_ reduction: RowSpaceReduction, dual v: DenseMatrix) -> Double {
+        let n = reduction.rows.count, c = v.columnCount
+        precondition(v.rowCount == n)
+        let z = reduction.rows
+
+        func value(at w: SIMD3<Double>) -> Double {
+            var out = [Double](repeating: 0, count: c)
+            for i in 0..<n {
+                let h = (z[i] * w).sum()
+                guard h > 0 else { continue }
+                for k in 0..<c { out[k] += v.values[i * c + k] * h }
+            }
+            return euclideanNorm(out)
+        }
+        var best = 0.0
+        func consider(_ w: SIMD3<Double>) {
+            let length = (w * w).sum().squareRoot()
+            guard length > 0, length.isFinite else { return }
+            best = max(best, value(at: w / length))
+        }
+        // Lower rank: the chamber's sphere is a circle (or two points); eigenvectors of the
+        // padded matrices still cover the in-plane critical points.
+        reduction.forEachChamber { pattern, vertex, edgeNormal in
+            consider(vertex)
+            // S = G Gᵀ with G = Σ_{i∈D} zᵢ vᵢᵀ (3 × c).
+            var g = [SIMD3<Double>](repeating: .zero, count: c)
+            for (wordIndex, word) in pattern.enumerated() {
+                var bits = word
+                while bits != 0 {
+                    let i = wordIndex * 64 + bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    for k in 0..<c { g[k] += z[i] * v.values[i * c + k] }
+                }
+            }
+            var s = SymmetricMatrix3()
+            for column in g { s.addOuterProduct(column) }
+            for w in s.eigenvectors() { consider(w); consider(-w) }
+            if let normal = edgeNormal {
+                let projected = s.projected(orthogonalTo: normal)
+                for w in projected.eigenvectors() { consider(w); consider(-w) }
+            }
+        }
+        return best + euclideanNorm(v.values) * reduction.residualNorm
+    }
+
+    /// Bounds valid for any data: `‖V‖₂ σ₁(X̃)` (as `‖(X̃u)₊‖ ≤ ‖X̃u‖ ≤ σ₁`), and for one output
+    /// also `max(Σᵢ(vᵢ)₊‖x̃ᵢ‖, Σᵢ(vᵢ)₋‖x̃ᵢ‖)`; the smaller one.
+    static func norm(design: DenseMatrix, dual v: DenseMatrix) -> Double {
+        let sigmaX = design.singularValueDecomposition()?.sigma.first ?? .infinity
+        let sigmaV = v.singularValueDecomposition()?.sigma.first ?? .infinity
+        var bound = sigmaV * sigmaX
+        if v.columnCount == 1 {
+            var positive = 0.0, negative = 0.0
+            for i in 0..<design.rowCount {
+                let rowNorm = euclideanNorm(design.values[(i * design.columnCount)..<((i + 1) * design.columnCount)])
+                let vi = v.values[i]
+                if vi > 0 { positive += vi * rowNorm } else { negative -= vi * rowNorm }
+            }
+            bound = min(bound, max(positive, negative))
+        }
+        return bound
+    }
+
+    /// The tightest bound available for this data: exact when `rank(X̃) ≤ 3`, else the norm bound.
+    public static func best(design: DenseMatrix, dual v: DenseMatrix) -> (value: Double, method: Method) {
+        if let reduction = try? RowSpaceReduction(design) {
+            return (exact(reduction, dual: v), .exact)
+        }
+        return (norm(design: design, dual: v), .norm)
+    }
+}
+
+/// A symmetric 3 × 3 matrix with Jacobi eigenvectors, for the small eigenproblems of the exact bound.
+struct SymmetricMatrix3 {
+    var a = [[Double]](repeating: [0, 0, 0], count: 3)
+
+    mutating func addOuterProduct(_ x: SIMD3<Double>) {
+        for i in 0..<3 { for j in 0..<3 { a[i][j] += x[i] * x[j] } }
+    }
+
+    /// `P S P` with `P = I − n̂n̂ᵀ`.
+    func projected(orthogonalTo normal: SIMD3<Double>) -> SymmetricMatrix3 {
+        let unit = normal / (normal * normal).sum().squareRoot()
+        var p = [[Double]](repeating: [0, 0, 0], count: 3)
+        for i in 0..<3 { for j in 0..<3 { p[i][j] = (i == j ? 1 : 0) - unit[i] * unit[j] } }
+        var out = SymmetricMatrix3()
+        for i in 0..<3 { for j in 0..<3 {
+            var sum = 0.0
+            for k in 0..<3 { for l in 0..<3 { sum += p[i][k] * a[k][l] * p[l][j] } }
+            out.a[i][j] = sum
+        } }
+        return out
+    }
+
+    /// The three orthonormal eigenvectors (cyclic Jacobi rotations until the off-diagonal vanishes).
+    func eigenvectors() -> [SIMD3<Double>] {
+        var m = a
+        var q: [[Double]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        for _ in 0..<50 {
+            let off = m[0][1] * m[0][1] + m[0][2] * m[0][2] + m[1][2] * m[1][2]
+            let diagonal = m[0][0] * m[0][0] + m[1][1] * m[1][1] + m[2][2] * m[2][2]
+            if off <= 1e-30 * max(diagonal, .leastNormalMagnitude) { break }
+            for (p, r) in [(0, 1), (0, 2), (1, 2)] where m[p][r] != 0 {
+                let theta = (m[r][r] - m[p][p]) / (2 * m[p][r])
+                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                let cosine = 1 / (t * t + 1).squareRoot(), sine = t * cosine
+                for k in 0..<3 {
+                    let mkp = m[k][p], mkr = m[k][r]
+                    m[k][p] = cosine * mkp - sine * mkr
+                    m[k][r] = sine * mkp + cosine * mkr
+                }
+                for k in 0..<3 {
+                    let mpk = m[p][k], mrk = m[r][k]
+                    m[p][k] = cosine * mpk - sine * mrk
+                    m[r][k] = sine * mpk + cosine * mrk
+                }
+                for k in 0..<3 {
+                    let qkp = q[k][p], qkr = q[k][r]
+                    q[k][p] = cosine * qkp - sine * qkr
+                    q[k][r] = sine * qkp + cosine * qkr
+                }
+            }
+        }
+        return (0..<3).map { j in SIMD3(q[0][j], q[1][j], q[2][j]) }
+    }
+}

@@ -1,0 +1,73 @@
+import ConicSolver
+
+/// A certified optimality gap for two-layer ReLU training: `lowerBound ≤ p* ≤ objective`, where
+/// `p*` is the global minimum of the non-convex objective `p(θ)` over networks of **any** width
+/// and `objective` is `p(θ)` of a concrete network.
+///
+/// The lower bound is the dual objective at a dual point made feasible for the full
+/// semi-infinite dual constraint `max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖ ≤ β` (derivation in
+/// `docs/nn-certificates.md`); it holds whatever patterns the convex program was solved over.
+public struct TrainingCertificate: Sendable, Equatable, Codable {
+    /// `p(θ)` of the network the certificate is about (an upper bound on `p*`).
+    public var objective: Double
+    /// A proven lower bound on `p*`.
+    public var lowerBound: Double
+    /// The certified upper bound `C ≥ max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖` of the unscaled dual point.
+    public var constraintBound: Double
+    /// How ``constraintBound`` was obtained.
+    public var boundMethod: DualConstraintBound.Method
+    /// The factor the dual point was scaled by to make it feasible (1 when it already was).
+    public var dualScale: Double
+
+    /// `objective − lowerBound` (≥ 0 up to rounding).
+    public var gap: Double { objective - lowerBound }
+    /// `gap / max(|objective|, tiny)`.
+    public var relativeGap: Double { gap / max(abs(objective), .leastNormalMagnitude) }
+}
+
+/// Lower bounds on the training objective from dual points (weak duality, ICML 2020 eq. 4 and
+/// JMLR Thm 6.1).
+///
+/// For any network `θ` and any `V` with `max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖ ≤ β`:
+/// - squared loss: `p(θ) ≥ ⟨V, Y⟩ − ½‖V‖²` (`= ½‖Y‖² − ½‖Y − V‖²`);
+/// - hinge loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ λᵢ`.
+public enum DualLowerBound {
+    /// The best lower bound from the ray `{tV : t ≥ 0}` through a (possibly infeasible) dual point.
+    ///
+    /// - Parameters:
+    ///   - dual: `V` (`n × c`); for the hinge loss the multipliers `λ` (clipped to `[0, 1]`), one column.
+    ///   - constraint: a certified `C ≥ max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖`.
+    static func bound(dual: DenseMatrix, targets: DenseMatrix, loss: Loss, beta: Double,
+                      constraint: Double) -> (value: Double, scale: Double) {
+        let limit = constraint > 0 ? beta / constraint : Double.infinity
+        switch loss {
+        case .squared:
+            var inner = 0.0, squared = 0.0
+            for (v, y) in zip(dual.values, targets.values) { inner += v * y; squared += v * v }
+            guard squared > 0, inner > 0 else { return (0, 0) }
+            let t = min(inner / squared, limit)
+            return (t * inner - 0.5 * t * t * squared, t)
+        case .hinge:
+            let lambda = dual.values.map { min(max($0, 0), 1) }
+            let largest = lambda.max() ?? 0
+            guard largest > 0 else { return (0, 0) }
+            let t = min(1 / largest, limit)
+            return (t * lambda.reduce(0, +), t)
+        }
+    }
+
+    /// The certificate for `objective` given a dual point: the constraint bound is computed
+    /// exactly when `rank(X̃) ≤ 3`, otherwise by the norm bound.
+    static func certificate(objective: Double, dual: DenseMatrix, design: DenseMatrix, targets: DenseMatrix,
+                            loss: Loss, beta: Double) -> TrainingCertificate {
+        // For the hinge loss the dual point is λ∘y; the constraint involves V = λ∘y.
+        var v = dual
+        if loss == .hinge {
+            for k in v.values.indices { v.values[k] = min(max(v.values[k], 0), 1) * targets.values[k] }
+        }
+        let (constraint, method) = DualConstraintBound.best(design: design, dual: v)
+        let (value, scale) = bound(dual: dual, targets: targets, loss: loss, beta: beta, constraint: constraint)
+        return TrainingCertificate(objective: objective, lowerBound: value, constraintBound: constraint,
+                                   boundMethod: method, dualScale: scale)
+    }
+}

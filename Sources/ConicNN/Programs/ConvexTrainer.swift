@@ -1,0 +1,221 @@
+import ConicSolver
+import Foundation
+
+/// Which activation patterns the convex program is solved over.
+public enum PatternChoice: Sendable, Equatable {
+    /// Every chamber of the hyperplane arrangement (needs `rank(X̃) ≤ 3`): the program is then
+    /// the exact training problem.
+    case exact
+    /// Patterns of `count` Gaussian gate vectors drawn with `seed`.
+    case sampled(count: Int, seed: UInt64)
+    /// ``exact`` when the rank allows, else ``sampled(count:seed:)``.
+    case automatic(count: Int, seed: UInt64)
+}
+
+/// Settings of exact (convex) two-layer ReLU training.
+public struct ConvexTrainingSettings: Sendable {
+    /// Weight decay `β > 0`.
+    public var beta: Double
+    /// The loss.
+    public var loss: Loss = .squared
+    /// Append a constant-1 input (a regularized bias).
+    public var hasBias: Bool = false
+    /// The activation patterns.
+    public var patterns: PatternChoice = .automatic(count: 100, seed: 0)
+    /// Settings of the conic solver.
+    public var solver = SolverSettings()
+
+    /// Settings with weight decay `beta` and defaults elsewhere.
+    public init(beta: Double) { self.beta = beta }
+
+    func validate() throws {
+        guard beta.isFinite, beta > 0 else { throw ConvexTrainingError.invalidSetting("beta must be positive and finite, got \(beta)") }
+        switch patterns {
+        case let .sampled(count, _), let .automatic(count, _):
+            guard count > 0 else { throw ConvexTrainingError.invalidSetting("the number of sampled patterns must be positive") }
+        case .exact: break
+        }
+    }
+}
+
+/// Errors of convex training and certification.
+public enum ConvexTrainingError: Error, Equatable, CustomStringConvertible {
+    case invalidSetting(String)
+    case invalidData(String)
+    /// The solver did not reach an optimal point; the status says why.
+    case solverFailed(SolverStatus)
+
+    public var description: String {
+        switch self {
+        case let .invalidSetting(message): return "invalid setting: \(message)"
+        case let .invalidData(message): return "invalid data: \(message)"
+        case let .solverFailed(status): return "the conic solver stopped with status \(status.rawValue)"
+        }
+    }
+}
+
+/// The outcome of convex training: the rebuilt network and its certificate.
+public struct ConvexTrainingResult: Sendable {
+    /// The non-convex network rebuilt from the convex solution (ICML 2020 Theorem 1), pruned.
+    public var network: TwoLayerNetwork
+    /// `p(network)` and a proven lower bound on the global optimum.
+    public var certificate: TrainingCertificate
+    /// The optimal value of the convex program(s), which equals `p*` when ``exact``.
+    public var convexObjective: Double
+    /// Number of activation patterns used.
+    public var patternCount: Int
+    /// Whether all arrangements were enumerated (the program is the exact training problem).
+    public var exact: Bool
+    /// The worst solver status over the outputs (``SolverStatus/solved`` when all solved).
+    public var solverStatus: SolverStatus
+    /// Solver iterations, summed over outputs.
+    public var iterations: Int
+    /// Seconds to enumerate patterns and build the programs.
+    public var buildTime: Double
+    /// Seconds in the solver.
+    public var solveTime: Double
+    /// The convex model's predictions on the training data (`n × c`).
+    public var convexPredictions: DenseMatrix
+}
+
+/// Exact training of two-layer ReLU networks through the convex program of ICML 2020, solved by
+/// this package's conic solver, with a certificate for every run.
+public enum ConvexTrainer {
+    /// Trains on raw features `X` (`n × d`) and targets `Y` (`n × c`).
+    ///
+    /// Vector outputs (`c > 1`, squared loss) are solved as `c` programs sharing the patterns, so
+    /// each rebuilt neuron feeds a single output; the certificate is for the general problem
+    /// (neurons feeding all outputs) and shows what that restriction costs.
+    ///
+    /// - Parameters:
+    ///   - networks: networks whose neuron patterns are added to the pattern set (so that the
+    ///     convex program can represent them).
+    ///   - progress: receives a line of text at each stage.
+    public static func train(features: DenseMatrix, targets: DenseMatrix, settings: ConvexTrainingSettings,
+                             including networks: [TwoLayerNetwork] = [],
+                             progress: ((String) -> Void)? = nil) throws -> ConvexTrainingResult {
+        try settings.validate()
+        try validate(features: features, targets: targets, loss: settings.loss)
+        let design = settings.hasBias ? features.appendingOnesColumn() : features
+        var patterns = try makePatterns(design: design, choice: settings.patterns)
+        for network in networks { patterns.insert(neuronsOf: network, design: design) }
+        guard patterns.count > 0 else { throw ConvexTrainingError.invalidData("the data admit no non-zero activation pattern") }
+        progress?("\(patterns.count) activation patterns\(patterns.isComplete ? " (all arrangements)" : " (sampled)")")
+
+        let n = design.rowCount, c = targets.columnCount, d = design.columnCount
+        var solutions = [(ConvexReLUProgram, [Double])]()
+        var dual = DenseMatrix(rowCount: n, columnCount: c)
+        var convexObjective = 0.0, iterations = 0, solveTime = 0.0, buildTime = 0.0
+        var worst = SolverStatus.solved
+        for output in 0..<c {
+            let y = targets.column(output)
+            let buildStart = Date()
+            let program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta,
+                                                loss: settings.loss, patterns: patterns)
+            buildTime += Date().timeIntervalSince(buildStart)
+            progress?("output \(output + 1)/\(c): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
+            let solution = try solve(program.problem, settings: settings.solver)
+            iterations += solution.iterations
+            solveTime += solution.solveTime + solution.setupTime
+            guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
+            if solution.status != .solved { worst = solution.status }
+            convexObjective += solution.primalObjective
+
+            // The dual point comes from the unpruned solution (for the squared loss V = Y − F at the optimum).
+            let f = program.predictions(solution.x)
+            for i in 0..<n {
+                switch settings.loss {
+                case .squared: dual[i, output] = y[i] - f[i]
+                case .hinge: dual[i, output] = solution.z[program.marginRowStart + i]
+                }
+            }
+            solutions.append((program, solution.x))
+        }
+        // ICML 2020 Theorem 1: each non-zero block z_b becomes a neuron u = z_b/√‖z_b‖ with output
+        // weight ±√‖z_b‖ (the sign of the block). An interior-point solution has every block
+        // slightly non-zero; the largest pruning threshold whose p(θ) is within 1e-9 (relative) of
+        // the lowest is kept, so that neurons that only carry solver noise are dropped.
+        let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
+            let network = rebuild(solutions, outputs: c, threshold: threshold, hasBias: settings.hasBias)
+            let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
+            return (network: network, objective: objective, threshold: threshold)
+        }
+        let lowest = candidates.map(\.objective).min()!
+        let best = candidates.first { $0.objective <= lowest + 1e-9 * max(1, abs(lowest)) }!
+        let network = best.network, objective = best.objective
+        var predictions = DenseMatrix(rowCount: n, columnCount: c)
+        for (output, (program, x)) in solutions.enumerated() {
+            let f = program.predictions(pruned(x, program: program, threshold: best.threshold))
+            for i in 0..<n { predictions[i, output] = f[i] }
+        }
+        progress?("certifying: bounding the dual constraint over all neurons")
+        let certificate = DualLowerBound.certificate(objective: objective, dual: dual, design: design, targets: targets,
+                                                     loss: settings.loss, beta: settings.beta)
+        return ConvexTrainingResult(network: network, certificate: certificate, convexObjective: convexObjective,
+                                    patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
+                                    iterations: iterations, buildTime: buildTime, solveTime: solveTime,
+                                    convexPredictions: predictions)
+    }
+
+    /// The solution with blocks below `threshold` times the largest block norm set to zero.
+    static func pruned(_ x: [Double], program: ConvexReLUProgram, threshold: Double) -> [Double] {
+        var x = x
+        let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: x)) }
+        let largest = norms.max() ?? 0
+        for b in 0..<program.blockCount where norms[b] <= threshold * largest {
+            for j in 0..<program.width { x[b * program.width + j] = 0 }
+        }
+        return x
+    }
+
+    /// The network of the non-zero blocks of each output's solution after pruning.
+    static func rebuild(_ solutions: [(ConvexReLUProgram, [Double])], outputs c: Int, threshold: Double,
+                        hasBias: Bool) -> TwoLayerNetwork {
+        var inputRows = [[Double]](), outputRows = [[Double]]()
+        for (output, (program, x)) in solutions.enumerated() {
+            let kept = pruned(x, program: program, threshold: threshold)
+            for b in 0..<program.blockCount {
+                let z = program.block(b, of: kept)
+                let norm = euclideanNorm(z)
+                guard norm > 0 else { continue }
+                let root = norm.squareRoot()
+                inputRows.append(z.map { $0 / root })
+                var alpha = [Double](repeating: 0, count: c)
+                alpha[output] = b % 2 == 0 ? root : -root
+                outputRows.append(alpha)
+            }
+        }
+        let d = solutions.first?.0.width ?? 0
+        return TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: d),
+                               outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: hasBias)
+    }
+
+    static func makePatterns(design: DenseMatrix, choice: PatternChoice) throws -> ActivationPatterns {
+        switch choice {
+        case .exact:
+            return try ActivationPatterns.enumerated(design)
+        case let .sampled(count, seed):
+            return ActivationPatterns.sampled(design, count: count, seed: seed)
+        case let .automatic(count, seed):
+            do { return try ActivationPatterns.enumerated(design) } catch ArrangementError.rankTooHigh {
+                return ActivationPatterns.sampled(design, count: count, seed: seed)
+            }
+        }
+    }
+
+    static func validate(features: DenseMatrix, targets: DenseMatrix, loss: Loss) throws {
+        guard features.rowCount > 0, features.columnCount > 0 else { throw ConvexTrainingError.invalidData("no samples or no features") }
+        guard targets.rowCount == features.rowCount else {
+            throw ConvexTrainingError.invalidData("\(features.rowCount) samples but \(targets.rowCount) targets")
+        }
+        guard targets.columnCount >= 1 else { throw ConvexTrainingError.invalidData("no target column") }
+        guard features.values.allSatisfy(\.isFinite), targets.values.allSatisfy(\.isFinite) else {
+            throw ConvexTrainingError.invalidData("the data hold NaN or infinity")
+        }
+        if loss == .hinge {
+            guard targets.columnCount == 1, targets.values.allSatisfy({ $0 == 1 || $0 == -1 }) else {
+                throw ConvexTrainingError.invalidData("the hinge loss needs one target column of ±1 labels")
+            }
+        }
+    }
+}

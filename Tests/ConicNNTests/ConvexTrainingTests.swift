@@ -1,0 +1,115 @@
+import Testing
+@testable import ConicNN
+import ConicSolver
+
+/// The ICML 2020 Fig. 2 data: five points on a line, with a bias.
+private let figure2Features = DenseMatrix(column: [-2, -1, 0, 1, 2])
+private let figure2Targets = DenseMatrix(column: [1, -1, 1, 1, -1])
+
+/// Points in the plane with ±1 labels from a fixed rule, reproducible from a seed.
+private func planeData(count: Int, seed: UInt64) -> (DenseMatrix, DenseMatrix) {
+    var generator = SeededGenerator(seed: seed)
+    var x = DenseMatrix(rowCount: count, columnCount: 2), y = DenseMatrix(rowCount: count, columnCount: 1)
+    for i in 0..<count {
+        x[i, 0] = generator.nextGaussian(); x[i, 1] = generator.nextGaussian()
+        y[i, 0] = x[i, 0] * x[i, 1] + 0.3 * x[i, 0] > 0 ? 1 : -1
+    }
+    return (x, y)
+}
+
+private func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+@Suite("Convex training and certificates")
+struct ConvexTrainingTests {
+    @Test("Fig. 2 data: exact arrangements close the gap and the rebuilt network matches the convex model",
+          arguments: [1e-3, 0.1, 1.0])
+    func figure2(beta: Double) throws {
+        var settings = ConvexTrainingSettings(beta: beta)
+        settings.hasBias = true
+        settings.patterns = .exact
+        let result = try ConvexTrainer.train(features: figure2Features, targets: figure2Targets, settings: settings)
+        #expect(result.exact)
+        #expect(result.solverStatus == .solved)
+        let predictions = result.network.predict(figure2Features)
+        #expect(maxDifference(predictions.values, result.convexPredictions.values) <= 1e-6)
+        let certificate = result.certificate
+        #expect(abs(certificate.objective - result.convexObjective) <= 1e-6 * max(1, abs(result.convexObjective)))
+        #expect(certificate.lowerBound <= certificate.objective + 1e-12)
+        #expect(certificate.relativeGap <= 1e-6, "gap \(certificate.gap) at beta \(beta)")
+        #expect(certificate.boundMethod == .exact)
+        // Pruned: far fewer neurons than the 2P blocks of the program.
+        #expect(result.network.width <= 2 * result.patternCount)
+        #expect(result.network.width >= 1)
+    }
+
+    @Test("Two-dimensional data: squared and hinge losses certified to 1e-6 with exact arrangements",
+          arguments: [Loss.squared, .hinge])
+    func plane(loss: Loss) throws {
+        let (x, y) = planeData(count: 20, seed: 7)
+        var settings = ConvexTrainingSettings(beta: 0.05)
+        settings.hasBias = true
+        settings.loss = loss
+        settings.patterns = .exact
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
+        #expect(result.exact)
+        #expect(result.certificate.relativeGap <= 1e-6, "gap \(result.certificate.gap)")
+        #expect(maxDifference(result.network.predict(x).values, result.convexPredictions.values) <= 1e-5)
+    }
+
+    @Test("Sampled patterns: the lower bound stays below the exact optimum")
+    func sampledLowerBoundIsValid() throws {
+        let (x, y) = planeData(count: 20, seed: 3)
+        var exact = ConvexTrainingSettings(beta: 0.05)
+        exact.hasBias = true
+        exact.patterns = .exact
+        let optimum = try ConvexTrainer.train(features: x, targets: y, settings: exact).convexObjective
+        for seed: UInt64 in [1, 2, 3] {
+            var sampled = exact
+            sampled.patterns = .sampled(count: 6, seed: seed)
+            let result = try ConvexTrainer.train(features: x, targets: y, settings: sampled)
+            #expect(!result.exact)
+            #expect(result.certificate.lowerBound <= optimum * (1 + 1e-9))
+            #expect(result.certificate.objective >= optimum * (1 - 1e-7))
+            #expect(result.certificate.lowerBound <= result.certificate.objective)
+        }
+    }
+
+    @Test("High-rank data: the norm bound gives a valid, positive lower bound")
+    func highRankNormBound() throws {
+        var generator = SeededGenerator(seed: 11)
+        var x = DenseMatrix(rowCount: 25, columnCount: 5), y = DenseMatrix(rowCount: 25, columnCount: 1)
+        for k in x.values.indices { x.values[k] = generator.nextGaussian() }
+        for i in 0..<25 { y[i, 0] = max(0, x[i, 0] + x[i, 1]) - 0.5 * max(0, x[i, 2]) }
+        var settings = ConvexTrainingSettings(beta: 0.1)
+        settings.patterns = .automatic(count: 50, seed: 1)
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
+        #expect(!result.exact)
+        #expect(result.certificate.boundMethod == .norm)
+        #expect(result.certificate.lowerBound > 0)
+        #expect(result.certificate.lowerBound <= result.certificate.objective)
+    }
+
+    @Test("Enumeration finds every chamber: 2 Σ_{k<3} C(n−1, k) − 1 patterns for points in general position")
+    func chamberCount() throws {
+        let (x, _) = planeData(count: 12, seed: 5)
+        let design = x.appendingOnesColumn()
+        let patterns = try ActivationPatterns.enumerated(design)
+        let n = 12
+        let regions = 2 * (1 + (n - 1) + (n - 1) * (n - 2) / 2)
+        #expect(patterns.count == regions - 1)  // the all-inactive chamber is dropped
+        // Every sampled pattern is among them.
+        let sampled = ActivationPatterns.sampled(design, count: 2000, seed: 9)
+        var merged = patterns
+        for p in 0..<sampled.count { merged.insert(preActivations: (0..<n).map { sampled.isActive(pattern: p, sample: $0) ? 1 : -1 }) }
+        #expect(merged.count == patterns.count)
+    }
+
+    @Test("Rank above 3 cannot be enumerated")
+    func rankTooHigh() {
+        var x = DenseMatrix(rowCount: 6, columnCount: 4)
+        for i in 0..<6 { for j in 0..<4 { x[i, j] = Double((i + 1) * (j + 2) % 7) + (i == j ? 1 : 0) } }
+        #expect(throws: ArrangementError.rankTooHigh(4)) { try ActivationPatterns.enumerated(x) }
+    }
+}
