@@ -6,8 +6,8 @@ import Foundation
 struct Conic: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conic",
-        abstract: "A conic (LP, QP, SOCP) interior-point solver.",
-        subcommands: [Solve.self, Export.self]
+        abstract: "A conic (LP, QP, SOCP, SDP) interior-point solver, and exact training of ReLU networks on top of it.",
+        subcommands: [Solve.self, Export.self, NN.self]
     )
 }
 
@@ -55,22 +55,20 @@ struct Solve: ParsableCommand {
             throw ValidationError("\(error)")
         }
         if json {
-            func number(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
             let object: [String: Any] = [
                 "status": solution.status.rawValue,
-                "objective": number(solution.primalObjective),
-                "dual_objective": number(solution.dualObjective),
+                "objective": jsonNumber(solution.primalObjective),
+                "dual_objective": jsonNumber(solution.dualObjective),
                 "iterations": solution.iterations,
                 "solve_time": solution.solveTime,
                 "setup_time": solution.setupTime,
-                "primal_residual": number(solution.primalResidual),
-                "dual_residual": number(solution.dualResidual),
-                "gap": number(solution.gap),
+                "primal_residual": jsonNumber(solution.primalResidual),
+                "dual_residual": jsonNumber(solution.dualResidual),
+                "gap": jsonNumber(solution.gap),
                 "n": problem.variableCount,
                 "m": problem.constraintCount,
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object)
         } else {
             print("status:     \(solution.status.rawValue)")
             print("objective:  \(String(format: "%.10e", solution.primalObjective))")
@@ -97,3 +95,12 @@ struct Export: ParsableCommand {
         }
     }
 }
+
+/// Prints one JSON object (keys sorted; non-finite numbers must already be replaced by `NSNull`).
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// A JSON number, or `null` when not finite.
+func jsonNumber(_ value: Double) -> Any { value.isFinite ? value : NSNull() }

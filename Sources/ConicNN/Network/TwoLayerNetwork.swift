@@ -72,6 +72,29 @@ public struct TwoLayerNetwork: Sendable, Equatable {
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: u, columnCount: inputWeights.columnCount),
                                outputWeights: DenseMatrix(rows: a, columnCount: outputCount), hasBias: hasBias)
     }
+
+    /// The same function with neurons whose input weights point in the same direction (within
+    /// `tolerance` on the unit vectors) merged into one: `(X̃u)₊α + (X̃cu)₊α' = (X̃u)₊(α + cα')`
+    /// for `c > 0`, and by the triangle inequality the merged neuron's weight decay is no larger.
+    /// The result is ``balanced()``.
+    public func merged(tolerance: Double = 1e-9) -> TwoLayerNetwork {
+        var directions = [[Double]](), outputs = [[Double]]()
+        for j in 0..<width {
+            let u = inputWeights.row(j)
+            let norm = euclideanNorm(u)
+            guard norm > 0 else { continue }
+            let direction = u.map { $0 / norm }
+            let alpha = outputWeights.row(j).map { $0 * norm }
+            if let k = directions.firstIndex(where: { d in zip(d, direction).allSatisfy { abs($0 - $1) <= tolerance } }) {
+                for c in 0..<outputCount { outputs[k][c] += alpha[c] }
+            } else {
+                directions.append(direction)
+                outputs.append(alpha)
+            }
+        }
+        return TwoLayerNetwork(inputWeights: DenseMatrix(rows: directions, columnCount: inputWeights.columnCount),
+                               outputWeights: DenseMatrix(rows: outputs, columnCount: outputCount), hasBias: hasBias).balanced()
+    }
 }
 
 extension DenseMatrix {

@@ -134,9 +134,10 @@ public enum ConvexTrainer {
         // ICML 2020 Theorem 1: each non-zero block z_b becomes a neuron u = z_b/√‖z_b‖ with output
         // weight ±√‖z_b‖ (the sign of the block). An interior-point solution has every block
         // slightly non-zero; the largest pruning threshold whose p(θ) is within 1e-9 (relative) of
-        // the lowest is kept, so that neurons that only carry solver noise are dropped.
+        // the lowest is kept, so that neurons that only carry solver noise are dropped; neurons
+        // with parallel input weights (a block split over patterns that share a boundary) merge.
         let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
-            let network = rebuild(solutions, outputs: c, threshold: threshold, hasBias: settings.hasBias)
+            let network = rebuild(solutions, outputs: c, threshold: threshold, hasBias: settings.hasBias).merged()
             let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
             return (network: network, objective: objective, threshold: threshold)
         }
@@ -217,5 +218,47 @@ public enum ConvexTrainer {
                 throw ConvexTrainingError.invalidData("the hinge loss needs one target column of ±1 labels")
             }
         }
+    }
+}
+
+/// How far a given network is from the global optimum of its training problem.
+public struct NetworkCertificate: Sendable {
+    /// `p(θ)` of the given network.
+    public var objective: Double
+    /// A proven lower bound on the global optimum over networks of any width.
+    public var lowerBound: Double
+    /// The objective of the best network the convex program found (an upper bound on the optimum);
+    /// below ``objective`` it shows that the given network is suboptimal.
+    public var bestObjective: Double
+    /// The convex training run behind the bound (its network is the one of ``bestObjective``).
+    public var training: ConvexTrainingResult
+
+    /// `objective − lowerBound`: how much the given network can be improved at most.
+    public var gap: Double { objective - lowerBound }
+    /// `gap / |objective|`.
+    public var relativeGap: Double { gap / max(abs(objective), .leastNormalMagnitude) }
+}
+
+extension ConvexTrainer {
+    /// Certifies a network trained elsewhere (for example by SGD in PyTorch): its objective
+    /// `p(θ)`, a lower bound on the global optimum from the convex program solved over the
+    /// patterns of `settings` plus those of the network's own neurons, and the best objective found.
+    ///
+    /// The network's `hasBias` decides the bias; `settings.hasBias` is ignored.
+    public static func certify(_ network: TwoLayerNetwork, features: DenseMatrix, targets: DenseMatrix,
+                               settings: ConvexTrainingSettings, including networks: [TwoLayerNetwork] = [],
+                               progress: ((String) -> Void)? = nil) throws -> NetworkCertificate {
+        guard network.inputDimension == features.columnCount else {
+            throw ConvexTrainingError.invalidData("the network takes \(network.inputDimension) inputs but the data have \(features.columnCount) features")
+        }
+        guard network.outputCount == targets.columnCount else {
+            throw ConvexTrainingError.invalidData("the network has \(network.outputCount) outputs but the data have \(targets.columnCount) target columns")
+        }
+        var settings = settings
+        settings.hasBias = network.hasBias
+        let training = try train(features: features, targets: targets, settings: settings, including: [network] + networks, progress: progress)
+        let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
+        return NetworkCertificate(objective: objective, lowerBound: training.certificate.lowerBound,
+                                  bestObjective: training.certificate.objective, training: training)
     }
 }

@@ -1,0 +1,317 @@
+import ArgumentParser
+import ConicNN
+import ConicSolver
+import Foundation
+
+/// `conic nn …`: exact training of two-layer ReLU networks and certificates.
+struct NN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nn",
+        abstract: "Two-layer ReLU networks: exact convex training, certificates, and gradient training for comparison.",
+        subcommands: [NNTrain.self, NNCertify.self, NNGradient.self]
+    )
+}
+
+/// Writes a progress line to standard error.
+func reportProgress(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Ends the program with `error: message` on standard error and exit code 1.
+func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode.failure
+}
+
+/// The data options shared by the `nn` commands.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data: a CSV file (.csv, .csv.gz; target in the last column), a whitespace-separated file, or a UCI dataset directory.")
+    var data: String
+    @Option(help: "The target column of a CSV file: a header name or a 0-based index (default: the last column).")
+    var target: String?
+    @Flag(help: "Append a constant-1 input (a regularized bias, as in the ICML 2020 experiments).")
+    var bias = false
+    @Flag(help: "Standardize the features (mean 0, standard deviation 1, fitted on the training part).")
+    var standardize = false
+    @Option(help: "Train on the training part of the dataset's own split K (UCI folds; 0-based) and report the test error.")
+    var fold: Int?
+    @Option(name: .customLong("test-fraction"), help: "Hold out this fraction of the samples (seeded by --seed) and report the test error.")
+    var testFraction: Double?
+    @Option(help: "Seed for pattern sampling, splits and initialization.")
+    var seed: UInt64 = 0
+
+    /// The training and (optional) test parts, standardized as asked.
+    func load() throws -> (train: Dataset, test: Dataset?) {
+        var dataset: Dataset
+        do { dataset = try DatasetLoader.load(path: data, targetColumn: target) } catch { throw fail(error) }
+        var test: Dataset?
+        if let fold {
+            do { (dataset, test) = try dataset.split(fold: fold) } catch { throw fail(error) }
+        } else if let testFraction {
+            guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must lie in (0, 1)") }
+            (dataset, test) = dataset.split(testFraction: testFraction, seed: seed)
+        }
+        if standardize {
+            let scaling = Standardization.fit(dataset.features)
+            dataset.features = scaling.apply(dataset.features)
+            if let held = test { test?.features = scaling.apply(held.features) }
+        }
+        return (dataset, test)
+    }
+}
+
+/// Targets for a loss: ±1 labels for binary classification, one-hot for more classes, values for regression.
+func targets(of dataset: Dataset, loss: Loss) throws -> DenseMatrix {
+    guard let classes = dataset.classCount else {
+        if loss == .hinge {
+            let values = dataset.targets.values
+            guard dataset.targets.columnCount == 1, values.allSatisfy({ $0 == 1 || $0 == -1 }) else {
+                throw fail(ConvexTrainingError.invalidData("the hinge loss needs binary labels (a UCI classification dataset or a ±1 target column)"))
+            }
+        }
+        return dataset.targets
+    }
+    do { return classes == 2 || loss == .hinge ? try dataset.signTargets() : try dataset.oneHotTargets() } catch { throw fail(error) }
+}
+
+/// Error measures of a network on a dataset: mean squared error, and accuracy for classification.
+func evaluation(of network: TwoLayerNetwork, on dataset: Dataset, targets y: DenseMatrix, prefix: String) -> [String: Any] {
+    let f = network.predict(dataset.features)
+    var out: [String: Any] = [:]
+    let squared = zip(f.values, y.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    out["\(prefix)_mse"] = jsonNumber(squared / Double(max(1, y.rowCount)))
+    if dataset.classCount != nil {
+        var correct = 0
+        for i in 0..<y.rowCount {
+            if y.columnCount == 1 {
+                if (f[i, 0] >= 0) == (y[i, 0] > 0) { correct += 1 }
+            } else {
+                let row = f.row(i), truth = y.row(i)
+                if row.indices.max(by: { row[$0] < row[$1] }) == truth.indices.max(by: { truth[$0] < truth[$1] }) { correct += 1 }
+            }
+        }
+        out["\(prefix)_accuracy"] = Double(correct) / Double(max(1, y.rowCount))
+    }
+    return out
+}
+
+/// Options for the convex program shared by `train` and `certify`.
+struct ConvexOptions: ParsableArguments {
+    @Option(help: "Weight decay β > 0.") var beta: Double
+    @Option(help: "Loss: squared or hinge (binary labels).") var loss: String = "squared"
+    @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (sample N gate vectors), or auto (exact when the rank allows, else 100 sampled).")
+    var patterns: String = "auto"
+    @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
+    var addPatterns: [String] = []
+    @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
+    @Flag(help: "No progress on standard error.") var quiet = false
+
+    func parsedLoss() throws -> Loss {
+        guard let value = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
+        return value
+    }
+
+    func settings(hasBias: Bool, seed: UInt64) throws -> ConvexTrainingSettings {
+        var settings = ConvexTrainingSettings(beta: beta)
+        settings.loss = try parsedLoss()
+        settings.hasBias = hasBias
+        switch patterns {
+        case "exact": settings.patterns = .exact
+        case "auto": settings.patterns = .automatic(count: 100, seed: seed)
+        default:
+            guard let count = Int(patterns), count >= 0 else { throw ValidationError("--patterns must be exact, auto or a count") }
+            settings.patterns = .sampled(count: count, seed: seed)
+        }
+        settings.solver.threads = threads
+        settings.solver.verbose = verbose && !quiet
+        settings.solver.logDestination = .standardError
+        return settings
+    }
+
+    func extraNetworks(hasBias: Bool) throws -> [TwoLayerNetwork] {
+        do { return try addPatterns.map { try TwoLayerNetwork.load(path: $0, defaultBias: hasBias) } } catch { throw fail(error) }
+    }
+}
+
+struct NNTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a two-layer ReLU network exactly through its convex program, with a certified optimality gap.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var convex: ConvexOptions
+    @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
+    @Flag(help: "Print one JSON object with the result.") var json = false
+
+    func run() throws {
+        let (train, test) = try dataOptions.load()
+        let loss = try convex.parsedLoss()
+        let y = try targets(of: train, loss: loss)
+        let settings = try convex.settings(hasBias: dataOptions.bias, seed: dataOptions.seed)
+        let extra = try convex.extraNetworks(hasBias: dataOptions.bias)
+        let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
+        let result: ConvexTrainingResult
+        do {
+            result = try ConvexTrainer.train(features: train.features, targets: y, settings: settings, including: extra,
+                                             progress: progress)
+        } catch { throw fail(error) }
+        if let saveNetwork {
+            do { try result.network.save(to: saveNetwork) } catch { throw fail(error) }
+        }
+        let certificate = result.certificate
+        var object = [String: Any]()
+        object["lower_bound"] = jsonNumber(certificate.lowerBound)
+        object["gap"] = jsonNumber(certificate.gap)
+        object["relative_gap"] = jsonNumber(certificate.relativeGap)
+        object["neurons"] = result.network.width
+        object["patterns"] = result.patternCount
+        object["exact"] = result.exact
+        object["solve_time"] = result.solveTime
+        object["build_time"] = result.buildTime
+        object["convex_objective"] = jsonNumber(result.convexObjective)
+        object["status"] = result.solverStatus.rawValue
+        object["iterations"] = result.iterations
+        object["bound_method"] = certificate.boundMethod.rawValue
+        object["dual_scale"] = jsonNumber(certificate.dualScale)
+        object["beta"] = settings.beta
+        object["loss"] = loss.rawValue
+        object["samples"] = train.sampleCount
+        object["features"] = train.featureCount
+        object["outputs"] = y.columnCount
+        object.merge(evaluation(of: result.network, on: train, targets: y, prefix: "train")) { $1 }
+        if let test {
+            object.merge(evaluation(of: result.network, on: test, targets: try targets(of: test, loss: loss), prefix: "test")) { $1 }
+        }
+        if json {
+            try printJSON(object)
+        } else {
+            print("trained \(result.network.width) neurons from \(result.patternCount) patterns\(result.exact ? " (all arrangements: exact)" : " (sampled)")")
+            print(String(format: "objective p(θ):  %.10e", certificate.objective))
+            print(String(format: "lower bound:     %.10e  (%@ dual-constraint bound)", certificate.lowerBound, certificate.boundMethod.rawValue))
+            print(String(format: "gap:             %.3e  (relative %.3e)", certificate.gap, certificate.relativeGap))
+            print(String(format: "solver:          %@, %d iterations, %.3f s (build %.3f s)", result.solverStatus.rawValue,
+                         result.iterations, result.solveTime, result.buildTime))
+            for key in object.keys.sorted() where key.hasPrefix("test_") || key.hasPrefix("train_") {
+                print("\(key): \(object[key]!)")
+            }
+        }
+    }
+}
+
+struct NNCertify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certify",
+        abstract: "Certify a given network (e.g. trained by SGD in PyTorch): its objective, a proven lower bound on the global optimum, and the best network found.")
+
+    @Option(help: "The network file (.json or .npz).") var network: String
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var convex: ConvexOptions
+    @Option(name: .customLong("save-network"), help: "Write the best network the convex program found (.json or .npz).") var saveNetwork: String?
+    @Flag(help: "Print one JSON object with the result.") var json = false
+
+    func run() throws {
+        let (train, _) = try dataOptions.load()
+        let loss = try convex.parsedLoss()
+        let y = try targets(of: train, loss: loss)
+        let given: TwoLayerNetwork
+        do { given = try TwoLayerNetwork.load(path: network, defaultBias: dataOptions.bias) } catch { throw fail(error) }
+        let settings = try convex.settings(hasBias: given.hasBias, seed: dataOptions.seed)
+        let extra = try convex.extraNetworks(hasBias: given.hasBias)
+        let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
+        let result: NetworkCertificate
+        do {
+            // The extra networks' patterns join the given network's own.
+            var withExtra = settings
+            withExtra.hasBias = given.hasBias
+            result = try ConvexTrainer.certify(given, features: train.features, targets: y, settings: withExtra,
+                                               including: extra, progress: progress)
+        } catch { throw fail(error) }
+        if let saveNetwork {
+            do { try result.training.network.save(to: saveNetwork) } catch { throw fail(error) }
+        }
+        var object = [String: Any]()
+        object["objective"] = jsonNumber(result.objective)
+        object["lower_bound"] = jsonNumber(result.lowerBound)
+        object["gap"] = jsonNumber(result.gap)
+        object["relative_gap"] = jsonNumber(result.relativeGap)
+        object["best_objective"] = jsonNumber(result.bestObjective)
+        object["neurons"] = given.width
+        object["best_neurons"] = result.training.network.width
+        object["patterns"] = result.training.patternCount
+        object["exact"] = result.training.exact
+        object["solve_time"] = result.training.solveTime
+        object["build_time"] = result.training.buildTime
+        object["status"] = result.training.solverStatus.rawValue
+        object["bound_method"] = result.training.certificate.boundMethod.rawValue
+        object["beta"] = settings.beta
+        object["loss"] = loss.rawValue
+        if json {
+            try printJSON(object)
+        } else {
+            print(String(format: "network objective p(θ): %.10e  (%d neurons)", result.objective, given.width))
+            print(String(format: "certified lower bound:  %.10e  (%@)", result.lowerBound,
+                         result.training.exact ? "exact: all arrangements" : "sampled patterns, \(result.training.certificate.boundMethod.rawValue) bound"))
+            print(String(format: "suboptimality ≤         %.3e  (relative %.3e)", result.gap, result.relativeGap))
+            print(String(format: "best network found:     %.10e  (%d neurons)", result.bestObjective, result.training.network.width))
+        }
+    }
+}
+
+struct NNGradient: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sgd",
+        abstract: "Train a two-layer ReLU network of a given width by gradient descent, SGD or Adam on the non-convex objective.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Weight decay β ≥ 0.") var beta: Double
+    @Option(help: "Number of hidden neurons.") var width: Int
+    @Option(help: "Loss: squared or hinge (binary labels).") var loss: String = "squared"
+    @Option(help: "Optimizer: gd (full batch), sgd or adam.") var optimizer: String = "adam"
+    @Option(help: "Learning rate.") var lr: Double = 1e-2
+    @Option(help: "Number of epochs.") var epochs: Int = 1000
+    @Option(name: .customLong("batch-size"), help: "Mini-batch size (sgd, adam).") var batchSize: Int = 32
+    @Option(help: "Momentum (sgd).") var momentum: Double = 0
+    @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
+    @Flag(help: "Print one JSON object with the result.") var json = false
+    @Flag(help: "No progress on standard error.") var quiet = false
+
+    func run() throws {
+        guard let lossValue = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
+        guard let method = Optimizer(rawValue: optimizer) else { throw ValidationError("--optimizer must be gd, sgd or adam") }
+        let (train, test) = try dataOptions.load()
+        let y = try targets(of: train, loss: lossValue)
+        let settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
+                                                batchSize: batchSize, momentum: momentum, seed: dataOptions.seed, beta: beta,
+                                                loss: lossValue, hasBias: dataOptions.bias,
+                                                recordEvery: max(1, epochs / 100))
+        let progressEvery = max(1, epochs / 20)
+        let result: GradientTrainingResult
+        do {
+            result = try GradientTrainer.train(features: train.features, targets: y, settings: settings) { epoch, objective in
+                if !quiet, epoch % progressEvery == 0 || epoch == epochs {
+                    reportProgress(String(format: "epoch %6d  p(θ) = %.8e", epoch, objective))
+                }
+            }
+        } catch { throw fail(error) }
+        if let saveNetwork {
+            do { try result.network.save(to: saveNetwork) } catch { throw fail(error) }
+        }
+        var object = [String: Any]()
+        object["neurons"] = result.network.width
+        object["epochs"] = result.epochsCompleted
+        object["diverged"] = result.diverged
+        object["optimizer"] = method.rawValue
+        object["history"] = result.history.map { [$0.epoch, jsonNumber($0.objective)] as [Any] }
+        object.merge(evaluation(of: result.network, on: train, targets: y, prefix: "train")) { $1 }
+        if let test {
+            object.merge(evaluation(of: result.network, on: test, targets: try targets(of: test, loss: lossValue), prefix: "test")) { $1 }
+        }
+        if json {
+            try printJSON(object)
+        } else {
+            print(String(format: "objective p(θ): %.10e after %d epochs%@", result.finalObjective, result.epochsCompleted,
+                         result.diverged ? " (diverged)" : ""))
+        }
+    }
+}

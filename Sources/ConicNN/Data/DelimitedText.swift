@@ -1,0 +1,229 @@
+import ConicSolver
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the fields of a line are separated.
+enum FieldSeparator: Sendable {
+    /// Commas; spaces and tabs around a field are ignored, and an empty field is an error.
+    case comma
+    /// Runs of spaces and tabs.
+    case whitespace
+}
+
+/// A numeric table read from delimited text: all columns, row-major.
+struct DelimitedTable {
+    /// Field names of the header row, when there was one.
+    var header: [String]?
+    /// Fields per row.
+    var columnCount: Int
+    /// Entries row after row (`rowCount × columnCount`).
+    var values: [Double]
+    /// The 1-based file line of every data row, for error messages raised after parsing.
+    var lineNumbers: [Int]
+
+    var rowCount: Int { lineNumbers.count }
+
+    /// Column `j` as an array.
+    func column(_ j: Int) -> [Double] {
+        (0..<rowCount).map { values[$0 * columnCount + j] }
+    }
+}
+
+/// Reads numeric delimited text: CSV, or whitespace/tab-separated columns, optionally
+/// gzip-compressed, with an optional header row.
+enum DelimitedTextReader {
+    /// Parses the file at `path` (gzip detected by its magic bytes).
+    ///
+    /// - Parameters:
+    ///   - separator: the field separator, or `nil` to use commas for `.csv` names and for files
+    ///     whose first non-blank line contains a comma, whitespace otherwise.
+    ///   - allowHeader: whether a first row with a non-numeric field is taken as a header
+    ///     (otherwise it is a non-numeric-field error).
+    ///   - displayName: the file name used in error messages.
+    static func read(path: String, separator: FieldSeparator? = nil, allowHeader: Bool,
+                     displayName: String? = nil) throws -> DelimitedTable {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFileBytes(path, kind: "data", nullTerminated: true, decompressingGzip: true)
+        } catch {
+            throw DataError.unreadable(path: path, reason: "\(error)")
+        }
+        var sep = separator
+        if sep == nil {
+            var base = (path as NSString).lastPathComponent.lowercased()
+            if base.hasSuffix(".gz") { base.removeLast(3) }
+            if base.hasSuffix(".csv") { sep = .comma }
+        }
+        return try parse(bytes: bytes, separator: sep, allowHeader: allowHeader, file: displayName ?? path)
+    }
+
+    /// Parses NUL-terminated text `bytes` (the terminator is not part of the text).
+    static func parse(bytes: [UInt8], separator: FieldSeparator?, allowHeader: Bool, file: String) throws -> DelimitedTable {
+        precondition(bytes.last == 0, "DelimitedTextReader: the buffer must be NUL-terminated")
+        return try bytes.withUnsafeBufferPointer { buffer in
+            try buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { text in
+                try withCNumericLocale {
+                    var parser = Parser(text: text, end: buffer.count - 1, file: file)
+                    return try parser.run(separator: separator, allowHeader: allowHeader)
+                }
+            }
+        }
+    }
+}
+
+/// The single pass over the text. Fields are located by byte scanning and converted in place
+/// with `strtod` (the buffer's trailing NUL stops it at the end of the text), which keeps large
+/// files fast: no per-field strings are built except for the header and for error messages.
+private struct Parser {
+    let text: UnsafePointer<CChar>
+    let end: Int
+    let file: String
+    /// Field boundaries `[start, end)` of the current line, reused from line to line.
+    var fields: [(Int, Int)] = []
+
+    init(text: UnsafePointer<CChar>, end: Int, file: String) {
+        self.text = text
+        self.end = end
+        self.file = file
+        fields.reserveCapacity(64)
+    }
+
+    mutating func run(separator: FieldSeparator?, allowHeader: Bool) throws -> DelimitedTable {
+        var separator = separator
+        var header: [String]?
+        var columnCount = -1
+        var values: [Double] = []
+        var lines: [Int] = []
+        var position = 0
+        var lineNumber = 0
+        while position < end {
+            lineNumber += 1
+            let lineEnd = endOfLine(from: position)
+            defer { position = lineEnd + 1 }
+            if separator == nil {
+                // The first non-blank line decides: a comma anywhere means CSV.
+                guard !isBlank(position, lineEnd) else { continue }
+                separator = contains(UInt8(ascii: ","), position, lineEnd) ? .comma : .whitespace
+            }
+            guard split(position, lineEnd, separator!) else { continue }
+            if columnCount < 0 {
+                columnCount = fields.count
+                values.reserveCapacity(columnCount * max(16, end / max(1, 8 * columnCount)))
+                if allowHeader, !fields.allSatisfy({ number(in: $0) != nil }) {
+                    header = fields.map { unquoted(string($0)) }
+                    continue
+                }
+            }
+            guard fields.count == columnCount else {
+                throw DataError.raggedRow(file: file, line: lineNumber, fieldCount: fields.count, expected: columnCount)
+            }
+            for (k, field) in fields.enumerated() {
+                guard let v = number(in: field) else {
+                    throw DataError.nonNumeric(file: file, line: lineNumber, column: k + 1, field: string(field))
+                }
+                guard v.isFinite else {
+                    throw DataError.nonFinite(file: file, line: lineNumber, column: k + 1, field: string(field))
+                }
+                values.append(v)
+            }
+            lines.append(lineNumber)
+        }
+        guard !lines.isEmpty else { throw DataError.empty(file: file) }
+        return DelimitedTable(header: header, columnCount: columnCount, values: values, lineNumbers: lines)
+    }
+
+    /// Index of the `\n` ending the line that starts at `start`, or `end`.
+    func endOfLine(from start: Int) -> Int {
+        guard let hit = memchr(text + start, Int32(UInt8(ascii: "\n")), end - start) else { return end }
+        return UnsafeRawPointer(text).distance(to: UnsafeRawPointer(hit))
+    }
+
+    func byte(_ i: Int) -> UInt8 { UInt8(bitPattern: text[i]) }
+
+    /// Space, tab, CR (of CRLF line ends), vertical tab and form feed.
+    func isSpace(_ i: Int) -> Bool {
+        let b = byte(i)
+        return b == 0x20 || (b >= 0x09 && b <= 0x0D)
+    }
+
+    func isBlank(_ start: Int, _ stop: Int) -> Bool {
+        var i = start
+        while i < stop, isSpace(i) { i += 1 }
+        return i == stop
+    }
+
+    func contains(_ b: UInt8, _ start: Int, _ stop: Int) -> Bool {
+        var i = start
+        while i < stop {
+            if byte(i) == b { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Fills ``fields`` with the line's fields; false for a blank line.
+    mutating func split(_ start: Int, _ stop: Int, _ separator: FieldSeparator) -> Bool {
+        fields.removeAll(keepingCapacity: true)
+        guard !isBlank(start, stop) else { return false }
+        switch separator {
+        case .whitespace:
+            var i = start
+            while true {
+                while i < stop, isSpace(i) { i += 1 }
+                if i == stop { break }
+                let fieldStart = i
+                while i < stop, !isSpace(i) { i += 1 }
+                fields.append((fieldStart, i))
+            }
+        case .comma:
+            var i = start
+            while true {
+                var fieldStart = i
+                while i < stop, byte(i) != UInt8(ascii: ",") { i += 1 }
+                var fieldEnd = i
+                while fieldStart < fieldEnd, isSpace(fieldStart) { fieldStart += 1 }
+                while fieldEnd > fieldStart, isSpace(fieldEnd - 1) { fieldEnd -= 1 }
+                fields.append((fieldStart, fieldEnd))
+                if i == stop { break }
+                i += 1
+            }
+        }
+        return true
+    }
+
+    /// The number filling the whole field, or nil (empty field, trailing junk, no digits).
+    func number(in field: (Int, Int)) -> Double? {
+        guard field.0 < field.1 else { return nil }
+        var stop: UnsafeMutablePointer<CChar>?
+        let value = strtod(text + field.0, &stop)
+        guard let stop, UnsafePointer(stop) == text + field.1 else { return nil }
+        return value
+    }
+
+    func string(_ field: (Int, Int)) -> String {
+        let bytes = UnsafeBufferPointer(start: text + field.0, count: field.1 - field.0)
+        return String(decoding: bytes.lazy.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A header name without the double quotes CSV writers put around it.
+    func unquoted(_ s: String) -> String {
+        if s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\"") { return String(s.dropFirst().dropLast()) }
+        return s
+    }
+}
+
+/// Runs `body` with the C numeric locale on this thread, so `strtod` reads '.' as the decimal
+/// point whatever locale the host program has set.
+private func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
+    let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
+    let previous = cLocale.map { uselocale($0) }
+    defer {
+        if let previous { uselocale(previous) }
+        if let cLocale { freelocale(cLocale) }
+    }
+    return try body()
+}
