@@ -117,6 +117,12 @@ import Testing
         #expect(data.targets.values == [3, 6])
     }
 
+    @Test func byteOrderMarkIsNotAHeader() throws {
+        try Data([0xEF, 0xBB, 0xBF] + Array("1,2,3\n4,5,6\n".utf8)).write(to: URL(fileURLWithPath: dir + "/bom.csv"))
+        let data = try DatasetLoader.load(path: dir + "/bom.csv")
+        #expect(data.featureNames == nil && data.features == DenseMatrix(rows: [[1, 2], [4, 5]]))
+    }
+
     @Test func classificationOptionFillsLabels() throws {
         try Self.write("0.5,1\n0.25,0\n1.5,2\n", to: dir + "/c.csv")
         let plain = try DatasetLoader.load(path: dir + "/c.csv")
@@ -357,5 +363,24 @@ import Testing
         #expect(data.sampleCount == 20_000 && data.featureCount == 9)
         #expect(data.features.row(19_999) == Array(values[199_990..<199_999]))
         #expect(data.targets[19_999, 0] == values[199_999])
+    }
+
+    @Test func randomlyDamagedTextNeverTraps() throws {
+        var g = SeededGenerator(seed: 12)
+        let alphabet = Array(" \t\r\n,.-+eE0123456789nanifx\"\u{0}".utf8)
+        let original = Array("a,b,y\n1.5,-2e3,0\n 3 , 4 ,1\n\n5,6,7\n".utf8)
+        for _ in 0..<3000 {
+            var bytes = original
+            for _ in 0...Int(g.next() % 4) {
+                bytes[Int(g.next() % UInt64(bytes.count))] = alphabet[Int(g.next() % UInt64(alphabet.count))]
+            }
+            for separator in [nil, FieldSeparator.comma, .whitespace] {
+                do {
+                    let table = try DelimitedTextReader.parse(bytes: bytes + [0], separator: separator, allowHeader: true, file: "fuzz")
+                    #expect(table.values.count == table.rowCount * table.columnCount && table.values.allSatisfy(\.isFinite))
+                } catch is DataError {
+                }
+            }
+        }
     }
 }

@@ -61,7 +61,7 @@ import Testing
         var g = SeededGenerator(seed: seed)
         let m = 5, d = 3 + (bias ? 1 : 0)
         var u = (0..<(m * d)).map { _ in g.nextGaussian() }
-        u[0] = 0.1; u[1] = 1.0 / 3.0; u[2] = 5e-324; u[3] = -0.0; u[4] = 1.7976931348623157e308; u[5] = -2.2250738585072014e-308
+        u[0] = 0.1; u[1] = 1.0 / 3.0; u[2] = .leastNonzeroMagnitude; u[3] = -0.0; u[4] = 1.7976931348623157e308; u[5] = -2.2250738585072014e-308
         let a = (0..<(m * outputs)).map { _ in g.nextGaussian() * 1e-5 }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: m, columnCount: d, values: u),
                                outputWeights: DenseMatrix(rowCount: m, columnCount: outputs, values: a), hasBias: bias)
@@ -173,6 +173,11 @@ import Testing
         bytes += [0xFF, 0xFF, 0xFF, 0xFE, 0x00, 0x00, 0x01, 0x00]
         let array = try NumpyArchive.parseNpy(bytes, name: "x", path: "memory")
         #expect(array.shape == [2] && array.values == [-2, 256])
+
+        // A hostile header nests deeper than any real one; it is rejected, not recursed into.
+        let nested = Array(("{'descr': '<f8', 'fortran_order': False, 'shape': " + String(repeating: "(", count: 100_000) + "}\n").utf8)
+        let deep = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 2, 0] + withUnsafeBytes(of: UInt32(nested.count).littleEndian, Array.init) + nested
+        #expect(throws: NetworkFileError.self) { try NumpyArchive.parseNpy(deep, name: "x", path: "memory") }
     }
 
     // MARK: Errors
@@ -272,4 +277,18 @@ import Testing
         #expect(Self.loadError(try self.file("text.npz", Array("not a zip at all".utf8)))?.description.contains("not a zip archive") == true)
     }
 
+    @Test func randomlyDamagedArchivesNeverTrap() throws {
+        var g = SeededGenerator(seed: 11)
+        for archive in [Self.savez64, Self.compressed32, Self.savez32Vector, Self.compressedFortran].map(Self.decoded) {
+            for _ in 0..<500 {
+                var bytes = archive
+                for _ in 0...Int(g.next() % 4) { bytes[Int(g.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: g.next()) }
+                do {
+                    _ = try TwoLayerNetwork.decodeNPZ(bytes, path: "fuzz", defaultBias: false)
+                } catch is NetworkFileError {
+                    // Expected for most damage; anything else (or a trap) fails the test.
+                }
+            }
+        }
+    }
 }

@@ -29,6 +29,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The targets cannot be encoded as asked (sign targets of regression or multiclass data).
     case unsuitableTargets(String)
 
+    /// The message, led by `file:line:` when the problem has a place in a file.
     public var description: String {
         switch self {
         case let .unreadable(path, reason):

@@ -106,6 +106,9 @@ public struct Dataset: Sendable, Equatable {
         guard let k = classCount, k <= 2 else {
             throw DataError.unsuitableTargets("sign targets need two classes; '\(name)' has \(classCount ?? 0)")
         }
+        guard labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw DataError.unsuitableTargets("labels of '\(name)' lie outside 0..<\(k)")
+        }
         return DenseMatrix(column: labels.map { $0 == 0 ? -1 : 1 })
     }
 
@@ -115,6 +118,9 @@ public struct Dataset: Sendable, Equatable {
     public func oneHotTargets() throws -> DenseMatrix {
         guard let labels, let k = classCount else {
             throw DataError.unsuitableTargets("one-hot targets need class labels; '\(name)' is regression data")
+        }
+        guard labels.allSatisfy({ (0..<k).contains($0) }) else {
+            throw DataError.unsuitableTargets("labels of '\(name)' lie outside 0..<\(k)")
         }
         var m = DenseMatrix(rowCount: labels.count, columnCount: k)
         for (i, label) in labels.enumerated() { m[i, label] = 1 }

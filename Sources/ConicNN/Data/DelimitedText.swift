@@ -26,11 +26,6 @@ struct DelimitedTable {
     var lineNumbers: [Int]
 
     var rowCount: Int { lineNumbers.count }
-
-    /// Column `j` as an array.
-    func column(_ j: Int) -> [Double] {
-        (0..<rowCount).map { values[$0 * columnCount + j] }
-    }
 }
 
 /// Reads numeric delimited text: CSV, or whitespace/tab-separated columns, optionally
@@ -98,7 +93,8 @@ private struct Parser {
         var columnCount = -1
         var values: [Double] = []
         var lines: [Int] = []
-        var position = 0
+        // A UTF-8 byte-order mark (spreadsheet exports) would otherwise make row 1 look like a header.
+        var position = end >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF ? 3 : 0
         var lineNumber = 0
         while position < end {
             lineNumber += 1

@@ -27,6 +27,7 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
     /// A zip entry uses a compression method other than stored (0) or deflate (8).
     case unsupportedCompression(path: String, entry: String, method: Int)
 
+    /// The message, led by the file path.
     public var description: String {
         switch self {
         case let .unsupportedFormat(path):

@@ -445,6 +445,9 @@ struct PythonLiteralParser {
     struct SyntaxError: Error {}
     let text: [Unicode.Scalar]
     var i = 0
+    /// Nesting depth; bounded so that a hostile header cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 16
 
     init(_ text: [Unicode.Scalar]) { self.text = text }
 
@@ -474,6 +477,9 @@ struct PythonLiteralParser {
     }
 
     mutating func parseValue() throws -> PythonLiteral {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw SyntaxError() }
         skipSpace()
         guard i < text.count else { throw SyntaxError() }
         let c = text[i]

@@ -32,7 +32,8 @@ public struct ConvexTrainingSettings: Sendable {
         guard beta.isFinite, beta > 0 else { throw ConvexTrainingError.invalidSetting("beta must be positive and finite, got \(beta)") }
         switch patterns {
         case let .sampled(count, _), let .automatic(count, _):
-            guard count > 0 else { throw ConvexTrainingError.invalidSetting("the number of sampled patterns must be positive") }
+            // 0 is allowed: the patterns may all come from given networks.
+            guard count >= 0 else { throw ConvexTrainingError.invalidSetting("the number of sampled patterns must not be negative") }
         case .exact: break
         }
     }
