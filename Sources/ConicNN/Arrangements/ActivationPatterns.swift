@@ -12,6 +12,10 @@ public struct ActivationPatterns: Sendable, Equatable {
 
     let wordsPerPattern: Int
     private(set) var words: [UInt64] = []
+    /// For each pattern, a gate vector `g` with `D = diag(1[X̃g ≥ 0])` when one is known (sampled
+    /// gates, neurons of given networks): a point inside the pattern's cone, used to guess which
+    /// sign constraints are its facets.
+    private(set) var gates: [[Double]?] = []
     private var index: Set<[UInt64]> = []
 
     /// An empty set for `sampleCount` samples.
@@ -35,22 +39,27 @@ public struct ActivationPatterns: Sendable, Equatable {
 
     /// Inserts a bit-packed pattern; returns whether it was new and non-zero.
     @discardableResult
-    mutating func insert(packed pattern: [UInt64]) -> Bool {
+    mutating func insert(packed pattern: [UInt64], gate: [Double]? = nil) -> Bool {
         precondition(pattern.count == wordsPerPattern)
         guard pattern.contains(where: { $0 != 0 }), !index.contains(pattern) else { return false }
         index.insert(pattern)
         words.append(contentsOf: pattern)
+        gates.append(gate)
         return true
     }
 
-    /// Inserts the pattern `1[h ≥ 0]` of pre-activations `h` (one per sample); returns whether it was new.
+    /// Inserts the pattern `1[h ≥ 0]` of pre-activations `h = X̃g` (one per sample), with the gate
+    /// vector `g` when known; returns whether it was new.
     @discardableResult
-    public mutating func insert(preActivations h: [Double]) -> Bool {
+    public mutating func insert(preActivations h: [Double], gate: [Double]? = nil) -> Bool {
         precondition(h.count == sampleCount, "ActivationPatterns: \(h.count) pre-activations for \(sampleCount) samples")
         var packed = [UInt64](repeating: 0, count: wordsPerPattern)
         for (i, value) in h.enumerated() where value >= 0 { packed[i / 64] |= 1 << UInt64(i % 64) }
-        return insert(packed: packed)
+        return insert(packed: packed, gate: gate)
     }
+
+    /// The gate vector of pattern `pattern`, when known.
+    public func gate(_ pattern: Int) -> [Double]? { gates[pattern] }
 
     /// Adds the patterns `1[X̃uⱼ ≥ 0]` of every hidden neuron of `network` (so that the convex
     /// program can represent that network exactly); returns how many were new.
@@ -59,7 +68,7 @@ public struct ActivationPatterns: Sendable, Equatable {
         precondition(design.columnCount == network.inputWeights.columnCount, "ActivationPatterns: design and network widths differ")
         let h = design.multiplied(by: network.inputWeights, transposeOther: true)  // n × m
         var added = 0
-        for j in 0..<network.width where insert(preActivations: h.column(j)) { added += 1 }
+        for j in 0..<network.width where insert(preActivations: h.column(j), gate: network.inputWeights.row(j)) { added += 1 }
         return added
     }
 
@@ -73,7 +82,7 @@ public struct ActivationPatterns: Sendable, Equatable {
         for k in gates.values.indices { gates.values[k] = generator.nextGaussian() }
         let h = design.multiplied(by: gates)  // n × count
         var patterns = ActivationPatterns(sampleCount: design.rowCount)
-        for j in 0..<count { patterns.insert(preActivations: h.column(j)) }
+        for j in 0..<count { patterns.insert(preActivations: h.column(j), gate: gates.column(j)) }
         return patterns
     }
 

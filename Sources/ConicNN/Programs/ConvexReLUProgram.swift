@@ -1,98 +1,126 @@
 import ConicSolver
 
-/// The convex training program of ICML 2020 eq. (8) for one output, over a set of activation
-/// patterns `D₁ … D_P`, in the solver's form `min ½xᵀPx + qᵀx  s.t.  Ax + s = b, s ∈ K`:
+/// The convex training program of ICML 2020 eq. (8) for one output, over activation patterns
+/// `D₁ … D_P`, in the solver's form `min ½xᵀPx + qᵀx  s.t.  Ax + s = b, s ∈ K`:
 ///
 ///     minimize   ℓ(Σᵢ DᵢX̃(vᵢ − wᵢ), y) + β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)
 ///     subject to (2Dᵢ − I)X̃vᵢ ≥ 0,  (2Dᵢ − I)X̃wᵢ ≥ 0.
 ///
-/// Variables: the `2P` blocks `z_b ∈ ℝ^d̃` (`z_{2i} = vᵢ` with sign +1, `z_{2i+1} = wᵢ` with sign −1),
-/// then one epigraph variable `t_b ≥ ‖z_b‖` per block (a second-order cone), then the loss
-/// variables. Rows: the loss rows, then per block the `n` sign constraints (samples with
-/// `x̃ᵢ = 0` skipped: they hold for every `z`), then the second-order cones `(t_b, z_b)`.
+/// Variables `x = [a₁ … a_P | w₁ … w_P | t₁ … t_{2P} | loss variables]` with `aᵢ = vᵢ − wᵢ`, so
+/// that the loss only involves the `a`'s: its Hessian is one dense `Pd̃ × Pd̃` block instead of
+/// `2Pd̃ × 2Pd̃`, eight times fewer flops per factorization. The `2P` second-order cones are
+/// `(t_{2i}, aᵢ + wᵢ)` and `(t_{2i+1}, wᵢ)`; "block" `b` is `v_{b/2}` (even `b`) or `w_{b/2}` (odd).
+///
+/// Rows: the loss rows, then the sign constraints of each pattern for both of its blocks, then the
+/// cones. Only the sign constraints listed in `signRows` are included: a pattern's cone
+/// `{u : (2Dᵢ − I)X̃u ≥ 0}` usually has only a few of its `n` constraints as facets, and
+/// ``ConvexTrainer`` adds the others back only when a solution violates them.
 ///
 /// The squared loss comes in two equivalent forms with very different Newton systems:
-/// - ``Formulation/gram``: `½zᵀMᵀMz − (Mᵀy)ᵀz + ½‖y‖²` with `M = [sign_b DᵢX̃]` — its Hessian is
-///   one dense `2Pd̃ × 2Pd̃` block, the right choice when `n ≥ 2Pd̃`;
-/// - ``Formulation/residual``: residuals `r = Mz − y` as variables, `½‖r‖²` — the elimination
-///   leaves an `n × n` dense block instead, the right choice when `n < 2Pd̃`.
-/// The hinge loss uses slacks `ξ ≥ 0`, `ξᵢ ≥ 1 − yᵢ(Mz)ᵢ` and `Σξ`.
+/// - ``Formulation/gram``: `½aᵀMᵀMa − (Mᵀy)ᵀa + ½‖y‖²` with `M = [DᵢX̃]` — a dense `Pd̃` block,
+///   the right choice when `n ≥ Pd̃`;
+/// - ``Formulation/residual``: residuals `r = Ma − y` as variables, `½‖r‖²` — the elimination
+///   leaves an `n × n` dense block instead, the right choice when `n < Pd̃`.
+/// The hinge loss uses slacks `ξ ≥ 0`, `ξₖ ≥ 1 − yₖ(Ma)ₖ` and `Σξ`.
 struct ConvexReLUProgram {
     enum Formulation: String { case gram, residual, hinge }
 
     let design: DenseMatrix
     let patterns: ActivationPatterns
     let formulation: Formulation
+    /// The samples whose sign constraints are included, per pattern.
+    let signRows: [[Int]]
     let problem: ConicProblem
 
+    var patternCount: Int { patterns.count }
     var blockCount: Int { 2 * patterns.count }
     var width: Int { design.columnCount }
-    /// First row of the hinge margin constraints `ξᵢ + yᵢ(Mz)ᵢ ≥ 1`.
+    /// First row of the hinge margin constraints `ξₖ + yₖ(Ma)ₖ ≥ 1`.
     var marginRowStart: Int { design.rowCount }
 
-    init(design: DenseMatrix, targets y: [Double], beta: Double, loss: Loss, patterns: ActivationPatterns) throws {
-        let n = design.rowCount, d = design.columnCount, blocks = 2 * patterns.count
-        precondition(y.count == n && patterns.sampleCount == n)
+    /// The samples with a non-zero row `x̃ₖ` (the sign constraints of the others always hold).
+    static func constrainingSamples(_ design: DenseMatrix) -> [Int] {
+        (0..<design.rowCount).filter { k in (0..<design.columnCount).contains { design[k, $0] != 0 } }
+    }
+
+    init(design: DenseMatrix, targets y: [Double], beta: Double, loss: Loss, patterns: ActivationPatterns,
+         signRows: [[Int]]) throws {
+        let n = design.rowCount, d = design.columnCount, patternCount = patterns.count
+        precondition(y.count == n && patterns.sampleCount == n && signRows.count == patternCount)
         self.design = design
         self.patterns = patterns
+        self.signRows = signRows
         let formulation: Formulation
         switch loss {
         case .hinge: formulation = .hinge
-        case .squared: formulation = n >= blocks * d ? .gram : .residual
+        case .squared: formulation = n >= patternCount * d ? .gram : .residual
         }
         self.formulation = formulation
 
-        let activeRows = (0..<patterns.count).map { patterns.activeSamples($0) }
-        let nonzeroSamples = (0..<n).filter { i in (0..<d).contains { design[i, $0] != 0 } }
+        let activeRows = (0..<patternCount).map { patterns.activeSamples($0) }
         let lossRows: Int
         switch formulation {
         case .gram: lossRows = 0
         case .residual: lossRows = n
         case .hinge: lossRows = 2 * n
         }
-        let signRowsStart = lossRows
-        let socRowsStart = signRowsStart + blocks * nonzeroSamples.count
-        let rowCount = socRowsStart + blocks * (d + 1)
-        let blockVariables = blocks * d
-        let lossVariables = formulation == .gram ? 0 : n
-        let variableCount = blockVariables + blocks + lossVariables
+        // Sign rows of block b start at signStart[b]; pattern i's two blocks hold signRows[i] each.
+        var signStart = [Int](), next = lossRows
+        for b in 0..<(2 * patternCount) {
+            signStart.append(next)
+            next += signRows[b / 2].count
+        }
+        let socStart = next
+        let rowCount = socStart + 2 * patternCount * (d + 1)
+        let aStart = 0, wStart = patternCount * d, tStart = 2 * patternCount * d
+        let lossStart = tStart + 2 * patternCount
+        let variableCount = lossStart + (formulation == .gram ? 0 : n)
+        func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (d + 1) + 1 + j }
 
-        // A, column by column (row indices increase within each column by construction).
+        // A, column by column; row indices increase within a column by construction.
         var starts = [0], rows = [Int](), values = [Double]()
         var activeMask = [Bool](repeating: false, count: n)
-        for b in 0..<blocks {
-            let pattern = b / 2, sign: Double = b % 2 == 0 ? 1 : -1
-            for i in 0..<n { activeMask[i] = false }
-            for i in activeRows[pattern] { activeMask[i] = true }
+        func appendSignRows(block b: Int, pattern i: Int, feature j: Int) {
+            for (position, k) in signRows[i].enumerated() where design[k, j] != 0 {
+                rows.append(signStart[b] + position)
+                values.append(activeMask[k] ? -design[k, j] : design[k, j])  // −(2D − I)X̃
+            }
+        }
+        for i in 0..<patternCount {  // a-columns
+            for k in 0..<n { activeMask[k] = false }
+            for k in activeRows[i] { activeMask[k] = true }
             for j in 0..<d {
                 switch formulation {
                 case .gram: break
-                case .residual:  // r − Mz = −y
-                    for i in activeRows[pattern] where design[i, j] != 0 {
-                        rows.append(i); values.append(-sign * design[i, j])
-                    }
-                case .hinge:  // −ξ − y∘(Mz) ≤ −1
-                    for i in activeRows[pattern] where design[i, j] != 0 {
-                        rows.append(n + i); values.append(-y[i] * sign * design[i, j])
-                    }
+                case .residual:  // r − Ma = −y
+                    for k in activeRows[i] where design[k, j] != 0 { rows.append(k); values.append(-design[k, j]) }
+                case .hinge:  // −ξ − y∘(Ma) ≤ −1
+                    for k in activeRows[i] where design[k, j] != 0 { rows.append(n + k); values.append(-y[k] * design[k, j]) }
                 }
-                // −(2D − I)X̃ z_b ≤ 0
-                for (k, i) in nonzeroSamples.enumerated() where design[i, j] != 0 {
-                    rows.append(signRowsStart + b * nonzeroSamples.count + k)
-                    values.append(activeMask[i] ? -design[i, j] : design[i, j])
-                }
-                rows.append(socRowsStart + b * (d + 1) + 1 + j); values.append(-1)
+                appendSignRows(block: 2 * i, pattern: i, feature: j)
+                rows.append(socRow(block: 2 * i, entry: j)); values.append(-1)
                 starts.append(rows.count)
             }
         }
-        for b in 0..<blocks {
-            rows.append(socRowsStart + b * (d + 1)); values.append(-1)
+        for i in 0..<patternCount {  // w-columns: in v = a + w and in w itself
+            for k in 0..<n { activeMask[k] = false }
+            for k in activeRows[i] { activeMask[k] = true }
+            for j in 0..<d {
+                appendSignRows(block: 2 * i, pattern: i, feature: j)
+                appendSignRows(block: 2 * i + 1, pattern: i, feature: j)
+                rows.append(socRow(block: 2 * i, entry: j)); values.append(-1)
+                rows.append(socRow(block: 2 * i + 1, entry: j)); values.append(-1)
+                starts.append(rows.count)
+            }
+        }
+        for b in 0..<(2 * patternCount) {  // t-columns
+            rows.append(socStart + b * (d + 1)); values.append(-1)
             starts.append(rows.count)
         }
-        for i in 0..<lossVariables {
+        for k in 0..<(variableCount - lossStart) {  // loss columns
             switch formulation {
-            case .residual: rows.append(i); values.append(1)
-            case .hinge: rows.append(contentsOf: [i, n + i]); values.append(contentsOf: [-1, -1])
+            case .residual: rows.append(k); values.append(1)
+            case .hinge: rows.append(contentsOf: [k, n + k]); values.append(contentsOf: [-1, -1])
             case .gram: break
             }
             starts.append(rows.count)
@@ -101,88 +129,115 @@ struct ConvexReLUProgram {
                                  rowIndices: rows, values: values, name: "A")
 
         var q = [Double](repeating: 0, count: variableCount)
-        for b in 0..<blocks { q[blockVariables + b] = beta }
+        for b in 0..<(2 * patternCount) { q[tStart + b] = beta }
         var b = [Double](repeating: 0, count: rowCount)
         var cones = [ConeSpec]()
-        var p: SparseMatrix? = nil
+        var p: SparseMatrix?
         var constant = 0.0
         switch formulation {
         case .residual:
-            for i in 0..<n { b[i] = -y[i] }
+            for k in 0..<n { b[k] = -y[k] }
             cones.append(.zero(n))
             p = try SparseMatrix(rowCount: variableCount, columnCount: variableCount,
-                                 rows: Array(blockVariables + blocks ..< variableCount),
-                                 columns: Array(blockVariables + blocks ..< variableCount),
+                                 rows: Array(lossStart..<variableCount), columns: Array(lossStart..<variableCount),
                                  values: Array(repeating: 1, count: n), name: "P")
         case .hinge:
-            for i in 0..<n { b[n + i] = -1; q[blockVariables + blocks + i] = 1 }
+            for k in 0..<n { b[n + k] = -1; q[lossStart + k] = 1 }
             cones.append(.nonnegative(2 * n))
         case .gram:
-            let (gramP, linear) = try Self.gramObjective(design: design, activeRows: activeRows, targets: y,
-                                                         variableCount: variableCount)
-            p = gramP
-            for k in 0..<blockVariables { q[k] = linear[k] }
+            let (gram, linear) = try Self.gramObjective(design: design, activeRows: activeRows, targets: y,
+                                                        variableCount: variableCount)
+            p = gram
+            for k in 0..<linear.count { q[aStart + k] = linear[k] }
             constant = 0.5 * y.reduce(0) { $0 + $1 * $1 }
         }
-        cones.append(.nonnegative(blocks * nonzeroSamples.count))
-        cones.append(contentsOf: Array(repeating: .secondOrder(d + 1), count: blocks))
-        problem = try ConicProblem(P: p, q: q, A: a, b: b,
-                                   cones: cones, objectiveConstant: constant)
+        cones.append(.nonnegative(socStart - lossRows))
+        cones.append(contentsOf: Array(repeating: .secondOrder(d + 1), count: 2 * patternCount))
+        problem = try ConicProblem(P: p, q: q, A: a, b: b, cones: cones, objectiveConstant: constant)
     }
 
-    /// `MᵀM` (upper triangle, `2Pd̃` square) and `−Mᵀy` for `M = [sign_b DᵢX̃]`, from one product
-    /// of the `n × Pd̃` matrix `[DᵢX̃]` with itself.
+    /// `MᵀM` (upper triangle, on the leading `Pd̃` variables) and `−Mᵀy` for `M = [DᵢX̃]`, from one
+    /// BLAS product of the `n × Pd̃` matrix `M` with itself.
     private static func gramObjective(design: DenseMatrix, activeRows: [[Int]], targets y: [Double],
                                       variableCount: Int) throws -> (SparseMatrix, [Double]) {
-        let n = design.rowCount, d = design.columnCount, patternCount = activeRows.count
-        var masked = DenseMatrix(rowCount: n, columnCount: patternCount * d)
+        let n = design.rowCount, d = design.columnCount, size = activeRows.count * d
+        var masked = DenseMatrix(rowCount: n, columnCount: size)
         for (pattern, active) in activeRows.enumerated() {
-            for i in active { for j in 0..<d { masked[i, pattern * d + j] = design[i, j] } }
+            for k in active { for j in 0..<d { masked[k, pattern * d + j] = design[k, j] } }
         }
         let gram = masked.multiplied(by: masked, transposeSelf: true)
-        let my = masked.transposeMultiplied(by: y)
-        let size = 2 * patternCount * d
-        // Block variable k = b·d + j ↔ pattern b/2, feature j, sign ±.
-        func source(_ k: Int) -> (index: Int, sign: Double) {
-            let b = k / d, j = k % d
-            return ((b / 2) * d + j, b % 2 == 0 ? 1 : -1)
-        }
+        let linear = masked.transposeMultiplied(by: y).map { -$0 }
         var starts = [0], rows = [Int](), values = [Double]()
         rows.reserveCapacity(size * (size + 1) / 2)
         values.reserveCapacity(size * (size + 1) / 2)
         for column in 0..<size {
-            let (c, sc) = source(column)
-            for row in 0...column {
-                let (r, sr) = source(row)
-                rows.append(row); values.append(sr * sc * gram[r, c])
-            }
+            for row in 0...column { rows.append(row); values.append(gram[row, column]) }
             starts.append(rows.count)
         }
         starts += Array(repeating: rows.count, count: variableCount - size)
-        let linear = (0..<size).map { k -> Double in let (r, s) = source(k); return -s * my[r] }
         let matrix = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, columnStarts: starts,
                                       rowIndices: rows, values: values, name: "P")
         return (matrix, linear)
     }
 
-    /// Block `b` of a primal solution.
+    private func slice(_ x: [Double], _ start: Int) -> [Double] { Array(x[start..<(start + width)]) }
+
+    /// Block `b` of a primal solution: `vᵢ = aᵢ + wᵢ` for `b = 2i`, `wᵢ` for `b = 2i + 1`.
     func block(_ b: Int, of x: [Double]) -> [Double] {
-        Array(x[(b * width)..<((b + 1) * width)])
+        let i = b / 2
+        let w = slice(x, (patternCount + i) * width)
+        return b % 2 == 1 ? w : zip(slice(x, i * width), w).map(+)
     }
 
-    /// The convex model's predictions `Σ_b sign_b D_{b/2} X̃ z_b`.
+    /// The primal point `x` with its `a`/`w` part replaced by the given blocks (`aᵢ = vᵢ − wᵢ`).
+    func point(blocks: [[Double]], like x: [Double]) -> [Double] {
+        var out = x
+        for i in 0..<patternCount {
+            for j in 0..<width {
+                out[i * width + j] = blocks[2 * i][j] - blocks[2 * i + 1][j]
+                out[(patternCount + i) * width + j] = blocks[2 * i + 1][j]
+            }
+        }
+        return out
+    }
+
+    /// The convex model's predictions `Σᵢ DᵢX̃aᵢ`.
     func predictions(_ x: [Double]) -> [Double] {
         var f = [Double](repeating: 0, count: design.rowCount)
-        for b in 0..<blockCount {
-            let z = block(b, of: x)
-            guard z.contains(where: { $0 != 0 }) else { continue }
-            let sign: Double = b % 2 == 0 ? 1 : -1
-            for i in patterns.activeSamples(b / 2) {
+        for i in 0..<patternCount {
+            let a = slice(x, i * width)
+            guard a.contains(where: { $0 != 0 }) else { continue }
+            for k in patterns.activeSamples(i) {
                 var h = 0.0
-                for j in 0..<width { h += design[i, j] * z[j] }
-                f[i] += sign * h
+                for j in 0..<width { h += design[k, j] * a[j] }
+                f[k] += h
             }
         }
         return f
+    }
+
+    /// Sign constraints left out of the program that the solution violates, per pattern: sample
+    /// `k` where `(2Dᵢ − I)ₖ x̃ₖᵀz < −tolerance·‖x̃ₖ‖‖z‖` for a block `z` of pattern `i`. Blocks
+    /// below `relativeBlockThreshold` times the largest block norm are solver noise (pruned when
+    /// the network is rebuilt) and not checked.
+    func violatedSignRows(_ x: [Double], among samples: [Int], tolerance: Double,
+                          relativeBlockThreshold: Double) -> [[Int]] {
+        let rowNorms = (0..<design.rowCount).map { k in euclideanNorm((0..<width).map { design[k, $0] }) }
+        let largest = (0..<blockCount).map { euclideanNorm(block($0, of: x)) }.max() ?? 0
+        return (0..<patternCount).map { i in
+            let included = Set(signRows[i])
+            let blocks = [block(2 * i, of: x), block(2 * i + 1, of: x)]
+            let norms = blocks.map { euclideanNorm($0) }
+            var violated = [Int]()
+            for k in samples where !included.contains(k) {
+                let sign: Double = patterns.isActive(pattern: i, sample: k) ? 1 : -1
+                for (z, norm) in zip(blocks, norms) where norm > relativeBlockThreshold * largest && norm > 0 {
+                    var h = 0.0
+                    for j in 0..<width { h += design[k, j] * z[j] }
+                    if sign * h < -tolerance * rowNorms[k] * norm { violated.append(k); break }
+                }
+            }
+            return violated
+        }
     }
 }

@@ -22,6 +22,9 @@ public struct ConvexTrainingSettings: Sendable {
     public var hasBias: Bool = false
     /// The activation patterns.
     public var patterns: PatternChoice = .automatic(count: 100, seed: 0)
+    /// Start each pattern with only the sign constraints nearest its gate vector and add the
+    /// others when violated (the same optimum, usually far fewer constraints).
+    public var generateSignConstraints = true
     /// Settings of the conic solver.
     public var solver = SolverSettings()
 
@@ -108,17 +111,38 @@ public enum ConvexTrainer {
         var dual = DenseMatrix(rowCount: n, columnCount: c)
         var convexObjective = 0.0, iterations = 0, solveTime = 0.0, buildTime = 0.0
         var worst = SolverStatus.solved
+        let samples = ConvexReLUProgram.constrainingSamples(design)
+        let initialRows = settings.generateSignConstraints
+            ? initialSignRows(design: design, patterns: patterns, samples: samples)
+            : Array(repeating: samples, count: patterns.count)
         for output in 0..<c {
             let y = targets.column(output)
-            let buildStart = Date()
-            let program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta,
-                                                loss: settings.loss, patterns: patterns)
-            buildTime += Date().timeIntervalSince(buildStart)
-            progress?("output \(output + 1)/\(c): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
-            let solution = try solve(program.problem, settings: settings.solver)
-            iterations += solution.iterations
-            solveTime += solution.solveTime + solution.setupTime
-            guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
+            var signRows = initialRows
+            var program: ConvexReLUProgram
+            var solution: Solution
+            var round = 1
+            while true {
+                let buildStart = Date()
+                program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta, loss: settings.loss,
+                                                patterns: patterns, signRows: signRows)
+                buildTime += Date().timeIntervalSince(buildStart)
+                progress?("output \(output + 1)/\(c), round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
+                solution = try solve(program.problem, settings: settings.solver)
+                iterations += solution.iterations
+                solveTime += solution.solveTime + solution.setupTime
+                guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
+                // A solution of the program with some sign constraints left out that satisfies all
+                // of them solves the full program; otherwise add the violated ones and solve again.
+                let violated = program.violatedSignRows(solution.x, among: samples, tolerance: 1e-9,
+                                                        relativeBlockThreshold: 1e-6)
+                let added = violated.reduce(0) { $0 + $1.count }
+                if added == 0 { break }
+                progress?("  \(added) violated sign constraints added")
+                for i in 0..<patterns.count where !violated[i].isEmpty {
+                    signRows[i] = round >= Self.maxConstraintRounds ? samples : (signRows[i] + violated[i]).sorted()
+                }
+                round += 1
+            }
             if solution.status != .solved { worst = solution.status }
             convexObjective += solution.primalObjective
 
@@ -159,15 +183,36 @@ public enum ConvexTrainer {
                                     convexPredictions: predictions)
     }
 
+    /// Rounds of sign-constraint generation before a violating pattern gets all its constraints.
+    static let maxConstraintRounds = 8
+
+    /// The sign constraints a pattern starts with: with a gate vector `g` inside its cone, the
+    /// `3d̃ + 8` hyperplanes nearest to `g` in angle (the likely facets of the cone); otherwise all.
+    static func initialSignRows(design: DenseMatrix, patterns: ActivationPatterns, samples: [Int]) -> [[Int]] {
+        let keep = 3 * design.columnCount + 8
+        guard samples.count > keep else { return Array(repeating: samples, count: patterns.count) }
+        let rowNorms = samples.map { k in euclideanNorm((0..<design.columnCount).map { design[k, $0] }) }
+        return (0..<patterns.count).map { i in
+            guard let g = patterns.gate(i) else { return samples }
+            let distances = samples.indices.map { position -> Double in
+                let k = samples[position]
+                var h = 0.0
+                for j in 0..<design.columnCount { h += design[k, j] * g[j] }
+                return abs(h) / rowNorms[position]
+            }
+            return samples.indices.sorted { distances[$0] < distances[$1] }.prefix(keep).map { samples[$0] }.sorted()
+        }
+    }
+
     /// The solution with blocks below `threshold` times the largest block norm set to zero.
     static func pruned(_ x: [Double], program: ConvexReLUProgram, threshold: Double) -> [Double] {
-        var x = x
-        let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: x)) }
+        var blocks = (0..<program.blockCount).map { program.block($0, of: x) }
+        let norms = blocks.map { euclideanNorm($0) }
         let largest = norms.max() ?? 0
         for b in 0..<program.blockCount where norms[b] <= threshold * largest {
-            for j in 0..<program.width { x[b * program.width + j] = 0 }
+            blocks[b] = Array(repeating: 0, count: program.width)
         }
-        return x
+        return program.point(blocks: blocks, like: x)
     }
 
     /// The network of the non-zero blocks of each output's solution after pruning.
