@@ -113,3 +113,57 @@ struct ConvexTrainingTests {
         #expect(throws: ArrangementError.rankTooHigh(4)) { try ActivationPatterns.enumerated(x) }
     }
 }
+
+@Suite("Certifying given networks")
+struct CertifyTests {
+    @Test("SGD networks on the Fig. 2 data: p(θ) ≥ the certified lower bound, and the convex network is no worse")
+    func gradientNetworksAreAboveTheBound() throws {
+        var settings = ConvexTrainingSettings(beta: 0.01)
+        settings.patterns = .exact
+        for seed: UInt64 in 1...3 {
+            let trained = try GradientTrainer.train(
+                features: figure2Features, targets: figure2Targets,
+                settings: GradientTrainingSettings(width: 8, optimizer: .adam, learningRate: 1e-2, epochs: 300,
+                                                   seed: seed, beta: 0.01, hasBias: true))
+            let certificate = try ConvexTrainer.certify(trained.network, features: figure2Features,
+                                                        targets: figure2Targets, settings: settings)
+            #expect(certificate.training.exact)
+            #expect(abs(certificate.objective - trained.finalObjective) <= 1e-12 * max(1, trained.finalObjective))
+            #expect(certificate.lowerBound <= certificate.objective)
+            #expect(certificate.bestObjective <= certificate.objective + 1e-9)
+            #expect(certificate.gap >= certificate.objective - certificate.bestObjective - 1e-6)
+        }
+    }
+
+    @Test("A network with the wrong input size is rejected")
+    func mismatchedNetwork() {
+        let network = TwoLayerNetwork(inputWeights: DenseMatrix(rows: [[1, 2, 3]]), outputWeights: DenseMatrix(rows: [[1]]),
+                                      hasBias: true)
+        #expect(throws: ConvexTrainingError.self) {
+            try ConvexTrainer.certify(network, features: figure2Features, targets: figure2Targets,
+                                      settings: ConvexTrainingSettings(beta: 0.1))
+        }
+    }
+}
+
+@Suite("Sign-constraint generation")
+struct SignConstraintGenerationTests {
+    @Test("Starting from the nearest constraints reaches the optimum of the full program")
+    func sameOptimum() throws {
+        var generator = SeededGenerator(seed: 21)
+        var x = DenseMatrix(rowCount: 80, columnCount: 4), y = DenseMatrix(rowCount: 80, columnCount: 1)
+        for k in x.values.indices { x.values[k] = generator.nextGaussian() }
+        for i in 0..<80 { y[i, 0] = max(0, x[i, 0] - x[i, 2]) + 0.1 * generator.nextGaussian() }
+        var full = ConvexTrainingSettings(beta: 0.05)
+        full.patterns = .sampled(count: 40, seed: 4)
+        full.signConstraintGenerationThreshold = .max
+        var generated = full
+        generated.signConstraintGenerationThreshold = 0
+        let a = try ConvexTrainer.train(features: x, targets: y, settings: full)
+        let b = try ConvexTrainer.train(features: x, targets: y, settings: generated)
+        #expect(abs(a.convexObjective - b.convexObjective) <= 1e-6 * a.convexObjective)
+        #expect(abs(a.certificate.objective - b.certificate.objective) <= 1e-6 * a.certificate.objective)
+        // The rebuilt network realizes the convex model: every neuron's pattern was respected.
+        #expect(maxDifference(b.network.predict(x).values, b.convexPredictions.values) <= 1e-5)
+    }
+}

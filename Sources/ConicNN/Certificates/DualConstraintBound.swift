@@ -72,19 +72,26 @@ public enum DualConstraintBound {
     }
 
     /// Bounds valid for any data: `‖V‖₂ σ₁(X̃)` (as `‖(X̃u)₊‖ ≤ ‖X̃u‖ ≤ σ₁`), and for one output
-    /// also `max(Σᵢ(vᵢ)₊‖x̃ᵢ‖, Σᵢ(vᵢ)₋‖x̃ᵢ‖)`; the smaller one.
+    /// also `max(Σₖ(vₖ)₊‖x̃ₖ‖, Σₖ(vₖ)₋‖x̃ₖ‖)` and `max(‖v₊‖σ₁(X̃₊), ‖v₋‖σ₁(X̃₋))` with `X̃±` the rows
+    /// where `vₖ ≷ 0` (since `vᵀ(X̃u)₊ ≤ v₊ᵀ(X̃₊u)₊`); the smallest.
     static func norm(design: DenseMatrix, dual v: DenseMatrix) -> Double {
-        let sigmaX = design.singularValueDecomposition()?.sigma.first ?? .infinity
-        let sigmaV = v.singularValueDecomposition()?.sigma.first ?? .infinity
-        var bound = sigmaV * sigmaX
+        func largestSingularValue(_ m: DenseMatrix) -> Double {
+            m.rowCount == 0 ? 0 : m.singularValueDecomposition()?.sigma.first ?? .infinity
+        }
+        var bound = largestSingularValue(v) * largestSingularValue(design)
         if v.columnCount == 1 {
             var positive = 0.0, negative = 0.0
-            for i in 0..<design.rowCount {
-                let rowNorm = euclideanNorm(design.values[(i * design.columnCount)..<((i + 1) * design.columnCount)])
-                let vi = v.values[i]
-                if vi > 0 { positive += vi * rowNorm } else { negative -= vi * rowNorm }
+            var positiveRows = [Int](), negativeRows = [Int]()
+            for k in 0..<design.rowCount {
+                let rowNorm = euclideanNorm(design.values[(k * design.columnCount)..<((k + 1) * design.columnCount)])
+                let vk = v.values[k]
+                if vk > 0 { positive += vk * rowNorm; positiveRows.append(k) }
+                if vk < 0 { negative -= vk * rowNorm; negativeRows.append(k) }
             }
             bound = min(bound, max(positive, negative))
+            let split = max(euclideanNorm(positiveRows.map { v.values[$0] }) * largestSingularValue(design.rows(positiveRows)),
+                            euclideanNorm(negativeRows.map { v.values[$0] }) * largestSingularValue(design.rows(negativeRows)))
+            bound = min(bound, split)
         }
         return bound
     }

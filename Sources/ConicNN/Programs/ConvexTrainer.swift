@@ -22,9 +22,10 @@ public struct ConvexTrainingSettings: Sendable {
     public var hasBias: Bool = false
     /// The activation patterns.
     public var patterns: PatternChoice = .automatic(count: 100, seed: 0)
-    /// Start each pattern with only the sign constraints nearest its gate vector and add the
-    /// others when violated (the same optimum, usually far fewer constraints).
-    public var generateSignConstraints = true
+    /// When the program would have more sign rows `(2Dᵢ − I)X̃vᵢ ≥ 0` than this, each pattern
+    /// starts with only the constraints nearest its gate vector and the others are added when
+    /// violated: the same optimum with usually far fewer constraints. `Int.max` disables it.
+    public var signConstraintGenerationThreshold = 100_000
     /// Settings of the conic solver.
     public var solver = SolverSettings()
 
@@ -112,7 +113,9 @@ public enum ConvexTrainer {
         var convexObjective = 0.0, iterations = 0, solveTime = 0.0, buildTime = 0.0
         var worst = SolverStatus.solved
         let samples = ConvexReLUProgram.constrainingSamples(design)
-        let initialRows = settings.generateSignConstraints
+        // Generation pays off only when the full set of sign rows is large: each round is a solve.
+        let fullSignRows = 2 * patterns.count * samples.count
+        let initialRows = fullSignRows > settings.signConstraintGenerationThreshold
             ? initialSignRows(design: design, patterns: patterns, samples: samples)
             : Array(repeating: samples, count: patterns.count)
         for output in 0..<c {
