@@ -167,3 +167,28 @@ struct SignConstraintGenerationTests {
         #expect(maxDifference(b.network.predict(x).values, b.convexPredictions.values) <= 1e-5)
     }
 }
+
+@Suite("Dual-constraint bounds")
+struct DualConstraintBoundTests {
+    @Test("The norm and semidefinite bounds are above the exact maximum on rank-3 data", arguments: [UInt64(1), 2, 3])
+    func boundsAreValid(seed: UInt64) throws {
+        let (x, _) = planeData(count: 12, seed: seed)
+        let design = x.appendingOnesColumn()
+        var generator = SeededGenerator(seed: seed + 100)
+        let v = DenseMatrix(column: (0..<12).map { _ in generator.nextGaussian() })
+        let exact = DualConstraintBound.exact(try RowSpaceReduction(design), dual: v)
+        let norm = DualConstraintBound.norm(design: design, dual: v)
+        let relaxed = try #require(DualConstraintBound.semidefinite(design: design, dual: v))
+        #expect(exact > 0)
+        #expect(norm >= exact * (1 - 1e-12))
+        #expect(relaxed >= exact * (1 - 1e-9))
+        // The exact maximum is attained: sampling directions never beats it.
+        for _ in 0..<2000 {
+            let u = (0..<3).map { _ in generator.nextGaussian() }
+            let length = euclideanNorm(u)
+            let h = design.multiplied(by: u.map { $0 / length }).enumerated().reduce(0.0) { $0 + v.values[$1.offset] * max(0, $1.element) }
+            #expect(abs(h) <= exact * (1 + 1e-12))
+        }
+        print("bounds: exact \(exact), semidefinite \(relaxed), norm \(norm)")
+    }
+}

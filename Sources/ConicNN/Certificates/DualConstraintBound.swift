@@ -14,6 +14,8 @@ public enum DualConstraintBound {
         case exact
         /// `‖V‖₂ · σ₁(X̃)` and per-sample norms: valid for any data, usually loose.
         case norm
+        /// The semidefinite relaxation (``SemidefiniteRelaxation``), per output.
+        case semidefinite
     }
 
     /// `C(V)` computed exactly for data of rank at most 3, plus the (rounding-level) error of the
@@ -96,12 +98,33 @@ public enum DualConstraintBound {
         return bound
     }
 
-    /// The tightest bound available for this data: exact when `rank(X̃) ≤ 3`, else the norm bound.
-    public static func best(design: DenseMatrix, dual v: DenseMatrix) -> (value: Double, method: Method) {
+    /// The semidefinite bound: per output column `k`, the larger of the relaxation's bounds for
+    /// `vₖ` and `−vₖ`; for several outputs `(Σₖ Cₖ²)^{1/2}` (as `‖Vᵀh‖² = Σₖ (vₖᵀh)²`).
+    static func semidefinite(design: DenseMatrix, dual v: DenseMatrix) -> Double? {
+        var total = 0.0
+        for k in 0..<v.columnCount {
+            let column = v.column(k)
+            guard let positive = SemidefiniteRelaxation.upperBound(design: design, v: column),
+                  let negative = SemidefiniteRelaxation.upperBound(design: design, v: column.map { -$0 }) else { return nil }
+            total += max(positive, negative) * max(positive, negative)
+        }
+        return total.squareRoot()
+    }
+
+    /// The tightest bound available for this data: exact when `rank(X̃) ≤ 3`; otherwise the smaller
+    /// of the norm bound and, for at most ``SemidefiniteRelaxation/maximumSamples`` samples, the
+    /// semidefinite relaxation.
+    public static func best(design: DenseMatrix, dual v: DenseMatrix,
+                            maximumRelaxationSamples: Int = SemidefiniteRelaxation.maximumSamples)
+        -> (value: Double, method: Method) {
         if let reduction = try? RowSpaceReduction(design) {
             return (exact(reduction, dual: v), .exact)
         }
-        return (norm(design: design, dual: v), .norm)
+        let normBound = norm(design: design, dual: v)
+        if design.rowCount <= maximumRelaxationSamples, let relaxed = semidefinite(design: design, dual: v), relaxed < normBound {
+            return (relaxed, .semidefinite)
+        }
+        return (normBound, .norm)
     }
 }
 

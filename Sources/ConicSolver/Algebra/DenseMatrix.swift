@@ -120,4 +120,18 @@ public struct DenseMatrix: Sendable, Equatable {
         return (DenseMatrix(rowCount: m, columnCount: k, values: vtOfTranspose), sigma,
                 DenseMatrix(rowCount: k, columnCount: n, values: uOfTranspose))
     }
+
+    /// Eigenvalues in ascending order of this symmetric matrix (its lower triangle is read);
+    /// `nil` when it is not square, holds NaN or infinity, or LAPACK does not converge.
+    public func symmetricEigenvalues() -> [Double]? {
+        guard rowCount == columnCount, values.allSatisfy(\.isFinite) else { return nil }
+        var a = values
+        var w = [Double](repeating: 0, count: rowCount)
+        let ok = a.withUnsafeMutableBufferPointer { a in
+            w.withUnsafeMutableBufferPointer { w in
+                Dense.symmetricEigenvalues(a.baseAddress!, n: rowCount, into: w.baseAddress!)
+            }
+        }
+        return ok ? w : nil
+    }
 }
