@@ -192,3 +192,50 @@ struct DualConstraintBoundTests {
         print("bounds: exact \(exact), semidefinite \(relaxed), norm \(norm)")
     }
 }
+
+@Suite("Convex training: vector outputs and bad input")
+struct ConvexTrainingInputTests {
+    @Test("One-hot targets (three classes, exact arrangements): a valid certificate for the general problem")
+    func vectorOutputs() throws {
+        let (x, _) = planeData(count: 15, seed: 8)
+        var y = DenseMatrix(rowCount: 15, columnCount: 3)
+        for i in 0..<15 { y[i, (x[i, 0] > 0.3 ? 0 : x[i, 1] > 0 ? 1 : 2)] = 1 }
+        var settings = ConvexTrainingSettings(beta: 0.1)
+        settings.hasBias = true
+        settings.patterns = .exact
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
+        #expect(result.network.outputCount == 3)
+        #expect(result.certificate.boundMethod == .exact)
+        #expect(result.certificate.lowerBound > 0)
+        #expect(result.certificate.lowerBound <= result.certificate.objective)
+        #expect(abs(result.certificate.objective - result.convexObjective) <= 1e-6 * result.convexObjective)
+    }
+
+    @Test("Bad settings and data throw typed errors")
+    func badInput() {
+        var settings = ConvexTrainingSettings(beta: 0)
+        #expect(throws: ConvexTrainingError.self) {
+            try ConvexTrainer.train(features: figure2Features, targets: figure2Targets, settings: settings)
+        }
+        settings.beta = 0.1
+        #expect(throws: ConvexTrainingError.self) {
+            try ConvexTrainer.train(features: figure2Features, targets: DenseMatrix(column: [1, 2]), settings: settings)
+        }
+        var nan = figure2Features
+        nan[2, 0] = .nan
+        #expect(throws: ConvexTrainingError.self) {
+            try ConvexTrainer.train(features: nan, targets: figure2Targets, settings: settings)
+        }
+        settings.loss = .hinge
+        #expect(throws: ConvexTrainingError.self) {
+            try ConvexTrainer.train(features: figure2Features, targets: DenseMatrix(column: [1, 0, 1, 1, 0]), settings: settings)
+        }
+        settings.loss = .squared
+        settings.patterns = .exact
+        var wide = DenseMatrix(rowCount: 6, columnCount: 4)
+        for i in 0..<6 { for j in 0..<4 { wide[i, j] = Double((i * 7 + j * 3) % 5) + (i == j ? 2 : 0) } }
+        #expect(throws: ArrangementError.self) {
+            try ConvexTrainer.train(features: wide, targets: DenseMatrix(column: [1, 2, 3, 4, 5, 6]), settings: settings)
+        }
+    }
+}
