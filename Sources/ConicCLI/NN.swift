@@ -103,6 +103,8 @@ struct ConvexOptions: ParsableArguments {
     var patterns: String = "auto"
     @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
     var addPatterns: [String] = []
+    @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
+    var relaxationLimit: Int = SemidefiniteRelaxation.maximumSamples
     @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
@@ -123,6 +125,7 @@ struct ConvexOptions: ParsableArguments {
             guard let count = Int(patterns), count >= 0 else { throw ValidationError("--patterns must be exact, auto or a count") }
             settings.patterns = .sampled(count: count, seed: seed)
         }
+        settings.relaxationSampleLimit = relaxationLimit
         settings.solver.threads = threads
         settings.solver.verbose = verbose && !quiet
         settings.solver.logDestination = .standardError
@@ -222,9 +225,7 @@ struct NNCertify: ParsableCommand {
         let result: NetworkCertificate
         do {
             // The extra networks' patterns join the given network's own.
-            var withExtra = settings
-            withExtra.hasBias = given.hasBias
-            result = try ConvexTrainer.certify(given, features: train.features, targets: y, settings: withExtra,
+            result = try ConvexTrainer.certify(given, features: train.features, targets: y, settings: settings,
                                                including: extra, progress: progress)
         } catch { throw fail(error) }
         if let saveNetwork {

@@ -84,6 +84,7 @@ struct ConvexTrainingTests {
         for i in 0..<25 { y[i, 0] = max(0, x[i, 0] + x[i, 1]) - 0.5 * max(0, x[i, 2]) }
         var settings = ConvexTrainingSettings(beta: 0.1)
         settings.patterns = .automatic(count: 50, seed: 1)
+        settings.relaxationSampleLimit = 0
         let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
         #expect(!result.exact)
         #expect(result.certificate.boundMethod == .norm)

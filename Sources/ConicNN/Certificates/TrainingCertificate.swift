@@ -56,16 +56,17 @@ public enum DualLowerBound {
         }
     }
 
-    /// The certificate for `objective` given a dual point: the constraint bound is computed
-    /// exactly when `rank(X̃) ≤ 3`, otherwise by the norm bound.
+    /// The certificate for `objective` given a dual point, with the tightest constraint bound
+    /// available (``DualConstraintBound/best(design:dual:maximumRelaxationSamples:)``).
     static func certificate(objective: Double, dual: DenseMatrix, design: DenseMatrix, targets: DenseMatrix,
-                            loss: Loss, beta: Double) -> TrainingCertificate {
+                            loss: Loss, beta: Double, relaxationSampleLimit: Int) -> TrainingCertificate {
         // For the hinge loss the dual point is λ∘y; the constraint involves V = λ∘y.
         var v = dual
         if loss == .hinge {
             for k in v.values.indices { v.values[k] = min(max(v.values[k], 0), 1) * targets.values[k] }
         }
-        let (constraint, method) = DualConstraintBound.best(design: design, dual: v)
+        let (constraint, method) = DualConstraintBound.best(design: design, dual: v,
+                                                            maximumRelaxationSamples: relaxationSampleLimit)
         let (value, scale) = bound(dual: dual, targets: targets, loss: loss, beta: beta, constraint: constraint)
         return TrainingCertificate(objective: objective, lowerBound: value, constraintBound: constraint,
                                    boundMethod: method, dualScale: scale)

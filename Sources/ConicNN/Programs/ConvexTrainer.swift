@@ -26,6 +26,9 @@ public struct ConvexTrainingSettings: Sendable {
     /// starts with only the constraints nearest its gate vector and the others are added when
     /// violated: the same optimum with usually far fewer constraints. `Int.max` disables it.
     public var signConstraintGenerationThreshold = 100_000
+    /// For data of rank above 3, the semidefinite bound on the dual constraint (two SDPs of order
+    /// `1 + d̃ + n` per output) is tried when `n` is at most this; the norm bound is used otherwise.
+    public var relaxationSampleLimit = SemidefiniteRelaxation.maximumSamples
     /// Settings of the conic solver.
     public var solver = SolverSettings()
 
@@ -179,7 +182,8 @@ public enum ConvexTrainer {
         }
         progress?("certifying: bounding the dual constraint over all neurons")
         let certificate = DualLowerBound.certificate(objective: objective, dual: dual, design: design, targets: targets,
-                                                     loss: settings.loss, beta: settings.beta)
+                                                     loss: settings.loss, beta: settings.beta,
+                                                     relaxationSampleLimit: settings.relaxationSampleLimit)
         return ConvexTrainingResult(network: network, certificate: certificate, convexObjective: convexObjective,
                                     patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
                                     iterations: iterations, buildTime: buildTime, solveTime: solveTime,
