@@ -163,20 +163,7 @@ struct NNTrain: ParsableCommand {
             do { try result.network.save(to: saveNetwork) } catch { throw fail(error) }
         }
         let certificate = result.certificate
-        var object = [String: Any]()
-        object["lower_bound"] = jsonNumber(certificate.lowerBound)
-        object["gap"] = jsonNumber(certificate.gap)
-        object["relative_gap"] = jsonNumber(certificate.relativeGap)
-        object["neurons"] = result.network.width
-        object["patterns"] = result.patternCount
-        object["exact"] = result.exact
-        object["solve_time"] = result.solveTime
-        object["build_time"] = result.buildTime
-        object["convex_objective"] = jsonNumber(result.convexObjective)
-        object["status"] = result.solverStatus.rawValue
-        object["iterations"] = result.iterations
-        object["bound_method"] = certificate.boundMethod.rawValue
-        object["dual_scale"] = jsonNumber(certificate.dualScale)
+        var object = Report.object(for: result)
         object["beta"] = settings.beta
         object["loss"] = loss.rawValue
         object["samples"] = train.sampleCount
@@ -231,20 +218,7 @@ struct NNCertify: ParsableCommand {
         if let saveNetwork {
             do { try result.training.network.save(to: saveNetwork) } catch { throw fail(error) }
         }
-        var object = [String: Any]()
-        object["objective"] = jsonNumber(result.objective)
-        object["lower_bound"] = jsonNumber(result.lowerBound)
-        object["gap"] = jsonNumber(result.gap)
-        object["relative_gap"] = jsonNumber(result.relativeGap)
-        object["best_objective"] = jsonNumber(result.bestObjective)
-        object["neurons"] = given.width
-        object["best_neurons"] = result.training.network.width
-        object["patterns"] = result.training.patternCount
-        object["exact"] = result.training.exact
-        object["solve_time"] = result.training.solveTime
-        object["build_time"] = result.training.buildTime
-        object["status"] = result.training.solverStatus.rawValue
-        object["bound_method"] = result.training.certificate.boundMethod.rawValue
+        var object = Report.object(for: result, givenNeurons: given.width)
         object["beta"] = settings.beta
         object["loss"] = loss.rawValue
         if json {
@@ -298,12 +272,7 @@ struct NNGradient: ParsableCommand {
         if let saveNetwork {
             do { try result.network.save(to: saveNetwork) } catch { throw fail(error) }
         }
-        var object = [String: Any]()
-        object["neurons"] = result.network.width
-        object["epochs"] = result.epochsCompleted
-        object["diverged"] = result.diverged
-        object["optimizer"] = method.rawValue
-        object["history"] = result.history.map { [$0.epoch, jsonNumber($0.objective)] as [Any] }
+        var object = Report.object(for: result, optimizer: method)
         object.merge(evaluation(of: result.network, on: train, targets: y, prefix: "train")) { $1 }
         if let test {
             object.merge(evaluation(of: result.network, on: test, targets: try targets(of: test, loss: lossValue), prefix: "test")) { $1 }

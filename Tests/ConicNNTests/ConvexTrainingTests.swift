@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import ConicNN
 import ConicSolver
 
@@ -238,5 +239,32 @@ struct ConvexTrainingInputTests {
         #expect(throws: ArrangementError.self) {
             try ConvexTrainer.train(features: wide, targets: DenseMatrix(column: [1, 2, 3, 4, 5, 6]), settings: settings)
         }
+    }
+}
+
+@Suite("JSON reports")
+struct ReportTests {
+    @Test("train, certify and sgd objects carry the keys users' scripts read")
+    func keys() throws {
+        var settings = ConvexTrainingSettings(beta: 0.1)
+        settings.hasBias = true
+        settings.patterns = .exact
+        let trained = try ConvexTrainer.train(features: figure2Features, targets: figure2Targets, settings: settings)
+        let train = Report.object(for: trained)
+        for key in ["objective", "lower_bound", "gap", "relative_gap", "neurons", "patterns", "exact", "solve_time"] {
+            #expect(train[key] != nil, "train lacks \(key)")
+        }
+        #expect(train["objective"] as? Double == trained.certificate.objective)
+        let sgd = try GradientTrainer.train(features: figure2Features, targets: figure2Targets,
+                                            settings: GradientTrainingSettings(width: 4, epochs: 5, beta: 0.1, hasBias: true))
+        let certified = try ConvexTrainer.certify(sgd.network, features: figure2Features, targets: figure2Targets, settings: settings)
+        let certify = Report.object(for: certified, givenNeurons: sgd.network.width)
+        for key in ["objective", "lower_bound", "gap", "relative_gap", "neurons", "patterns", "exact", "solve_time", "best_objective"] {
+            #expect(certify[key] != nil, "certify lacks \(key)")
+        }
+        #expect(certify["objective"] as? Double == certified.objective)
+        let gradient = Report.object(for: sgd, optimizer: .adam)
+        #expect(gradient["objective"] as? Double == sgd.finalObjective)
+        #expect((try? JSONSerialization.data(withJSONObject: gradient)) != nil)
     }
 }
