@@ -58,6 +58,15 @@ public struct ActivationPatterns: Sendable, Equatable {
         return insert(packed: packed, gate: gate)
     }
 
+    /// The patterns at `indices`, in that order (not complete).
+    public func subset(_ indices: [Int]) -> ActivationPatterns {
+        var out = ActivationPatterns(sampleCount: sampleCount)
+        for i in indices {
+            out.insert(packed: Array(words[(i * wordsPerPattern)..<((i + 1) * wordsPerPattern)]), gate: gates[i])
+        }
+        return out
+    }
+
     /// The gate vector of pattern `pattern`, when known.
     public func gate(_ pattern: Int) -> [Double]? { gates[pattern] }
 

@@ -160,7 +160,13 @@ public enum ConvexTrainer {
                 case .hinge: dual[i, output] = solution.z[program.marginRowStart + i]
                 }
             }
-            solutions.append((program, solution.x))
+            if let sparser = try sparserSolution(program, solution, targets: y, settings: settings, progress: progress) {
+                iterations += sparser.iterations
+                solveTime += sparser.time
+                solutions.append((sparser.program, sparser.x))
+            } else {
+                solutions.append((program, solution.x))
+            }
         }
         // ICML 2020 Theorem 1: each non-zero block z_b becomes a neuron u = z_b/√‖z_b‖ with output
         // weight ±√‖z_b‖ (the sign of the block). An interior-point solution has every block
@@ -188,6 +194,39 @@ public enum ConvexTrainer {
                                     patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
                                     iterations: iterations, buildTime: buildTime, solveTime: solveTime,
                                     convexPredictions: predictions)
+    }
+
+    /// An optimal solution on fewer patterns, when one exists among the patterns that carry the
+    /// most weight. An interior-point method converges to the analytic center of the optimal
+    /// face; when that face is large (the hinge loss is piecewise linear) the center spreads
+    /// weight over thousands of patterns. Re-solving over the patterns whose blocks exceed
+    /// 10 %, 1 % or 0.1 % of the largest, and keeping the first restricted optimum that matches
+    /// the full one (1e-7 relative), gives the same objective with far fewer neurons.
+    static func sparserSolution(_ program: ConvexReLUProgram, _ solution: Solution, targets y: [Double],
+                                settings: ConvexTrainingSettings, progress: ((String) -> Void)?) throws
+        -> (program: ConvexReLUProgram, x: [Double], iterations: Int, time: Double)? {
+        let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: solution.x)) }
+        let largest = norms.max() ?? 0
+        let optimum = solution.primalObjective
+        var iterations = 0, time = 0.0
+        for threshold in [1e-1, 1e-2, 1e-3] {
+            let kept = (0..<program.patternCount).filter { max(norms[2 * $0], norms[2 * $0 + 1]) > threshold * largest }
+            guard !kept.isEmpty, 2 * kept.count <= program.patternCount else { continue }
+            let patterns = program.patterns.subset(kept)
+            let restricted = try ConvexReLUProgram(design: program.design, targets: y, beta: settings.beta, loss: settings.loss,
+                                                   patterns: patterns, signRows: kept.map { program.signRows[$0] })
+            let candidate = try solve(restricted.problem, settings: settings.solver)
+            iterations += candidate.iterations
+            time += candidate.solveTime + candidate.setupTime
+            let samples = ConvexReLUProgram.constrainingSamples(program.design)
+            if candidate.status.isOptimal, candidate.primalObjective <= optimum + 1e-7 * max(1, abs(optimum)),
+               restricted.violatedSignRows(candidate.x, among: samples, tolerance: 1e-9, relativeBlockThreshold: 1e-6)
+                   .allSatisfy(\.isEmpty) {
+                progress?("  an optimal solution on \(kept.count) of \(program.patternCount) patterns")
+                return (restricted, candidate.x, iterations, time)
+            }
+        }
+        return nil
     }
 
     /// Rounds of sign-constraint generation before a violating pattern gets all its constraints.
