@@ -198,6 +198,8 @@ struct IterationState {
             let d = clock.now - start
             lastStepSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
+        regularizationRaises = 0
+        kkt.regularizationScale = 1
         let result = trialStep()
         guard case .failure = result, switchToFallback() else { return result }
         return trialStep()
@@ -212,6 +214,12 @@ struct IterationState {
         kkt = other
         return true
     }
+
+    /// Times the regularization was raised in the current step after inaccurate solves (−1 while
+    /// the step is redone without), the limit, and the consecutive steps where raising failed.
+    private var regularizationRaises = 0
+    private var failedRaises = 0
+    static let maximumRegularizationRaises = 2
 
     /// Largest relative residual of the Newton solves of the current step.
     private var worstSolveResidual = 0.0
@@ -253,6 +261,26 @@ struct IterationState {
             // one the step is taken anyway — such steps still gain digits on the objective near
             // the end of SDPs — and the loop keeps the best iterate (`recordIfBest`).
             if switchToFallback() { return trialStep() }
+            // Without another form: raise the regularization for this step and redo it (twice
+            // at most); the accuracy comes back through refinement against the exact matrix.
+            // If that does not make the solves accurate the step is taken as first computed, and
+            // after three such steps in a row raising is not tried again in this solve.
+            if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
+                regularizationRaises += 1
+                kkt.regularizationScale *= 100
+                if settings.verbose {
+                    writeLog("  raising the Newton-system regularization ×\(kkt.regularizationScale)", to: settings.logDestination)
+                }
+                return trialStep()
+            }
+            if regularizationRaises > 0 {
+                failedRaises += 1
+                regularizationRaises = -1  // marks the redo at the original regularization
+                kkt.regularizationScale = 1
+                return trialStep()
+            }
+        } else if regularizationRaises > 0 {
+            failedRaises = 0
         }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
         var alphaTaken = min(alpha, 1)

@@ -17,6 +17,11 @@ protocol KKTSolver: AnyObject {
     var methodName: String { get }
     /// Flop count of one factorization, from the symbolic analysis.
     var flops: Double { get }
+    /// Factor applied to the static regularizations from the next ``update()`` on (1 at the
+    /// start). Raised when solves lose accuracy: near the end of some problems the unpivoted
+    /// factorization of the nearly regularization-free matrix becomes unstable, and a larger
+    /// regularization, removed again by refinement, restores accurate solves.
+    var regularizationScale: Double { get set }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a

@@ -29,6 +29,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     /// Regularizations σ (x block) and δ (z block) of the last factorization: the static values,
     /// raised ×100 per failed attempt.
     private(set) var regularization: Double
+    var regularizationScale = 1.0
     private var dualRegularization: Double
     private let staticRegularization: Double
     private let staticDualRegularization: Double
@@ -134,12 +135,13 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     func update() -> Bool {
         let values = factorization.values
         scaling.refresh(from: cones, inverse: false, equalityRegularization: 0)
-        // Back to the static regularizations.
-        if regularization != staticRegularization {
-            for j in 0..<n { values[positionOfXDiagonal[j]] -= regularization - staticRegularization }
-            regularization = staticRegularization
+        // Back to the (scaled) static regularizations.
+        let target = staticRegularization * regularizationScale
+        if regularization != target {
+            for j in 0..<n { values[positionOfXDiagonal[j]] -= regularization - target }
+            regularization = target
         }
-        dualRegularization = staticDualRegularization
+        dualRegularization = staticDualRegularization * regularizationScale
         // Off-diagonal parts of the coupled blocks −H_K, column by column (a < b).
         for (index, range, block) in scaling.coupled {
             if let expansion = expansions[index], case let .diagonalPlusRankOne(rho, u) = block {

@@ -36,6 +36,7 @@ final class ReducedKKTSolver: KKTSolver {
     /// Current static regularization σ (raised when a factorization fails).
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
+    var regularizationScale = 1.0
     private let staticRegularization: Double
 
     // Assembly maps (see the type's documentation).
@@ -214,7 +215,7 @@ final class ReducedKKTSolver: KKTSolver {
     }
 
     func update() -> Bool {
-        scaling.refresh(from: cones, inverse: true, equalityRegularization: equalityRegularization)
+        scaling.refresh(from: cones, inverse: true, equalityRegularization: equalityRegularization * regularizationScale)
         let values = factorization.values
         values.update(repeating: 0)
         P.values.withUnsafeBufferPointer { pv in
@@ -293,7 +294,7 @@ final class ReducedKKTSolver: KKTSolver {
             }
         }}}}
         // Factor, raising σ until the matrix is numerically positive definite.
-        var sigma = staticRegularization
+        var sigma = staticRegularization * regularizationScale
         var added = 0.0
         for _ in 0..<8 {
             let delta = sigma - added

@@ -26,6 +26,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     private let equalityRegularization: Double
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
+    var regularizationScale = 1.0
     private let staticRegularization: Double
     private(set) var lastResidual = 0.0
     /// Lower triangle of `M`, then of its Cholesky factor (column-major `n × n`).
@@ -126,7 +127,7 @@ final class SchurComplementKKTSolver: KKTSolver {
             }
             diagonal.withUnsafeMutableBufferPointer { d in
                 for (cone, range) in zip(cones.cones, cones.ranges) where !(cone is PSDTriangleCone) {
-                    let block = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: equalityRegularization)
+                    let block = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: equalityRegularization * regularizationScale)
                     addRows(range, weights: UnsafeBufferPointer(d), into: M)
                     if case let .diagonalPlusRankOne(rho, u) = block { addRankOne(range, rho: rho, u: u, into: M) }
                 }
@@ -137,7 +138,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         }
         // Cholesky of the lower triangle, raising σ until it succeeds.
         let assembled = factor
-        var sigma = staticRegularization
+        var sigma = staticRegularization * regularizationScale
         for _ in 0..<8 {
             factor = assembled
             factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
