@@ -110,7 +110,7 @@ public enum ConvexTrainer {
         guard patterns.count > 0 else { throw ConvexTrainingError.invalidData("the data admit no non-zero activation pattern") }
         progress?("\(patterns.count) activation patterns\(patterns.isComplete ? " (all arrangements)" : " (sampled)")")
 
-        let n = design.rowCount, c = targets.columnCount, d = design.columnCount
+        let n = design.rowCount, c = targets.columnCount
         var solutions = [(ConvexReLUProgram, [Double])]()
         var dual = DenseMatrix(rowCount: n, columnCount: c)
         var convexObjective = 0.0, iterations = 0, solveTime = 0.0, buildTime = 0.0
@@ -123,32 +123,12 @@ public enum ConvexTrainer {
             : Array(repeating: samples, count: patterns.count)
         for output in 0..<c {
             let y = targets.column(output)
-            var signRows = initialRows
-            var program: ConvexReLUProgram
-            var solution: Solution
-            var round = 1
-            while true {
-                let buildStart = Date()
-                program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta, loss: settings.loss,
-                                                patterns: patterns, signRows: signRows)
-                buildTime += Date().timeIntervalSince(buildStart)
-                progress?("output \(output + 1)/\(c), round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
-                solution = try solve(program.problem, settings: settings.solver)
-                iterations += solution.iterations
-                solveTime += solution.solveTime + solution.setupTime
-                guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
-                // A solution of the program with some sign constraints left out that satisfies all
-                // of them solves the full program; otherwise add the violated ones and solve again.
-                let violated = program.violatedSignRows(solution.x, among: samples, tolerance: 1e-9,
-                                                        relativeBlockThreshold: 1e-6)
-                let added = violated.reduce(0) { $0 + $1.count }
-                if added == 0 { break }
-                progress?("  \(added) violated sign constraints added")
-                for i in 0..<patterns.count where !violated[i].isEmpty {
-                    signRows[i] = round >= Self.maxConstraintRounds ? samples : (signRows[i] + violated[i]).sorted()
-                }
-                round += 1
-            }
+            let (program, solution, run) = try solveWithSignConstraintGeneration(
+                design: design, targets: y, patterns: patterns, initialRows: initialRows, samples: samples,
+                settings: settings, progress: progress.map { report in { report("output \(output + 1)/\(c), \($0)") } })
+            iterations += run.iterations
+            solveTime += run.solveTime
+            buildTime += run.buildTime
             if solution.status != .solved { worst = solution.status }
             convexObjective += solution.primalObjective
 
@@ -194,6 +174,37 @@ public enum ConvexTrainer {
                                     patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
                                     iterations: iterations, buildTime: buildTime, solveTime: solveTime,
                                     convexPredictions: predictions)
+    }
+
+    /// Solves the program for one output starting from the sign constraints `initialRows`, adding
+    /// violated ones and solving again until none is violated (after ``maxConstraintRounds``
+    /// rounds a violating pattern gets all its constraints). A solution of the program with some
+    /// sign constraints left out that satisfies all of them solves the full program.
+    static func solveWithSignConstraintGeneration(design: DenseMatrix, targets y: [Double], patterns: ActivationPatterns,
+                                                  initialRows: [[Int]], samples: [Int], settings: ConvexTrainingSettings,
+                                                  progress: ((String) -> Void)?) throws
+        -> (ConvexReLUProgram, Solution, (iterations: Int, solveTime: Double, buildTime: Double)) {
+        var signRows = initialRows
+        var iterations = 0, solveTime = 0.0, buildTime = 0.0, round = 1
+        while true {
+            let buildStart = Date()
+            let program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta, loss: settings.loss,
+                                                patterns: patterns, signRows: signRows)
+            buildTime += Date().timeIntervalSince(buildStart)
+            progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
+            let solution = try solve(program.problem, settings: settings.solver)
+            iterations += solution.iterations
+            solveTime += solution.solveTime + solution.setupTime
+            guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
+            let violated = program.violatedSignRows(solution.x, among: samples, tolerance: 1e-9, relativeBlockThreshold: 1e-6)
+            let added = violated.reduce(0) { $0 + $1.count }
+            if added == 0 { return (program, solution, (iterations, solveTime, buildTime)) }
+            progress?("  \(added) violated sign constraints added")
+            for i in 0..<patterns.count where !violated[i].isEmpty {
+                signRows[i] = round >= maxConstraintRounds ? samples : (signRows[i] + violated[i]).sorted()
+            }
+            round += 1
+        }
     }
 
     /// An optimal solution on fewer patterns, when one exists among the patterns that carry the
