@@ -950,7 +950,9 @@ def select_names(names, only):
 
 
 def add_common_options(ap, default_time_limit: float, default_csv: Path, default_data: Path,
-                       file_kind: str) -> None:
+                       file_kind: str, memory_limit: bool = True) -> None:
+    """The options every benchmark script takes; `memory_limit` adds --memory-limit, for scripts
+    whose solver processes run through `run_measured` (which applies it)."""
     ap.add_argument("--data-dir", type=Path, default=default_data,
                     help=f"directory with {file_kind} files and reference.csv (default: %(default)s)")
     ap.add_argument("--time-limit", type=float, default=default_time_limit,
@@ -968,6 +970,8 @@ def add_common_options(ap, default_time_limit: float, default_csv: Path, default
                     help="CSV with all per-problem results (default: %(default)s)")
     ap.add_argument("--export-dir", metavar="DIR", type=Path,
                     help="keep the exported JSON problems in DIR (default: a temporary directory)")
+    if not memory_limit:
+        return
     ap.add_argument("--memory-limit", metavar="GB", type=float, default=default_memory_limit_gb(),
                     help="address-space limit for each solver process in GiB, 0 for none "
                          "(default: 60%% of physical memory, %(default)g)")

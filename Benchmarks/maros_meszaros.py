@@ -26,7 +26,6 @@ import argparse
 import csv
 import datetime as _dt
 import math
-import os
 import platform
 import shlex
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as _harness  # noqa: E402  (shared helpers, Benchmarks/harness.py)
 from harness import (  # noqa: E402,F401
-    CLARABEL_STATUS_MAP, INFEASIBLE_STATUSES, OPTIMAL_STATUSES, build_conic, camel_to_snake,
+    CLARABEL_STATUS_MAP, INFEASIBLE_STATUSES, OPTIMAL_STATUSES, camel_to_snake,
     empty_result, fmt_num, git_revision, machine_info, map_clarabel_status, md_line,
     parse_json_stdout, rel_error, result_from_json, run_cmd, short, to_float, to_int, within,
 )
@@ -189,23 +188,7 @@ def text_line(cells) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Benchmark the conic solver against Clarabel on the Maros-Meszaros QP set.")
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                    help="directory with NAME.SIF files and reference.csv (default: %(default)s)")
-    ap.add_argument("--time-limit", type=float, default=60.0,
-                    help="per-problem solver time limit in seconds (default: %(default)g); "
-                         "subprocesses are killed after time limit + 30 s")
-    ap.add_argument("--only", metavar="NAME[,NAME]", action="append",
-                    help="run only these problems (comma separated, repeatable, case-insensitive)")
-    ap.add_argument("--no-build", action="store_true",
-                    help="do not run `swift build -c release` first")
-    ap.add_argument("--conic", metavar="PATH",
-                    help="conic executable to use (default: .build/release/conic; implies --no-build)")
-    ap.add_argument("--output-md", metavar="FILE", type=Path,
-                    help="also write the report as a markdown file")
-    ap.add_argument("--output-csv", metavar="FILE", type=Path, default=DEFAULT_CSV,
-                    help="CSV with all per-problem results (default: %(default)s)")
-    ap.add_argument("--export-dir", metavar="DIR", type=Path,
-                    help="keep the exported JSON problems in DIR (default: a temporary directory)")
+    _harness.add_common_options(ap, 60.0, DEFAULT_CSV, DEFAULT_DATA_DIR, "NAME.SIF", memory_limit=False)
     ap.add_argument("--clarabel-one", metavar="FILE.json", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -230,25 +213,11 @@ def main(argv=None) -> int:
         if name not in files:
             print(f"warning: {name} is listed in reference.csv but {name}.SIF is missing",
                   file=sys.stderr)
-    names = sorted(files)
-    if args.only:
-        wanted = [w.strip() for item in args.only for w in item.split(",") if w.strip()]
-        by_upper = {n.upper(): n for n in names}
-        unknown = [w for w in wanted if w.upper() not in by_upper]
-        if unknown:
-            sys.exit(f"error: unknown problem(s): {', '.join(unknown)}")
-        names = list(dict.fromkeys(by_upper[w.upper()] for w in wanted))
+    names = _harness.select_names(sorted(files), args.only)
     if not names:
         sys.exit(f"error: no .SIF files in {data_dir}")
 
-    if args.conic:
-        conic = str(Path(args.conic).resolve()) if os.sep in args.conic else args.conic
-    else:
-        if not args.no_build:
-            build_conic()
-        conic = str(REPO_ROOT / ".build" / "release" / "conic")
-        if not os.access(conic, os.X_OK):
-            sys.exit(f"error: {conic} not found or not executable (build with `swift build -c release`)")
+    conic = _harness.resolve_conic(args)
 
     tl = args.time_limit
     uname, nproc, cpu = machine_info()
