@@ -216,35 +216,18 @@ def main(argv=None) -> int:
                    f"reference {H.fmt_num(info['ref'], '.9e')}, rel.err {H.fmt_num(rs[s]['rel_error'], '.1e')}"
                    for name, info, rs in results for s in solvers if rs[s]["false_status"]]
     time_lines = H.time_summary_lines(results, solvers, TIME_SHIFT, tl, f"{TIME_SHIFT * 1000:g} ms")
-    sections = [(None, summary)]
-    if false_lines:
-        sections.append((f"FALSE STATUSES ({len(false_lines)}):", false_lines))
-    else:
-        sections.append((None, ["false statuses: none"]))
-    sections.append((time_lines[0], [line.strip() for line in time_lines[1:]]))
-    sections.append((None, H.memory_lines(results, solvers)))
+    sections = [(None, summary)] + H.closing_sections(false_lines, time_lines, results, solvers)
     print()
     H.print_report(sections)
 
-    csv_path = args.output_csv.resolve()
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
     fields = ["status", "status_raw", "objective", "dual_objective", "rel_error", "ok", "within_tol",
               "false_status", "iterations", "solve_time", "wall_time", "mem_kb", "note"]
     extra = {"conic": ["setup_time"],
              "clarabel": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"],
              "ecos": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"]}
-    with open(csv_path, "w", newline="") as f:
-        w = csv.writer(f)
-        head = ["name", "n_vars", "n_constraints", "reference"]
-        for s in solvers:
-            head += [f"{s}_{k}" for k in fields + extra[s]]
-        w.writerow(head)
-        for name, info, rs in results:
-            row = [name, info["n_vars"], info["n_constraints"], H.csv_cell(info["ref"])]
-            for s in solvers:
-                row += [H.csv_cell(rs[s].get(k)) for k in fields + extra[s]]
-            w.writerow(row)
-    print(f"\nCSV written to {csv_path}")
+    H.write_results_csv(args.output_csv.resolve(), ["name", "n_vars", "n_constraints", "reference"],
+                        lambda name, info: [name, info["n_vars"], info["n_constraints"], H.csv_cell(info["ref"])],
+                        results, solvers, fields, extra)
 
     if args.output_md:
         md_path = args.output_md.resolve()

@@ -25,6 +25,7 @@ column by column with off-diagonal entries scaled by √2, which is Clarabel's
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -815,6 +816,36 @@ def csv_cell(v):
     if isinstance(v, float):
         return repr(v)
     return "" if v is None else v
+
+
+def closing_sections(false_lines, time_lines, results, solvers):
+    """The report sections every script ends with: false statuses, solve times, peak memory."""
+    sections = []
+    if false_lines:
+        sections.append((f"FALSE STATUSES ({len(false_lines)}):", false_lines))
+    else:
+        sections.append((None, ["false statuses: none"]))
+    sections.append((time_lines[0], [line.strip() for line in time_lines[1:]]))
+    sections.append((None, memory_lines(results, solvers)))
+    return sections
+
+
+def write_results_csv(path: Path, problem_head, problem_cells, results, solvers, fields, extra) -> None:
+    """One row per problem: `problem_head` columns from `problem_cells(name, info)`, then for each
+    solver its `fields + extra[solver]` entries of the result dictionaries."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        head = list(problem_head)
+        for s in solvers:
+            head += [f"{s}_{k}" for k in fields + extra.get(s, [])]
+        w.writerow(head)
+        for name, info, rs in results:
+            row = list(problem_cells(name, info))
+            for s in solvers:
+                row += [csv_cell(rs[s].get(k)) for k in fields + extra.get(s, [])]
+            w.writerow(row)
+    print(f"\nCSV written to {path}")
 
 
 def print_report(sections) -> None:

@@ -648,40 +648,26 @@ def main(argv=None) -> int:
     sections = [(None, summary)]
     if inf_lines:
         sections.append(("infeasible problems:", inf_lines))
-    if false_lines:
-        sections.append((f"FALSE STATUSES ({len(false_lines)}):", false_lines))
-    else:
-        sections.append((None, ["false statuses: none"]))
-    sections.append((time_lines[0], [line.strip() for line in time_lines[1:]]))
-    sections.append((None, H.memory_lines(results, solvers)))
+    sections += H.closing_sections(false_lines, time_lines, results, solvers)
     if large_lines:
         sections.append((large_title, large_lines))
     print()
     H.print_report(sections)
 
     # ---------------------------------------------------------------- CSV
-    csv_path = args.output_csv.resolve()
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
     fields = ["status", "status_raw", "objective", "dual_objective", "abs_error", "ok", "within_tol",
               "false_status", "iterations", "solve_time", "wall_time", "mem_kb", "note"]
     extra = {"sdpa": ["main_loop_time", "relative_gap", "p_feas_error", "d_feas_error"],
              "clarabel": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"],
              "conic": ["setup_time"]}
-    with open(csv_path, "w", newline="") as f:
-        w = csv.writer(f)
-        head = ["name", "n_vars", "n_constraints", "max_psd_block", "expected", "reference",
-                "reference_text", "digits_text", "digits", "tolerance"]
-        for s in solvers:
-            head += [f"{s}_{k}" for k in fields + extra[s]]
-        w.writerow(head)
-        for name, info, rs in results:
-            row = [name, info["n_vars"], info["n_constraints"], blocks.get(name, ""), info["expected"],
-                   H.csv_cell(info["ref"]), info["ref_text"], info["digits_text"],
-                   H.csv_cell(info["digits"]), H.csv_cell(info["tol"])]
-            for s in solvers:
-                row += [H.csv_cell(rs[s].get(k)) for k in fields + extra[s]]
-            w.writerow(row)
-    print(f"\nCSV written to {csv_path}")
+    H.write_results_csv(
+        args.output_csv.resolve(),
+        ["name", "n_vars", "n_constraints", "max_psd_block", "expected", "reference", "reference_text",
+         "digits_text", "digits", "tolerance"],
+        lambda name, info: [name, info["n_vars"], info["n_constraints"], blocks.get(name, ""), info["expected"],
+                            H.csv_cell(info["ref"]), info["ref_text"], info["digits_text"],
+                            H.csv_cell(info["digits"]), H.csv_cell(info["tol"])],
+        results, solvers, fields, extra)
 
     if args.output_md:
         md_path = args.output_md.resolve()
