@@ -191,7 +191,6 @@ struct DualConstraintBoundTests {
             let h = design.multiplied(by: u.map { $0 / length }).enumerated().reduce(0.0) { $0 + v.values[$1.offset] * max(0, $1.element) }
             #expect(abs(h) <= exact * (1 + 1e-12))
         }
-        print("bounds: exact \(exact), semidefinite \(relaxed), norm \(norm)")
     }
 }
 

@@ -194,7 +194,7 @@ public enum ConvexTrainer {
             progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
             let solution = try solve(program.problem, settings: settings.solver)
             iterations += solution.iterations
-            solveTime += solution.solveTime + solution.setupTime
+            solveTime += solution.solveTime  // includes the setup
             guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
             let violated = program.violatedSignRows(solution.x, among: samples, tolerance: 1e-9, relativeBlockThreshold: 1e-6)
             let added = violated.reduce(0) { $0 + $1.count }
@@ -219,6 +219,7 @@ public enum ConvexTrainer {
         let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: solution.x)) }
         let largest = norms.max() ?? 0
         let optimum = solution.primalObjective
+        let samples = ConvexReLUProgram.constrainingSamples(program.design)
         var iterations = 0, time = 0.0
         for threshold in [1e-1, 1e-2, 1e-3] {
             let kept = (0..<program.patternCount).filter { max(norms[2 * $0], norms[2 * $0 + 1]) > threshold * largest }
@@ -228,8 +229,7 @@ public enum ConvexTrainer {
                                                    patterns: patterns, signRows: kept.map { program.signRows[$0] })
             let candidate = try solve(restricted.problem, settings: settings.solver)
             iterations += candidate.iterations
-            time += candidate.solveTime + candidate.setupTime
-            let samples = ConvexReLUProgram.constrainingSamples(program.design)
+            time += candidate.solveTime
             if candidate.status.isOptimal, candidate.primalObjective <= optimum + 1e-7 * max(1, abs(optimum)),
                restricted.violatedSignRows(candidate.x, among: samples, tolerance: 1e-9, relativeBlockThreshold: 1e-6)
                    .allSatisfy(\.isEmpty) {

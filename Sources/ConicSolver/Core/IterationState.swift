@@ -264,7 +264,7 @@ struct IterationState {
             // Without another form: raise the regularization for this step and redo it (twice
             // at most); the accuracy comes back through refinement against the exact matrix.
             // If that does not make the solves accurate the step is taken as first computed, and
-            // after three such steps in a row raising is not tried again in this solve.
+            // after three such steps without a successful raise in between it is not tried again.
             if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
                 regularizationRaises += 1
                 kkt.regularizationScale *= 100
