@@ -88,12 +88,41 @@ struct GradientTrainerTests {
         (Loss.squared, 1), (Loss.squared, 3), (Loss.hinge, 1),
     ])
     func gradientMatchesFiniteDifferences(loss: Loss, outputs: Int) {
-        let (net, x, y) = Self.pointAwayFromKinks(n: 8, d: 3, c: outputs, loss: loss)
-        for beta in [0.0, 0.3] {
-            let analytic = Self.flatGradient(net, x, y, beta: beta, loss: loss)
-            let numeric = Self.numericalGradient(net, x, y, beta: beta, loss: loss)
-            #expect(Self.maxRelativeError(analytic, numeric) < 1e-6, "loss \(loss), c = \(outputs), β = \(beta)")
-            #expect(analytic.contains { abs($0) > 1e-3 }, "the check must not be vacuous")
+        var (net, x, y) = Self.pointAwayFromKinks(n: 8, d: 3, c: outputs, loss: loss)
+        for biasRegularized in [true, false] {
+            net.biasRegularized = biasRegularized
+            for beta in [0.0, 0.3] {
+                let analytic = Self.flatGradient(net, x, y, beta: beta, loss: loss)
+                let numeric = Self.numericalGradient(net, x, y, beta: beta, loss: loss)
+                #expect(Self.maxRelativeError(analytic, numeric) < 1e-6,
+                        "loss \(loss), c = \(outputs), β = \(beta), bias regularized \(biasRegularized)")
+                #expect(analytic.contains { abs($0) > 1e-3 }, "the check must not be vacuous")
+            }
+        }
+    }
+
+    @Test("balanced() and merged() keep the function and never raise the weight decay, bias regularized or free")
+    func balancingKeepsFunction() {
+        var rng = SeededGenerator(seed: 9)
+        let x = Self.gaussianMatrix(12, 2, &rng)
+        var u = Self.gaussianMatrix(6, 3, &rng)
+        // Neuron 5 is neuron 0 scaled by 3, so merging has something to do.
+        for k in 0..<3 { u.values[15 + k] = 3 * u.values[k] }
+        for biasRegularized in [true, false] {
+            let net = TwoLayerNetwork(inputWeights: u, outputWeights: Self.gaussianMatrix(6, 1, &rng), hasBias: true,
+                                      biasRegularized: biasRegularized)
+            for reshaped in [net.balanced(), net.merged()] {
+                #expect(Self.maxRelativeError(reshaped.predict(x).values, net.predict(x).values) < 1e-12)
+                #expect(reshaped.halfSquaredWeightNorm <= net.halfSquaredWeightNorm + 1e-12)
+                #expect(reshaped.biasRegularized == biasRegularized)
+            }
+            #expect(net.merged().width == 5)
+            // Balanced neurons have ‖uⱼ‖ = ‖αⱼ‖ over the penalized weights only.
+            let balanced = net.balanced()
+            for j in 0..<balanced.width {
+                let uNorm = euclideanNorm(balanced.inputWeights.row(j).prefix(biasRegularized ? 3 : 2))
+                #expect(abs(uNorm - abs(balanced.outputWeights.values[j])) < 1e-12)
+            }
         }
     }
 

@@ -79,12 +79,14 @@ import Testing
 
     @Test(arguments: ["json", "npz"])
     func roundTripIsBitExact(format: String) throws {
-        for (outputs, bias) in [(1, true), (1, false), (3, true)] {
-            let network = Self.awkwardNetwork(outputs: outputs, bias: bias, seed: UInt64(outputs))
-            let path = "\(dir)/net-\(outputs)-\(bias).\(format)"
+        for (outputs, bias, biasRegularized) in [(1, true, true), (1, false, true), (3, true, true), (2, true, false)] {
+            var network = Self.awkwardNetwork(outputs: outputs, bias: bias, seed: UInt64(outputs))
+            network.biasRegularized = biasRegularized
+            let path = "\(dir)/net-\(outputs)-\(bias)-\(biasRegularized).\(format)"
             try network.save(to: path)
             let loaded = try TwoLayerNetwork.load(path: path, defaultBias: !bias)
             #expect(Self.identical(network, loaded))
+            #expect(loaded.biasRegularized == biasRegularized)
         }
     }
 

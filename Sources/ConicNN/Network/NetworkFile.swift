@@ -59,9 +59,11 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
 /// Reading and writing trained networks.
 ///
 /// Both formats hold `W1` (`m × d̃`, one row per hidden neuron, the bias weight last when the
-/// network has a bias), `w2` (length `m` for one output, or `m × c`) and an optional `bias` flag.
-/// JSON: `{"W1": [[…], …], "w2": […], "bias": true}`. NPZ: the archive `numpy.savez` writes,
-/// with entries `W1.npy`, `w2.npy` and optionally a 0-d `bias.npy`.
+/// network has a bias), `w2` (length `m` for one output, or `m × c`), an optional `bias` flag and
+/// an optional `bias_regularized` flag (default true; false for a free bias, as in the JMLR
+/// formulations). JSON: `{"W1": [[…], …], "w2": […], "bias": true}`. NPZ: the archive
+/// `numpy.savez` writes, with entries `W1.npy`, `w2.npy` and optionally 0-d `bias.npy` and
+/// `bias_regularized.npy`.
 extension TwoLayerNetwork {
     /// Reads a network from a `.json` or `.npz` file (chosen by the extension).
     ///
@@ -114,7 +116,9 @@ extension TwoLayerNetwork {
                 "    " + list(m.values[(i * m.columnCount)..<((i + 1) * m.columnCount)])
             }.joined(separator: ",\n") + "\n  ]"
         }
-        var text = "{\n  \"bias\": \(hasBias),\n  \"W1\": \(rows(inputWeights)),\n"
+        var text = "{\n  \"bias\": \(hasBias),\n"
+        if hasBias, !biasRegularized { text += "  \"bias_regularized\": false,\n" }
+        text += "  \"W1\": \(rows(inputWeights)),\n"
         text += "  \"w2\": " + (outputCount == 1 ? list(outputWeights.values[...]) : rows(outputWeights))
         if width == 0 {
             // Without rows the column counts cannot be seen, so they are stated.
@@ -142,18 +146,20 @@ extension TwoLayerNetwork {
         }
         return try assemble(path: path, inputRows: document.inputRows, inputColumns: document.inputColumns,
                             outputRows: document.outputRows, outputColumns: document.outputColumns,
-                            hasBias: document.bias ?? defaultBias)
+                            hasBias: document.bias ?? defaultBias, biasRegularized: document.biasRegularized ?? true)
     }
 
     // MARK: NPZ
 
     func npzBytes() -> [UInt8] {
         let w2Shape = outputCount == 1 ? [width] : [width, outputCount]
-        return NumpyArchive.zipArchive([
+        var entries = [
             ("W1.npy", NumpyArchive.npyFile(shape: [width, inputWeights.columnCount], values: inputWeights.values)),
             ("w2.npy", NumpyArchive.npyFile(shape: w2Shape, values: outputWeights.values)),
             ("bias.npy", NumpyArchive.npyFile(bool: hasBias)),
-        ])
+        ]
+        if hasBias, !biasRegularized { entries.append(("bias_regularized.npy", NumpyArchive.npyFile(bool: false))) }
+        return NumpyArchive.zipArchive(entries)
     }
 
     static func decodeNPZ(_ bytes: [UInt8], path: String, defaultBias: Bool) throws -> TwoLayerNetwork {
@@ -173,23 +179,26 @@ extension TwoLayerNetwork {
         guard w2.shape[0] == m else {
             throw NetworkFileError.invalidShape(path: path, name: "w2", reason: "has \(w2.shape[0]) rows, W1 has \(m)")
         }
-        var hasBias = defaultBias
-        if let bias = arrays["bias"] {
-            guard bias.values.count == 1, bias.shape.count <= 1 else {
-                throw NetworkFileError.invalidShape(path: path, name: "bias", reason: "must be a single value, has shape \(bias.shape)")
+        func flag(_ name: String) throws -> Bool? {
+            guard let array = arrays[name] else { return nil }
+            guard array.values.count == 1, array.shape.count <= 1 else {
+                throw NetworkFileError.invalidShape(path: path, name: name, reason: "must be a single value, has shape \(array.shape)")
             }
-            hasBias = bias.values[0] != 0
+            return array.values[0] != 0
         }
+        let hasBias = try flag("bias") ?? defaultBias
+        let biasRegularized = try flag("bias_regularized") ?? true
         let u = DenseMatrix(rowCount: m, columnCount: columns, values: w1.values)
         let a = DenseMatrix(rowCount: m, columnCount: outputColumns, values: w2.values)
-        return try validated(TwoLayerNetwork(inputWeights: u, outputWeights: a, hasBias: hasBias), path: path)
+        return try validated(TwoLayerNetwork(inputWeights: u, outputWeights: a, hasBias: hasBias, biasRegularized: biasRegularized),
+                             path: path)
     }
 
     // MARK: Validation
 
     /// Builds the network from row lists, checking every shape before `DenseMatrix` would trap.
     static func assemble(path: String, inputRows: [[Double]], inputColumns: Int?, outputRows: [[Double]],
-                         outputColumns: Int?, hasBias: Bool) throws -> TwoLayerNetwork {
+                         outputColumns: Int?, hasBias: Bool, biasRegularized: Bool = true) throws -> TwoLayerNetwork {
         let m = inputRows.count
         let d = inputRows.first?.count ?? inputColumns ?? (hasBias ? 1 : 0)
         for (i, row) in inputRows.enumerated() where row.count != d {
@@ -204,7 +213,7 @@ extension TwoLayerNetwork {
         }
         let network = TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: m, columnCount: d, values: inputRows.flatMap { $0 }),
                                       outputWeights: DenseMatrix(rowCount: m, columnCount: c, values: outputRows.flatMap { $0 }),
-                                      hasBias: hasBias)
+                                      hasBias: hasBias, biasRegularized: biasRegularized)
         return try validated(network, path: path)
     }
 
@@ -248,12 +257,13 @@ private struct NetworkJSON: Decodable {
     }
 
     enum Key: String, CodingKey {
-        case W1, w2, bias, W1_columns, w2_columns
+        case W1, w2, bias, bias_regularized, W1_columns, w2_columns
     }
 
     var inputRows: [[Double]]
     var outputRows: [[Double]]
     var bias: Bool?
+    var biasRegularized: Bool?
     var inputColumns: Int?
     var outputColumns: Int?
 
@@ -275,13 +285,17 @@ private struct NetworkJSON: Decodable {
         } else {
             throw Problem.shape("w2", "must be a list of numbers or a list of rows of numbers")
         }
-        if let flag = try? container.decodeIfPresent(Bool.self, forKey: .bias) {
-            bias = flag
-        } else if let number = try? container.decode(Int.self, forKey: .bias), number == 0 || number == 1 {
-            bias = number == 1
-        } else if container.contains(.bias), (try? container.decodeNil(forKey: .bias)) != true {
-            throw Problem.shape("bias", "must be true or false")
+        /// A flag given as true/false or 0/1; absent or null means not given.
+        func flag(_ key: Key) throws -> Bool? {
+            if let flag = try? container.decodeIfPresent(Bool.self, forKey: key) { return flag }
+            if let number = try? container.decode(Int.self, forKey: key), number == 0 || number == 1 { return number == 1 }
+            if container.contains(key), (try? container.decodeNil(forKey: key)) != true {
+                throw Problem.shape(key.rawValue, "must be true or false")
+            }
+            return nil
         }
+        bias = try flag(.bias)
+        biasRegularized = try flag(.bias_regularized)
         inputColumns = try container.decodeIfPresent(Int.self, forKey: .W1_columns)
         outputColumns = try container.decodeIfPresent(Int.self, forKey: .w2_columns)
         if let n = inputColumns, n < 0 { throw Problem.shape("W1_columns", "must not be negative") }

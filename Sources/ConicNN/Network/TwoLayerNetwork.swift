@@ -3,8 +3,10 @@ import ConicSolver
 /// A two-layer ReLU network `f(x) = Σⱼ αⱼ (x̃ᵀuⱼ)₊` with `m` hidden neurons and `c` outputs.
 ///
 /// `x̃` is the input `x` with a trailing 1 appended when ``hasBias`` is true, so the bias of
-/// neuron `j` is the last entry of `uⱼ` and is regularized like any other weight (the convention
-/// of the ICML 2020 paper's experiments).
+/// neuron `j` is the last entry of `uⱼ`. By default the bias is regularized like any other weight
+/// (the convention of the ICML 2020 paper's experiments); with ``biasRegularized`` false it is free,
+/// as in the JMLR paper's min-norm and cutting-plane formulations, where the weight decay
+/// `(β/2)Σ(‖uⱼ‖² + ‖αⱼ‖²)` covers the input weights without the bias.
 public struct TwoLayerNetwork: Sendable, Equatable {
     /// `m × d̃`: row `j` is `uⱼ`, the input weights of neuron `j` (bias weight last when ``hasBias``).
     public var inputWeights: DenseMatrix
@@ -12,13 +14,26 @@ public struct TwoLayerNetwork: Sendable, Equatable {
     public var outputWeights: DenseMatrix
     /// Whether a constant-1 input is appended to every sample.
     public var hasBias: Bool
+    /// Whether the weight decay includes the bias weights (only meaningful with ``hasBias``).
+    public var biasRegularized: Bool
 
     /// Builds a network; the two weight matrices must have one row per neuron.
-    public init(inputWeights: DenseMatrix, outputWeights: DenseMatrix, hasBias: Bool) {
+    public init(inputWeights: DenseMatrix, outputWeights: DenseMatrix, hasBias: Bool, biasRegularized: Bool = true) {
         precondition(inputWeights.rowCount == outputWeights.rowCount, "TwoLayerNetwork: one output row per neuron")
         self.inputWeights = inputWeights
         self.outputWeights = outputWeights
         self.hasBias = hasBias
+        self.biasRegularized = biasRegularized
+    }
+
+    /// Number of leading columns of ``inputWeights`` that the weight decay covers.
+    public var regularizedInputColumns: Int {
+        hasBias && !biasRegularized ? inputWeights.columnCount - 1 : inputWeights.columnCount
+    }
+
+    /// `‖uⱼ‖` over the regularized input weights of neuron `j`.
+    func regularizedInputNorm(_ j: Int) -> Double {
+        euclideanNorm(inputWeights.row(j).prefix(regularizedInputColumns))
     }
 
     /// Number of hidden neurons `m`.
@@ -46,9 +61,10 @@ public struct TwoLayerNetwork: Sendable, Equatable {
         hiddenActivations(features).multiplied(by: outputWeights)
     }
 
-    /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β`.
+    /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β` (a free bias excluded).
     public var halfSquaredWeightNorm: Double {
-        0.5 * (inputWeights.values.reduce(0) { $0 + $1 * $1 } + outputWeights.values.reduce(0) { $0 + $1 * $1 })
+        let inputs = (0..<width).reduce(0.0) { total, j in let r = regularizedInputNorm(j); return total + r * r }
+        return 0.5 * (inputs + outputWeights.values.reduce(0) { $0 + $1 * $1 })
     }
 
     /// The non-convex training objective `p(θ) = ℓ(f(X), Y) + (β/2) Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`.
@@ -58,19 +74,26 @@ public struct TwoLayerNetwork: Sendable, Equatable {
 
     /// The same network with every neuron rescaled to `‖uⱼ‖ = ‖αⱼ‖`, which leaves `f` unchanged
     /// (ReLU is positively homogeneous) and minimizes the weight decay among such rescalings;
-    /// neurons with `uⱼ = 0` or `αⱼ = 0` contribute nothing and are removed.
+    /// neurons with `αⱼ = 0` or no input weights at all contribute nothing and are removed. With a
+    /// free bias, `‖uⱼ‖` excludes the bias; a bias-only neuron (a constant) is kept unscaled.
     public func balanced() -> TwoLayerNetwork {
         var u = [[Double]](), a = [[Double]]()
         for j in 0..<width {
             let uj = inputWeights.row(j), aj = outputWeights.row(j)
-            let nu = euclideanNorm(uj), na = euclideanNorm(aj)
-            guard nu > 0, na > 0 else { continue }
+            let nu = regularizedInputNorm(j), na = euclideanNorm(aj)
+            guard na > 0, euclideanNorm(uj) > 0 else { continue }
+            guard nu > 0 else {
+                u.append(uj)
+                a.append(aj)
+                continue
+            }
             let scale = (na / nu).squareRoot()
             u.append(uj.map { $0 * scale })
             a.append(aj.map { $0 / scale })
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: u, columnCount: inputWeights.columnCount),
-                               outputWeights: DenseMatrix(rows: a, columnCount: outputCount), hasBias: hasBias)
+                               outputWeights: DenseMatrix(rows: a, columnCount: outputCount), hasBias: hasBias,
+                               biasRegularized: biasRegularized)
     }
 
     /// The same function with neurons whose input weights point in the same direction (within
@@ -93,7 +116,8 @@ public struct TwoLayerNetwork: Sendable, Equatable {
             }
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: directions, columnCount: inputWeights.columnCount),
-                               outputWeights: DenseMatrix(rows: outputs, columnCount: outputCount), hasBias: hasBias).balanced()
+                               outputWeights: DenseMatrix(rows: outputs, columnCount: outputCount), hasBias: hasBias,
+                               biasRegularized: biasRegularized).balanced()
     }
 }
 

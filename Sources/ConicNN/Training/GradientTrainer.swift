@@ -64,6 +64,8 @@ public struct GradientTrainingSettings: Sendable, Equatable {
     public var loss: Loss
     /// Whether the network has a bias input (a ones column appended to the features).
     public var hasBias: Bool
+    /// Whether weight decay covers the bias weights (the JMLR formulations leave them free).
+    public var biasRegularized: Bool
     /// Multiplier of the default initialization `uⱼ ~ N(0, I/d̃)`, `αⱼ ~ N(0, I/m)` (positive).
     public var initialScale: Double
     /// Epochs between two recorded full-data objectives (at least 1); the initial and the
@@ -73,7 +75,8 @@ public struct GradientTrainingSettings: Sendable, Equatable {
     /// Settings with the usual defaults; call ``validate()`` (``GradientTrainer`` does) to check them.
     public init(width: Int, optimizer: Optimizer = .adam, learningRate: Double = 1e-2, epochs: Int = 100,
                 batchSize: Int = 32, momentum: Double = 0, seed: UInt64 = 0, beta: Double = 1e-3,
-                loss: Loss = .squared, hasBias: Bool = true, initialScale: Double = 1, recordEvery: Int = 1) {
+                loss: Loss = .squared, hasBias: Bool = true, biasRegularized: Bool = true, initialScale: Double = 1,
+                recordEvery: Int = 1) {
         self.width = width
         self.optimizer = optimizer
         self.learningRate = learningRate
@@ -84,6 +87,7 @@ public struct GradientTrainingSettings: Sendable, Equatable {
         self.beta = beta
         self.loss = loss
         self.hasBias = hasBias
+        self.biasRegularized = biasRegularized
         self.initialScale = initialScale
         self.recordEvery = recordEvery
     }
@@ -167,6 +171,8 @@ public enum GradientTrainer {
             network = defaultInitialization(inputDimension: features.columnCount, outputCount: targets.columnCount,
                                             settings: settings, using: &rng)
         }
+        // The settings decide what the objective penalizes, whatever the starting network says.
+        network.biasRegularized = settings.biasRegularized
 
         let n = features.rowCount
         let design = network.designMatrix(features)
@@ -253,7 +259,10 @@ public enum GradientTrainer {
         // The ReLU passes the gradient only where the pre-activation is positive (subgradient 0 at 0).
         for k in back.values.indices where z.values[k] <= 0 { back.values[k] = 0 }
         var gradU = back.multiplied(by: design, transposeSelf: true)
-        for k in gradU.values.indices { gradU.values[k] += beta * u.values[k] }
+        let decayed = network.regularizedInputColumns
+        for j in 0..<u.rowCount {
+            for k in (j * u.columnCount)..<(j * u.columnCount + decayed) { gradU.values[k] += beta * u.values[k] }
+        }
         return (gradU, gradA)
     }
 
