@@ -1,0 +1,151 @@
+import ConicSolver
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The result of ``DeepReLUClosedForm/build(features:targets:hiddenWidths:beta:whiteningTolerance:)``.
+public struct DeepClosedFormSolution: Sendable, Equatable {
+    /// The closed-form network with each path's scale chosen to minimize the objective and
+    /// spread evenly over the layers (``pathScales``).
+    public let network: DeepReLUNetwork
+    /// Its objective `½‖f − Y‖² + (β/2)Σ‖Wₗ‖²` (for `β = 0`: `Σ‖Wₗ‖²` of the interpolating network, Thm 4.3).
+    public let objective: Double
+    /// The weights exactly as printed in Theorem 4.4 (`t* = 1`, output weights `‖Φ₀,ᵣ‖ − β`,
+    /// clipped at 0); `nil` for `β = 0`.
+    public let theoremNetwork: DeepReLUNetwork?
+    /// The objective of ``theoremNetwork``.
+    public let theoremObjective: Double?
+    /// A certified lower bound on the objective of every network of this depth, when one is
+    /// known: the dual value of the two-layer convex program for depth 2 (whitened one-hot data);
+    /// `nil` for deeper networks.
+    public let lowerBound: Double?
+    /// Per path `r` (one per class with samples), the product `pᵣ` of its layer scales: the
+    /// network outputs `pᵣ yⱼ/‖yⱼ‖` in column `j`.
+    public let pathScales: [Double]
+    /// `‖yⱼ‖` per path, the length of its target.
+    public let targetNorms: [Double]
+    /// `max |f(X) − Y|` of ``network``.
+    public let maximumResidual: Double
+}
+
+/// Closed-form deep ReLU networks for whitened data with one-hot labels (ICLR 2021, Thms 4.3/4.4).
+///
+/// With `XXᵀ = I` every class `j` gets its own path: the first-layer neuron `Xᵀyⱼ/‖Xᵀyⱼ‖`
+/// (so that `X` maps it to `yⱼ/‖yⱼ‖ ≥ 0`, untouched by the ReLU), then hidden unit `j` of every
+/// later layer (the paper's nonnegative orthonormal `Φₗ,ᵣ` are taken as unit basis vectors), and
+/// output `j`. Path `r` with layer scales `s₁ᵣ…s_Lᵣ` outputs `pᵣ yⱼ/‖yⱼ‖`, `pᵣ = Πₗ sₗᵣ`, and the
+/// paths do not interact, so the objective splits into `½(‖yⱼ‖ − pᵣ)² + (β/2)Σₗ sₗᵣ²`. For fixed
+/// `pᵣ` the weight decay is smallest with equal scales `pᵣ^{1/L}`, leaving the scalar problem
+/// `min_p ½(c − p)² + (β/2)·L·p^{2/L}`: `p = (c − β)₊` for `L = 2` (Theorem 4.4's output weight),
+/// solved numerically for `L > 2` (the term `p^{2/L}` is concave there). For `β = 0` (Theorem 4.3)
+/// `pᵣ = ‖yⱼ‖` interpolates. The (negative) parts `(−yⱼ)₊` of Theorem 4.3 are empty for one-hot labels.
+public enum DeepReLUClosedForm {
+    /// Builds the network for hidden widths `m₁ … m_{L−1}` (each at least the number of classes).
+    ///
+    /// - Throws: ``ClosedFormError/notWhitened(maximumDeviation:)`` when `max|XXᵀ − I|` exceeds
+    ///   `whiteningTolerance`, ``ClosedFormError/notOneHot(_:)`` for other labels,
+    ///   ``ClosedFormError/invalidSetting(_:)`` for widths that cannot hold a path per class or a
+    ///   negative `β`, and shape or finiteness errors.
+    public static func build(features: DenseMatrix, targets: DenseMatrix, hiddenWidths: [Int], beta: Double,
+                             whiteningTolerance: Double = 1e-8) throws(ClosedFormError) -> DeepClosedFormSolution {
+        let n = features.rowCount, d = features.columnCount, classes = targets.columnCount
+        guard targets.rowCount == n else { throw .dimensionMismatch("\(targets.rowCount) target rows for \(n) samples") }
+        try requireFinite(features.values, "features")
+        try requireFinite(targets.values, "targets")
+        guard beta.isFinite, beta >= 0 else { throw .invalidSetting("beta must be non-negative, got \(beta)") }
+        guard !hiddenWidths.isEmpty else { throw .invalidSetting("at least one hidden layer is needed") }
+        for i in 0..<n {
+            let row = targets.row(i)
+            guard row.allSatisfy({ $0 == 0 || $0 == 1 }), row.reduce(0, +) == 1 else {
+                throw .notOneHot("row \(i) is \(row)")
+            }
+        }
+        guard n <= d else { throw .notWhitened(maximumDeviation: .infinity) }
+        let deviation = whiteningDeviation(features)
+        guard deviation <= whiteningTolerance else { throw .notWhitened(maximumDeviation: deviation) }
+
+        let paths = (0..<classes).filter { j in (0..<n).contains { targets[$0, j] != 0 } }
+        guard let narrowest = hiddenWidths.min(), narrowest >= paths.count else {
+            throw .invalidSetting("hidden widths \(hiddenWidths) cannot hold one path per class (\(paths.count) classes)")
+        }
+        let depth = hiddenWidths.count + 1
+        // Φ₀,ᵣ = Xᵀyⱼ; first-layer neurons are their directions.
+        let directions = paths.map { j -> [Double] in
+            let phi = features.transposeMultiplied(by: targets.column(j))
+            let norm = euclideanNorm(phi)
+            return phi.map { $0 / norm }
+        }
+        let norms = paths.map { j in euclideanNorm(targets.column(j)) }
+        let products = norms.map { beta == 0 ? $0 : optimalPathScale(targetNorm: $0, beta: beta, depth: depth) }
+
+        func network(layerScales: (Int) -> [Double]) -> DeepReLUNetwork {
+            let widths = [d] + hiddenWidths + [classes]
+            var weights = (0..<depth).map { DenseMatrix(rowCount: widths[$0], columnCount: widths[$0 + 1]) }
+            for (r, j) in paths.enumerated() {
+                let s = layerScales(r)
+                for k in 0..<d { weights[0][k, r] = s[0] * directions[r][k] }
+                for l in 1..<(depth - 1) { weights[l][r, r] = s[l] }
+                weights[depth - 1][r, j] = s[depth - 1]
+            }
+            return DeepReLUNetwork(weights: weights)
+        }
+        let balanced = network { r in
+            [Double](repeating: products[r] > 0 ? pow(products[r], 1 / Double(depth)) : 0, count: depth)
+        }
+        let objective = beta == 0 ? balanced.squaredWeightNorm : balanced.objective(features: features, targets: targets, beta: beta)
+        var theorem: DeepReLUNetwork?
+        if beta > 0 {
+            theorem = network { r in [Double](repeating: 1, count: depth - 1) + [max(norms[r] - beta, 0)] }
+        }
+        let residual = zip(balanced.predict(features).values, targets.values).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+        return DeepClosedFormSolution(
+            network: balanced, objective: objective, theoremNetwork: theorem,
+            theoremObjective: theorem?.objective(features: features, targets: targets, beta: beta),
+            lowerBound: depth == 2 && beta > 0 ? twoLayerDualValue(features: features, targetNorms: norms, beta: beta) : nil,
+            pathScales: products, targetNorms: norms, maximumResidual: residual)
+    }
+
+    /// `max |(XXᵀ − I)ᵢⱼ|`: 0 exactly when the rows of `X` are orthonormal (whitened, `n ≤ d`).
+    public static func whiteningDeviation(_ features: DenseMatrix) -> Double {
+        let gram = features.multiplied(by: features, transposeOther: true)
+        var worst = 0.0
+        for i in 0..<gram.rowCount { for j in 0..<gram.columnCount { worst = max(worst, abs(gram[i, j] - (i == j ? 1 : 0))) } }
+        return worst
+    }
+
+    /// The global minimizer over `p ≥ 0` of `½(c − p)² + (β/2)·L·p^{2/L}`: `(c − β)₊` for `L = 2`;
+    /// otherwise the best of `p = 0` and a fine grid on `[0, c]` refined by golden-section search
+    /// (the minimizer lies in `[0, c]`, as both terms grow beyond `c`).
+    static func optimalPathScale(targetNorm c: Double, beta: Double, depth: Int) -> Double {
+        if depth == 2 { return max(c - beta, 0) }
+        let exponent = 2 / Double(depth)
+        func g(_ p: Double) -> Double { 0.5 * (c - p) * (c - p) + 0.5 * beta * Double(depth) * pow(p, exponent) }
+        let steps = 2000
+        var best = 0
+        for k in 1...steps where g(c * Double(k) / Double(steps)) < g(c * Double(best) / Double(steps)) { best = k }
+        var low = c * Double(max(best - 1, 0)) / Double(steps), high = c * Double(min(best + 1, steps)) / Double(steps)
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<100 {
+            let a = high - ratio * (high - low), b = low + ratio * (high - low)
+            if g(a) < g(b) { high = b } else { low = a }
+        }
+        let p = (low + high) / 2
+        return g(p) < g(0) ? p : 0
+    }
+
+    /// The dual value of the two-layer convex program (group-ℓ1 over neurons) at
+    /// `V = [min(cⱼ, β)yⱼ/cⱼ]/max(1, σ₁(X))`: `Σⱼ ½cⱼ² − ½‖Vⱼ − yⱼ‖²`. `V` is dual feasible because
+    /// `‖Vᵀ(Xu)₊‖ ≤ β‖(Xu)₊‖/σ₁ ≤ β` (orthonormal columns `yⱼ/cⱼ`), so this bounds every two-layer
+    /// network's objective from below; with `σ₁ = 1` it equals the closed form's objective.
+    static func twoLayerDualValue(features: DenseMatrix, targetNorms: [Double], beta: Double) -> Double? {
+        guard let sigma = features.singularValueDecomposition()?.sigma.first else { return nil }
+        let shrink = 1 / max(1, sigma)
+        return targetNorms.reduce(0.0) { total, c in
+            let v = min(c, beta) * shrink   // ‖Vⱼ‖, parallel to yⱼ
+            return total + 0.5 * c * c - 0.5 * (c - v) * (c - v)
+        }
+    }
+}
