@@ -92,6 +92,11 @@ struct NNClosedForm: ParsableCommand {
         let y: DenseMatrix
         if train.classCount != nil {
             do { y = try train.oneHotTargets() } catch { throw fail(error) }
+        } else if train.targets.columnCount == 1, let classes = classIndices(train.targets.values) {
+            // A CSV target column of class indices 0…K−1 is one-hot encoded.
+            var encoded = DenseMatrix(rowCount: classes.count, columnCount: (classes.max() ?? 0) + 1)
+            for (i, label) in classes.enumerated() { encoded[i, label] = 1 }
+            y = encoded
         } else {
             y = train.targets   // checked to be one-hot by the builder
         }
@@ -134,5 +139,11 @@ struct NNClosedForm: ParsableCommand {
         object["gd_runs"] = runs
         object["gd_best_objective"] = jsonNumber(best)
         object["closed_form_le_gd"] = solution.objective <= best + 1e-12 * max(1, abs(best))
+    }
+
+    /// The values as class indices when all are integers in `0…`, else `nil`.
+    func classIndices(_ values: [Double]) -> [Int]? {
+        guard values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1e6 }) else { return nil }
+        return values.map { Int($0) }
     }
 }
