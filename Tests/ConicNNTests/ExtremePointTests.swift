@@ -127,6 +127,129 @@ struct ExtremePointTests {
         #expect(abs(solution.primalObjective - expectedNorm) <= 1e-6 * expectedNorm)
     }
 
+    /// A seeded subset of the digits: `trainCount` training and `testCount` test images.
+    static func digitsSubset(trainCount: Int, testCount: Int) throws -> (train: Dataset, test: Dataset) {
+        let digits = try DatasetLoader.load(path: digitsPath, classification: true)
+        let order = Dataset.randomSplit(count: digits.sampleCount, testFraction: 0.5, seed: 4)
+        return (digits.subset(Array(order.train.prefix(trainCount))), digits.subset(Array(order.test.prefix(testCount))))
+    }
+
+    @Test("Convex-RF on a digits subset beats chance clearly; the ℓ1 layer satisfies its optimality conditions")
+    func convexRFDigits() throws {
+        let (train, test) = try Self.digitsSubset(trainCount: 300, testCount: 200)
+        var settings = ConvexRFSettings()
+        settings.sampledPatches = 60
+        settings.beta = 0.5
+        let result = try ConvexRF.train(images: train.features, labels: train.labels!, classCount: 10, settings: settings)
+        let testAccuracy = ConvexRF.accuracy(try result.classify(test.features), test.labels!)
+        #expect(testAccuracy >= 0.6, "test accuracy \(testAccuracy)")  // chance is 0.1
+        #expect(result.trainAccuracy >= testAccuracy - 0.05)
+        #expect(result.featureMap.filters.rowCount + result.interiorPatches.count == 60)
+        // Filters are unit vectors.
+        let filters = result.featureMap.filters
+        for r in 0..<filters.rowCount { #expect(abs(dot(filters.row(r), filters.row(r)) - 1) <= 1e-12) }
+
+        // The ℓ1 layer: direct objective = the solver's, and the subgradient conditions of
+        // ½‖BW + 1cᵀ − Y‖² + β‖W‖₁: g = Bᵀ(residual) has |gⱼₖ| ≤ β, gⱼₖ = −β·sign(Wⱼₖ) where
+        // Wⱼₖ is clearly nonzero, and the intercept's gradient 1ᵀ(residual) vanishes.
+        let b = try result.featureMap.features(train.features)
+        let y = try train.oneHotTargets()
+        let layer = result.outputLayer
+        #expect(abs(result.objective - layer.solverObjective) <= 1e-6 * result.objective)
+        var residual = layer.predict(b)
+        for k in residual.values.indices { residual.values[k] -= y.values[k] }
+        let g = b.multiplied(by: residual, transposeSelf: true)
+        let beta = settings.beta
+        var nonzero = 0
+        for j in 0..<g.rowCount {
+            for k in 0..<g.columnCount {
+                #expect(abs(g[j, k]) <= beta * (1 + 1e-3))
+                if abs(layer.weights[j, k]) > 1e-4 {
+                    nonzero += 1
+                    #expect(abs(g[j, k] + beta * (layer.weights[j, k] > 0 ? 1 : -1)) <= 1e-3 * beta)
+                }
+            }
+        }
+        #expect(nonzero > 0 && nonzero < g.values.count)  // the penalty makes W sparse, not zero
+        for k in 0..<residual.columnCount {
+            #expect(abs(residual.column(k).reduce(0, +)) <= 1e-5 * Double(residual.rowCount))
+        }
+    }
+
+    @Test("ZCA whitening of the sampled patches maps covariance eigenvalues λ to λ/(λ + ε)")
+    func whiteningSpectrum() throws {
+        let (train, _) = try Self.digitsSubset(trainCount: 100, testCount: 0)
+        var patches = DenseMatrix(rowCount: 0, columnCount: 9)
+        let grid = try PatchGrid(shape: ImageShape(height: 8, width: 8), size: 3)
+        var values: [Double] = []
+        for image in 0..<train.sampleCount { grid.appendPatch(of: train.features, image: image, row: image % 6, column: (image / 6) % 6, to: &values) }
+        patches = DenseMatrix(rowCount: train.sampleCount, columnCount: 9, values: values.map { $0 / 16 })
+        _ = PatchPreprocessing.normalizeRows(&patches, epsilon: 0.01)
+        let epsilon = 0.1
+        let (mean, w) = try PatchPreprocessing.whitening(of: patches, epsilon: epsilon)
+        func covariance(_ m: DenseMatrix) -> DenseMatrix {
+            var centered = m
+            for c in 0..<m.columnCount {
+                let mu = m.column(c).reduce(0, +) / Double(m.rowCount)
+                for r in 0..<m.rowCount { centered[r, c] -= mu }
+            }
+            var cov = centered.multiplied(by: centered, transposeSelf: true)
+            for k in cov.values.indices { cov.values[k] /= Double(m.rowCount - 1) }
+            return cov
+        }
+        var shifted = patches
+        for r in 0..<shifted.rowCount { for c in 0..<9 { shifted[r, c] -= mean[c] } }
+        let before = covariance(patches).symmetricEigenvalues()!
+        let after = covariance(shifted.multiplied(by: w)).symmetricEigenvalues()!
+        let expected = before.map { $0 / ($0 + epsilon) }.sorted()
+        for (x, e) in zip(after, expected) { #expect(abs(x - e) <= 1e-9) }
+    }
+
+    @Test("Bad inputs to Convex-RF give typed errors")
+    func convexRFErrors() throws {
+        let (train, _) = try Self.digitsSubset(trainCount: 40, testCount: 0)
+        let labels = train.labels!
+        var settings = ConvexRFSettings()
+        settings.sampledPatches = 10
+        settings.patchSize = 9
+        #expect(throws: ConvexRFError.patchTooLarge(patchSize: 9, height: 8, width: 8)) {
+            try ConvexRF.train(images: train.features, labels: labels, classCount: 10, settings: settings)
+        }
+        // Tabular data: 10 features is no square image.
+        let table = gaussianMatrix(rows: 40, columns: 10, seed: 1)
+        #expect(throws: ConvexRFError.self) {
+            try ConvexRF.train(images: table, labels: labels, classCount: 10, settings: ConvexRFSettings())
+        }
+        do {
+            _ = try ConvexRF.train(images: table, labels: labels, classCount: 10, settings: ConvexRFSettings())
+        } catch let error as ConvexRFError {
+            guard case .notImages(featureCount: 10, _) = error else { Issue.record("unexpected \(error)"); return }
+        }
+        // Blank images: every patch is constant, which ε = 0 cannot normalize.
+        settings = ConvexRFSettings()
+        settings.sampledPatches = 10
+        settings.normalizationEpsilon = 0
+        let blank = DenseMatrix(rowCount: 40, columnCount: 64, repeating: 3)
+        do {
+            _ = try ConvexRF.train(images: blank, labels: labels, classCount: 10, settings: settings)
+            Issue.record("constant patches with ε = 0 were accepted")
+        } catch let error as ConvexRFError {
+            guard case .constantPatch = error else { Issue.record("unexpected \(error)"); return }
+        }
+        // … and at feature time for a model fitted with ε = 0 on patches that vary.
+        var noisy = train.features
+        var generator = SeededGenerator(seed: 9)
+        for k in noisy.values.indices { noisy.values[k] += 0.01 * generator.nextGaussian() }
+        let fitted = try ConvexRF.train(images: noisy, labels: labels, classCount: 10, settings: settings)
+        #expect(throws: ConvexRFError.constantPatch(image: 0, row: 0, column: 0)) {
+            try fitted.classify(DenseMatrix(rowCount: 1, columnCount: 64, repeating: 0))
+        }
+        // Labels out of range.
+        #expect(throws: ConvexRFError.self) {
+            try ConvexRF.train(images: train.features, labels: labels.map { $0 + 10 }, classCount: 10, settings: ConvexRFSettings())
+        }
+    }
+
     @Test("Bad inputs to the extreme-point solver give typed errors")
     func extremePointErrors() {
         #expect(throws: ExtremePointError.tooFewSamples(samples: 1, features: 3)) {
