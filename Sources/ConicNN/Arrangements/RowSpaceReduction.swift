@@ -14,12 +14,15 @@ struct RowSpaceReduction {
     let rank: Int
     /// `σ_{r+1}(X̃)`, a bound on `‖X̃u − Z(Bu)‖` for unit `u`.
     let residualNorm: Double
+    /// The rows of `B` (`r` orthonormal vectors of length `d̃`): `u = Bᵀw` maps a direction
+    /// `w` of the reduced space back to input weights with `X̃u = Zw` (up to ``residualNorm``).
+    let basis: [[Double]]
 
     /// Singular values below this fraction of the largest count as zero.
     static let rankTolerance = 1e-10
 
     init(_ design: DenseMatrix) throws {
-        guard let (u, sigma, _) = design.singularValueDecomposition() else {
+        guard let (u, sigma, vt) = design.singularValueDecomposition() else {
             throw ArrangementError.invalidData("the data matrix holds NaN or infinity, or its SVD did not converge")
         }
         let largest = sigma.first ?? 0
@@ -27,6 +30,7 @@ struct RowSpaceReduction {
         guard rank <= 3 else { throw ArrangementError.rankTooHigh(rank) }
         self.rank = rank
         residualNorm = rank < sigma.count ? sigma[rank] : 0
+        basis = (0..<rank).map { vt.row($0) }
         rows = (0..<design.rowCount).map { i in
             var z = SIMD3<Double>(repeating: 0)
             for k in 0..<rank { z[k] = u[i, k] * sigma[k] }
@@ -128,6 +132,67 @@ struct RowSpaceReduction {
                 }
             }
         }
+    }
+}
+
+extension RowSpaceReduction {
+    /// The input weights `u = Bᵀw` (length `d̃`) of a reduced direction `w`.
+    func inputWeights(_ w: SIMD3<Double>) -> [Double] {
+        var u = [Double](repeating: 0, count: basis.first?.count ?? 0)
+        for k in 0..<rank { for j in u.indices { u[j] += w[k] * basis[k][j] } }
+        return u
+    }
+
+    /// Calls `visit` with unit directions `w` that include a maximizer of `‖Vᵀ(Zw)₊‖` over the
+    /// unit sphere, for any `V` (`n × c`) — and, for one output, of both `vᵀ(Zw)₊` and `−vᵀ(Zw)₊`.
+    ///
+    /// On each chamber of the arrangement the function is `w ↦ ‖G_Dᵀw‖` with
+    /// `G_D = Σ_{i∈D} zᵢvᵢᵀ`, a convex function on a spherical polygon, so its maximum is at a
+    /// critical point of `wᵀG_DG_Dᵀw` on the sphere: an eigenvector of `G_DG_Dᵀ` (interior), an
+    /// eigenvector of its restriction to the plane of an edge (edge interior), or a vertex. Both
+    /// signs of every eigenvector are visited, which covers the signed maxima for one output.
+    func forEachCriticalDirection(dual v: DenseMatrix, _ visit: (SIMD3<Double>) -> Void) {
+        let c = v.columnCount
+        precondition(v.rowCount == rows.count)
+        func consider(_ w: SIMD3<Double>) {
+            let length = (w * w).sum().squareRoot()
+            guard length > 0, length.isFinite else { return }
+            visit(w / length)
+        }
+        // Lower rank: the chamber's sphere is a circle (or two points); eigenvectors of the
+        // padded matrices still cover the in-plane critical points.
+        forEachChamber { pattern, vertex, edgeNormal in
+            consider(vertex)
+            // S = G Gᵀ with G = Σ_{i∈D} zᵢ vᵢᵀ (3 × c).
+            var g = [SIMD3<Double>](repeating: .zero, count: c)
+            for (wordIndex, word) in pattern.enumerated() {
+                var bits = word
+                while bits != 0 {
+                    let i = wordIndex * 64 + bits.trailingZeroBitCount
+                    bits &= bits - 1
+                    for k in 0..<c { g[k] += rows[i] * v.values[i * c + k] }
+                }
+            }
+            var s = SymmetricMatrix3()
+            for column in g { s.addOuterProduct(column) }
+            for w in s.eigenvectors() { consider(w); consider(-w) }
+            if let normal = edgeNormal {
+                let projected = s.projected(orthogonalTo: normal)
+                for w in projected.eigenvectors() { consider(w); consider(-w) }
+            }
+        }
+    }
+
+    /// `Vᵀ(Zw)₊` (length `c`).
+    func outputs(dual v: DenseMatrix, at w: SIMD3<Double>) -> [Double] {
+        let c = v.columnCount
+        var out = [Double](repeating: 0, count: c)
+        for i in rows.indices {
+            let h = (rows[i] * w).sum()
+            guard h > 0 else { continue }
+            for k in 0..<c { out[k] += v.values[i * c + k] * h }
+        }
+        return out
     }
 }
 

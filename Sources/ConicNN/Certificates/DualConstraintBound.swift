@@ -19,56 +19,14 @@ public enum DualConstraintBound {
     }
 
     /// `C(V)` computed exactly for data of rank at most 3, plus the (rounding-level) error of the
-    /// rank reduction `‖V‖_F · σ_{r+1}`.
-    ///
-    /// On each chamber of the arrangement the function is `w ↦ ‖G_Dᵀw‖` with
-    /// `G_D = Σ_{i∈D} zᵢvᵢᵀ`, a convex function on a spherical polygon, so its maximum is at a
-    /// critical point of `wᵀG_DG_Dᵀw` on the sphere: an eigenvector of `G_DG_Dᵀ` (interior), an
-    /// eigenvector of its restriction to the plane of an edge (edge interior), or a vertex. The
-    /// function is evaluated exactly at every such candidate of every chamber.
+    /// rank reduction `‖V‖_F · σ_{r+1}`: the largest value over the critical directions of every
+    /// chamber (``RowSpaceReduction/forEachCriticalDirection(dual:_:)``).
     ///
     /// - Complexity: `O(n³·c)` for rank 3.
     static func exact(_ reduction: RowSpaceReduction, dual v: DenseMatrix) -> Double {
-        let n = reduction.rows.count, c = v.columnCount
-        precondition(v.rowCount == n)
-        let z = reduction.rows
-
-        func value(at w: SIMD3<Double>) -> Double {
-            var out = [Double](repeating: 0, count: c)
-            for i in 0..<n {
-                let h = (z[i] * w).sum()
-                guard h > 0 else { continue }
-                for k in 0..<c { out[k] += v.values[i * c + k] * h }
-            }
-            return euclideanNorm(out)
-        }
         var best = 0.0
-        func consider(_ w: SIMD3<Double>) {
-            let length = (w * w).sum().squareRoot()
-            guard length > 0, length.isFinite else { return }
-            best = max(best, value(at: w / length))
-        }
-        // Lower rank: the chamber's sphere is a circle (or two points); eigenvectors of the
-        // padded matrices still cover the in-plane critical points.
-        reduction.forEachChamber { pattern, vertex, edgeNormal in
-            consider(vertex)
-            // S = G Gᵀ with G = Σ_{i∈D} zᵢ vᵢᵀ (3 × c).
-            var g = [SIMD3<Double>](repeating: .zero, count: c)
-            for (wordIndex, word) in pattern.enumerated() {
-                var bits = word
-                while bits != 0 {
-                    let i = wordIndex * 64 + bits.trailingZeroBitCount
-                    bits &= bits - 1
-                    for k in 0..<c { g[k] += z[i] * v.values[i * c + k] }
-                }
-            }
-            var s = SymmetricMatrix3()
-            for column in g { s.addOuterProduct(column) }
-            for w in s.eigenvectors() { consider(w); consider(-w) }
-            if let normal = edgeNormal {
-                let projected = s.projected(orthogonalTo: normal)
-                for w in projected.eigenvectors() { consider(w); consider(-w) }
-            }
+        reduction.forEachCriticalDirection(dual: v) { w in
+            best = max(best, euclideanNorm(reduction.outputs(dual: v, at: w)))
         }
         return best + euclideanNorm(v.values) * reduction.residualNorm
     }

@@ -75,7 +75,9 @@ public struct TwoLayerNetwork: Sendable, Equatable {
     /// The same network with every neuron rescaled to `‖uⱼ‖ = ‖αⱼ‖`, which leaves `f` unchanged
     /// (ReLU is positively homogeneous) and minimizes the weight decay among such rescalings;
     /// neurons with `αⱼ = 0` or no input weights at all contribute nothing and are removed. With a
-    /// free bias, `‖uⱼ‖` excludes the bias; a bias-only neuron (a constant) is kept unscaled.
+    /// free bias, `‖uⱼ‖` excludes the bias, and a bias-only neuron (the constant `bⱼ₊αⱼ`) has no
+    /// balanced scaling — its decay `½‖αⱼ‖²` shrinks without bound as `bⱼ` grows — so it is
+    /// rescaled to `bⱼ = 10⁶·max(1, b₊‖αⱼ‖)`, where the decay is below `½·10⁻¹²`.
     public func balanced() -> TwoLayerNetwork {
         var u = [[Double]](), a = [[Double]]()
         for j in 0..<width {
@@ -83,8 +85,11 @@ public struct TwoLayerNetwork: Sendable, Equatable {
             let nu = regularizedInputNorm(j), na = euclideanNorm(aj)
             guard na > 0, euclideanNorm(uj) > 0 else { continue }
             guard nu > 0 else {
-                u.append(uj)
-                a.append(aj)
+                // Only a free bias is left; a negative one makes the neuron zero everywhere.
+                guard let bias = uj.last, bias > 0 else { continue }
+                let target = 1e6 * max(1, bias * na)
+                u.append(uj.dropLast() + [target])
+                a.append(aj.map { $0 * bias / target })
                 continue
             }
             let scale = (na / nu).squareRoot()

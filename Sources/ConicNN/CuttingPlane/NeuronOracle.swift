@@ -1,0 +1,204 @@
+import ConicSolver
+
+/// How the cutting-plane loop looks for neurons that violate the dual constraint
+/// `‖Vᵀ(Au + b1)₊‖ ≤ β` (JMLR eq. 12, 21).
+public enum NeuronOracle: String, Sendable, Codable, CaseIterable {
+    /// The spike-free relaxation (JMLR eq. 15): `max ±vᵀAu` over `Au + b1 ≥ 0`, `‖u‖ ≤ 1`, two
+    /// second-order cone programs per output. It sees only neurons whose activations are all
+    /// nonnegative on the data, so "no violation found" proves optimality only for spike-free
+    /// data (Proposition 3.2); the certificate then relies on a certified bound instead.
+    case relaxation
+    /// Every critical direction of every chamber of the hyperplane arrangement: the exact
+    /// maximum, for data of rank ≤ 3 (with a bias, `d ≤ 3`: the bias is placed at a kink
+    /// `b = −aₖᵀu`, which is where a piecewise-linear function of `b` peaks).
+    case exact
+}
+
+/// A hidden neuron `x ↦ (xᵀu + b)₊` with `‖u‖ ≤ 1` and its dual-constraint value.
+struct CandidateNeuron {
+    /// `u` followed by `b` (`b = 0` without a bias).
+    var weights: [Double]
+    /// `‖Vᵀ(Au + b1)₊‖` (for one output, the signed `vᵀ(Au + b1)₊` is in ``signedValue``).
+    var value: Double
+    var signedValue: Double
+}
+
+/// The two oracles and the certified bound on the dual constraint for free-bias networks.
+enum DualConstraintOracle {
+    /// The design matrix `[A 1]` (or `A`) whose product with a neuron's weights gives `Au + b1`.
+    static func design(_ features: DenseMatrix, bias: Bool) -> DenseMatrix {
+        bias ? features.appendingOnesColumn() : features
+    }
+
+    /// `Vᵀ(design·θ)₊` for a neuron `θ = (u, b)`.
+    static func outputs(design: DenseMatrix, dual v: DenseMatrix, neuron: [Double]) -> [Double] {
+        let h = design.multiplied(by: neuron).map { max($0, 0) }
+        return v.transposeMultiplied(by: h)
+    }
+
+    // MARK: Exact
+
+    /// The data shifted so that sample `k` sits at the origin: rows `aᵢ − aₖ`. With
+    /// `b = −aₖᵀu`, `Au + b1 = (A − 1aₖᵀ)u`.
+    private static func shifted(_ features: DenseMatrix, by k: Int) -> DenseMatrix {
+        var out = features
+        let d = features.columnCount
+        for i in 0..<features.rowCount { for j in 0..<d { out.values[i * d + j] -= features.values[k * d + j] } }
+        return out
+    }
+
+    /// The reductions the exact oracle walks: `A` itself, or (with a bias) every shift `A − 1aₖᵀ`
+    /// (only one per distinct sample). `nil` when the rank is above 3.
+    static func exactReductions(features: DenseMatrix, bias: Bool) -> [(reduction: RowSpaceReduction, shift: Int?)]? {
+        guard bias else {
+            guard let reduction = try? RowSpaceReduction(features) else { return nil }
+            return [(reduction, nil)]
+        }
+        var seen = Set<[Double]>()
+        var out = [(reduction: RowSpaceReduction, shift: Int?)]()
+        for k in 0..<features.rowCount where seen.insert(features.row(k)).inserted {
+            guard let reduction = try? RowSpaceReduction(shifted(features, by: k)) else { return nil }
+            out.append((reduction, k))
+        }
+        return out
+    }
+
+    /// The exact maximum of `‖Vᵀ(Au + b1)₊‖` (plus the rank-reduction error), and the best
+    /// candidates: for one output the largest `vᵀ(·)₊` and the smallest (most negative), for
+    /// several outputs the largest norms; at most `count` per sign, distinct.
+    static func exact(features: DenseMatrix, dual v: DenseMatrix, reductions: [(reduction: RowSpaceReduction, shift: Int?)],
+                      count: Int) -> (maximum: Double, candidates: [CandidateNeuron]) {
+        let scalar = v.columnCount == 1
+        var maximum = 0.0
+        var positive = TopCandidates(limit: count), negative = TopCandidates(limit: count)
+        let d = features.columnCount
+        for (reduction, shift) in reductions {
+            var localMaximum = 0.0
+            reduction.forEachCriticalDirection(dual: v) { w in
+                let out = reduction.outputs(dual: v, at: w)
+                let norm = euclideanNorm(out)
+                localMaximum = max(localMaximum, norm)
+                let score = scalar ? out[0] : norm
+                guard score > positive.threshold || (scalar && -score > negative.threshold) else { return }
+                var u = reduction.inputWeights(w)
+                if let k = shift {
+                    let b = -(0..<d).reduce(0.0) { $0 + features[k, $1] * u[$1] }
+                    u.append(b)
+                }
+                let candidate = CandidateNeuron(weights: u, value: norm, signedValue: scalar ? out[0] : norm)
+                if score > positive.threshold { positive.insert(candidate, score: score) }
+                if scalar, -score > negative.threshold { negative.insert(candidate, score: -score) }
+            }
+            maximum = max(maximum, localMaximum + euclideanNorm(v.values) * reduction.residualNorm)
+        }
+        return (maximum, positive.items + negative.items)
+    }
+
+    // MARK: Relaxation
+
+    /// The spike-free relaxation for one dual column `v` and sign `σ`:
+    /// `max σ(vᵀAu + b·1ᵀv)` s.t. `Au + b1 ≥ 0`, `‖u‖ ≤ 1` (and `|b| ≤ R`, `R = maxᵢ‖aᵢ‖`, which
+    /// loses nothing: beyond it every sample is on one side and the objective no longer changes
+    /// once `1ᵀv = 0`).
+    static func relaxation(features: DenseMatrix, column v: [Double], sign: Double, bias: Bool,
+                           settings: SolverSettings) throws -> [Double]? {
+        let n = features.rowCount, d = features.columnCount
+        let variableCount = d + (bias ? 1 : 0)
+        let g = features.transposeMultiplied(by: v)
+        var q = g.map { -sign * $0 }
+        if bias { q.append(-sign * v.reduce(0, +)) }
+        var rows = [Int](), columns = [Int](), values = [Double](), b = [Double]()
+        for i in 0..<n {
+            for j in 0..<d where features[i, j] != 0 { rows.append(i); columns.append(j); values.append(-features[i, j]) }
+            if bias { rows.append(i); columns.append(d); values.append(-1) }
+            b.append(0)
+        }
+        var row = n
+        var cones: [ConeSpec] = [.nonnegative(n + (bias ? 2 : 0))]
+        if bias {
+            let radius = (0..<n).map { euclideanNorm(features.row($0)) }.max() ?? 0
+            rows += [row, row + 1]; columns += [d, d]; values += [1, -1]; b += [radius, radius]
+            row += 2
+        }
+        b.append(1)
+        for j in 0..<d { rows.append(row + 1 + j); columns.append(j); values.append(-1); b.append(0) }
+        row += 1 + d
+        cones.append(.secondOrder(1 + d))
+        let a = try SparseMatrix(rowCount: row, columnCount: variableCount, rows: rows, columns: columns, values: values, name: "A")
+        let solution = try ConicSolver.solve(ConicProblem(q: q, A: a, b: b, cones: cones), settings: settings)
+        guard solution.status.isOptimal else { return nil }
+        var neuron = Array(solution.x[0..<variableCount])
+        // Interior-point solutions sit strictly inside the ball. Scaling (u, b) together keeps
+        // Au + b1 ≥ 0 and scales the objective, so put u on the sphere.
+        let norm = euclideanNorm(neuron[0..<d])
+        guard norm > 0 else { return nil }
+        neuron = neuron.map { $0 / norm }
+        return neuron
+    }
+
+    /// Relaxation candidates: for every output column and both signs (JMLR A.7.3), scored by
+    /// the true `‖Vᵀ(Au + b1)₊‖` (for one output, the signed value).
+    static func relaxationCandidates(features: DenseMatrix, dual v: DenseMatrix, bias: Bool,
+                                     settings: SolverSettings) throws -> [CandidateNeuron] {
+        let design = design(features, bias: bias)
+        var out = [CandidateNeuron]()
+        for k in 0..<v.columnCount {
+            let column = v.column(k)
+            for sign in [1.0, -1.0] {
+                guard let neuron = try relaxation(features: features, column: column, sign: sign, bias: bias, settings: settings)
+                else { continue }
+                let values = outputs(design: design, dual: v, neuron: neuron)
+                out.append(CandidateNeuron(weights: neuron, value: euclideanNorm(values),
+                                           signedValue: v.columnCount == 1 ? values[0] : euclideanNorm(values)))
+            }
+        }
+        return out
+    }
+
+    // MARK: Certified bound
+
+    /// A certified `C ≥ sup_{‖u‖≤1, b} ‖Vᵀ(Au + b1)₊‖` (or without `b`): exact for rank ≤ 3
+    /// (with a bias: `d ≤ 3`); otherwise, without a bias, the tightest of the norm and
+    /// semidefinite bounds (``DualConstraintBound/best(design:dual:maximumRelaxationSamples:)``);
+    /// with a bias, the largest norm bound over the shifted data `A − 1aₖᵀ` (the supremum over
+    /// `b` is attained at a kink `b = −aₖᵀu`).
+    static func certifiedBound(features: DenseMatrix, dual v: DenseMatrix, bias: Bool,
+                               reductions: [(reduction: RowSpaceReduction, shift: Int?)]?,
+                               maximumRelaxationSamples: Int) -> (value: Double, method: DualConstraintBound.Method) {
+        if let reductions {
+            return (exact(features: features, dual: v, reductions: reductions, count: 0).maximum, .exact)
+        }
+        guard bias else {
+            return DualConstraintBound.best(design: features, dual: v, maximumRelaxationSamples: maximumRelaxationSamples)
+        }
+        var seen = Set<[Double]>()
+        var bound = 0.0
+        for k in 0..<features.rowCount where seen.insert(features.row(k)).inserted {
+            bound = max(bound, DualConstraintBound.norm(design: shifted(features, by: k), dual: v))
+        }
+        return (bound, .norm)
+    }
+}
+
+/// The `limit` highest-scoring candidates with distinct weights.
+private struct TopCandidates {
+    let limit: Int
+    private(set) var items = [CandidateNeuron]()
+    private var scores = [Double]()
+
+    init(limit: Int) { self.limit = limit }
+
+    /// The score a new candidate must beat to enter.
+    var threshold: Double { limit == 0 ? .infinity : (items.count < limit ? 0 : scores.last ?? 0) }
+
+    mutating func insert(_ candidate: CandidateNeuron, score: Double) {
+        // Parallel directions (the same chamber met from several vertices) are one neuron.
+        if let k = items.firstIndex(where: { zip($0.weights, candidate.weights).allSatisfy { abs($0 - $1) <= 1e-9 } }) {
+            guard score > scores[k] else { return }
+            items.remove(at: k); scores.remove(at: k)
+        }
+        let position = scores.firstIndex(where: { $0 < score }) ?? scores.count
+        items.insert(candidate, at: position); scores.insert(score, at: position)
+        if items.count > limit { items.removeLast(); scores.removeLast() }
+    }
+}

@@ -1,0 +1,137 @@
+import ConicSolver
+import Foundation
+import Testing
+@testable import ConicNN
+
+private func gaussian(_ n: Int, _ d: Int, seed: UInt64) -> DenseMatrix {
+    var rng = SeededGenerator(seed: seed)
+    return DenseMatrix(rowCount: n, columnCount: d, values: (0..<(n * d)).map { _ in rng.nextGaussian() })
+}
+
+/// Noisy samples of a smooth curve on [−2, 2] (1-D regression with a bias).
+private func curve(count: Int, seed: UInt64) -> (DenseMatrix, DenseMatrix) {
+    var rng = SeededGenerator(seed: seed)
+    let x = (0..<count).map { _ in 4 * Double(rng.next() % 10_000) / 10_000 - 2 }
+    return (DenseMatrix(column: x), DenseMatrix(column: x.map { $0 * $0 - 1 + 0.3 * rng.nextGaussian() }))
+}
+
+@Suite("Cutting-plane training")
+struct CuttingPlaneTests {
+    @Test("Whitened data with n ≤ d: the relaxation reaches the two-neuron closed form of Lemma 3.1, certified")
+    func whitenedInterpolation() throws {
+        let raw = gaussian(6, 10, seed: 3)
+        let a = try Whitening.fit(raw).apply(raw)
+        let y = DenseMatrix(column: [1.5, -0.7, 0.2, -2, 0.9, -0.4])
+        var settings = CuttingPlaneSettings()
+        settings.objective = .interpolation
+        let result = try CuttingPlaneTrainer.train(features: a, targets: y, settings: settings)
+        // Lemma 3.1 with AAᵀ = I: A† = Aᵀ, so the optimum is ‖(y)₊‖ + ‖(−y)₊‖.
+        let closedForm = euclideanNorm(y.values.map { max($0, 0) }) + euclideanNorm(y.values.map { max(-$0, 0) })
+        #expect(result.converged)
+        #expect(abs(result.certificate.objective - closedForm) <= 1e-5 * closedForm)
+        #expect(result.maximumResidual <= 1e-6)
+        #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-9)
+        #expect(result.certificate.relativeGap <= 1e-4, "gap \(result.certificate.gap)")
+        // The two closed-form neurons carry almost all the weight (the rest are near-parallel cuts).
+        let weights = result.network.outputWeights.values.map(abs).sorted(by: >)
+        #expect(weights.dropFirst(2).reduce(0, +) <= 0.1 * weights.prefix(2).reduce(0, +))
+    }
+
+    @Test("No bias, rank-2 data: the exact oracle reaches the optimum of the exact convex program",
+          arguments: [Loss.squared, .hinge])
+    func exactOracleMatchesEnumeration(loss: Loss) throws {
+        let x = gaussian(15, 2, seed: 5)
+        var y = DenseMatrix(column: (0..<15).map { sin(2 * x[$0, 0]) + x[$0, 1] })
+        if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
+        let beta = 0.05
+        var settings = CuttingPlaneSettings()
+        settings.objective = loss == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
+        settings.oracle = .exact
+        settings.neuronsPerRound = 2
+        let result = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+
+        var convex = ConvexTrainingSettings(beta: beta)
+        convex.loss = loss
+        convex.patterns = .exact
+        let reference = try ConvexTrainer.train(features: x, targets: y, settings: convex)
+        #expect(result.converged)
+        #expect(result.certificate.boundMethod == .exact)
+        #expect(result.certificate.relativeGap <= 1e-4, "gap \(result.certificate.gap)")
+        #expect(abs(result.certificate.objective - reference.certificate.objective) <= 1e-5 * reference.certificate.objective)
+        // The network's own objective is what the certificate states.
+        let own = result.network.objective(features: x, targets: y, beta: beta, loss: loss)
+        #expect(abs(own - result.certificate.objective) <= 1e-12 * own)
+    }
+
+    @Test("1-D with a free bias: the exact oracle certifies the optimum, and every kink sits at a sample")
+    func oneDimensionalWithBias() throws {
+        let (x, y) = curve(count: 25, seed: 2)
+        var settings = CuttingPlaneSettings()
+        settings.objective = .squared(beta: 1e-2)
+        settings.oracle = .exact
+        settings.bias = true
+        let result = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        #expect(result.converged)
+        #expect(result.certificate.relativeGap <= 1e-4, "gap \(result.certificate.gap)")
+        let net = result.network
+        #expect(!net.biasRegularized && net.hasBias)
+        for j in 0..<net.width where net.inputWeights[j, 0] != 0 {
+            let kink = -net.inputWeights[j, 1] / net.inputWeights[j, 0]
+            #expect(x.values.contains { abs($0 - kink) <= 1e-7 }, "kink \(kink) is not a sample")
+        }
+        // Gradient descent with the same free-bias objective never beats the certified bound.
+        for seed in UInt64(1)...3 {
+            let gd = try GradientTrainer.train(features: x, targets: y, settings: GradientTrainingSettings(
+                width: 20, optimizer: .adam, learningRate: 1e-2, epochs: 300, seed: seed, beta: 1e-2,
+                hasBias: true, biasRegularized: false))
+            #expect(gd.finalObjective >= result.certificate.lowerBound - 1e-9)
+        }
+    }
+
+    @Test("The relaxation on non-spike-free data still gives a valid lower bound, below the exact optimum")
+    func relaxationBoundIsValid() throws {
+        let (x, y) = curve(count: 20, seed: 4)
+        var settings = CuttingPlaneSettings()
+        settings.objective = .squared(beta: 1e-2)
+        settings.bias = true
+        let relaxed = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        settings.oracle = .exact
+        let exact = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        #expect(relaxed.certificate.lowerBound <= exact.certificate.objective + 1e-7)
+        #expect(relaxed.certificate.objective >= exact.certificate.lowerBound - 1e-7)
+        #expect(relaxed.certificate.lowerBound > 0)
+    }
+
+    @Test("Interpolation starting from too few neurons follows the dual's rays until the data are interpolated")
+    func interpolationFromScratch() throws {
+        let (x, y) = curve(count: 8, seed: 6)
+        var settings = CuttingPlaneSettings()
+        settings.objective = .interpolation
+        settings.oracle = .exact
+        settings.bias = true
+        let result = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        #expect(result.converged)
+        #expect(result.maximumResidual <= 1e-6)
+        #expect(result.certificate.relativeGap <= 1e-4)
+    }
+
+    @Test("Bad input: contradictory duplicates, labels not ±1, the exact oracle on rank-4 data")
+    func badInput() {
+        let x = DenseMatrix(rows: [[0, 1], [1, 0], [0, 1]])
+        var settings = CuttingPlaneSettings()
+        settings.objective = .interpolation
+        #expect(throws: CuttingPlaneError.contradictoryDuplicates(first: 0, second: 2)) {
+            try CuttingPlaneTrainer.train(features: x, targets: DenseMatrix(column: [1, 2, 3]), settings: settings)
+        }
+        settings.objective = .hinge(beta: 0.1)
+        #expect(throws: CuttingPlaneError.self) {
+            try CuttingPlaneTrainer.train(features: x, targets: DenseMatrix(column: [1, 0, -1]), settings: settings)
+        }
+        settings.objective = .squared(beta: 0.1)
+        settings.oracle = .exact
+        #expect(throws: CuttingPlaneError.exactOracleNeedsLowRank(rank: 4)) {
+            try CuttingPlaneTrainer.train(features: gaussian(10, 4, seed: 1), targets: DenseMatrix(column: Array(repeating: 1, count: 10)),
+                                          settings: settings)
+        }
+    }
+}
