@@ -135,3 +135,34 @@ struct CuttingPlaneTests {
         }
     }
 }
+
+@Suite("Spike-free check")
+struct SpikeFreeTests {
+    @Test("Whitened data with n ≤ d and rank-one data with c ≥ 0 are certified (Lemmas 2.4, 2.5)")
+    func certifiedCases() throws {
+        let raw = gaussian(5, 8, seed: 11)
+        let whitened = SpikeFreeCheck.check(features: try Whitening.fit(raw).apply(raw))
+        #expect(whitened.verdict == .certified)
+        #expect(whitened.largestPseudoinverseNorm <= 1 + 1e-9)
+        let c = [0.5, 2, 1, 3], a = [1.0, -2, 0.5]
+        let rankOne = DenseMatrix(rowCount: 4, columnCount: 3, values: c.flatMap { ci in a.map { ci * $0 } })
+        #expect(SpikeFreeCheck.check(features: rankOne).verdict == .certified)
+    }
+
+    @Test("Two samples at an obtuse angle and Gaussian data with n > d are not spike-free, with a witness")
+    func violatedCases() {
+        let angle = 2.5
+        let spiky = DenseMatrix(rows: [[1, 0], [cos(angle), sin(angle)]])
+        let report = SpikeFreeCheck.check(features: spiky)
+        #expect(report.verdict == .violated)
+        #expect(report.largestPseudoinverseNorm > 1)
+        // The witness really violates: ‖A⁻¹(Au)₊‖ > 1 for the 2 × 2 invertible A.
+        let u = report.witness ?? [0, 0]
+        let h = spiky.multiplied(by: u).map { max($0, 0) }
+        let det = spiky[0, 0] * spiky[1, 1] - spiky[0, 1] * spiky[1, 0]
+        let z = [(spiky[1, 1] * h[0] - spiky[0, 1] * h[1]) / det, (-spiky[1, 0] * h[0] + spiky[0, 0] * h[1]) / det]
+        #expect(euclideanNorm(z) > 1 + 1e-9)
+        let tall = SpikeFreeCheck.check(features: gaussian(20, 3, seed: 2))
+        #expect(tall.verdict == .violated && tall.largestRangeResidual > 1e-3)
+    }
+}
