@@ -65,10 +65,15 @@ struct OneDimensionalTests {
         #expect(Self.close(result.value, result.network.halfSquaredWeightNorm, 1e-12))
         let samples = x.values.sorted()
         let net = result.network
+        var kinks = [Double]()
         for j in 0..<net.width where net.inputWeights[j, 0] != 0 {
             let kink = -net.inputWeights[j, 1] / net.inputWeights[j, 0]
+            kinks.append(kink)
             #expect(samples.contains { abs($0 - kink) < 1e-9 }, "kink \(kink) is not a sample")
         }
+        // At most one position carries two neurons (an R and an L neuron with the same kink).
+        let distinct = Set(kinks.map { ($0 * 1e9).rounded() })
+        #expect(distinct.count >= kinks.count - 1)
         // Between consecutive samples the function is the chord.
         let mids = zip(samples, samples.dropFirst()).map { ($0 + $1) / 2 }
         let atMid = net.predict(DenseMatrix(column: mids)).values

@@ -222,7 +222,8 @@ struct OneDimensionalProgram {
     /// is far below the solver's accuracy, and the returned objective includes it.
     func network(from x: [Double], features: DenseMatrix, pruneTolerance: Double) -> (TwoLayerNetwork, [Double]) {
         let k = outputCount, d = line.direction.count, t = line.positions
-        let weights = (0..<neuronCount).map { index in (0..<k).map { x[index * k + $0] } }
+        var weights = (0..<neuronCount).map { index in (0..<k).map { x[index * k + $0] } }
+        if k == 1 { weights = concentrated(weights.map { $0[0] }).map { [$0] } }
         let norms = weights.map { euclideanNorm($0) }
         let largest = norms.max() ?? 0
         var inputRows = [[Double]](), outputRows = [[Double]]()
@@ -256,6 +257,40 @@ struct OneDimensionalProgram {
                                       hasBias: true, biasRegularized: false)
         }
         return (network, constant)
+    }
+
+    /// The same function on the data with at most one position carrying both an `R` and an `L`
+    /// neuron (one output).
+    ///
+    /// On the data `Lⱼ = Rⱼ − (t − tⱼ)`, so the values depend only on the kinks `kⱼ = rⱼ + lⱼ`,
+    /// on `Σⱼ lⱼ` (a slope) and on a constant, which is re-fitted afterwards. The interior-point
+    /// solution tends to split a kink between `Rⱼ` and `Lⱼ` with equal signs (the optimal face's
+    /// centre); moving the `L` share greedily onto the largest kinks of the right sign keeps the
+    /// kinks, the slope and the cost `Σ|rⱼ| + |lⱼ|`, and leaves one split at most. When the
+    /// weights are not sign-consistent (so the move would change the cost) they are returned as they are.
+    func concentrated(_ weights: [Double]) -> [Double] {
+        let p = pointCount
+        guard p >= 3 else { return weights }
+        let interior = Array(1..<(p - 1))
+        func r(_ j: Int) -> Int { j }
+        func l(_ j: Int) -> Int { p - 1 + j - 1 }
+        let kinks = interior.map { weights[r($0)] + weights[l($0)] }
+        var remaining = interior.reduce(0) { $0 + weights[l($1)] }
+        let positive = kinks.filter { $0 > 0 }.reduce(0, +), negative = kinks.filter { $0 < 0 }.reduce(0, +)
+        guard remaining <= positive, remaining >= negative else { return weights }
+        var out = weights
+        for (index, j) in interior.enumerated() { out[r(j)] = kinks[index]; out[l(j)] = 0 }
+        let order = interior.indices.filter { remaining >= 0 ? kinks[$0] > 0 : kinks[$0] < 0 }
+            .sorted { abs(kinks[$0]) > abs(kinks[$1]) }
+        for index in order where remaining != 0 {
+            let j = interior[index]
+            let share = remaining >= 0 ? min(kinks[index], remaining) : max(kinks[index], remaining)
+            out[l(j)] = share
+            out[r(j)] = kinks[index] - share
+            remaining -= share
+        }
+        let before = weights.reduce(0) { $0 + abs($1) }, after = out.reduce(0) { $0 + abs($1) }
+        return after <= before * (1 + 1e-12) ? out : weights
     }
 
     /// A minimizer of `φ(c) = Σₛ max(0, 1 − yₛ(gₛ + c))`, the one closest to `near`.

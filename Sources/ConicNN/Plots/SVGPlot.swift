@@ -84,9 +84,10 @@ public enum SVGPlot {
     /// `f = ±1`, and the samples at height `yᵢ = ±1` coloured by label.
     ///
     /// Parameters as in ``oneDimensionalFit(inputs:targets:network:direction:output:showNeurons:title:xLabel:yLabel:width:height:)``;
-    /// `labels` are the ±1 labels.
+    /// `labels` are the ±1 labels. The y axis shows at most `[−valueLimit, valueLimit]` (the
+    /// function is clipped there), since a steep fit would otherwise flatten the margins.
     public static func decisionRegions(inputs: [Double], labels: [Double], network: TwoLayerNetwork,
-                                       direction: [Double]? = nil, title: String? = nil, xLabel: String = "x",
+                                       direction: [Double]? = nil, valueLimit: Double = 3, title: String? = nil, xLabel: String = "x",
                                        yLabel: String = "f(x)", width: Double = defaultSize.width,
                                        height: Double = defaultSize.height) -> String {
         let data = zip(inputs, labels).filter { $0.0.isFinite && $0.1.isFinite }
@@ -94,7 +95,7 @@ public enum SVGPlot {
         let (values, _) = evaluate(network, at: grid, direction: direction, output: 0)
         let positive = "#2ca02c", negative = "#d62728"
         var canvas = Canvas(width: width, height: height, title: title, xRange: range(grid),
-                            yRange: range(values + [-1.2, 1.2]), logY: false)
+                            yRange: range(values.map { min(max($0, -valueLimit), valueLimit) } + [-1.2, 1.2]), logY: false)
         // Shade maximal runs of one sign; boundaries halfway between grid points.
         var start = 0
         for k in 1...grid.count where k == grid.count || (values[k] >= 0) != (values[start] >= 0) {
