@@ -8,7 +8,7 @@ struct NN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nn",
         abstract: "Two-layer ReLU networks: exact convex training, certificates, and gradient training for comparison.",
-        subcommands: [NNTrain.self, NNCertify.self, NNGradient.self, NNClosedForm.self, NNExtremePoints.self, NNConvexRF.self, NNSpline.self, NNSVM1D.self]
+        subcommands: [NNTrain.self, NNCertify.self, NNGradient.self, NNClosedForm.self, NNExtremePoints.self, NNConvexRF.self, NNSpline.self, NNSVM1D.self, NNCuttingPlane.self, NNSpikeFree.self]
     )
 }
 
@@ -29,7 +29,7 @@ struct DataOptions: ParsableArguments {
     var data: String
     @Option(help: "The target column of a CSV file: a header name or a 0-based index (default: the last column).")
     var target: String?
-    @Flag(help: "Append a constant-1 input (a regularized bias, as in the ICML 2020 experiments).")
+    @Flag(help: "Neurons with a bias: for train, certify and sgd a constant-1 input whose weight is regularized (ICML 2020); for cutting-plane, spline and svm1d a free bias (JMLR).")
     var bias = false
     @Flag(help: "Standardize the features (mean 0, standard deviation 1, fitted on the training part).")
     var standardize = false
@@ -248,6 +248,8 @@ struct NNGradient: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Mini-batch size (sgd, adam).") var batchSize: Int = 32
     @Option(help: "Momentum (sgd).") var momentum: Double = 0
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
+    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations (cutting-plane, spline, svm1d); implies --bias.")
+    var freeBias = false
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -258,8 +260,8 @@ struct NNGradient: ParsableCommand {
         let y = try targets(of: train, loss: lossValue)
         let settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
                                                 batchSize: batchSize, momentum: momentum, seed: dataOptions.seed, beta: beta,
-                                                loss: lossValue, hasBias: dataOptions.bias,
-                                                recordEvery: max(1, epochs / 100))
+                                                loss: lossValue, hasBias: dataOptions.bias || freeBias,
+                                                biasRegularized: !freeBias, recordEvery: max(1, epochs / 100))
         let progressEvery = max(1, epochs / 20)
         let result: GradientTrainingResult
         do {
