@@ -22,15 +22,15 @@ struct OneDimensionalTests {
         return (DenseMatrix(column: x), DenseMatrix(rowCount: n, columnCount: outputs, values: y))
     }
 
-    /// The 1-D Gaussian mixture of JMLR Section 8: class +1 around −1 and +1.5, class −1 around 0.3.
+    /// The 1-D Gaussian mixture of JMLR Section 8: means −2, −1, 0, 1, 2, standard deviation 0.5,
+    /// label +1 for the means −1, 0, 2 and −1 for −2, 1.
     static func mixture(n: Int, seed: UInt64) -> (x: DenseMatrix, y: DenseMatrix) {
         var rng = SeededGenerator(seed: seed)
         var x = [Double](), y = [Double]()
-        for i in 0..<n {
-            let label: Double = i % 2 == 0 ? 1 : -1
-            let centre = label > 0 ? (i % 4 == 0 ? -1.0 : 1.5) : 0.3
-            x.append(centre + 0.45 * rng.nextGaussian())
-            y.append(label)
+        for _ in 0..<n {
+            let mean = Double(Int.random(in: -2...2, using: &rng))
+            x.append(mean + 0.5 * rng.nextGaussian())
+            y.append([-1.0, 0, 2].contains(mean) ? 1 : -1)
         }
         return (DenseMatrix(column: x), DenseMatrix(column: y))
     }
