@@ -111,20 +111,17 @@ public enum ExtremePointNeurons {
     public static func alongBasisDirections(features: DenseMatrix,
                                             settings: ExtremePointSettings = ExtremePointSettings()) throws -> ExtremePointResult {
         let start = Date()
-        let projections = try projectOntoHulls(features: features, settings: settings)
+        // Projection, scale and neuron of each sample in one parallel pass: the bias and the
+        // scale cost O(nd) per sample, as much as a few active-set iterations.
+        let outcomes = try perSample(features: features, settings: settings) { _, projection in
+            (projection, projection.squaredScale, neuron(from: projection, features: features, settings: settings))
+        }
         var neurons: [ExtremePointNeuron] = []
         var interior: [Int] = []
         var worstGap = 0.0
-        let qp = SimplexLeastSquares(features: features)
-        for projection in projections {
-            let i = projection.sampleIndex
-            let scale = qp.squaredScale(of: i)
+        for (projection, scale, neuron) in outcomes {
             if scale > 0 { worstGap = max(worstGap, projection.gap / scale) }
-            if let neuron = neuron(from: projection, features: features, settings: settings, squaredScale: scale) {
-                neurons.append(neuron)
-            } else {
-                interior.append(i)
-            }
+            if let neuron { neurons.append(neuron) } else { interior.append(projection.sampleIndex) }
         }
         return ExtremePointResult(neurons: neurons, interiorSamples: interior,
                                   solveTime: Date().timeIntervalSince(start), maximumRelativeGap: worstGap)
@@ -135,6 +132,12 @@ public enum ExtremePointNeurons {
     /// - Throws: as ``alongBasisDirections(features:settings:)``.
     public static func projectOntoHulls(features: DenseMatrix,
                                         settings: ExtremePointSettings = ExtremePointSettings()) throws -> [HullProjection] {
+        try perSample(features: features, settings: settings) { _, projection in projection }
+    }
+
+    /// Solves every sample's QP (in parallel when asked) and maps each projection with `then`.
+    static func perSample<T: Sendable>(features: DenseMatrix, settings: ExtremePointSettings,
+                                       then: @escaping @Sendable (SimplexLeastSquares, HullProjection) -> T) throws -> [T] {
         let n = features.rowCount, d = features.columnCount
         guard n >= 2, d >= 1 else { throw ExtremePointError.tooFewSamples(samples: n, features: d) }
         if let bad = features.values.firstIndex(where: { !$0.isFinite }) { throw ExtremePointError.nonFinite(sample: bad / d) }
@@ -142,14 +145,15 @@ public enum ExtremePointNeurons {
             throw ExtremePointError.invalidSetting("extreme points: tolerances must be ≥ 0 and maxIterations ≥ 1")
         }
         let qp = SimplexLeastSquares(features: features)
-        let results = ResultSlots<Result<HullProjection, Error>>(count: n)
+        let results = ResultSlots<Result<T, Error>>(count: n)
         let work: @Sendable (Int) -> Void = { i in
             switch settings.method {
             case .activeSet:
-                results[i] = .success(qp.activeSet(sample: i, relativeGapTolerance: settings.relativeGapTolerance,
-                                                   maxIterations: settings.maxIterations))
+                let projection = qp.activeSet(sample: i, relativeGapTolerance: settings.relativeGapTolerance,
+                                              maxIterations: settings.maxIterations)
+                results[i] = .success(then(qp, projection))
             case .interiorPoint:
-                results[i] = Result { try qp.interiorPoint(sample: i, settings: settings.solver) }
+                results[i] = Result { then(qp, try qp.interiorPoint(sample: i, settings: settings.solver)) }
             }
         }
         if settings.parallel && n > 1 {
@@ -162,19 +166,20 @@ public enum ExtremePointNeurons {
 
     /// The neuron of a projection, or `nil` when the sample lies within the interior tolerance
     /// of the hull of the others.
-    static func neuron(from projection: HullProjection, features: DenseMatrix, settings: ExtremePointSettings,
-                       squaredScale: Double) -> ExtremePointNeuron? {
+    static func neuron(from projection: HullProjection, features: DenseMatrix, settings: ExtremePointSettings) -> ExtremePointNeuron? {
         let distance = projection.distance
-        guard distance > settings.interiorTolerance * squaredScale.squareRoot(), distance > 0 else { return nil }
+        guard distance > settings.interiorTolerance * projection.squaredScale.squareRoot(), distance > 0 else { return nil }
         let u = projection.residual.map { $0 / distance }
-        let d = features.columnCount
-        var bias = Double.infinity
-        for j in 0..<features.rowCount where j != projection.sampleIndex {
-            var s = 0.0
-            for k in 0..<d { s += features.values[j * d + k] * u[k] }
-            bias = min(bias, -s)
+        let d = features.columnCount, i = projection.sampleIndex
+        let (bias, own) = features.values.withUnsafeBufferPointer { a in
+            u.withUnsafeBufferPointer { u in
+                var bias = Double.infinity
+                for j in 0..<features.rowCount where j != i {
+                    bias = min(bias, -SimplexLeastSquares.dot(a.baseAddress! + j * d, u.baseAddress!, d))
+                }
+                return (bias, SimplexLeastSquares.dot(a.baseAddress! + i * d, u.baseAddress!, d))
+            }
         }
-        let own = (0..<d).reduce(0.0) { $0 + features.values[projection.sampleIndex * d + $1] * u[$1] }
         return ExtremePointNeuron(sampleIndex: projection.sampleIndex, weights: u, bias: bias,
                                   activationAtSample: own + bias, projection: projection)
     }

@@ -27,6 +27,8 @@ public struct HullProjection: Sendable, Equatable {
     public var gap: Double
     /// Major iterations (active-set method) or solver iterations (interior-point method).
     public var iterations: Int
+    /// `max_{j≠i} ‖aⱼ − aᵢ‖²`, the scale the tolerances are relative to.
+    public var squaredScale: Double
 
     /// A certified lower bound on the distance to the hull: `√max(0, ‖r‖² − 2·gap)`.
     public var distanceLowerBound: Double { max(0, distance * distance - 2 * gap).squareRoot() }
@@ -68,39 +70,54 @@ struct SimplexLeastSquares {
         points = centered
     }
 
-    /// `max_{j≠i} ‖aⱼ − aᵢ‖²`: the scale the tolerances are relative to.
-    func squaredScale(of i: Int) -> Double {
-        points.withUnsafeBufferPointer { a in
-            var scale = 0.0
-            for j in 0..<n where j != i { scale = max(scale, squaredDistance(a, i, j)) }
-            return scale
+    /// `xᵀy` over `count` entries; four partial sums let the loop vectorize (these products
+    /// are the inner loops of the active-set method).
+    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var k = 0
+        while k + 4 <= count {
+            s0 += x[k] * y[k]; s1 += x[k + 1] * y[k + 1]
+            s2 += x[k + 2] * y[k + 2]; s3 += x[k + 3] * y[k + 3]
+            k += 4
         }
+        while k < count { s0 += x[k] * y[k]; k += 1 }
+        return (s0 + s1) + (s2 + s3)
     }
 
-    private func squaredDistance(_ a: UnsafeBufferPointer<Double>, _ i: Int, _ j: Int) -> Double {
-        var s = 0.0
-        for k in 0..<d { let t = a[j * d + k] - a[i * d + k]; s += t * t }
-        return s
+    /// `max_{j≠i} ‖aⱼ − aᵢ‖²` and the nearest other sample `argmin_{j≠i} ‖aⱼ − aᵢ‖²` with its
+    /// squared distance, from `‖aⱼ‖² − 2aⱼᵀaᵢ + ‖aᵢ‖²` (the data are centered, so this loses
+    /// little; the active set recomputes what it keeps from differences).
+    func distances(from i: Int) -> (scale: Double, nearest: Int, nearestDistance: Double) {
+        points.withUnsafeBufferPointer { a in
+            let ap = a.baseAddress!, ai = ap + i * d
+            let own = Self.dot(ai, ai, d)
+            var scale = 0.0, nearest = -1, nearestDistance = Double.infinity
+            for j in 0..<n where j != i {
+                let aj = ap + j * d
+                let s = max(0, Self.dot(aj, aj, d) - 2 * Self.dot(aj, ai, d) + own)
+                scale = max(scale, s)
+                if s < nearestDistance { nearestDistance = s; nearest = j }
+            }
+            return (scale, nearest, nearestDistance)
+        }
     }
 
     /// `x·aⱼ − x·aᵢ = xᵀ(aⱼ − aᵢ)` for every `j ≠ i`, and the minimizing `j`.
     private func minimumScore(_ a: UnsafeBufferPointer<Double>, sample i: Int, x: [Double]) -> (index: Int, score: Double) {
-        var xi = 0.0
-        for k in 0..<d { xi += x[k] * a[i * d + k] }
-        var best = -1, bestScore = Double.infinity
-        x.withUnsafeBufferPointer { x in
-            for j in 0..<n where j != i {
-                var s = 0.0
-                let row = j * d
-                for k in 0..<d { s += x[k] * a[row + k] }
-                if s - xi < bestScore { bestScore = s - xi; best = j }
+        x.withUnsafeBufferPointer { xb in
+            let xp = xb.baseAddress!, ap = a.baseAddress!
+            let xi = Self.dot(xp, ap + i * d, d)
+            var best = -1, bestScore = Double.infinity
+            for j in 0..<n {
+                let s = Self.dot(xp, ap + j * d, d) - xi
+                if s < bestScore && j != i { bestScore = s; best = j }
             }
+            return (best, bestScore)
         }
-        return (best, bestScore)
     }
 
     /// The projection from a given `λ` (support and weights): residual, distance and exact gap.
-    func certify(sample i: Int, support: [Int], weights: [Double], iterations: Int) -> HullProjection {
+    func certify(sample i: Int, support: [Int], weights: [Double], iterations: Int, squaredScale: Double) -> HullProjection {
         points.withUnsafeBufferPointer { a in
             // x = Σ λⱼ (aⱼ − aᵢ) = −r
             var x = [Double](repeating: 0, count: d)
@@ -109,7 +126,8 @@ struct SimplexLeastSquares {
             let gap = n > 1 ? max(0, xx - minimumScore(a, sample: i, x: x).score) : 0
             let order = support.indices.sorted { support[$0] < support[$1] }
             return HullProjection(sampleIndex: i, support: order.map { support[$0] }, weights: order.map { weights[$0] },
-                                  residual: x.map { -$0 }, distance: xx.squareRoot(), gap: gap, iterations: iterations)
+                                  residual: x.map { -$0 }, distance: xx.squareRoot(), gap: gap, iterations: iterations,
+                                  squaredScale: squaredScale)
         }
     }
 
@@ -120,18 +138,13 @@ struct SimplexLeastSquares {
     /// most `relativeGapTolerance · max ‖pⱼ‖²`, or when no step makes progress.
     func activeSet(sample i: Int, relativeGapTolerance: Double, maxIterations: Int) -> HullProjection {
         precondition(n >= 2, "SimplexLeastSquares: need at least two samples")
-        let scale = squaredScale(of: i)
+        let (scale, start, _) = distances(from: i)
         let tolerance = relativeGapTolerance * scale
         return points.withUnsafeBufferPointer { a in
             // Start from the nearest other sample.
-            var start = -1, nearest = Double.infinity
-            for j in 0..<n where j != i {
-                let s = squaredDistance(a, i, j)
-                if s < nearest { nearest = s; start = j }
-            }
             var active = [start]
             var rows = [(0..<d).map { a[start * d + $0] - a[i * d + $0] }]
-            var gram = [[nearest]]
+            var gram = [[rows[0].reduce(0) { $0 + $1 * $1 }]]
             var lambda = [1.0]
             var x = rows[0]
             var previousNorm = Double.infinity
@@ -184,7 +197,7 @@ struct SimplexLeastSquares {
                 x = [Double](repeating: 0, count: d)
                 for (w, row) in zip(lambda, rows) { for k in 0..<d { x[k] += w * row[k] } }
             }
-            return certify(sample: i, support: active, weights: lambda, iterations: iterations)
+            return certify(sample: i, support: active, weights: lambda, iterations: iterations, squaredScale: scale)
         }
     }
 
@@ -260,6 +273,6 @@ struct SimplexLeastSquares {
         guard total > 0 else { throw ExtremePointError.solverFailed(sample: i, status: solution.status) }
         let support = (0..<m).filter { clipped[$0] > 0 }
         return certify(sample: i, support: support.map { others[$0] }, weights: support.map { clipped[$0] / total },
-                       iterations: solution.iterations)
+                       iterations: solution.iterations, squaredScale: distances(from: i).scale)
     }
 }
