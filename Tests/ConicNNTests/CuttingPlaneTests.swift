@@ -63,6 +63,34 @@ struct CuttingPlaneTests {
         #expect(abs(own - result.certificate.objective) <= 1e-12 * own)
     }
 
+    @Test("Free bias, 2-D data: the exact oracle and the exact convex program (free-bias cones) agree",
+          arguments: [Loss.squared, .hinge])
+    func freeBiasThreeWays(loss: Loss) throws {
+        let x = gaussian(14, 2, seed: 8)
+        var y = DenseMatrix(column: (0..<14).map { x[$0, 0] * x[$0, 1] + 0.5 * x[$0, 0] })
+        if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
+        let beta = 0.05
+        var settings = CuttingPlaneSettings()
+        settings.objective = loss == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
+        settings.oracle = .exact
+        settings.bias = true
+        let cut = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        var convex = ConvexTrainingSettings(beta: beta)
+        convex.loss = loss
+        convex.hasBias = true
+        convex.biasRegularized = false
+        convex.patterns = .exact
+        let program = try ConvexTrainer.train(features: x, targets: y, settings: convex)
+        #expect(!program.network.biasRegularized)
+        #expect(program.certificate.boundMethod == .exact)
+        #expect(program.certificate.relativeGap <= 1e-5, "convex program gap \(program.certificate.gap)")
+        #expect(cut.certificate.relativeGap <= 1e-4, "cutting-plane gap \(cut.certificate.gap)")
+        #expect(abs(cut.certificate.objective - program.certificate.objective) <= 1e-4 * program.certificate.objective)
+        // Each method's lower bound is below the other's objective.
+        #expect(cut.certificate.lowerBound <= program.certificate.objective + 1e-9)
+        #expect(program.certificate.lowerBound <= cut.certificate.objective + 1e-9)
+    }
+
     @Test("1-D with a free bias: the exact oracle certifies the optimum, and every kink sits at a sample")
     func oneDimensionalWithBias() throws {
         let (x, y) = curve(count: 25, seed: 2)

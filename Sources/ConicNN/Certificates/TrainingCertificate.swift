@@ -56,18 +56,58 @@ public enum DualLowerBound {
         }
     }
 
+    /// The dual point `V` (`n × c`; for the hinge loss `V = λ∘y` with `λ ∈ [0, 1]`) moved onto
+    /// `1ᵀV = 0`, which a free bias adds to the dual (otherwise the infimum over the bias is −∞):
+    /// each column loses its mean; for the hinge loss the multipliers of the heavier class shrink
+    /// instead, which keeps `0 ≤ λ ≤ 1`.
+    static func zeroSumProjection(_ dual: DenseMatrix, targets: DenseMatrix, loss: Loss) -> DenseMatrix {
+        var v = dual
+        let n = v.rowCount, c = v.columnCount
+        switch loss {
+        case .hinge:
+            let positive = (0..<n).filter { targets.values[$0] > 0 }.reduce(0.0) { $0 + v.values[$1] }
+            let negative = -(0..<n).filter { targets.values[$0] < 0 }.reduce(0.0) { $0 + v.values[$1] }
+            if positive > negative, positive > 0 {
+                for i in 0..<n where targets.values[i] > 0 { v.values[i] *= negative / positive }
+            } else if negative > positive, negative > 0 {
+                for i in 0..<n where targets.values[i] < 0 { v.values[i] *= positive / negative }
+            }
+        case .squared:
+            for k in 0..<c {
+                let mean = (0..<n).reduce(0.0) { $0 + v.values[$1 * c + k] } / Double(n)
+                for i in 0..<n { v.values[i * c + k] -= mean }
+            }
+        }
+        return v
+    }
+
     /// The certificate for `objective` given a dual point, with the tightest constraint bound
     /// available (``DualConstraintBound/best(design:dual:maximumRelaxationSamples:)``).
+    ///
+    /// With `freeBias`, `design` is `[X 1]` with an unregularized last column: the dual point is
+    /// first projected onto `1ᵀV = 0` and the constraint is bounded over `‖u‖ ≤ 1` with `b` free.
     static func certificate(objective: Double, dual: DenseMatrix, design: DenseMatrix, targets: DenseMatrix,
-                            loss: Loss, beta: Double, relaxationSampleLimit: Int) -> TrainingCertificate {
+                            loss: Loss, beta: Double, relaxationSampleLimit: Int, freeBias: Bool = false) -> TrainingCertificate {
         // For the hinge loss the dual point is λ∘y; the constraint involves V = λ∘y.
         var v = dual
         if loss == .hinge {
             for k in v.values.indices { v.values[k] = min(max(v.values[k], 0), 1) * targets.values[k] }
         }
-        let (constraint, method) = DualConstraintBound.best(design: design, dual: v,
-                                                            maximumRelaxationSamples: relaxationSampleLimit)
-        let (value, scale) = bound(dual: dual, targets: targets, loss: loss, beta: beta, constraint: constraint)
+        let constraint: Double, method: DualConstraintBound.Method
+        var multipliers = dual
+        if freeBias {
+            v = zeroSumProjection(v, targets: targets, loss: loss)
+            if loss == .hinge { multipliers.values = zip(v.values, targets.values).map { $0 * $1 } } else { multipliers = v }
+            let features = DenseMatrix(rows: (0..<design.rowCount).map { Array(design.row($0).dropLast()) },
+                                       columnCount: design.columnCount - 1)
+            (constraint, method) = DualConstraintOracle.certifiedBound(
+                features: features, dual: v, bias: true,
+                reductions: DualConstraintOracle.exactReductions(features: features, bias: true),
+                maximumRelaxationSamples: relaxationSampleLimit)
+        } else {
+            (constraint, method) = DualConstraintBound.best(design: design, dual: v, maximumRelaxationSamples: relaxationSampleLimit)
+        }
+        let (value, scale) = bound(dual: multipliers, targets: targets, loss: loss, beta: beta, constraint: constraint)
         return TrainingCertificate(objective: objective, lowerBound: value, constraintBound: constraint,
                                    boundMethod: method, dualScale: scale)
     }

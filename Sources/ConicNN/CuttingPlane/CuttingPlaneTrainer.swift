@@ -249,29 +249,14 @@ public enum CuttingPlaneTrainer {
     }
 
     /// The dual point made to satisfy the constraints other than the semi-infinite one exactly:
-    /// `1ᵀV = 0` with a bias (subtract the mean; for the hinge loss, shrink the multipliers of
-    /// the heavier class, which keeps `0 ≤ λ ≤ 1`), and `λ ∈ [0, 1]` for the hinge loss.
+    /// `λ ∈ [0, 1]` for the hinge loss (`V = λ∘y`) and, with a bias, `1ᵀV = 0`
+    /// (``DualLowerBound/zeroSumProjection(_:targets:loss:)``).
     static func projectedDual(_ dual: DenseMatrix, targets: DenseMatrix, settings: CuttingPlaneSettings) -> DenseMatrix {
         var v = dual
-        let n = v.rowCount, c = v.columnCount
         if case .hinge = settings.objective {
-            for i in 0..<n { v.values[i] = targets.values[i] * min(max(targets.values[i] * v.values[i], 0), 1) }
-            guard settings.bias else { return v }
-            let positive = (0..<n).filter { targets.values[$0] > 0 }.reduce(0.0) { $0 + v.values[$1] }
-            let negative = -(0..<n).filter { targets.values[$0] < 0 }.reduce(0.0) { $0 + v.values[$1] }
-            if positive > negative, positive > 0 {
-                for i in 0..<n where targets.values[i] > 0 { v.values[i] *= negative / positive }
-            } else if negative > positive, negative > 0 {
-                for i in 0..<n where targets.values[i] < 0 { v.values[i] *= positive / negative }
-            }
-            return v
+            for i in 0..<v.rowCount { v.values[i] = targets.values[i] * min(max(targets.values[i] * v.values[i], 0), 1) }
         }
-        guard settings.bias else { return v }
-        for k in 0..<c {
-            let mean = (0..<n).reduce(0.0) { $0 + v.values[$1 * c + k] } / Double(n)
-            for i in 0..<n { v.values[i * c + k] -= mean }
-        }
-        return v
+        return settings.bias ? DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.objective.loss) : v
     }
 
     /// Weak duality along the ray through `V`, given `C ≥ sup ‖Vᵀ(Au + b1)₊‖`.

@@ -6,6 +6,10 @@ import ConicSolver
 ///     minimize   ℓ(Σᵢ DᵢX̃(vᵢ − wᵢ), y) + β Σᵢ (‖vᵢ‖ + ‖wᵢ‖)
 ///     subject to (2Dᵢ − I)X̃vᵢ ≥ 0,  (2Dᵢ − I)X̃wᵢ ≥ 0.
 ///
+/// With a free bias the norms cover every coordinate but the bias (the last column of `X̃`): the
+/// rescaling argument behind the program only needs `(X̃u)₊` to be positively homogeneous in
+/// `(u, b)` jointly, so an unregularized bias keeps the program exact.
+///
 /// Variables `x = [a₁ … a_P | w₁ … w_P | t₁ … t_{2P} | loss variables]` with `aᵢ = vᵢ − wᵢ`, so
 /// that the loss only involves the `a`'s: its Hessian is one dense `Pd̃ × Pd̃` block instead of
 /// `2Pd̃ × 2Pd̃`, eight times fewer flops per factorization. The `2P` second-order cones are
@@ -43,13 +47,19 @@ struct ConvexReLUProgram {
         (0..<design.rowCount).filter { k in (0..<design.columnCount).contains { design[k, $0] != 0 } }
     }
 
+    /// The leading columns of the design whose weights the cones (and so the weight decay) cover:
+    /// all of them, or all but the last for a free bias.
+    let penalizedColumns: Int
+
     init(design: DenseMatrix, targets y: [Double], beta: Double, loss: Loss, patterns: ActivationPatterns,
-         signRows: [[Int]]) throws {
+         signRows: [[Int]], freeBias: Bool = false) throws {
         let n = design.rowCount, d = design.columnCount, patternCount = patterns.count
         precondition(y.count == n && patterns.sampleCount == n && signRows.count == patternCount)
         self.design = design
         self.patterns = patterns
         self.signRows = signRows
+        let penalized = freeBias ? d - 1 : d
+        penalizedColumns = penalized
         let formulation: Formulation
         switch loss {
         case .hinge: formulation = .hinge
@@ -71,11 +81,11 @@ struct ConvexReLUProgram {
             next += signRows[b / 2].count
         }
         let socStart = next
-        let rowCount = socStart + 2 * patternCount * (d + 1)
+        let rowCount = socStart + 2 * patternCount * (penalized + 1)
         let aStart = 0, wStart = patternCount * d, tStart = 2 * patternCount * d
         let lossStart = tStart + 2 * patternCount
         let variableCount = lossStart + (formulation == .gram ? 0 : n)
-        func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (d + 1) + 1 + j }
+        func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (penalized + 1) + 1 + j }
 
         // A, column by column; row indices increase within a column by construction.
         var starts = [0], rows = [Int](), values = [Double]()
@@ -98,7 +108,7 @@ struct ConvexReLUProgram {
                     for k in activeRows[i] where design[k, j] != 0 { rows.append(n + k); values.append(-y[k] * design[k, j]) }
                 }
                 appendSignRows(block: 2 * i, pattern: i, feature: j)
-                rows.append(socRow(block: 2 * i, entry: j)); values.append(-1)
+                if j < penalized { rows.append(socRow(block: 2 * i, entry: j)); values.append(-1) }
                 starts.append(rows.count)
             }
         }
@@ -108,13 +118,15 @@ struct ConvexReLUProgram {
             for j in 0..<d {
                 appendSignRows(block: 2 * i, pattern: i, feature: j)
                 appendSignRows(block: 2 * i + 1, pattern: i, feature: j)
-                rows.append(socRow(block: 2 * i, entry: j)); values.append(-1)
-                rows.append(socRow(block: 2 * i + 1, entry: j)); values.append(-1)
+                if j < penalized {
+                    rows.append(socRow(block: 2 * i, entry: j)); values.append(-1)
+                    rows.append(socRow(block: 2 * i + 1, entry: j)); values.append(-1)
+                }
                 starts.append(rows.count)
             }
         }
         for b in 0..<(2 * patternCount) {  // t-columns
-            rows.append(socStart + b * (d + 1)); values.append(-1)
+            rows.append(socStart + b * (penalized + 1)); values.append(-1)
             starts.append(rows.count)
         }
         for k in 0..<(variableCount - lossStart) {  // loss columns
@@ -152,7 +164,7 @@ struct ConvexReLUProgram {
             constant = 0.5 * y.reduce(0) { $0 + $1 * $1 }
         }
         cones.append(.nonnegative(socStart - lossRows))
-        cones.append(contentsOf: Array(repeating: .secondOrder(d + 1), count: 2 * patternCount))
+        cones.append(contentsOf: Array(repeating: .secondOrder(penalized + 1), count: 2 * patternCount))
         problem = try ConicProblem(P: p, q: q, A: a, b: b, cones: cones, objectiveConstant: constant)
     }
 

@@ -18,8 +18,11 @@ public struct ConvexTrainingSettings: Sendable {
     public var beta: Double
     /// The loss.
     public var loss: Loss = .squared
-    /// Append a constant-1 input (a regularized bias).
+    /// Append a constant-1 input (a bias).
     public var hasBias: Bool = false
+    /// Whether weight decay covers the bias (ICML 2020 experiments) or leaves it free (JMLR);
+    /// only meaningful with ``hasBias``.
+    public var biasRegularized: Bool = true
     /// The activation patterns.
     public var patterns: PatternChoice = .automatic(count: 100, seed: 0)
     /// When the program would have more sign rows `(2Dᵢ − I)X̃vᵢ ≥ 0` than this, each pattern
@@ -32,10 +35,14 @@ public struct ConvexTrainingSettings: Sendable {
     /// Settings of the conic solver.
     public var solver = SolverSettings()
 
+    /// A bias that weight decay leaves free.
+    var freeBias: Bool { hasBias && !biasRegularized }
+
     /// Settings with weight decay `beta` and defaults elsewhere.
     public init(beta: Double) { self.beta = beta }
 
     func validate() throws {
+        guard hasBias || biasRegularized else { throw ConvexTrainingError.invalidSetting("a free bias (biasRegularized = false) needs hasBias") }
         guard beta.isFinite, beta > 0 else { throw ConvexTrainingError.invalidSetting("beta must be positive and finite, got \(beta)") }
         switch patterns {
         case let .sampled(count, _), let .automatic(count, _):
@@ -154,7 +161,7 @@ public enum ConvexTrainer {
         // the lowest is kept, so that neurons that only carry solver noise are dropped; neurons
         // with parallel input weights (a block split over patterns that share a boundary) merge.
         let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
-            let network = rebuild(solutions, outputs: c, threshold: threshold, hasBias: settings.hasBias).merged()
+            let network = rebuild(solutions, outputs: c, threshold: threshold, settings: settings).merged()
             let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
             return (network: network, objective: objective, threshold: threshold)
         }
@@ -169,7 +176,8 @@ public enum ConvexTrainer {
         progress?("certifying: bounding the dual constraint over all neurons")
         let certificate = DualLowerBound.certificate(objective: objective, dual: dual, design: design, targets: targets,
                                                      loss: settings.loss, beta: settings.beta,
-                                                     relaxationSampleLimit: settings.relaxationSampleLimit)
+                                                     relaxationSampleLimit: settings.relaxationSampleLimit,
+                                                     freeBias: settings.freeBias)
         return ConvexTrainingResult(network: network, certificate: certificate, convexObjective: convexObjective,
                                     patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
                                     iterations: iterations, buildTime: buildTime, solveTime: solveTime,
@@ -189,7 +197,7 @@ public enum ConvexTrainer {
         while true {
             let buildStart = Date()
             let program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta, loss: settings.loss,
-                                                patterns: patterns, signRows: signRows)
+                                                patterns: patterns, signRows: signRows, freeBias: settings.freeBias)
             buildTime += Date().timeIntervalSince(buildStart)
             progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
             let solution = try solve(program.problem, settings: settings.solver)
@@ -226,7 +234,8 @@ public enum ConvexTrainer {
             guard !kept.isEmpty, 2 * kept.count <= program.patternCount else { continue }
             let patterns = program.patterns.subset(kept)
             let restricted = try ConvexReLUProgram(design: program.design, targets: y, beta: settings.beta, loss: settings.loss,
-                                                   patterns: patterns, signRows: kept.map { program.signRows[$0] })
+                                                   patterns: patterns, signRows: kept.map { program.signRows[$0] },
+                                                   freeBias: settings.freeBias)
             let candidate = try solve(restricted.problem, settings: settings.solver)
             iterations += candidate.iterations
             time += candidate.solveTime
@@ -273,16 +282,19 @@ public enum ConvexTrainer {
     }
 
     /// The network of the non-zero blocks of each output's solution after pruning.
+    ///
+    /// With a free bias the norm behind the scaling leaves out the bias; a block with only a bias
+    /// (a constant) keeps its size and ``TwoLayerNetwork/balanced()`` shrinks its cost.
     static func rebuild(_ solutions: [(ConvexReLUProgram, [Double])], outputs c: Int, threshold: Double,
-                        hasBias: Bool) -> TwoLayerNetwork {
+                        settings: ConvexTrainingSettings) -> TwoLayerNetwork {
         var inputRows = [[Double]](), outputRows = [[Double]]()
         for (output, (program, x)) in solutions.enumerated() {
             let kept = pruned(x, program: program, threshold: threshold)
             for b in 0..<program.blockCount {
                 let z = program.block(b, of: kept)
-                let norm = euclideanNorm(z)
-                guard norm > 0 else { continue }
-                let root = norm.squareRoot()
+                guard euclideanNorm(z) > 0 else { continue }
+                let penalizedNorm = euclideanNorm(z.prefix(program.penalizedColumns))
+                let root = penalizedNorm > 0 ? penalizedNorm.squareRoot() : 1
                 inputRows.append(z.map { $0 / root })
                 var alpha = [Double](repeating: 0, count: c)
                 alpha[output] = b % 2 == 0 ? root : -root
@@ -291,7 +303,8 @@ public enum ConvexTrainer {
         }
         let d = solutions.first?.0.width ?? 0
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: d),
-                               outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: hasBias)
+                               outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
+                               biasRegularized: settings.biasRegularized)
     }
 
     static func makePatterns(design: DenseMatrix, choice: PatternChoice) throws -> ActivationPatterns {
@@ -347,7 +360,7 @@ extension ConvexTrainer {
     /// `p(θ)`, a lower bound on the global optimum from the convex program solved over the
     /// patterns of `settings` plus those of the network's own neurons, and the best objective found.
     ///
-    /// The network's `hasBias` decides the bias; `settings.hasBias` is ignored.
+    /// The network's `hasBias` and `biasRegularized` decide the bias; the settings' are ignored.
     public static func certify(_ network: TwoLayerNetwork, features: DenseMatrix, targets: DenseMatrix,
                                settings: ConvexTrainingSettings, including networks: [TwoLayerNetwork] = [],
                                progress: ((String) -> Void)? = nil) throws -> NetworkCertificate {
@@ -359,6 +372,7 @@ extension ConvexTrainer {
         }
         var settings = settings
         settings.hasBias = network.hasBias
+        settings.biasRegularized = network.biasRegularized
         let training = try train(features: features, targets: targets, settings: settings, including: [network] + networks, progress: progress)
         let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
         return NetworkCertificate(objective: objective, lowerBound: training.certificate.lowerBound,
