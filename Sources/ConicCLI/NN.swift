@@ -106,6 +106,8 @@ struct ConvexOptions: ParsableArguments {
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
     var relaxationLimit: Int = SemidefiniteRelaxation.maximumSamples
     @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations; implies --bias.")
+    var freeBias = false
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -117,7 +119,8 @@ struct ConvexOptions: ParsableArguments {
     func settings(hasBias: Bool, seed: UInt64) throws -> ConvexTrainingSettings {
         var settings = ConvexTrainingSettings(beta: beta)
         settings.loss = try parsedLoss()
-        settings.hasBias = hasBias
+        settings.hasBias = hasBias || freeBias
+        settings.biasRegularized = !freeBias
         switch patterns {
         case "exact": settings.patterns = .exact
         case "auto": settings.patterns = .automatic(count: 100, seed: seed)
@@ -152,7 +155,7 @@ struct NNTrain: ParsableCommand {
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
         let settings = try convex.settings(hasBias: dataOptions.bias, seed: dataOptions.seed)
-        let extra = try convex.extraNetworks(hasBias: dataOptions.bias)
+        let extra = try convex.extraNetworks(hasBias: settings.hasBias)
         let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
         let result: ConvexTrainingResult
         do {
@@ -204,8 +207,12 @@ struct NNCertify: ParsableCommand {
         let (train, _) = try dataOptions.load()
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
-        let given: TwoLayerNetwork
-        do { given = try TwoLayerNetwork.load(path: network, defaultBias: dataOptions.bias) } catch { throw fail(error) }
+        var given: TwoLayerNetwork
+        do { given = try TwoLayerNetwork.load(path: network, defaultBias: dataOptions.bias || convex.freeBias) } catch { throw fail(error) }
+        if convex.freeBias {
+            guard given.hasBias else { throw ValidationError("--free-bias: the network file says it has no bias") }
+            given.biasRegularized = false
+        }
         let settings = try convex.settings(hasBias: given.hasBias, seed: dataOptions.seed)
         let extra = try convex.extraNetworks(hasBias: given.hasBias)
         let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
