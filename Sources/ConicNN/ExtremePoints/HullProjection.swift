@@ -58,6 +58,13 @@ struct SimplexLeastSquares {
     let points: [Double]
     let n: Int
     let d: Int
+    /// `AAᵀ` of the centered points (row-major `n × n`) when it pays: the active-set scores
+    /// then cost `n·|S|` per iteration instead of `n·d`, and supports are usually far smaller
+    /// than `d`. Only kept for `d > 32` and `n ≤ 5000` (200 MB).
+    let pointGram: [Double]?
+
+    static let gramMinimumFeatures = 33
+    static let gramMaximumSamples = 5000
 
     init(features: DenseMatrix) {
         n = features.rowCount
@@ -68,6 +75,34 @@ struct SimplexLeastSquares {
         var centered = features.values
         for i in 0..<n { for k in 0..<d { centered[i * d + k] -= mean[k] } }
         points = centered
+        if d >= Self.gramMinimumFeatures, n <= Self.gramMaximumSamples {
+            let c = DenseMatrix(rowCount: n, columnCount: d, values: centered)
+            pointGram = c.multiplied(by: c, transposeOther: true).values
+        } else {
+            pointGram = nil
+        }
+    }
+
+    /// As ``minimumScore(_:sample:x:)`` for `x = Σₖ λₖ(aₖ − aᵢ)`, from the Gram matrix:
+    /// `xᵀ(aⱼ − aᵢ) = Σₖ λₖ Gₖⱼ − Gᵢⱼ − (Σₖ λₖ Gₖᵢ − Gᵢᵢ)` (using `Σλ = 1`).
+    private func minimumScore(gram g: UnsafeBufferPointer<Double>, sample i: Int, active: [Int], lambda: [Double],
+                              buffer t: inout [Double]) -> (index: Int, score: Double) {
+        t.withUnsafeMutableBufferPointer { t in
+            let gp = g.baseAddress!
+            for j in 0..<n { t[j] = 0 }
+            for (k, w) in zip(active, lambda) {
+                let row = gp + k * n
+                for j in 0..<n { t[j] += w * row[j] }
+            }
+            let rowI = gp + i * n
+            let offset = t[i] - rowI[i]
+            var best = -1, bestScore = Double.infinity
+            for j in 0..<n {
+                let s = t[j] - rowI[j] - offset
+                if s < bestScore && j != i { bestScore = s; best = j }
+            }
+            return (best, bestScore)
+        }
     }
 
     /// `xᵀy` over `count` entries; four partial sums let the loop vectorize (these products
@@ -149,6 +184,7 @@ struct SimplexLeastSquares {
             var x = rows[0]
             var previousNorm = Double.infinity
             var iterations = 0
+            var scores = pointGram == nil ? [] : [Double](repeating: 0, count: n)
             // The lifted points (pⱼ, √c) make M = G + c·11ᵀ positive definite exactly when the
             // active points are affinely independent; c ~ scale keeps M well balanced.
             let lift = max(scale, .leastNormalMagnitude)
@@ -156,7 +192,14 @@ struct SimplexLeastSquares {
                 iterations += 1
                 let xx = x.reduce(0) { $0 + $1 * $1 }
                 if xx <= tolerance { break }  // at (numerically) zero: inside the hull
-                let (j, score) = minimumScore(a, sample: i, x: x)
+                let j: Int, score: Double
+                if let pointGram {
+                    (j, score) = pointGram.withUnsafeBufferPointer {
+                        minimumScore(gram: $0, sample: i, active: active, lambda: lambda, buffer: &scores)
+                    }
+                } else {
+                    (j, score) = minimumScore(a, sample: i, x: x)
+                }
                 if xx - score <= tolerance || active.contains(j) { break }
                 // Progress guard: rounding can make a step that does not lower ‖x‖.
                 if xx >= previousNorm { break }
