@@ -54,6 +54,11 @@ struct ExtremePointTests {
             if p.distance > 1e-6 { outside += 1 }
         }
         if features == 4 { #expect(outside >= 3 && outside < n) }  // both vertices and interior samples occurred
+        // Both methods agree on which samples are inside the hull.
+        let neurons = try ExtremePointNeurons.alongBasisDirections(features: a)
+        let referenceNeurons = try ExtremePointNeurons.alongBasisDirections(features: a, settings: settings)
+        #expect(neurons.interiorSamples == referenceNeurons.interiorSamples)
+        #expect(neurons.interiorSamples.count == n - outside)
     }
 
     @Test("A convex combination of other samples (and a duplicated sample) yields no neuron")

@@ -35,9 +35,10 @@ public struct ExtremePointSettings: Sendable, Equatable {
     /// The active-set method stops once the Frank–Wolfe gap is at most this times
     /// `max_{j≠i} ‖aⱼ − aᵢ‖²`.
     public var relativeGapTolerance = 1e-13
-    /// A sample whose distance to the hull of the others is at most this times
-    /// `max_{j≠i} ‖aⱼ − aᵢ‖` counts as inside the hull (no neuron). The interior-point method
-    /// resolves distances only down to about `1e-4` of that scale, so use a larger value with it.
+    /// A sample gets a neuron only when its certified distance to the hull of the others
+    /// (``HullProjection/distanceLowerBound``) exceeds this times `max_{j≠i} ‖aⱼ − aᵢ‖`;
+    /// otherwise it counts as inside the hull. Using the certified bound keeps the less accurate
+    /// interior-point method from turning interior samples into spurious neurons.
     public var interiorTolerance = 1e-7
     /// Cap on the active-set method's major iterations per sample.
     public var maxIterations = 100_000
@@ -75,8 +76,8 @@ public struct ExtremePointNeuron: Sendable, Equatable {
 public struct ExtremePointResult: Sendable, Equatable {
     /// One neuron per sample that is a vertex of the convex hull of all samples, by sample index.
     public var neurons: [ExtremePointNeuron]
-    /// Samples within the interior tolerance of the convex hull of the other samples: their
-    /// residual is (numerically) zero, so they give no neuron.
+    /// Samples not certified to lie farther than the interior tolerance from the convex hull of
+    /// the other samples: their residual is (numerically) zero, so they give no neuron.
     public var interiorSamples: [Int]
     /// Wall-clock seconds for all projections.
     public var solveTime: Double
@@ -168,7 +169,8 @@ public enum ExtremePointNeurons {
     /// of the hull of the others.
     static func neuron(from projection: HullProjection, features: DenseMatrix, settings: ExtremePointSettings) -> ExtremePointNeuron? {
         let distance = projection.distance
-        guard distance > settings.interiorTolerance * projection.squaredScale.squareRoot(), distance > 0 else { return nil }
+        guard projection.distanceLowerBound > settings.interiorTolerance * projection.squaredScale.squareRoot(),
+              distance > 0 else { return nil }
         let u = projection.residual.map { $0 / distance }
         let d = features.columnCount, i = projection.sampleIndex
         let (bias, own) = features.values.withUnsafeBufferPointer { a in

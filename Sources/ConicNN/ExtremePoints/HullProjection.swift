@@ -190,8 +190,8 @@ struct SimplexLeastSquares {
             let lift = max(scale, .leastNormalMagnitude)
             major: while iterations < maxIterations {
                 iterations += 1
+                // No shortcut at small ‖x‖: only the gap certifies that a sample is inside the hull.
                 let xx = x.reduce(0) { $0 + $1 * $1 }
-                if xx <= tolerance { break }  // at (numerically) zero: inside the hull
                 let j: Int, score: Double
                 if let pointGram {
                     (j, score) = pointGram.withUnsafeBufferPointer {
