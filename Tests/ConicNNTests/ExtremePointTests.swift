@@ -186,11 +186,10 @@ struct ExtremePointTests {
     @Test("ZCA whitening of the sampled patches maps covariance eigenvalues λ to λ/(λ + ε)")
     func whiteningSpectrum() throws {
         let (train, _) = try Self.digitsSubset(trainCount: 100, testCount: 0)
-        var patches = DenseMatrix(rowCount: 0, columnCount: 9)
         let grid = try PatchGrid(shape: ImageShape(height: 8, width: 8), size: 3)
         var values: [Double] = []
         for image in 0..<train.sampleCount { grid.appendPatch(of: train.features, image: image, row: image % 6, column: (image / 6) % 6, to: &values) }
-        patches = DenseMatrix(rowCount: train.sampleCount, columnCount: 9, values: values.map { $0 / 16 })
+        var patches = DenseMatrix(rowCount: train.sampleCount, columnCount: 9, values: values.map { $0 / 16 })
         _ = PatchPreprocessing.normalizeRows(&patches, epsilon: 0.01)
         let epsilon = 0.1
         let (mean, w) = try PatchPreprocessing.whitening(of: patches, epsilon: epsilon)
