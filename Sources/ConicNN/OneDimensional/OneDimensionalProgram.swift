@@ -42,6 +42,9 @@ struct OneDimensionalProgram {
     let dualRowStart: Int
     /// The target at each position (interpolation only; duplicates agree).
     let pointTargets: [[Double]]
+    /// Banded interpolation: the values and slopes are eliminated; rows `0 ..< (p−1)c` are, per
+    /// output, the slope row `r₀ − Σlⱼ = s₀` and the kink rows `rᵢ + lᵢ = sᵢ − sᵢ₋₁`.
+    let eliminated: Bool
 
     var neuronCount: Int { 2 * (pointCount - 1) }
 
@@ -80,9 +83,14 @@ struct OneDimensionalProgram {
         var next = 0
         let wStart = next; next += N * k
         let tStart = next; next += N
-        let fStart = next; next += p * k
+        // Banded interpolation fixes the values, hence the slopes: only the kink rows remain.
+        let eliminated = formulation == .banded && objective == .interpolation
+        self.eliminated = eliminated
+        let fStart = next; next += eliminated ? 0 : p * k
         var sStart = 0, lambdaStart = 0, cStart = 0
         switch formulation {
+        case .banded where eliminated:
+            break
         case .banded:
             sStart = next; next += (p - 1) * k
             lambdaStart = next; next += (p - 1) * k
@@ -104,6 +112,23 @@ struct OneDimensionalProgram {
 
         var equalities = RowBlock(), inequalities = RowBlock(), cones = RowBlock()
         switch formulation {
+        case .banded where eliminated:
+            // Rows: r₀ − Σ_{j≥1} lⱼ = s₀ (one dense row), then rᵢ + lᵢ = sᵢ − sᵢ₋₁ for interior i,
+            // with the slopes sᵢ = (yᵢ₊₁ − yᵢ)/hᵢ of the chords.
+            for o in 0..<k {
+                var slopes = [Double](repeating: 0, count: p - 1)
+                for i in 0..<(p - 1) {
+                    let rise: Double = pointTargets[i + 1][o] - pointTargets[i][o]
+                    slopes[i] = rise / (t[i + 1] - t[i])
+                }
+                equalities.add(r(0, o), 1)
+                for j in 1..<p { equalities.add(l(j, o), -1) }
+                equalities.finish(slopes[0])
+                for i in stride(from: 1, to: p - 1, by: 1) {
+                    equalities.add(r(i, o), 1); equalities.add(l(i, o), 1)
+                    equalities.finish(slopes[i] - slopes[i - 1])
+                }
+            }
         case .banded:
             for o in 0..<k {
                 for j in 1..<p {
@@ -145,6 +170,8 @@ struct OneDimensionalProgram {
         var dualRowStart = 0
         let beta = objective.beta
         switch objective {
+        case .interpolation where eliminated:
+            dualRowStart = 0
         case .interpolation:
             dualRowStart = equalities.count
             for i in 0..<p {
@@ -373,7 +400,8 @@ struct OneDimensionalProgram {
         case .interpolation:
             var best = 0.0
             for sign in [1.0, -1.0] {
-                var v = (0..<(p * k)).map { sign * solution.z[dualRowStart + $0] }
+                var v = eliminated ? interpolationDual(solution.z).map { sign * $0 }
+                    : (0..<(p * k)).map { sign * solution.z[dualRowStart + $0] }
                 for o in 0..<k {
                     let mean = (0..<p).reduce(0) { $0 + v[$1 * k + o] } / Double(p)
                     for i in 0..<p { v[i * k + o] -= mean }
@@ -386,6 +414,26 @@ struct OneDimensionalProgram {
             }
             return best
         }
+    }
+
+    /// The dual point `V = Dᵀμ` at the positions (`p × c`) from the multipliers `μ` of the
+    /// eliminated rows, where `D` maps the targets to the rows' right-hand sides (chord slopes
+    /// `sᵢ = (yᵢ₊₁ − yᵢ)/hᵢ`, then `s₀` and the kinks `sᵢ − sᵢ₋₁`): `⟨V, Y⟩ = μᵀDY`, and
+    /// `1ᵀV = 0` because constants have no slopes.
+    private func interpolationDual(_ z: [Double]) -> [Double] {
+        let k = outputCount, p = pointCount, t = line.positions
+        var v = [Double](repeating: 0, count: p * k)
+        for o in 0..<k {
+            let base = o * (p - 1)
+            // Row base is the s₀ row, row base + i the kink row of position i (1 ≤ i ≤ p − 2).
+            for i in 0..<(p - 1) {
+                let mine = z[base + i], next = i + 1 < p - 1 ? z[base + i + 1] : 0
+                let weight = (mine - next) / (t[i + 1] - t[i])   // coefficient of sᵢ
+                v[(i + 1) * k + o] += weight
+                v[i * k + o] -= weight
+            }
+        }
+        return v
     }
 
     /// Per-sample dual values (`n × c`, row-major) summed per position (`p × c`).

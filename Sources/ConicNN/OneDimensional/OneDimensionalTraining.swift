@@ -224,6 +224,10 @@ public struct OneDimensionalResult: Sendable {
 /// on the data, so the convex program over their output weights has the same optimum as training
 /// a network of any width, and its dual certifies it. See `docs/nn-one-dimensional.md`.
 public enum OneDimensionalTrainer {
+    /// Largest kernel (`p × 2(p−1)` per output) the ``OneDimensionalFormulation/kernel`` form
+    /// accepts: beyond it the dense Newton system no longer fits in memory (about `n = 1400`).
+    public static let maximumKernelEntries = 4_000_000
+
     /// Solves the exact program and returns the network with its certificate.
     ///
     /// - Parameters:
@@ -235,6 +239,10 @@ public enum OneDimensionalTrainer {
                              settings: OneDimensionalSettings) throws -> OneDimensionalResult {
         try validate(features: features, targets: targets, settings: settings)
         let line = try LineProjection(features: features, tolerance: settings.lineTolerance)
+        let kernelEntries = line.positions.count * 2 * (line.positions.count - 1) * targets.columnCount
+        if settings.formulation == .kernel, kernelEntries > maximumKernelEntries {
+            throw OneDimensionalError.invalidSetting("the dense kernel formulation would store \(kernelEntries) nonzeros (limit \(maximumKernelEntries)); use the banded formulation")
+        }
         let start = monotonicSeconds()
         let program = try OneDimensionalProgram(line: line, targets: targets, objective: settings.objective,
                                                 formulation: settings.formulation)
