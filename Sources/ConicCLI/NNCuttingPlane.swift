@@ -20,7 +20,7 @@ struct NNCuttingPlane: ParsableCommand {
     @Option(help: "Weight decay β > 0 (regularized problem).") var beta: Double?
     @Flag(help: "Minimum-norm interpolation instead of a regularized fit.") var interpolate = false
     @Option(help: "Loss with --beta: squared or hinge (binary labels).") var loss: String = "squared"
-    @Option(help: "Oracle for violating neurons: relaxation (spike-free, two SOCPs per round), exact (arrangements; rank ≤ 3) or auto (exact when the rank allows).")
+    @Option(help: "Oracle for violating neurons: relaxation (spike-free, two SOCPs per round), exact (arrangements; rank ≤ 3), ascent (fixed-point ascent from every sample; a heuristic for n > d) or auto (exact when the rank allows).")
     var oracle: String = "relaxation"
     @Flag(help: "Whiten the features (zero-phase, fitted on the training part) before training.") var whiten = false
     @Flag(name: .customLong("extreme-points"), help: "Start from the extreme-point neurons along the basis directions (JMLR Lemma 2.7; needs --bias).")
@@ -65,10 +65,11 @@ struct NNCuttingPlane: ParsableCommand {
         switch oracle {
         case "relaxation": settings.oracle = .relaxation
         case "exact": settings.oracle = .exact
+        case "ascent": settings.oracle = .ascent
         case "auto":
             let columns = train.featureCount + (dataOptions.bias ? 1 : 0)
             settings.oracle = columns <= 3 || rank(of: train.features) <= (dataOptions.bias ? 2 : 3) ? .exact : .relaxation
-        default: throw ValidationError("--oracle must be relaxation, exact or auto")
+        default: throw ValidationError("--oracle must be relaxation, exact, ascent or auto")
         }
         let y = try targets(of: train, loss: lossValue)
         if extremePoints {

@@ -16,7 +16,8 @@ public struct CuttingPlaneSettings: Sendable, Equatable {
     public var tolerance: Double = 1e-5
     /// The loop stops after this many rounds even if violations remain.
     public var maximumRounds: Int = 100
-    /// Neurons added per round and sign (per output for several outputs) by the exact oracle.
+    /// Neurons added per round and sign (per output for several outputs) by the exact and
+    /// ascent oracles.
     public var neuronsPerRound: Int = 1
     /// Neurons to start from (`m × (d + 1)` rows `(u, b)` with a bias, `m × d` without), e.g.
     /// extreme points; `nil` starts from the oracle at `V = Y` (Algorithm 1, line 1).
@@ -136,6 +137,9 @@ public enum CuttingPlaneTrainer {
                                                            count: settings.neuronsPerRound)
                     candidates = found.candidates
                     if !dualIsRay { lowerBound = Self.lowerBound(dual: dual, targets: targets, settings: settings, constraint: found.maximum).value }
+                case .ascent:
+                    candidates = DualConstraintOracle.ascentCandidates(features: features, dual: dual, bias: settings.bias,
+                                                                       count: settings.neuronsPerRound)
                 case .relaxation:
                     let start = Date()
                     candidates = try DualConstraintOracle.relaxationCandidates(features: features, dual: dual, bias: settings.bias,

@@ -8,6 +8,11 @@ public enum NeuronOracle: String, Sendable, Codable, CaseIterable {
     /// nonnegative on the data, so "no violation found" proves optimality only for spike-free
     /// data (Proposition 3.2); the certificate then relies on a certified bound instead.
     case relaxation
+    /// A heuristic for data where the relaxation sees too little (`n > d`: its feasible set
+    /// holds only neurons active on every sample): fixed-point ascent `u ← A_kᵀD(u)v/‖·‖` on the
+    /// true `vᵀ(A_k u)₊` from every sample `k` as the kink (`b = −aₖᵀu`; without a bias, from
+    /// every sample direction). Cheap (`O(n²d)` per round) and never a proof of optimality.
+    case ascent
     /// Every critical direction of every chamber of the hyperplane arrangement: the exact
     /// maximum, for data of rank ≤ 3 (with a bias, `d ≤ 3`: the bias is placed at a kink
     /// `b = −aₖᵀu`, which is where a piecewise-linear function of `b` peaks).
@@ -150,6 +155,59 @@ enum DualConstraintOracle {
                 let values = outputs(design: design, dual: v, neuron: neuron)
                 out.append(CandidateNeuron(weights: neuron, value: euclideanNorm(values),
                                            signedValue: v.columnCount == 1 ? values[0] : euclideanNorm(values)))
+            }
+        }
+        return out
+    }
+
+    // MARK: Ascent
+
+    /// Ascent candidates (see ``NeuronOracle/ascent``): for every output column and sign, the
+    /// best `count` distinct neurons over all starts, scored like the exact oracle's.
+    static func ascentCandidates(features: DenseMatrix, dual v: DenseMatrix, bias: Bool, count: Int,
+                                 maximumStarts: Int = 2000) -> [CandidateNeuron] {
+        let n = features.rowCount, d = features.columnCount, c = v.columnCount
+        let design = design(features, bias: bias)
+        let starts = n <= maximumStarts ? Array(0..<n) : (0..<maximumStarts).map { $0 * n / maximumStarts }
+        var out = [CandidateNeuron]()
+        for column in 0..<c {
+            let target = v.column(column)
+            for sign in [1.0, -1.0] {
+                let weights = target.map { sign * $0 }
+                var best = TopCandidates(limit: count)
+                for k in starts {
+                    // The data seen from the kink: rows aᵢ − aₖ (bias) or aᵢ (no bias, start at aₖ).
+                    let anchor = bias ? features.row(k) : [Double](repeating: 0, count: d)
+                    var u = bias ? features.transposeMultiplied(by: weights) : features.row(k)
+                    var previous = [Bool]()
+                    for _ in 0..<20 {
+                        let norm = euclideanNorm(u)
+                        guard norm > 0 else { break }
+                        u = u.map { $0 / norm }
+                        let shift = zip(anchor, u).reduce(0.0) { $0 + $1.0 * $1.1 }
+                        let h = features.multiplied(by: u).map { $0 - shift }
+                        let active = h.map { $0 > 0 }
+                        if active == previous { break }
+                        previous = active
+                        // g = A_kᵀ D σv = Σ_{active} σvᵢ (aᵢ − aₖ).
+                        var g = [Double](repeating: 0, count: d)
+                        for i in 0..<n where active[i] {
+                            for j in 0..<d { g[j] += weights[i] * (features[i, j] - anchor[j]) }
+                        }
+                        u = g
+                    }
+                    let norm = euclideanNorm(u)
+                    guard norm > 0 else { continue }
+                    u = u.map { $0 / norm }
+                    var neuron = u
+                    if bias { neuron.append(-zip(anchor, u).reduce(0.0) { $0 + $1.0 * $1.1 }) }
+                    let values = outputs(design: design, dual: v, neuron: neuron)
+                    let score = c == 1 ? sign * values[0] : euclideanNorm(values)
+                    guard score > best.threshold else { continue }
+                    best.insert(CandidateNeuron(weights: neuron, value: euclideanNorm(values),
+                                                signedValue: c == 1 ? values[0] : euclideanNorm(values)), score: score)
+                }
+                out += best.items
             }
         }
         return out
