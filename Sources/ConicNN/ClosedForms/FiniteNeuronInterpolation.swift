@@ -13,7 +13,8 @@ public struct FiniteNeuronInterpolationResult: Sendable {
 }
 
 /// Minimum-ℓ1 interpolation (JMLR eq. 4) restricted to a finite set of unit neurons: the LP
-/// `min ‖w‖₁ s.t. (AU)₊w = y`, written with `w = w⁺ − w⁻`, `w± ≥ 0` for the solver. Its value is an
+/// `min ‖w‖₁ s.t. (AU)₊w = y` (the cutting plane's program, ``CuttingPlaneObjective/interpolation``,
+/// without a bias). Its value is an
 /// upper bound on the problem over all neurons, and its dual `max vᵀy s.t. |vᵀ(Auⱼ)₊| ≤ 1` is the
 /// dual (eq. 12) with only the given neurons' constraints.
 public enum FiniteNeuronInterpolation {
@@ -37,29 +38,15 @@ public enum FiniteNeuronInterpolation {
         var h = features.multiplied(by: unit, transposeOther: true)   // n × m activations (AU)₊
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
 
-        // Rows: n equalities [H, −H] x = y, then 2m rows −x + s = 0 with s ≥ 0.
-        var rows = [Int](), columns = [Int](), values = [Double]()
-        for j in 0..<m {
-            for i in 0..<n where h[i, j] != 0 {
-                rows.append(i); columns.append(j); values.append(h[i, j])
-                rows.append(i); columns.append(m + j); values.append(-h[i, j])
-            }
-        }
-        for k in 0..<(2 * m) { rows.append(n + k); columns.append(k); values.append(-1) }
-        let a: SparseMatrix, problem: ConicProblem, solution: Solution
+        let solution: FiniteNeuronSolution
         do {
-            a = try SparseMatrix(rowCount: n + 2 * m, columnCount: 2 * m, rows: rows, columns: columns, values: values)
-            problem = try ConicProblem(q: [Double](repeating: 1, count: 2 * m), A: a,
-                                       b: targets + [Double](repeating: 0, count: 2 * m),
-                                       cones: [.zero(n), .nonnegative(2 * m)])
-            solution = try ConicSolver.solve(problem, settings: settings)
+            solution = try FiniteNeuronProgram.solve(activations: h, targets: DenseMatrix(column: targets),
+                                                     objective: .interpolation, outputBias: false, settings: settings)
         } catch { throw .solverFailed("\(error)") }
         guard solution.status.isOptimal else { throw .solverFailed("status \(solution.status.rawValue)") }
-        let weights = (0..<m).map { solution.x[$0] - solution.x[m + $0] }
-        // The solver's multipliers satisfy q + Aᵀz = 0, so v = −z on the equalities is the dual point.
-        let dual = (0..<n).map { -solution.z[$0] }
+        let weights = solution.weights.values
         return FiniteNeuronInterpolationResult(objective: weights.reduce(0) { $0 + abs($1) }, outputWeights: weights,
-                                               dual: dual, status: solution.status)
+                                               dual: solution.dual.values, status: solution.status)
     }
 
     /// `count` unit neurons drawn uniformly from the sphere in `ℝᵈ` (normalized Gaussians), seeded.
