@@ -29,7 +29,7 @@ struct OneDimensionalOptions: ParsableArguments {
         return value
     }
 
-    func settings(objective: OneDimensionalObjective) throws -> OneDimensionalSettings {
+    func settings(objective: TrainingObjective) throws -> OneDimensionalSettings {
         var settings = OneDimensionalSettings(objective: objective, formulation: try parsedFormulation())
         settings.solver.threads = threads
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
@@ -43,7 +43,7 @@ struct OneDimensionalOptions: ParsableArguments {
 }
 
 /// Trains, reports and plots one exact 1-D problem (the shared body of `spline` and `svm1d`).
-private func runOneDimensional(data: DataOptions, options: OneDimensionalOptions, objective: OneDimensionalObjective,
+private func runOneDimensional(data: DataOptions, options: OneDimensionalOptions, objective: TrainingObjective,
                                targetsOf: (Dataset) throws -> DenseMatrix) throws {
     guard options.gdRuns >= 0 else { throw ValidationError("--gd-runs must be non-negative") }
     if options.gdRuns > 0, case .interpolation = objective {
@@ -197,7 +197,7 @@ struct NNSpline: ParsableCommand {
 
     func run() throws {
         if interpolate, beta != nil { throw ValidationError("--interpolate and --beta exclude each other") }
-        let objective: OneDimensionalObjective = beta.map { .squared(beta: $0) } ?? .interpolation
+        let objective: TrainingObjective = beta.map { .squared(beta: $0) } ?? .interpolation
         try runOneDimensional(data: dataOptions, options: options, objective: objective) { $0.targets }
     }
 }

@@ -35,7 +35,7 @@ struct OneDimensionalTests {
         return (DenseMatrix(column: x), DenseMatrix(column: y))
     }
 
-    static func train(_ x: DenseMatrix, _ y: DenseMatrix, _ objective: OneDimensionalObjective,
+    static func train(_ x: DenseMatrix, _ y: DenseMatrix, _ objective: TrainingObjective,
                       _ formulation: OneDimensionalFormulation = .banded) throws -> OneDimensionalResult {
         try OneDimensionalTrainer.train(features: x, targets: y,
                                         settings: OneDimensionalSettings(objective: objective, formulation: formulation))
@@ -98,9 +98,9 @@ struct OneDimensionalTests {
     // MARK: - Formulations
 
     @Test("banded and kernel formulations reach the same optimum", arguments: [
-        OneDimensionalObjective.interpolation, .squared(beta: 0.1), .hinge(beta: 0.1),
+        TrainingObjective.interpolation, .squared(beta: 0.1), .hinge(beta: 0.1),
     ])
-    func formulationsAgree(objective: OneDimensionalObjective) throws {
+    func formulationsAgree(objective: TrainingObjective) throws {
         let (x, y) = objective.loss == .hinge ? Self.mixture(n: 30, seed: 11) : Self.regression(n: 30, seed: 11)
         let banded = try Self.train(x, y, objective, .banded)
         let kernel = try Self.train(x, y, objective, .kernel)
@@ -145,7 +145,7 @@ struct OneDimensionalTests {
     @Test("vector outputs: group norms, certified, between the single-output optima and their sum")
     func vectorOutputs() throws {
         let (x, y) = Self.regression(n: 18, outputs: 2, seed: 4)
-        for objective in [OneDimensionalObjective.squared(beta: 0.1), .interpolation] {
+        for objective in [TrainingObjective.squared(beta: 0.1), .interpolation] {
             let both = try Self.train(x, y, objective)
             let kernel = try Self.train(x, y, objective, .kernel)
             #expect(both.network.outputCount == 2)
@@ -166,7 +166,7 @@ struct OneDimensionalTests {
                                  values: (0..<15).flatMap { i in (0..<3).map { offset[$0] + x[i, 0] * a[$0] } })
         let norm = euclideanNorm(a)
         let scaled = DenseMatrix(column: x.values.map { $0 * norm })
-        for objective in [OneDimensionalObjective.squared(beta: 0.2), .interpolation] {
+        for objective in [TrainingObjective.squared(beta: 0.2), .interpolation] {
             let high = try Self.train(lifted, y, objective)
             let low = try Self.train(scaled, y, objective)
             #expect(Self.close(high.value, low.value, 1e-6))

@@ -13,7 +13,7 @@ public struct FiniteNeuronInterpolationResult: Sendable {
 }
 
 /// Minimum-ℓ1 interpolation (JMLR eq. 4) restricted to a finite set of unit neurons: the LP
-/// `min ‖w‖₁ s.t. (AU)₊w = y` (the cutting plane's program, ``CuttingPlaneObjective/interpolation``,
+/// `min ‖w‖₁ s.t. (AU)₊w = y` (the cutting plane's program, ``TrainingObjective/interpolation``,
 /// without a bias). Its value is an
 /// upper bound on the problem over all neurons, and its dual `max vᵀy s.t. |vᵀ(Auⱼ)₊| ≤ 1` is the
 /// dual (eq. 12) with only the given neurons' constraints.

@@ -4,7 +4,7 @@ import Foundation
 /// Settings of ``CuttingPlaneTrainer``.
 public struct CuttingPlaneSettings: Sendable, Equatable {
     /// The training problem (default: squared loss with `β = 10⁻³`).
-    public var objective: CuttingPlaneObjective = .squared(beta: 1e-3)
+    public var objective: TrainingObjective = .squared(beta: 1e-3)
     /// Where violating neurons come from.
     public var oracle: NeuronOracle = .relaxation
     /// Neurons `(xᵀu + b)₊` with a free (unregularized) bias and an output bias (JMLR
@@ -88,7 +88,7 @@ public enum CuttingPlaneError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 /// The cutting-plane method of the JMLR paper (Algorithms 1 and 3): alternate between the
-/// convex program over a finite set of neurons (``CuttingPlaneObjective``) and an oracle that
+/// convex program over a finite set of neurons (``TrainingObjective``) and an oracle that
 /// looks for neurons violating the semi-infinite dual constraint at the program's dual point.
 ///
 /// Whatever the oracle finds, the result carries a certificate: the returned network's objective

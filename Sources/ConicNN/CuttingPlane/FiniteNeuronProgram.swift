@@ -1,39 +1,5 @@
 import ConicSolver
 
-/// The training problems of the JMLR paper with the hidden layer fixed to a finite set of
-/// neurons `(uⱼ, bⱼ)`, `‖uⱼ‖ ≤ 1`, so that only the output weights `wⱼ` (one row of `c` outputs
-/// each) are left — a convex program:
-///
-/// - ``interpolation``: `min Σⱼ‖wⱼ‖ s.t. HW + 1cᵀ = Y` (eq. 4 / 17),
-/// - ``squared(beta:)``: `min ½‖HW + 1cᵀ − Y‖² + β Σⱼ‖wⱼ‖` (eq. 16),
-/// - ``hinge(beta:)``: `min Σᵢ (1 − yᵢ(Hw + c)ᵢ)₊ + β‖w‖₁` (eq. 18, one output),
-///
-/// with `H = (AUᵀ + 1bᵀ)₊` and the output bias `c` present only for networks with a bias. With a
-/// free hidden bias an output bias is implied anyway: a neuron with a huge bias is a constant
-/// at vanishing cost, so making it explicit loses nothing and gives the dual its `1ᵀV = 0`.
-public enum CuttingPlaneObjective: Sendable, Equatable {
-    /// Minimum-norm interpolation of the targets.
-    case interpolation
-    /// Squared loss plus `β` times the (group) ℓ1 norm of the output weights.
-    case squared(beta: Double)
-    /// Hinge loss (targets ±1, one output) plus `β` times the ℓ1 norm of the output weights.
-    case hinge(beta: Double)
-
-    /// The bound the dual constraint `‖Vᵀ(Au + b1)₊‖ ≤ β` uses (1 for interpolation).
-    public var beta: Double {
-        switch self {
-        case .interpolation: return 1
-        case let .squared(beta), let .hinge(beta): return beta
-        }
-    }
-
-    /// The network loss this objective corresponds to (interpolation counts as squared).
-    var loss: Loss {
-        if case .hinge = self { return .hinge }
-        return .squared
-    }
-}
-
 /// The solved program over a finite neuron set: output weights, the dual point and values.
 struct FiniteNeuronSolution {
     /// `m × c` output weights.
@@ -50,13 +16,13 @@ struct FiniteNeuronSolution {
     var solveTime: Double
 }
 
-/// Builds and solves ``CuttingPlaneObjective`` programs with the interior-point solver.
+/// Builds and solves ``TrainingObjective`` programs with the interior-point solver.
 enum FiniteNeuronProgram {
     /// Solves the program for activations `H` (`n × m`) and targets `Y` (`n × c`).
     ///
     /// Variables `[W (m·c) | t (m) | c (c, with bias) | r (n·c, squared) or ξ (n, hinge)]`; every
     /// neuron's `(tⱼ, wⱼ)` lies in a second-order cone, so `Σ tⱼ` is the group ℓ1 norm.
-    static func solve(activations h: DenseMatrix, targets y: DenseMatrix, objective: CuttingPlaneObjective,
+    static func solve(activations h: DenseMatrix, targets y: DenseMatrix, objective: TrainingObjective,
                       outputBias: Bool, settings: SolverSettings) throws -> FiniteNeuronSolution {
         let n = h.rowCount, m = h.columnCount, c = y.columnCount
         let wStart = 0, tStart = m * c, biasStart = tStart + m

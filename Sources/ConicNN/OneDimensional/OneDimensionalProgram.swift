@@ -29,7 +29,7 @@ private struct RowBlock {
 /// Rows: equalities (`{0}`), then inequalities (`ℝ₊`), then the second-order cones.
 struct OneDimensionalProgram {
     let line: LineProjection
-    let objective: OneDimensionalObjective
+    let objective: TrainingObjective
     let formulation: OneDimensionalFormulation
     let targets: DenseMatrix
     let problem: ConicProblem
@@ -53,7 +53,7 @@ struct OneDimensionalProgram {
         index < pointCount - 1 ? (1, index) : (-1, index - (pointCount - 1) + 1)
     }
 
-    init(line: LineProjection, targets: DenseMatrix, objective: OneDimensionalObjective,
+    init(line: LineProjection, targets: DenseMatrix, objective: TrainingObjective,
          formulation: OneDimensionalFormulation) throws {
         let t = line.positions, p = t.count, k = targets.columnCount, n = targets.rowCount
         precondition(p >= 2 && line.positionOfSample.count == n)
@@ -244,9 +244,10 @@ struct OneDimensionalProgram {
     /// The network of a solution: the neurons with non-negligible weights, balanced, plus the
     /// free constant (chosen optimally for the kept neurons) as a bias-only neuron.
     ///
-    /// A free bias gives a constant `c` only in the limit (`u = 0`, bias `B → ∞`, weight `c/B`),
-    /// so the constant neuron gets `B = 10⁸·‖c‖∞`: its weight decay `(β/2)‖c/B‖² ≤ 10⁻¹⁶β·c/2`
-    /// is far below the solver's accuracy, and the returned objective includes it.
+    /// A free bias gives a constant `c` only in the limit (`u = 0`, bias `B → ∞`, weight `c/B`);
+    /// ``TwoLayerNetwork/balanced()`` puts the constant neuron at `B = 10⁶·max(1, ‖c‖)`, where its
+    /// weight decay is below `½·10⁻¹²·β`, far below the solver's accuracy; the returned objective
+    /// includes it.
     func network(from x: [Double], features: DenseMatrix, pruneTolerance: Double) -> (TwoLayerNetwork, [Double]) {
         let k = outputCount, d = line.direction.count, t = line.positions
         var weights = (0..<neuronCount).map { index in (0..<k).map { x[index * k + $0] } }
@@ -273,15 +274,13 @@ struct OneDimensionalProgram {
             let solverConstant = (0..<n).reduce(0) { $0 + x[fStart + line.positionOfSample[$1]] - g[$1, 0] } / Double(n)
             constant[0] = Self.optimalHingeOffset(scores: g.values, labels: targets.values, near: solverConstant)
         }
-        let size = constant.reduce(0) { max($0, abs($1)) }
-        if size > 0 {
-            let bias = 1e8 * size
-            var input = network.inputWeights.values, output = network.outputWeights.values
-            input += [Double](repeating: 0, count: d) + [bias]
-            output += constant.map { $0 / bias }
+        if constant.contains(where: { $0 != 0 }) {
+            // (0·x + 1)₊·c, which balanced() moves to a bias so large that its decay is negligible.
+            let input = network.inputWeights.values + [Double](repeating: 0, count: d) + [1]
+            let output = network.outputWeights.values + constant
             network = TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: network.width + 1, columnCount: d + 1, values: input),
                                       outputWeights: DenseMatrix(rowCount: network.width + 1, columnCount: k, values: output),
-                                      hasBias: true, biasRegularized: false)
+                                      hasBias: true, biasRegularized: false).balanced()
         }
         return (network, constant)
     }

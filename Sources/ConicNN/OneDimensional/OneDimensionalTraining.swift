@@ -6,44 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Which exact training problem ``OneDimensionalTrainer`` solves for data on a line.
-///
-/// All three are the JMLR paper's convex programs over the complete set of extreme-point neurons
-/// `(±(t − tⱼ))₊` (Lemma 2.6, Corollaries 3.2/3.4, eq. 17, Theorem 5.2), with the free constant
-/// that an unregularized bias provides (`u = 0`, `b → ∞`, at no cost in the limit).
-public enum OneDimensionalObjective: Sendable, Equatable {
-    /// Minimum-norm interpolation: `min Σⱼ ‖wⱼ‖` subject to `f(xᵢ) = yᵢ` (eq. 17 and A.7.1).
-    case interpolation
-    /// Regularized least squares: `½‖f − Y‖² + β Σⱼ ‖wⱼ‖` (the regularized form of eq. 17).
-    case squared(beta: Double)
-    /// The minimum-ℓ1 support vector machine: `Σᵢ max(0, 1 − yᵢ fᵢ) + β Σⱼ |wⱼ|` (Theorem 5.2).
-    case hinge(beta: Double)
-
-    /// `β` (1 for interpolation, whose objective is the weight decay alone).
-    public var beta: Double {
-        switch self {
-        case .interpolation: return 1
-        case let .squared(beta), let .hinge(beta): return beta
-        }
-    }
-
-    /// The loss of the equivalent weight-decay objective (`squared` for interpolation, whose
-    /// loss is zero at the constraint).
-    public var loss: Loss {
-        if case .hinge = self { return .hinge }
-        return .squared
-    }
-
-    /// A short name: `interpolation`, `squared` or `hinge`.
-    public var name: String {
-        switch self {
-        case .interpolation: return "interpolation"
-        case .squared: return "squared"
-        case .hinge: return "hinge"
-        }
-    }
-}
-
 /// How the network's values at the samples enter the conic program.
 public enum OneDimensionalFormulation: String, Sendable, CaseIterable, Codable {
     /// Values `fᵢ` and slopes `sᵢ` chained along the sorted samples (`f_{i+1} = fᵢ + hᵢsᵢ`, each
@@ -56,7 +18,7 @@ public enum OneDimensionalFormulation: String, Sendable, CaseIterable, Codable {
 /// Settings of ``OneDimensionalTrainer``.
 public struct OneDimensionalSettings: Sendable, Equatable {
     /// The training problem.
-    public var objective: OneDimensionalObjective
+    public var objective: TrainingObjective
     /// The program's form; both have the same optimum.
     public var formulation: OneDimensionalFormulation
     /// Settings of the conic solver.
@@ -69,7 +31,7 @@ public struct OneDimensionalSettings: Sendable, Equatable {
 
     /// Settings with the defaults: banded form, solver defaults, prune below `10⁻⁸` of the largest
     /// neuron, line tolerance `10⁻⁹`.
-    public init(objective: OneDimensionalObjective, formulation: OneDimensionalFormulation = .banded,
+    public init(objective: TrainingObjective, formulation: OneDimensionalFormulation = .banded,
                 solver: SolverSettings = SolverSettings(), pruneTolerance: Double = 1e-8, lineTolerance: Double = 1e-9) {
         self.objective = objective
         self.formulation = formulation
@@ -184,7 +146,7 @@ public struct OneDimensionalResult: Sendable {
     /// A nonzero constant is carried by one extra bias-only neuron (see ``constant``).
     public var network: TwoLayerNetwork
     /// The training problem solved.
-    public var objective: OneDimensionalObjective
+    public var objective: TrainingObjective
     /// The weight-decay objective of ``network``: `network.objective(…)` for the squared and hinge
     /// losses; for interpolation its weight decay `½Σ(‖uⱼ‖² + ‖αⱼ‖²) = Σ‖wⱼ‖`.
     public var value: Double
