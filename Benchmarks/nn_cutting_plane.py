@@ -22,9 +22,13 @@ import argparse, json, os, subprocess, tempfile, time
 import numpy as np
 
 
-def run(conic, *args):
+def run(conic, *args, timeout=None):
+    """The JSON result of `conic nn ARGS`, with its wall time; None when it exceeds `timeout` seconds."""
     start = time.perf_counter()
-    out = subprocess.run([conic, "nn", *args, "--json", "--quiet"], capture_output=True, text=True)
+    try:
+        out = subprocess.run([conic, "nn", *args, "--json", "--quiet"], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
     wall = time.perf_counter() - start
     if out.returncode != 0:
         raise SystemExit(f"conic nn {' '.join(args)} failed: {out.stderr}")
@@ -33,7 +37,7 @@ def run(conic, *args):
     return result
 
 
-def three_ways(conic, work, sizes, beta):
+def three_ways(conic, work, sizes, beta, timeout):
     print(f"== The same problem three ways: 2-D data, free bias, squared loss, beta = {beta} ==")
     print(f"{'n':>5} {'method':<34} {'objective':>16} {'lower bound':>16} {'rel. gap':>9} {'neurons':>7} {'rounds':>6} {'time s':>8}")
     rng = np.random.default_rng(5)
@@ -50,7 +54,10 @@ def three_ways(conic, work, sizes, beta):
         ]
         for name, args in runs:
             extra = ["--bias"] if args[0] == "cutting-plane" else []
-            r = run(conic, *args, *extra, "--data", path, "--beta", str(beta))
+            r = run(conic, *args, *extra, "--data", path, "--beta", str(beta), timeout=timeout)
+            if r is None:
+                print(f"{n:>5} {name:<34} stopped after {timeout:.0f} s")
+                continue
             print(f"{n:>5} {name:<34} {r['objective']:>16.10e} {r['lower_bound']:>16.10e} {r['relative_gap']:>9.2e} "
                   f"{r['neurons']:>7} {r.get('rounds', '-'):>6} {r['wall']:>8.2f}")
 
@@ -112,11 +119,12 @@ def main():
     parser.add_argument("--conic", default=".build/release/conic")
     parser.add_argument("--parts", default="three-ways,fig6a,table1")
     parser.add_argument("--sizes", default="40,80,160")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per run in three-ways")
     parser.add_argument("--beta", type=float, default=0.05)
     parser.add_argument("--table-beta", type=float, default=10.0)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--uci", default="/work/shared/data/uci")
-    parser.add_argument("--datasets", default="energy,concrete,airfoil")
+    parser.add_argument("--datasets", default="energy,concrete,wine-quality-red")
     parser.add_argument("--figures", default="docs/figures", help="where the SVG plots go ('' for a temporary folder)")
     args = parser.parse_args()
     parts = args.parts.split(",")
@@ -124,7 +132,7 @@ def main():
         os.makedirs(args.figures, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         if "three-ways" in parts:
-            three_ways(args.conic, work, [int(s) for s in args.sizes.split(",")], args.beta)
+            three_ways(args.conic, work, [int(s) for s in args.sizes.split(",")], args.beta, args.timeout)
         if "fig6a" in parts:
             fig6a(args.conic, work, args.figures)
         if "table1" in parts:
