@@ -47,6 +47,25 @@ struct WhiteningTests {
         #expect(w.apply(a).values.allSatisfy { $0.isFinite && abs($0) < 10 })
     }
 
+    @Test("regularized covariance ZCA: the whitened covariance has eigenvalues D/(D + ε)")
+    func covarianceWhitening() throws {
+        let a = Self.gaussian(40, 5, seed: 12).multiplied(by: Self.gaussian(5, 5, seed: 13))
+        let epsilon = 0.1
+        let white = try Whitening.fitCovariance(a, epsilon: epsilon).apply(a)
+        let covariance = { (m: DenseMatrix) -> DenseMatrix in
+            var c = m.multiplied(by: m, transposeSelf: true)
+            for k in c.values.indices { c.values[k] /= Double(m.rowCount - 1) }
+            return c
+        }
+        var centered = a
+        let means = (0..<5).map { j in a.column(j).reduce(0, +) / 40 }
+        for i in 0..<40 { for j in 0..<5 { centered[i, j] -= means[j] } }
+        let before = try #require(covariance(centered).symmetricEigenvalues())
+        let after = try #require(covariance(white).symmetricEigenvalues())
+        for (d, e) in zip(before, after) { #expect(abs(e - d / (d + epsilon)) < 1e-10) }
+        #expect(throws: WhiteningError.invalidEpsilon(0)) { try Whitening.fitCovariance(a, epsilon: 0) }
+    }
+
     @Test("bad input throws")
     func badInput() {
         #expect(throws: WhiteningError.empty) { try Whitening.fit(DenseMatrix(rowCount: 0, columnCount: 3)) }

@@ -77,9 +77,7 @@ public enum Pooling: String, Sendable, Equatable, CaseIterable, Codable {
 ///
 /// Normalization: `p ↦ (p − mean(p)) / √(var(p) + ε)` over the pixels of the patch.
 /// Whitening: with `C = V D Vᵀ` the covariance of the normalized sampled patches and `m` their
-/// mean, `z ↦ W(z − m)` for `W = V (D + εI)^{-1/2} Vᵀ`. The eigenpairs come from the thin SVD of
-/// the centered patch matrix (`D = σ²/(P − 1)`), since ``DenseMatrix`` offers eigenvalues but
-/// no eigenvectors; directions that SVD does not reach (fewer patches than pixels) have `D = 0`.
+/// mean, `z ↦ W(z − m)` for `W = V (D + εI)^{-1/2} Vᵀ` (``Whitening/fitCovariance(_:epsilon:)``).
 public struct PatchPreprocessing: Sendable, Equatable {
     /// ε of the normalization.
     public var normalizationEpsilon: Double
@@ -110,28 +108,14 @@ public struct PatchPreprocessing: Sendable, Equatable {
         return constantRows
     }
 
-    /// Fits the whitening on normalized patches (rows) with ε `epsilon`.
+    /// Fits the whitening on normalized patches (rows) with ε `epsilon` (``Whitening/fitCovariance(_:epsilon:)``).
     static func whitening(of patches: DenseMatrix, epsilon: Double) throws -> (mean: [Double], transform: DenseMatrix) {
-        let count = patches.rowCount, m = patches.columnCount
-        var mean = [Double](repeating: 0, count: m)
-        for r in 0..<count { for k in 0..<m { mean[k] += patches.values[r * m + k] } }
-        for k in 0..<m { mean[k] /= Double(count) }
-        var centered = patches
-        for r in 0..<count { for k in 0..<m { centered.values[r * m + k] -= mean[k] } }
-        guard let (_, sigma, vt) = centered.singularValueDecomposition() else {
-            throw ConvexRFError.invalidSetting("whitening: the SVD of the patch matrix did not converge")
+        do {
+            let fitted = try Whitening.fitCovariance(patches, epsilon: epsilon)
+            return (fitted.mean, fitted.transform)
+        } catch {
+            throw ConvexRFError.invalidSetting("\(error)")
         }
-        // W = ε^{-1/2} I + Σ_k ((D_k + ε)^{-1/2} − ε^{-1/2}) v_k v_kᵀ
-        let base = 1 / epsilon.squareRoot()
-        var w = DenseMatrix(rowCount: m, columnCount: m)
-        for k in 0..<m { w[k, k] = base }
-        for k in 0..<sigma.count {
-            let eigenvalue = sigma[k] * sigma[k] / Double(max(count - 1, 1))
-            let change = 1 / (eigenvalue + epsilon).squareRoot() - base
-            let v = vt.row(k)
-            for r in 0..<m { for c in 0..<m { w.values[r * m + c] += change * v[r] * v[c] } }
-        }
-        return (mean, w)
     }
 
     /// Normalized (and whitened) patches.

@@ -26,6 +26,31 @@ public struct Whitening: Sendable, Equatable {
     ///   `Ã = AVΣ⁻¹` whitens without centering, which is the default here.
     /// - Throws: ``WhiteningError`` when the features are empty, non-finite, or all zero.
     public static func fit(_ features: DenseMatrix, centering: Bool = false) throws(WhiteningError) -> Whitening {
+        let (mean, sigma, vt) = try decomposition(features, centering: centering)
+        let largest = sigma.first ?? 0
+        let rank = sigma.filter { $0 > rankTolerance * largest }.count
+        guard rank > 0 else { throw .zeroData }
+        // W = Σ_k v_k v_kᵀ / σ_k over the kept directions.
+        let scales = sigma.indices.map { $0 < rank ? 1 / sigma[$0] : 0 }
+        return Whitening(mean: mean, transform: transform(vt: vt, scales: scales, elsewhere: 0), rank: rank)
+    }
+
+    /// Classic regularized ZCA on the sample covariance: centered, `W = V(D + εI)^{-1/2}Vᵀ` with
+    /// `C = VDVᵀ = AᵀA/(n − 1)` the covariance of the centered features (directions the samples do
+    /// not reach get `ε^{-1/2}`). With `ε > 0` nothing is dropped; the whitened covariance has
+    /// eigenvalues `D/(D + ε)`. This is the whitening of image patches (JMLR Algorithm 2).
+    public static func fitCovariance(_ features: DenseMatrix, epsilon: Double) throws(WhiteningError) -> Whitening {
+        guard epsilon.isFinite, epsilon > 0 else { throw .invalidEpsilon(epsilon) }
+        let (mean, sigma, vt) = try decomposition(features, centering: true)
+        let n = Double(max(features.rowCount - 1, 1))
+        let scales = sigma.map { 1 / ($0 * $0 / n + epsilon).squareRoot() }
+        return Whitening(mean: mean, transform: transform(vt: vt, scales: scales, elsewhere: 1 / epsilon.squareRoot()),
+                         rank: features.columnCount)
+    }
+
+    /// The (optionally centered) features' mean and thin SVD `σ`, `Vᵀ`.
+    private static func decomposition(_ features: DenseMatrix, centering: Bool) throws(WhiteningError)
+        -> (mean: [Double], sigma: [Double], vt: DenseMatrix) {
         let n = features.rowCount, d = features.columnCount
         guard n > 0, d > 0 else { throw .empty }
         guard features.values.allSatisfy(\.isFinite) else { throw .nonFinite }
@@ -37,19 +62,23 @@ public struct Whitening: Sendable, Equatable {
             for i in 0..<n { for j in 0..<d { centered.values[i * d + j] -= mean[j] } }
         }
         guard let (_, sigma, vt) = centered.singularValueDecomposition() else { throw .nonFinite }
-        let largest = sigma.first ?? 0
-        let rank = sigma.filter { $0 > rankTolerance * largest }.count
-        guard rank > 0 else { throw .zeroData }
-        // W = Σ_k v_k v_kᵀ / σ_k over the kept directions.
+        return (mean, sigma, vt)
+    }
+
+    /// `W = c·I + Σ_k (s_k − c) v_k v_kᵀ` for the rows `v_k` of `Vᵀ`, scales `s_k` and `c` elsewhere.
+    private static func transform(vt: DenseMatrix, scales: [Double], elsewhere c: Double) -> DenseMatrix {
+        let d = vt.columnCount
         var w = DenseMatrix(rowCount: d, columnCount: d)
-        for k in 0..<rank {
-            let v = vt.row(k), inverse = 1 / sigma[k]
+        for i in 0..<d { w.values[i * d + i] = c }
+        for k in scales.indices {
+            let v = vt.row(k), change = scales[k] - c
+            guard change != 0 else { continue }
             for i in 0..<d where v[i] != 0 {
-                let scaled = v[i] * inverse
+                let scaled = v[i] * change
                 for j in 0..<d { w.values[i * d + j] += scaled * v[j] }
             }
         }
-        return Whitening(mean: mean, transform: w, rank: rank)
+        return w
     }
 
     /// The whitened features `(X − 1μᵀ) W` (`X` with as many columns as the fitted data).
@@ -72,12 +101,15 @@ public enum WhiteningError: Error, Equatable, Sendable, CustomStringConvertible 
     case nonFinite
     /// Every feature is zero (after centering, every sample is the same).
     case zeroData
+    /// The regularization of ``Whitening/fitCovariance(_:epsilon:)`` must be positive and finite.
+    case invalidEpsilon(Double)
 
     public var description: String {
         switch self {
         case .empty: return "whitening needs at least one sample and one feature"
         case .nonFinite: return "whitening: the features hold NaN or infinity (or their SVD did not converge)"
         case .zeroData: return "whitening: the data are all zero (after centering: all samples equal), nothing to whiten"
+        case let .invalidEpsilon(value): return "whitening: ε must be positive and finite, got \(value)"
         }
     }
 }
