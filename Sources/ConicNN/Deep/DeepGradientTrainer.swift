@@ -89,9 +89,9 @@ public enum DeepGradientTrainer {
             return DenseMatrix(rowCount: rows, columnCount: columns,
                                values: (0..<(rows * columns)).map { _ in scale * rng.nextGaussian() })
         })
-        var first = network.weights.map { [Double](repeating: 0, count: $0.values.count) }
-        var second = first
-        let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
+        var update = FirstOrderUpdate(optimizer: settings.optimizer, learningRate: settings.learningRate,
+                                      momentum: settings.optimizer == .sgd ? settings.momentum : 0,
+                                      blockSizes: network.weights.map(\.values.count))
         var history = [GradientTrainingRecord]()
         var last = (network: network, objective: network.objective(features: features, targets: targets, beta: settings.beta))
         func record(_ step: Int, _ value: Double) {
@@ -104,26 +104,8 @@ public enum DeepGradientTrainer {
         record(0, last.objective)
         for step in 1...max(1, settings.epochs) where settings.epochs > 0 {
             let (_, gradient) = network.objectiveAndGradient(features: features, targets: targets, beta: settings.beta)
-            for l in 0..<network.depth {
-                for k in gradient[l].values.indices {
-                    let g = gradient[l].values[k]
-                    let delta: Double
-                    switch settings.optimizer {
-                    case .gd:
-                        delta = g
-                    case .sgd:
-                        first[l][k] = settings.momentum * first[l][k] + g
-                        delta = first[l][k]
-                    case .adam:
-                        first[l][k] = beta1 * first[l][k] + (1 - beta1) * g
-                        second[l][k] = beta2 * second[l][k] + (1 - beta2) * g * g
-                        let mHat = first[l][k] / (1 - pow(beta1, Double(step)))
-                        let vHat = second[l][k] / (1 - pow(beta2, Double(step)))
-                        delta = mHat / (vHat.squareRoot() + epsilon)
-                    }
-                    network.weights[l].values[k] -= settings.learningRate * delta
-                }
-            }
+            update.beginStep()
+            for l in 0..<network.depth { update.update(&network.weights[l].values, gradient: gradient[l].values, block: l) }
             if step % settings.recordEvery == 0 || step == settings.epochs {
                 let value = network.objective(features: features, targets: targets, beta: settings.beta)
                 guard value.isFinite else {

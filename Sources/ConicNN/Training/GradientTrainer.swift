@@ -177,8 +177,9 @@ public enum GradientTrainer {
         let n = features.rowCount
         let design = network.designMatrix(features)
         let batchSize = settings.optimizer == .gd ? n : min(settings.batchSize, n)
-        var state = OptimizerState(settings: settings, uCount: network.inputWeights.values.count,
-                                   aCount: network.outputWeights.values.count)
+        var state = FirstOrderUpdate(optimizer: settings.optimizer, learningRate: settings.learningRate,
+                                     momentum: settings.optimizer == .sgd ? settings.momentum : 0,
+                                     blockSizes: [network.inputWeights.values.count, network.outputWeights.values.count])
         var order = Array(0..<n)
 
         func objective(_ net: TwoLayerNetwork) -> Double {
@@ -282,68 +283,14 @@ public enum GradientTrainer {
 
     // MARK: - Steps
 
-    /// Moment estimates carried from step to step (momentum velocity or Adam's two moments).
-    private struct OptimizerState {
-        var firstU: [Double], firstA: [Double]
-        var secondU: [Double], secondA: [Double]
-        /// `β₁ᵗ` and `β₂ᵗ` for Adam's bias correction.
-        var beta1Power = 1.0, beta2Power = 1.0
-
-        init(settings: GradientTrainingSettings, uCount: Int, aCount: Int) {
-            let needsFirst = settings.optimizer == .adam || (settings.optimizer == .sgd && settings.momentum > 0)
-            let needsSecond = settings.optimizer == .adam
-            firstU = needsFirst ? Array(repeating: 0, count: uCount) : []
-            firstA = needsFirst ? Array(repeating: 0, count: aCount) : []
-            secondU = needsSecond ? Array(repeating: 0, count: uCount) : []
-            secondA = needsSecond ? Array(repeating: 0, count: aCount) : []
-        }
-    }
-
-    private static let adamBeta1 = 0.9, adamBeta2 = 0.999, adamEpsilon = 1e-8
-
     /// One optimizer step on the batch given.
     private static func step(_ network: inout TwoLayerNetwork, design: DenseMatrix, targets: DenseMatrix,
-                             scale: Double, settings: GradientTrainingSettings, state: inout OptimizerState) {
+                             scale: Double, settings: GradientTrainingSettings, state: inout FirstOrderUpdate) {
         let grad = gradient(of: network, design: design, targets: targets, scale: scale,
                             beta: settings.beta, loss: settings.loss)
-        let lr = settings.learningRate
-        switch settings.optimizer {
-        case .gd, .sgd:
-            if state.firstU.isEmpty {
-                descend(&network.inputWeights.values, grad.u.values, lr)
-                descend(&network.outputWeights.values, grad.a.values, lr)
-            } else {
-                heavyBall(&network.inputWeights.values, &state.firstU, grad.u.values, lr, settings.momentum)
-                heavyBall(&network.outputWeights.values, &state.firstA, grad.a.values, lr, settings.momentum)
-            }
-        case .adam:
-            state.beta1Power *= adamBeta1
-            state.beta2Power *= adamBeta2
-            // Bias corrections applied to the moments (ε added after them), as in Algorithm 1 of Kingma & Ba.
-            let c1 = 1 / (1 - state.beta1Power), c2 = 1 / (1 - state.beta2Power)
-            adam(&network.inputWeights.values, &state.firstU, &state.secondU, grad.u.values, lr, c1, c2)
-            adam(&network.outputWeights.values, &state.firstA, &state.secondA, grad.a.values, lr, c1, c2)
-        }
-    }
-
-    private static func descend(_ x: inout [Double], _ g: [Double], _ lr: Double) {
-        for k in x.indices { x[k] -= lr * g[k] }
-    }
-
-    private static func heavyBall(_ x: inout [Double], _ v: inout [Double], _ g: [Double], _ lr: Double, _ mu: Double) {
-        for k in x.indices {
-            v[k] = mu * v[k] + g[k]
-            x[k] -= lr * v[k]
-        }
-    }
-
-    private static func adam(_ x: inout [Double], _ m: inout [Double], _ v: inout [Double], _ g: [Double],
-                             _ lr: Double, _ c1: Double, _ c2: Double) {
-        for k in x.indices {
-            m[k] = adamBeta1 * m[k] + (1 - adamBeta1) * g[k]
-            v[k] = adamBeta2 * v[k] + (1 - adamBeta2) * g[k] * g[k]
-            x[k] -= lr * (m[k] * c1) / ((v[k] * c2).squareRoot() + adamEpsilon)
-        }
+        state.beginStep()
+        state.update(&network.inputWeights.values, gradient: grad.u.values, block: 0)
+        state.update(&network.outputWeights.values, gradient: grad.a.values, block: 1)
     }
 
     /// Fisher–Yates with the generator's raw output, so that the order depends only on the seed
