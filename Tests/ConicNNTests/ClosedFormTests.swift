@@ -6,10 +6,6 @@ import ConicSolver
 struct ClosedFormTests {
     // MARK: - Fixtures
 
-    static func gaussianMatrix(_ rows: Int, _ columns: Int, seed: UInt64) -> DenseMatrix {
-        var rng = SeededGenerator(seed: seed)
-        return DenseMatrix(rowCount: rows, columnCount: columns, values: (0..<(rows * columns)).map { _ in rng.nextGaussian() })
-    }
 
     /// Zero-phase whitened Gaussian data (`AAᵀ = I` for `n ≤ d`).
     static func whitened(_ rows: Int, _ columns: Int, seed: UInt64) throws -> DenseMatrix {
@@ -89,7 +85,7 @@ struct ClosedFormTests {
     @Test("ascent estimate comes close to the exact maximum on rank-3 data and stays below it")
     func ascentAgreesWithExactOnRankThree() throws {
         // n = 3 ≤ d: the exact arrangement bound applies, so the upper bound is the true maximum.
-        let a = Self.gaussianMatrix(3, 5, seed: 21)
+        let a = gaussianMatrix(3, 5, seed: 21)
         let closed = try TwoNeuronInterpolation.solve(features: a, targets: [1.5, -0.7, 0.4])
         let check = TwoNeuronInterpolation.checkEquivalence(closed, features: a)
         #expect(check.upperBoundMethod == .exact)
@@ -101,7 +97,7 @@ struct ClosedFormTests {
     @Test("on raw (unwhitened) data the check's lower bound stays below the LP optimum")
     func checkOnRawData() throws {
         let (n, d) = (8, 12)
-        let a = Self.gaussianMatrix(n, d, seed: 31)
+        let a = gaussianMatrix(n, d, seed: 31)
         let y = Self.mixedTargets(n, seed: 32)
         let closed = try TwoNeuronInterpolation.solve(features: a, targets: y)
         let check = TwoNeuronInterpolation.checkEquivalence(closed, features: a,
@@ -118,7 +114,7 @@ struct ClosedFormTests {
 
     @Test("Lemma 3.1 rejects n > d, rank deficiency, one-signed targets and mismatched shapes")
     func twoNeuronErrors() throws {
-        let wide = Self.gaussianMatrix(4, 6, seed: 41)
+        let wide = gaussianMatrix(4, 6, seed: 41)
         #expect(throws: ClosedFormError.tooManySamples(samples: 6, features: 4)) {
             try TwoNeuronInterpolation.solve(features: wide.transposed, targets: Self.mixedTargets(6, seed: 1))
         }
@@ -142,10 +138,10 @@ struct ClosedFormTests {
 
     @Test("backpropagation matches central differences")
     func deepGradient() {
-        let x = Self.gaussianMatrix(5, 4, seed: 51)
+        let x = gaussianMatrix(5, 4, seed: 51)
         let y = Self.oneHot(5, classes: 2)
-        let net = DeepReLUNetwork(weights: [Self.gaussianMatrix(4, 3, seed: 52), Self.gaussianMatrix(3, 3, seed: 53),
-                                            Self.gaussianMatrix(3, 2, seed: 54)])
+        let net = DeepReLUNetwork(weights: [gaussianMatrix(4, 3, seed: 52), gaussianMatrix(3, 3, seed: 53),
+                                            gaussianMatrix(3, 2, seed: 54)])
         let beta = 0.3
         let analytic = net.objectiveAndGradient(features: x, targets: y, beta: beta).gradient
         let h = 1e-6
@@ -207,7 +203,7 @@ struct ClosedFormTests {
         #expect(throws: ClosedFormError.self) {
             try DeepReLUClosedForm.build(features: x, targets: twoHot, hiddenWidths: [4], beta: 0.1)
         }
-        let raw = Self.gaussianMatrix(6, 10, seed: 82)
+        let raw = gaussianMatrix(6, 10, seed: 82)
         #expect {
             try DeepReLUClosedForm.build(features: raw, targets: y, hiddenWidths: [4], beta: 0.1)
         } throws: { error in

@@ -3,10 +3,6 @@ import Foundation
 import Testing
 @testable import ConicNN
 
-private func gaussian(_ n: Int, _ d: Int, seed: UInt64) -> DenseMatrix {
-    var rng = SeededGenerator(seed: seed)
-    return DenseMatrix(rowCount: n, columnCount: d, values: (0..<(n * d)).map { _ in rng.nextGaussian() })
-}
 
 /// Noisy samples of a smooth curve on [−2, 2] (1-D regression with a bias).
 private func curve(count: Int, seed: UInt64) -> (DenseMatrix, DenseMatrix) {
@@ -19,7 +15,7 @@ private func curve(count: Int, seed: UInt64) -> (DenseMatrix, DenseMatrix) {
 struct CuttingPlaneTests {
     @Test("Whitened data with n ≤ d: the relaxation reaches the two-neuron closed form of Lemma 3.1, certified")
     func whitenedInterpolation() throws {
-        let raw = gaussian(6, 10, seed: 3)
+        let raw = gaussianMatrix(6, 10, seed: 3)
         let a = try Whitening.fit(raw).apply(raw)
         let y = DenseMatrix(column: [1.5, -0.7, 0.2, -2, 0.9, -0.4])
         var settings = CuttingPlaneSettings()
@@ -40,7 +36,7 @@ struct CuttingPlaneTests {
     @Test("No bias, rank-2 data: the exact oracle reaches the optimum of the exact convex program",
           arguments: [Loss.squared, .hinge])
     func exactOracleMatchesEnumeration(loss: Loss) throws {
-        let x = gaussian(15, 2, seed: 5)
+        let x = gaussianMatrix(15, 2, seed: 5)
         var y = DenseMatrix(column: (0..<15).map { sin(2 * x[$0, 0]) + x[$0, 1] })
         if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
         let beta = 0.05
@@ -66,7 +62,7 @@ struct CuttingPlaneTests {
     @Test("Free bias, 2-D data: the exact oracle and the exact convex program (free-bias cones) agree",
           arguments: [Loss.squared, .hinge])
     func freeBiasThreeWays(loss: Loss) throws {
-        let x = gaussian(14, 2, seed: 8)
+        let x = gaussianMatrix(14, 2, seed: 8)
         var y = DenseMatrix(column: (0..<14).map { x[$0, 0] * x[$0, 1] + 0.5 * x[$0, 0] })
         if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
         let beta = 0.05
@@ -162,7 +158,7 @@ struct CuttingPlaneTests {
         settings.objective = .squared(beta: 0.1)
         settings.oracle = .exact
         #expect(throws: CuttingPlaneError.exactOracleNeedsLowRank(rank: 4)) {
-            try CuttingPlaneTrainer.train(features: gaussian(10, 4, seed: 1), targets: DenseMatrix(column: Array(repeating: 1, count: 10)),
+            try CuttingPlaneTrainer.train(features: gaussianMatrix(10, 4, seed: 1), targets: DenseMatrix(column: Array(repeating: 1, count: 10)),
                                           settings: settings)
         }
     }
@@ -172,7 +168,7 @@ struct CuttingPlaneTests {
 struct SpikeFreeTests {
     @Test("Whitened data with n ≤ d and rank-one data with c ≥ 0 are certified (Lemmas 2.4, 2.5)")
     func certifiedCases() throws {
-        let raw = gaussian(5, 8, seed: 11)
+        let raw = gaussianMatrix(5, 8, seed: 11)
         let whitened = SpikeFreeCheck.check(features: try Whitening.fit(raw).apply(raw))
         #expect(whitened.verdict == .certified)
         #expect(whitened.largestPseudoinverseNorm <= 1 + 1e-9)
@@ -194,7 +190,7 @@ struct SpikeFreeTests {
         let det = spiky[0, 0] * spiky[1, 1] - spiky[0, 1] * spiky[1, 0]
         let z = [(spiky[1, 1] * h[0] - spiky[0, 1] * h[1]) / det, (-spiky[1, 0] * h[0] + spiky[0, 0] * h[1]) / det]
         #expect(euclideanNorm(z) > 1 + 1e-9)
-        let tall = SpikeFreeCheck.check(features: gaussian(20, 3, seed: 2))
+        let tall = SpikeFreeCheck.check(features: gaussianMatrix(20, 3, seed: 2))
         #expect(tall.verdict == .violated && tall.largestRangeResidual > 1e-3)
     }
 }

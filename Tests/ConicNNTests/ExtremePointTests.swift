@@ -4,10 +4,6 @@ import Testing
 @testable import ConicNN
 
 /// `rows × columns` standard Gaussian entries, reproducible from a seed.
-private func gaussianMatrix(rows: Int, columns: Int, seed: UInt64) -> DenseMatrix {
-    var generator = SeededGenerator(seed: seed)
-    return DenseMatrix(rowCount: rows, columnCount: columns, values: (0..<(rows * columns)).map { _ in generator.nextGaussian() })
-}
 
 private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
@@ -20,7 +16,7 @@ struct ExtremePointTests {
     /// `d = 40` takes the active-set path that scores candidates through the Gram matrix.
     @Test("Active-set λ satisfies the simplex KKT conditions and matches the conic solver's QP", arguments: [4, 40])
     func simplexKKTAndConicAgreement(features: Int) throws {
-        let a = gaussianMatrix(rows: 40, columns: features, seed: 11)
+        let a = gaussianMatrix(40, features, seed: 11)
         #expect((SimplexLeastSquares(features: a).pointGram != nil) == (features >= SimplexLeastSquares.gramMinimumFeatures))
         let n = a.rowCount
         var settings = ExtremePointSettings()
@@ -63,7 +59,7 @@ struct ExtremePointTests {
 
     @Test("A convex combination of other samples (and a duplicated sample) yields no neuron")
     func interiorSamplesHaveNoNeuron() throws {
-        var a = gaussianMatrix(rows: 12, columns: 6, seed: 3)
+        var a = gaussianMatrix(12, 6, seed: 3)
         let d = a.columnCount
         for k in 0..<d {
             a[10, k] = 0.2 * a[0, k] + 0.5 * a[1, k] + 0.3 * a[2, k]
@@ -80,7 +76,7 @@ struct ExtremePointTests {
 
     @Test("Each neuron leaves the other samples inactive or on its boundary and fires at its own sample")
     func biasDefiningProperty() throws {
-        let a = gaussianMatrix(rows: 30, columns: 8, seed: 5)
+        let a = gaussianMatrix(30, 8, seed: 5)
         let result = try ExtremePointNeurons.alongBasisDirections(features: a)
         #expect(!result.neurons.isEmpty)
         for neuron in result.neurons {
@@ -99,7 +95,7 @@ struct ExtremePointTests {
     @Test("Theorem 3.5: with every sample a vertex, the n neurons interpolate any labels (min-ℓ1 LP)")
     func theorem35Interpolation() throws {
         let n = 25, d = 60
-        let a = gaussianMatrix(rows: n, columns: d, seed: 17)
+        let a = gaussianMatrix(n, d, seed: 17)
         let result = try ExtremePointNeurons.alongBasisDirections(features: a)
         #expect(result.interiorSamples.isEmpty)
         #expect(result.neurons.count == n)
@@ -222,7 +218,7 @@ struct ExtremePointTests {
             try ConvexRF.train(images: train.features, labels: labels, classCount: 10, settings: settings)
         }
         // Tabular data: 10 features is no square image.
-        let table = gaussianMatrix(rows: 40, columns: 10, seed: 1)
+        let table = gaussianMatrix(40, 10, seed: 1)
         #expect(throws: ConvexRFError.self) {
             try ConvexRF.train(images: table, labels: labels, classCount: 10, settings: ConvexRFSettings())
         }

@@ -7,9 +7,6 @@ struct GradientTrainerTests {
     // MARK: - Fixtures
 
     /// `n × d` standard normal features.
-    static func gaussianMatrix(_ rows: Int, _ columns: Int, _ rng: inout SeededGenerator, scale: Double = 1) -> DenseMatrix {
-        DenseMatrix(rowCount: rows, columnCount: columns, values: (0..<(rows * columns)).map { _ in scale * rng.nextGaussian() })
-    }
 
     /// A small regression problem: targets from a random planted ReLU network plus noise.
     static func regressionProblem(n: Int = 12, d: Int = 2, c: Int = 1, seed: UInt64 = 7) -> (x: DenseMatrix, y: DenseMatrix) {
@@ -104,12 +101,12 @@ struct GradientTrainerTests {
     @Test("balanced() and merged() keep the function and never raise the weight decay, bias regularized or free")
     func balancingKeepsFunction() {
         var rng = SeededGenerator(seed: 9)
-        let x = Self.gaussianMatrix(12, 2, &rng)
-        var u = Self.gaussianMatrix(6, 3, &rng)
+        let x = gaussianMatrix(12, 2, &rng)
+        var u = gaussianMatrix(6, 3, &rng)
         // Neuron 5 is neuron 0 scaled by 3, so merging has something to do.
         for k in 0..<3 { u.values[15 + k] = 3 * u.values[k] }
         for biasRegularized in [true, false] {
-            let net = TwoLayerNetwork(inputWeights: u, outputWeights: Self.gaussianMatrix(6, 1, &rng), hasBias: true,
+            let net = TwoLayerNetwork(inputWeights: u, outputWeights: gaussianMatrix(6, 1, &rng), hasBias: true,
                                       biasRegularized: biasRegularized)
             for reshaped in [net.balanced(), net.merged()] {
                 #expect(Self.maxRelativeError(reshaped.predict(x).values, net.predict(x).values) < 1e-12)
@@ -192,7 +189,7 @@ struct GradientTrainerTests {
     func initialNetworkIsUsed() throws {
         let (x, y) = Self.regressionProblem()
         var rng = SeededGenerator(seed: 99)
-        let start = TwoLayerNetwork(inputWeights: Self.gaussianMatrix(4, 3, &rng), outputWeights: Self.gaussianMatrix(4, 1, &rng),
+        let start = TwoLayerNetwork(inputWeights: gaussianMatrix(4, 3, &rng), outputWeights: gaussianMatrix(4, 1, &rng),
                                     hasBias: true)
         var settings = GradientTrainingSettings(width: 4, optimizer: .gd, learningRate: 1e-3, epochs: 0, beta: 0.1)
         let unchanged = try GradientTrainer.train(features: x, targets: y, settings: settings, initial: start)
@@ -297,8 +294,8 @@ struct GradientTrainerTests {
         nanFeatures.values[3] = .nan
         let signs = DenseMatrix(column: y.values.map { $0 > 0 ? 1 : -1 })
         var rng = SeededGenerator(seed: 1)
-        let wrongWidth = TwoLayerNetwork(inputWeights: Self.gaussianMatrix(5, 3, &rng), outputWeights: Self.gaussianMatrix(5, 1, &rng), hasBias: true)
-        let noBias = TwoLayerNetwork(inputWeights: Self.gaussianMatrix(4, 2, &rng), outputWeights: Self.gaussianMatrix(4, 1, &rng), hasBias: false)
+        let wrongWidth = TwoLayerNetwork(inputWeights: gaussianMatrix(5, 3, &rng), outputWeights: gaussianMatrix(5, 1, &rng), hasBias: true)
+        let noBias = TwoLayerNetwork(inputWeights: gaussianMatrix(4, 2, &rng), outputWeights: gaussianMatrix(4, 1, &rng), hasBias: false)
 
         #expect(failure(x, y.rows(Array(0..<11)), settings).map { if case .dimensionMismatch = $0 { true } else { false } } == true)
         #expect(failure(nanFeatures, y, settings) == .nonFinite("features"))

@@ -4,10 +4,6 @@ import Testing
 
 @Suite("Zero-phase whitening")
 struct WhiteningTests {
-    static func gaussian(_ n: Int, _ d: Int, seed: UInt64) -> DenseMatrix {
-        var rng = SeededGenerator(seed: seed)
-        return DenseMatrix(rowCount: n, columnCount: d, values: (0..<(n * d)).map { _ in rng.nextGaussian() })
-    }
 
     static func maxDeviationFromIdentity(_ m: DenseMatrix) -> Double {
         var worst = 0.0
@@ -18,7 +14,7 @@ struct WhiteningTests {
     @Test("n ≤ d: the whitened rows are orthonormal (ÃÃᵀ = I); n > d: the columns are (ÃᵀÃ = I)")
     func whitenedGramIsIdentity() throws {
         for (n, d) in [(5, 9), (12, 4)] {
-            let a = Self.gaussian(n, d, seed: UInt64(n))
+            let a = gaussianMatrix(n, d, seed: UInt64(n))
             let w = try Whitening.fit(a)
             let white = w.apply(a)
             let gram = n <= d ? white.multiplied(by: white, transposeOther: true) : white.multiplied(by: white, transposeSelf: true)
@@ -31,7 +27,7 @@ struct WhiteningTests {
 
     @Test("centering: the whitened training data have zero column means and identity covariance × n")
     func centeredWhitening() throws {
-        var a = Self.gaussian(30, 3, seed: 4)
+        var a = gaussianMatrix(30, 3, seed: 4)
         for i in 0..<30 { a.values[i * 3] = 5 + 2 * a.values[i * 3] }
         let white = try Whitening.fit(a, centering: true).apply(a)
         for j in 0..<3 { #expect(abs(white.column(j).reduce(0, +)) < 1e-10) }
@@ -40,8 +36,8 @@ struct WhiteningTests {
 
     @Test("rank-deficient data: dropped directions map to zero instead of blowing up")
     func rankDeficient() throws {
-        let b = Self.gaussian(6, 2, seed: 8)
-        let a = b.multiplied(by: Self.gaussian(2, 5, seed: 9))  // 6 × 5 of rank 2
+        let b = gaussianMatrix(6, 2, seed: 8)
+        let a = b.multiplied(by: gaussianMatrix(2, 5, seed: 9))  // 6 × 5 of rank 2
         let w = try Whitening.fit(a)
         #expect(w.rank == 2)
         #expect(w.apply(a).values.allSatisfy { $0.isFinite && abs($0) < 10 })
@@ -49,7 +45,7 @@ struct WhiteningTests {
 
     @Test("regularized covariance ZCA: the whitened covariance has eigenvalues D/(D + ε)")
     func covarianceWhitening() throws {
-        let a = Self.gaussian(40, 5, seed: 12).multiplied(by: Self.gaussian(5, 5, seed: 13))
+        let a = gaussianMatrix(40, 5, seed: 12).multiplied(by: gaussianMatrix(5, 5, seed: 13))
         let epsilon = 0.1
         let white = try Whitening.fitCovariance(a, epsilon: epsilon).apply(a)
         let covariance = { (m: DenseMatrix) -> DenseMatrix in

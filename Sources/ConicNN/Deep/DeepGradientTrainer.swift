@@ -46,12 +46,8 @@ public struct DeepGradientTrainingSettings: Sendable, Equatable {
     public func validate() throws(GradientTrainingError) {
         func fail(_ message: String) -> GradientTrainingError { .invalidSetting(message) }
         guard !hiddenWidths.isEmpty, hiddenWidths.allSatisfy({ $0 >= 1 }) else { throw fail("hidden widths must be ≥ 1 and at least one layer") }
-        guard learningRate.isFinite, learningRate > 0 else { throw fail("learningRate must be positive and finite") }
-        guard epochs >= 0 else { throw fail("epochs must be non-negative") }
-        guard momentum.isFinite, momentum >= 0, momentum < 1 else { throw fail("momentum must lie in [0, 1)") }
-        guard beta.isFinite, beta >= 0 else { throw fail("beta must be non-negative and finite") }
-        guard initialScale.isFinite, initialScale > 0 else { throw fail("initialScale must be positive and finite") }
-        guard recordEvery >= 1 else { throw fail("recordEvery must be at least 1") }
+        try GradientTrainingSettings.validateCommon(learningRate: learningRate, epochs: epochs, momentum: momentum, beta: beta,
+                                                    initialScale: initialScale, recordEvery: recordEvery)
     }
 }
 

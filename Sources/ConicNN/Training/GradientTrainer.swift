@@ -96,9 +96,17 @@ public struct GradientTrainingSettings: Sendable, Equatable {
     public func validate() throws(GradientTrainingError) {
         func fail(_ message: String) -> GradientTrainingError { .invalidSetting(message) }
         guard width >= 1 else { throw fail("width must be at least 1, got \(width)") }
+        guard batchSize >= 1 else { throw fail("batchSize must be at least 1, got \(batchSize)") }
+        try Self.validateCommon(learningRate: learningRate, epochs: epochs, momentum: momentum, beta: beta,
+                                initialScale: initialScale, recordEvery: recordEvery)
+    }
+
+    /// The checks every first-order trainer's settings share.
+    static func validateCommon(learningRate: Double, epochs: Int, momentum: Double, beta: Double, initialScale: Double,
+                               recordEvery: Int) throws(GradientTrainingError) {
+        func fail(_ message: String) -> GradientTrainingError { .invalidSetting(message) }
         guard learningRate.isFinite, learningRate > 0 else { throw fail("learningRate must be positive and finite, got \(learningRate)") }
         guard epochs >= 0 else { throw fail("epochs must be non-negative, got \(epochs)") }
-        guard batchSize >= 1 else { throw fail("batchSize must be at least 1, got \(batchSize)") }
         guard momentum.isFinite, momentum >= 0, momentum < 1 else { throw fail("momentum must lie in [0, 1), got \(momentum)") }
         guard beta.isFinite, beta >= 0 else { throw fail("beta must be non-negative and finite, got \(beta)") }
         guard initialScale.isFinite, initialScale > 0 else { throw fail("initialScale must be positive and finite, got \(initialScale)") }
