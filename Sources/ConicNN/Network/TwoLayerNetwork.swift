@@ -57,8 +57,21 @@ public struct TwoLayerNetwork: Sendable, Equatable {
     }
 
     /// Predictions `F` (`n × c`) for raw features `X` (`n × d`).
+    ///
+    /// Computed a block of samples at a time, so that the `n × m` hidden activations of a wide
+    /// network on many samples (32 MB at n = m = 2000) are never held at once.
     public func predict(_ features: DenseMatrix) -> DenseMatrix {
-        hiddenActivations(features).multiplied(by: outputWeights)
+        let n = features.rowCount, d = features.columnCount, c = outputCount
+        let blockRows = max(1, min(n, (1 << 16) / max(width, 1)))
+        guard n > blockRows else { return hiddenActivations(features).multiplied(by: outputWeights) }
+        var out = DenseMatrix(rowCount: n, columnCount: c)
+        for start in stride(from: 0, to: n, by: blockRows) {
+            let end = min(n, start + blockRows)
+            let block = DenseMatrix(rowCount: end - start, columnCount: d, values: Array(features.values[(start * d)..<(end * d)]))
+            let f = hiddenActivations(block).multiplied(by: outputWeights)
+            out.values.replaceSubrange((start * c)..<(end * c), with: f.values)
+        }
+        return out
     }
 
     /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β` (a free bias excluded).
