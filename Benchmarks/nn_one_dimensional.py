@@ -95,7 +95,8 @@ def solve_conic(conic, problem, x, y, formulation, workdir, timeout):
         return {"status": "error: " + run.stderr.strip(), "objective": None, "time": wall, "solve_time": None}
     out = json.loads(run.stdout)
     return {"status": out["status"], "objective": out["objective"], "lower_bound": out["lower_bound"],
-            "time": wall, "solve_time": out["solve_time"] + out["build_time"], "iterations": out["iterations"],
+            "time": wall, "solve_time": out["solve_time"] + out["build_time"], "in_process": out["total_time"],
+            "iterations": out["iterations"],
             "neurons": out["relu_neurons"], "nonzeros": out["nonzeros"]}
 
 
@@ -129,26 +130,32 @@ def main():
                     print(f"  done n={n} {problem} {formulation}: conic {conic['time']:.3f}s, cvxpy {cvx['time']:.3f}s",
                           file=sys.stderr, flush=True)
 
-    print("| n | problem | form | conic wall s | conic build+solve s | iters | CVXPY total s | Clarabel s | "
-          "CVXPY/conic (wall) | conic objective | CVXPY objective | rel. diff | conic gap | neurons | nnz(A) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| n | problem | form | conic wall s | conic in-process s | conic build+solve s | iters | CVXPY total s | Clarabel s | "
+          "CVXPY/conic (wall) | CVXPY/conic (in-process) | conic objective | CVXPY objective | rel. diff | conic gap | neurons | nnz(A) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, problem, formulation, conic, cvx in rows:
-        ratio = cvx["time"] / conic["time"] if conic["objective"] is not None and cvx["objective"] is not None else None
+        both = conic["objective"] is not None and cvx["objective"] is not None
+        ratio = cvx["time"] / conic["time"] if both else None
+        in_process = cvx["time"] / conic["in_process"] if both and conic.get("in_process") else None
         diff = None
         if conic["objective"] is not None and cvx["objective"] is not None:
             diff = abs(conic["objective"] - cvx["objective"]) / max(1.0, abs(cvx["objective"]))
         gap = None if conic.get("lower_bound") is None else conic["objective"] - conic["lower_bound"]
-        print(f"| {n} | {problem} | {formulation} | {conic['time']:.3f} | {fmt(conic['solve_time'], '.3f')} | "
+        print(f"| {n} | {problem} | {formulation} | {conic['time']:.3f} | {fmt(conic.get('in_process'), '.3f')} | "
+              f"{fmt(conic['solve_time'], '.3f')} | "
               f"{conic.get('iterations', '-')} | {cvx['time']:.3f} | {fmt(cvx['solver_time'], '.3f')} | "
-              f"{fmt(ratio, '.1f')} | {fmt(conic['objective'], '.8g')} | {fmt(cvx['objective'], '.8g')} | "
+              f"{fmt(ratio, '.2f')} | {fmt(in_process, '.2f')} | {fmt(conic['objective'], '.8g')} | {fmt(cvx['objective'], '.8g')} | "
               f"{fmt(diff, '.1e')} | {fmt(gap, '.1e')} | {conic.get('neurons', '-')} | {conic.get('nonzeros', '-')} |")
         if conic["status"] not in ("solved", "almost_solved") or cvx["status"] != "optimal":
-            print(f"|   | status | conic: {conic['status']}; CVXPY: {cvx['status']} | | | | | | | | | | | | |")
-    failures = [r for r in rows if r[0] == 2000 and r[2] == "banded" and
-                (r[3]["objective"] is None or r[3]["time"] >= 10 or r[3]["time"] >= r[4]["time"])]
+            print(f"|   | status | conic: {conic['status']}; CVXPY: {cvx['status']} | | | | | | | | | | | | | | |")
     print()
-    print("requirement (n = 2000, banded: conic under 10 s and faster than CVXPY+Clarabel on the same program): " +
-          ("met" if not failures and any(r[0] == 2000 for r in rows) else "NOT met" if failures else "n = 2000 not run"))
+    # The wall time includes starting the `conic` process from Python (about 20–30 ms here);
+    # CVXPY's total is measured inside this process. Both verdicts are printed.
+    for label, key in [("whole conic process", "time"), ("in-process, like CVXPY's total", "in_process")]:
+        failures = [r for r in rows if r[0] == 2000 and r[2] == "banded" and
+                    (r[3]["objective"] is None or r[3]["time"] >= 10 or r[3].get(key) is None or r[3][key] >= r[4]["time"])]
+        verdict = "met" if not failures and any(r[0] == 2000 for r in rows) else "NOT met" if failures else "n = 2000 not run"
+        print(f"requirement (n = 2000, banded: under 10 s and faster than CVXPY+Clarabel on the same program), {label}: {verdict}")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ struct OneDimensionalOptions: ParsableArguments {
     @Option(name: .customLong("gd-lr"), help: "Learning rate of the gradient-descent runs.") var gdLr: Double = 1e-3
     @Option(name: .customLong("gd-optimizer"), help: "Optimizer of the comparison runs: gd, sgd or adam.") var gdOptimizer: String = "gd"
     @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
-    @Option(name: .customLong("newton-system"), help: "The solver's Newton system: automatic, reduced or quasi-definite.")
-    var newtonSystem: String = "automatic"
+    @Option(name: .customLong("newton-system"), help: "The solver's Newton system: automatic, reduced or quasi-definite (default: quasi-definite for the banded form, automatic for the kernel form).")
+    var newtonSystem: String?
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
     @Flag(help: "Print one JSON object with the result.") var json = false
@@ -32,10 +32,12 @@ struct OneDimensionalOptions: ParsableArguments {
     func settings(objective: TrainingObjective) throws -> OneDimensionalSettings {
         var settings = OneDimensionalSettings(objective: objective, formulation: try parsedFormulation())
         settings.solver.threads = threads
-        guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
-            throw ValidationError("--newton-system must be automatic, reduced or quasi-definite")
+        if let newtonSystem {
+            guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
+                throw ValidationError("--newton-system must be automatic, reduced or quasi-definite")
+            }
+            settings.solver.newtonSystem = form
         }
-        settings.solver.newtonSystem = form
         settings.solver.verbose = verbose && !quiet
         settings.solver.logDestination = .standardError
         return settings
