@@ -68,7 +68,7 @@ struct NNCuttingPlane: ParsableCommand {
         case "ascent": settings.oracle = .ascent
         case "auto":
             let columns = train.featureCount + (dataOptions.bias ? 1 : 0)
-            settings.oracle = columns <= 3 || rank(of: train.features) <= (dataOptions.bias ? 2 : 3) ? .exact : .relaxation
+            settings.oracle = columns <= 3 || NumericalRank.of(train.features) <= (dataOptions.bias ? 2 : 3) ? .exact : .relaxation
         default: throw ValidationError("--oracle must be relaxation, exact, ascent or auto")
         }
         let y = try targets(of: train, loss: lossValue)
@@ -165,11 +165,6 @@ struct NNCuttingPlane: ParsableCommand {
         for key in object.keys.sorted() where key.hasPrefix("test_") || key.hasPrefix("train_") {
             print("\(key): \(object[key]!)")
         }
-    }
-
-    private func rank(of m: DenseMatrix) -> Int {
-        guard let sigma = m.singularValueDecomposition()?.sigma, let largest = sigma.first, largest > 0 else { return 0 }
-        return sigma.filter { $0 > 1e-10 * largest }.count
     }
 }
 

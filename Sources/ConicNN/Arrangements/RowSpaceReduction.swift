@@ -18,15 +18,13 @@ struct RowSpaceReduction {
     /// `w` of the reduced space back to input weights with `X̃u = Zw` (up to ``residualNorm``).
     let basis: [[Double]]
 
-    /// Singular values below this fraction of the largest count as zero.
-    static let rankTolerance = 1e-10
 
     init(_ design: DenseMatrix) throws {
         guard let (u, sigma, vt) = design.singularValueDecomposition() else {
             throw ArrangementError.invalidData("the data matrix holds NaN or infinity, or its SVD did not converge")
         }
         let largest = sigma.first ?? 0
-        let rank = sigma.filter { $0 > Self.rankTolerance * largest }.count
+        let rank = NumericalRank.of(singularValues: sigma)
         guard rank <= 3 else { throw ArrangementError.rankTooHigh(rank) }
         self.rank = rank
         residualNorm = rank < sigma.count ? sigma[rank] : 0

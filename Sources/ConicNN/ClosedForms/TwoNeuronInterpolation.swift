@@ -34,7 +34,7 @@ public enum TwoNeuronInterpolation {
     /// - Throws: ``ClosedFormError`` when `n > d`, the rank is below `n`, `y` lacks a sign, the
     ///   shapes differ or the data is not finite.
     public static func solve(features: DenseMatrix, targets: [Double],
-                             rankTolerance: Double = 1e-10) throws(ClosedFormError) -> TwoNeuronSolution {
+                             rankTolerance: Double = NumericalRank.relativeTolerance) throws(ClosedFormError) -> TwoNeuronSolution {
         let n = features.rowCount, d = features.columnCount
         guard targets.count == n else { throw .dimensionMismatch("\(targets.count) targets for \(n) samples") }
         guard n >= 1 else { throw .dimensionMismatch("no samples") }

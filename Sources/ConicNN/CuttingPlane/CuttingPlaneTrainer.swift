@@ -106,7 +106,7 @@ public enum CuttingPlaneTrainer {
         let design = DualConstraintOracle.design(features, bias: settings.bias)
         let reductions = DualConstraintOracle.exactReductions(features: features, bias: settings.bias)
         if settings.oracle == .exact, reductions == nil {
-            throw .exactOracleNeedsLowRank(rank: numericalRank(settings.bias ? centered(features) : features))
+            throw .exactOracleNeedsLowRank(rank: NumericalRank.of(settings.bias ? centered(features) : features))
         }
         var solverSettings = settings.solver
         solverSettings.verbose = false
@@ -351,10 +351,5 @@ public enum CuttingPlaneTrainer {
 
     private static func centered(_ features: DenseMatrix) -> DenseMatrix {
         Standardization(mean: Standardization.fit(features).mean, scale: [Double](repeating: 1, count: features.columnCount)).apply(features)
-    }
-
-    private static func numericalRank(_ m: DenseMatrix) -> Int {
-        guard let sigma = m.singularValueDecomposition()?.sigma, let largest = sigma.first else { return 0 }
-        return sigma.filter { $0 > RowSpaceReduction.rankTolerance * largest }.count
     }
 }

@@ -47,7 +47,7 @@ public enum SpikeFreeCheck {
             return SpikeFreeReport(verdict: .certified, reason: "zero data: every rectified image is 0", largestPseudoinverseNorm: 0,
                                    largestRangeResidual: 0, conditionBound: 0, witness: nil)
         }
-        let rank = sigma.filter { $0 > RowSpaceReduction.rankTolerance * largest }.count
+        let rank = NumericalRank.of(singularValues: sigma)
         let condition = largest / sigma[rank - 1]
         // A†h = VΣ⁻¹Uᵀh, so ‖A†h‖ = ‖Σ⁻¹Uᵀh‖; the range residual is h − UUᵀh.
         func measures(_ u: [Double]) -> (pseudo: Double, residual: Double, h: [Double], coordinates: [Double]) {

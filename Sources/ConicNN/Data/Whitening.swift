@@ -8,7 +8,7 @@ import ConicSolver
 /// the two-neuron closed form is optimal (Lemma 3.2); for `n > d` it has `ÃᵀÃ = I` (identity
 /// covariance up to the factor `n`). Unlike `A V Σ⁻¹`, the rotation back by `Vᵀ` keeps the
 /// whitened data in the original feature coordinates ("zero phase"), so features stay
-/// interpretable. Directions with singular value below ``rankTolerance``·σ₁ are dropped
+/// interpretable. Directions below the numerical rank (``NumericalRank``) are dropped
 /// (mapped to 0) rather than amplified.
 public struct Whitening: Sendable, Equatable {
     /// Subtracted from every sample before the transform (zeros when fitted without centering).
@@ -18,17 +18,13 @@ public struct Whitening: Sendable, Equatable {
     /// The number of directions kept (the numerical rank of the fitted data).
     public var rank: Int
 
-    /// Singular values below this fraction of the largest count as zero.
-    public static let rankTolerance = 1e-10
-
     /// Fits the whitening transform on `features` (`n × d`).
     /// - Parameter centering: subtract the column means first (classic ZCA); the JMLR paper's
     ///   `Ã = AVΣ⁻¹` whitens without centering, which is the default here.
     /// - Throws: ``WhiteningError`` when the features are empty, non-finite, or all zero.
     public static func fit(_ features: DenseMatrix, centering: Bool = false) throws(WhiteningError) -> Whitening {
         let (mean, sigma, vt) = try decomposition(features, centering: centering)
-        let largest = sigma.first ?? 0
-        let rank = sigma.filter { $0 > rankTolerance * largest }.count
+        let rank = NumericalRank.of(singularValues: sigma)
         guard rank > 0 else { throw .zeroData }
         // W = Σ_k v_k v_kᵀ / σ_k over the kept directions.
         let scales = sigma.indices.map { $0 < rank ? 1 / sigma[$0] : 0 }
