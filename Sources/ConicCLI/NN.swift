@@ -95,6 +95,14 @@ func evaluation(of network: TwoLayerNetwork, on dataset: Dataset, targets y: Den
     return out
 }
 
+/// Prints `key: value` for the entries of a result object whose keys start with one of `prefixes`
+/// (the error measures under the plain-text summary), in key order.
+func printEntries(of object: [String: Any], prefixes: [String]) {
+    for key in object.keys.sorted() where prefixes.contains(where: { key.hasPrefix($0) }) {
+        print("\(key): \(object[key]!)")
+    }
+}
+
 /// Options for the convex program shared by `train` and `certify`.
 struct ConvexOptions: ParsableArguments {
     @Option(help: "Weight decay β > 0.") var beta: Double
@@ -185,9 +193,7 @@ struct NNTrain: ParsableCommand {
             print(String(format: "gap:             %.3e  (relative %.3e)", certificate.gap, certificate.relativeGap))
             print(String(format: "solver:          %@, %d iterations, %.3f s (build %.3f s)", result.solverStatus.rawValue,
                          result.iterations, result.solveTime, result.buildTime))
-            for key in object.keys.sorted() where key.hasPrefix("test_") || key.hasPrefix("train_") {
-                print("\(key): \(object[key]!)")
-            }
+            printEntries(of: object, prefixes: ["test_", "train_"])
         }
     }
 }

@@ -162,9 +162,7 @@ struct NNCuttingPlane: ParsableCommand {
         print(String(format: "time:         %.3f s in conic solves, %.3f s in all", result.solveTime, wallTime))
         if interpolate { print(String(format: "max |f(x) − y| = %.3e", result.maximumResidual)) }
         if let spike = object["spike_free"] as? [String: Any] { print("spike-free: \(spike["verdict"]!) — \(spike["reason"]!)") }
-        for key in object.keys.sorted() where key.hasPrefix("test_") || key.hasPrefix("train_") {
-            print("\(key): \(object[key]!)")
-        }
+        printEntries(of: object, prefixes: ["test_", "train_"])
     }
 }
 

@@ -163,9 +163,7 @@ private func runOneDimensional(data: DataOptions, options: OneDimensionalOptions
         print(String(format: "gap:          %.3e  (relative %.3e)", result.gap, result.relativeGap))
         print(String(format: "solver:       %@, %d iterations, %.3f s", result.solverStatus.rawValue, result.iterations, result.solveTime))
         if case .interpolation = objective { print(String(format: "max |f − y|:  %.3e", result.interpolationError)) }
-        for key in object.keys.sorted() where key.hasPrefix("train_") || key.hasPrefix("test_") || key.hasPrefix("gd_") {
-            print("\(key): \(object[key]!)")
-        }
+        printEntries(of: object, prefixes: ["train_", "test_", "gd_"])
     }
 }
 
