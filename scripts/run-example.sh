@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the package needs, builds `conic`, solves the bundled example problem and trains
-# the bundled small network exactly, with its certificate.
+# the bundled small network exactly, with its certificate (convex program and cutting plane).
 #   scripts/run-example.sh [PROBLEM_FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,3 +10,6 @@ swift build -c release --product conic
 echo
 echo "== exact training of a two-layer ReLU network (ICML 2020 Fig. 2 data, all arrangements) =="
 .build/release/conic nn train --data Examples/icml2020-fig2.csv --beta 0.01 --bias --patterns exact
+echo
+echo "== the same data with a free bias: cutting plane on the semi-infinite dual (exact oracle) =="
+.build/release/conic nn cutting-plane --data Examples/icml2020-fig2.csv --beta 0.01 --bias --oracle exact
