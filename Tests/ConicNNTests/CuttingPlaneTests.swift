@@ -143,6 +143,28 @@ struct CuttingPlaneTests {
         #expect(result.certificate.relativeGap <= 1e-4)
     }
 
+    @Test("Free bias without the exact bound: the semidefinite and norm bounds stay above the exact maximum",
+          arguments: [UInt64(1), 2])
+    func freeBiasBoundsAreValid(seed: UInt64) throws {
+        let x = gaussianMatrix(12, 3, seed: seed)
+        var rng = SeededGenerator(seed: seed + 10)
+        var v = gaussianMatrix(12, 1, &rng)
+        let mean = v.values.reduce(0, +) / 12
+        v.values = v.values.map { $0 - mean }  // 1ᵀv = 0, as every free-bias dual point
+        let reductions = try #require(DualConstraintOracle.exactReductions(features: x, bias: true))
+        let exact = DualConstraintOracle.certifiedBound(features: x, dual: v, bias: true, reductions: reductions,
+                                                        maximumRelaxationSamples: 400)
+        let relaxed = DualConstraintOracle.certifiedBound(features: x, dual: v, bias: true, reductions: nil,
+                                                          maximumRelaxationSamples: 400)
+        let normOnly = DualConstraintOracle.certifiedBound(features: x, dual: v, bias: true, reductions: nil,
+                                                           maximumRelaxationSamples: 0)
+        #expect(exact.method == .exact && normOnly.method == .norm)
+        #expect(relaxed.value >= exact.value * (1 - 1e-7), "\(relaxed.method) bound \(relaxed.value) below the maximum \(exact.value)")
+        #expect(normOnly.value >= exact.value * (1 - 1e-9))
+        #expect(relaxed.value <= normOnly.value)
+        #expect(relaxed.method == .semidefinite, "the relaxation should beat the norm bound here")
+    }
+
     @Test("Bad input: contradictory duplicates, labels not ±1, the exact oracle on rank-4 data")
     func badInput() {
         let x = DenseMatrix(rows: [[0, 1], [1, 0], [0, 1]])
