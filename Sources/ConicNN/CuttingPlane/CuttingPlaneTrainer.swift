@@ -126,6 +126,9 @@ public enum CuttingPlaneTrainer {
                                                           settings: settings, solverSettings: solverSettings, time: &solveTime)
         }
         var converged = false
+        // The exact oracle's maximum at the last dual point examined: when the loop ends there,
+        // it is already the certificate's constraint bound.
+        var lastExact: (dual: DenseMatrix, maximum: Double)?
         for round in 1...settings.maximumRounds {
             // Look for violations at the current dual point.
             let candidates: [CandidateNeuron]
@@ -136,7 +139,10 @@ public enum CuttingPlaneTrainer {
                     let found = DualConstraintOracle.exact(features: features, dual: dual, reductions: reductions!,
                                                            count: settings.neuronsPerRound)
                     candidates = found.candidates
-                    if !dualIsRay { lowerBound = Self.lowerBound(dual: dual, targets: targets, settings: settings, constraint: found.maximum).value }
+                    if !dualIsRay {
+                        lowerBound = Self.lowerBound(dual: dual, targets: targets, settings: settings, constraint: found.maximum).value
+                        lastExact = (dual, found.maximum)
+                    }
                 case .ascent:
                     candidates = DualConstraintOracle.ascentCandidates(features: features, dual: dual, bias: settings.bias,
                                                                        count: settings.neuronsPerRound)
@@ -192,9 +198,9 @@ public enum CuttingPlaneTrainer {
         case .squared, .hinge: objective = network.objective(features: features, targets: targets, beta: beta, loss: settings.objective.loss)
         }
         let projected = projectedDual(program.dual, targets: targets, settings: settings)
-        let (constraint, method) = DualConstraintOracle.certifiedBound(features: features, dual: projected, bias: settings.bias,
-                                                                       reductions: reductions,
-                                                                       maximumRelaxationSamples: settings.maximumRelaxationSamples)
+        let (constraint, method) = lastExact.flatMap { $0.dual == projected ? ($0.maximum, .exact) : nil }
+            ?? DualConstraintOracle.certifiedBound(features: features, dual: projected, bias: settings.bias, reductions: reductions,
+                                                   maximumRelaxationSamples: settings.maximumRelaxationSamples)
         let (lower, scale) = lowerBound(dual: projected, targets: targets, settings: settings, constraint: constraint)
         let certificate = TrainingCertificate(objective: objective, lowerBound: lower, constraintBound: constraint,
                                               boundMethod: method, dualScale: scale)
