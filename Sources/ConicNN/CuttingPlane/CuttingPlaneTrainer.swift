@@ -274,11 +274,10 @@ public enum CuttingPlaneTrainer {
                            constraint: Double) -> (value: Double, scale: Double) {
         switch settings.objective {
         case .interpolation:
-            // D(V) = ⟨V, Y⟩ over {V : C(V) ≤ 1}, which contains V / max(1, C).
+            // D(V) = ⟨V, Y⟩ is linear over {V : C(V) ≤ 1}, which contains V / C.
             let inner = zip(v.values, targets.values).reduce(0.0) { $0 + $1.0 * $1.1 }
-            guard inner > 0 else { return (0, 0) }
-            let scale = constraint > 1 ? 1 / constraint : 1
-            return (scale * inner, scale)
+            guard inner > 0, constraint > 0 else { return (0, 0) }
+            return (inner / constraint, 1 / constraint)
         case let .squared(beta):
             return DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: constraint)
         case let .hinge(beta):

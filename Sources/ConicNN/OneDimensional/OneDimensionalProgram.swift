@@ -366,36 +366,22 @@ struct OneDimensionalProgram {
                 let i = line.positionOfSample[index / k], o = index % k
                 return targets.values[index] - mean[i * k + o] + multipliers[fStart + i * k + o] / multiplicity[i]
             })
-            var best = 0.0
-            for var v in candidates {
-                for o in 0..<k {
-                    let centre = (0..<n).reduce(0) { $0 + v[$1 * k + o] } / Double(n)
-                    for s in 0..<n { v[s * k + o] -= centre }
-                }
-                let limit = beta / maximumNeuronResponse(aggregate(v))
-                let inner = zip(v, targets.values).reduce(0) { $0 + $1.0 * $1.1 }
-                let squared = v.reduce(0) { $0 + $1 * $1 }
-                guard squared > 0 else { continue }
-                let theta = min(max(inner / squared, 0), limit)
-                best = max(best, theta * inner - 0.5 * theta * theta * squared)
-            }
-            return best
+            // Each candidate moved onto 1ᵀV = 0 and scaled along its ray (DualLowerBound); the best is kept.
+            return candidates.map { values -> Double in
+                let v = DualLowerBound.zeroSumProjection(DenseMatrix(rowCount: n, columnCount: k, values: values),
+                                                         targets: targets, loss: .squared)
+                return DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta,
+                                            constraint: maximumNeuronResponse(aggregate(v.values))).value
+            }.max() ?? 0
         case .hinge:
-            var rho = (0..<n).map { min(max(solution.z[dualRowStart + $0], 0), 1) }
-            let y = targets.values
-            let plus = zip(rho, y).reduce(0) { $0 + ($1.1 > 0 ? $1.0 : 0) }
-            let minus = zip(rho, y).reduce(0) { $0 + ($1.1 < 0 ? $1.0 : 0) }
-            // 1ᵀ(ρ∘y) = 0: shrink the heavier class (keeps 0 ≤ ρ ≤ 1).
-            for s in 0..<n where plus > 0 && minus > 0 {
-                if plus > minus, y[s] > 0 { rho[s] *= minus / plus }
-                if minus > plus, y[s] < 0 { rho[s] *= plus / minus }
-            }
-            if plus == 0 || minus == 0 { return 0 }
-            let v = zip(rho, y).map { $0 * $1 }
-            let largest = rho.max() ?? 0
-            guard largest > 0 else { return 0 }
-            let theta = min(1 / largest, beta / maximumNeuronResponse(aggregate(v)))
-            return theta * rho.reduce(0, +)
+            // V = ρ∘y with the margin multipliers ρ ∈ [0, 1], moved onto 1ᵀV = 0 (the heavier class
+            // shrinks) and scaled along its ray (DualLowerBound).
+            let rho = (0..<n).map { min(max(solution.z[dualRowStart + $0], 0), 1) }
+            let v = DualLowerBound.zeroSumProjection(DenseMatrix(rowCount: n, columnCount: 1, values: zip(rho, targets.values).map { $0 * $1 }),
+                                                     targets: targets, loss: .hinge)
+            let multipliers = DenseMatrix(rowCount: n, columnCount: 1, values: zip(v.values, targets.values).map { $0 * $1 })
+            return DualLowerBound.bound(dual: multipliers, targets: targets, loss: .hinge, beta: beta,
+                                        constraint: maximumNeuronResponse(aggregate(v.values))).value
         case .interpolation:
             var best = 0.0
             for sign in [1.0, -1.0] {
