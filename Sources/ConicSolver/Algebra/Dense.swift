@@ -25,6 +25,13 @@ enum Dense {
         cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(n), alpha, a, Int32(n), x, 1, beta, y, 1)
     }
 
+    /// `y ← A·x` for a symmetric `n × n` matrix `A` of which only the lower triangle is read.
+    static func symmetricMultiplyVector(_ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
+                                        into y: UnsafeMutablePointer<Double>, n: Int) {
+        guard n > 0 else { return }
+        cblas_dsymv(CblasColMajor, CblasLower, Int32(n), 1, a, Int32(n), x, 1, 0, y, 1)
+    }
+
     /// In-place Cholesky `A = LLᵀ` of a symmetric positive-definite `n × n` matrix (lower triangle
     /// read); the strict upper triangle is zeroed so the buffer holds exactly `L`.
     /// Returns `false` when `A` is not numerically positive definite.
@@ -53,6 +60,14 @@ enum Dense {
     static func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
         guard n > 0 else { return true }
         let info = LAPACKE_dsyev(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "L")), Int32(n), a, Int32(n), w)
+        return info == 0
+    }
+
+    /// Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric `n × n` matrix: the
+    /// buffer is overwritten by the eigenvectors (columns).
+    static func symmetricEigen(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
+        guard n > 0 else { return true }
+        let info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "L")), Int32(n), a, Int32(n), w)
         return info == 0
     }
 

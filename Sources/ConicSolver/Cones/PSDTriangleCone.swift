@@ -8,6 +8,12 @@
 ///     W(Z) = RᵀZR,   W⁻ᵀ(S) = R⁻¹SR⁻ᵀ,   Wᵀ(Y) = RYRᵀ,   λ = Λ (diagonal),
 ///     H(Z) = (RRᵀ) Z (RRᵀ),   H⁻¹(X) = G X G with G = (RRᵀ)⁻¹ = R⁻ᵀR⁻¹.
 ///
+/// `H` and `H⁻¹` are applied in the eigenbasis `RRᵀ = QΩQᵀ`, as `Q[(QᵀZQ) ∘ ωωᵀ]Qᵀ` and with
+/// `1/ω` for the inverse: near the end `RRᵀ` has a condition number like `1/μ`, and the explicit
+/// products `RRᵀ` and `G` then agree with their inverses only to `ε/μ` in the directions of their
+/// small eigenvalues — enough to stall iterative refinement, which needs `H` and `H⁻¹` to be
+/// inverses of each other. Through the orthogonal `Q` they are, to rounding.
+///
 /// Step lengths come from the smallest eigenvalue of `L⁻¹ ΔX L⁻ᵀ` (`X = LLᵀ`).
 ///
 /// - Complexity: `O(n³)` per operation (LAPACK and BLAS-3), plus `O(n⁴)` to write out a full
@@ -22,9 +28,10 @@ final class PSDTriangleCone: Cone {
     private var r: [Double]
     private var rInverse: [Double]
     private var lambda: [Double]
-    /// `RRᵀ` and its inverse `G`, for `H` and `H⁻¹`.
-    private(set) var rrt: [Double]
+    /// `G = QΩ⁻¹Qᵀ = (RRᵀ)⁻¹`, for assembling the Schur complement.
     private(set) var g: [Double]
+    /// The eigendecomposition `RRᵀ = QΩQᵀ`: `Q` (columns), `ω` and `1/ω`.
+    private var eigenvectors: [Double], omega: [Double], omegaInverse: [Double]
     private var work1: [Double], work2: [Double], work3: [Double], work4: [Double]
     private var vector: [Double]
 
@@ -33,7 +40,8 @@ final class PSDTriangleCone: Cone {
         dimension = order * (order + 1) / 2
         var identity = [Double](repeating: 0, count: order * order)
         for i in 0..<order { identity[i + i * order] = 1 }
-        r = identity; rInverse = identity; rrt = identity; g = identity
+        r = identity; rInverse = identity; g = identity; eigenvectors = identity
+        omega = [Double](repeating: 1, count: order); omegaInverse = omega
         lambda = [Double](repeating: 1, count: order)
         work1 = identity; work2 = identity; work3 = identity; work4 = identity
         vector = [Double](repeating: 0, count: order)
@@ -44,9 +52,9 @@ final class PSDTriangleCone: Cone {
             for i in 0..<order {
                 let value: Double = i == j ? 1 : 0
                 r[i + j * order] = value; rInverse[i + j * order] = value
-                rrt[i + j * order] = value; g[i + j * order] = value
+                g[i + j * order] = value; eigenvectors[i + j * order] = value
             }
-            lambda[j] = 1
+            lambda[j] = 1; omega[j] = 1; omegaInverse[j] = 1
         }
     }
 
@@ -82,20 +90,50 @@ final class PSDTriangleCone: Cone {
         }}}}}}} && refreshProducts()
     }
 
-    /// `RRᵀ` and `G = R⁻ᵀR⁻¹`.
+    /// The eigendecomposition `RRᵀ = QΩQᵀ` and `G = QΩ⁻¹Qᵀ`.
     private func refreshProducts() -> Bool {
         let n = order
-        r.withUnsafeBufferPointer { rp in
-            rrt.withUnsafeMutableBufferPointer { out in
-                Dense.multiply(rp.baseAddress!, transposeA: false, rp.baseAddress!, transposeB: true, into: out.baseAddress!, m: n, n: n, k: n)
+        let ok = eigenvectors.withUnsafeMutableBufferPointer { q in
+            r.withUnsafeBufferPointer { rp in
+                Dense.multiply(rp.baseAddress!, transposeA: false, rp.baseAddress!, transposeB: true, into: q.baseAddress!, m: n, n: n, k: n)
             }
+            return omega.withUnsafeMutableBufferPointer { Dense.symmetricEigen(q.baseAddress!, n: n, into: $0.baseAddress!) }
         }
-        rInverse.withUnsafeBufferPointer { rip in
-            g.withUnsafeMutableBufferPointer { out in
-                Dense.multiply(rip.baseAddress!, transposeA: true, rip.baseAddress!, transposeB: false, into: out.baseAddress!, m: n, n: n, k: n)
+        guard ok, omega.allSatisfy({ $0 > 0 && $0.isFinite }) else { return false }
+        for j in 0..<n { omegaInverse[j] = 1 / omega[j] }
+        g = eigenProduct(omegaInverse)
+        return g.allSatisfy(\.isFinite)
+    }
+
+    /// `Q diag(d) Qᵀ`.
+    private func eigenProduct(_ d: [Double]) -> [Double] {
+        let n = order
+        var scaled = eigenvectors, out = eigenvectors
+        for j in 0..<n { for i in 0..<n { scaled[i + j * n] *= d[j] } }
+        scaled.withUnsafeBufferPointer { sp in eigenvectors.withUnsafeBufferPointer { qp in out.withUnsafeMutableBufferPointer { op in
+            Dense.multiply(sp.baseAddress!, transposeA: false, qp.baseAddress!, transposeB: true, into: op.baseAddress!, m: n, n: n, k: n)
+        }}}
+        return out
+    }
+
+    /// `out ← svec(Q[(QᵀVQ) ∘ ddᵀ]Qᵀ)`: `H` for `d = ω`, `H⁻¹` for `d = 1/ω`.
+    private func eigenCongruence(_ v: UnsafeBufferPointer<Double>, _ d: [Double], into out: UnsafeMutableBufferPointer<Double>) {
+        let n = order
+        work1.withUnsafeMutableBufferPointer { x in
+        work2.withUnsafeMutableBufferPointer { t in
+        eigenvectors.withUnsafeBufferPointer { q in
+        d.withUnsafeBufferPointer { d in
+            Svec.unpack(v, into: x.baseAddress!, order: n)
+            Dense.multiply(q.baseAddress!, transposeA: true, x.baseAddress!, transposeB: false, into: t.baseAddress!, m: n, n: n, k: n)
+            Dense.multiply(t.baseAddress!, transposeA: false, q.baseAddress!, transposeB: false, into: x.baseAddress!, m: n, n: n, k: n)
+            for j in 0..<n {
+                let dj = d[j]
+                for i in 0..<n { x[i + j * n] *= d[i] * dj }
             }
-        }
-        return rrt.allSatisfy(\.isFinite) && g.allSatisfy(\.isFinite)
+            Dense.multiply(q.baseAddress!, transposeA: false, x.baseAddress!, transposeB: false, into: t.baseAddress!, m: n, n: n, k: n)
+            Dense.multiply(t.baseAddress!, transposeA: false, q.baseAddress!, transposeB: true, into: x.baseAddress!, m: n, n: n, k: n)
+            Svec.pack(x.baseAddress!, into: out, order: n)
+        }}}}
     }
 
     /// `out ← svec(Bᵀ mat(v) B)` (or `B mat(v) Bᵀ` when `transposeRight`), through work buffers.
@@ -181,13 +219,19 @@ final class PSDTriangleCone: Cone {
     }
 
     func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        // (RRᵀ) V (RRᵀ): RRᵀ is symmetric, so the congruence Bᵀ V B with B = RRᵀ.
-        congruence(v, by: rrt, transposeRight: false, into: out)
+        eigenCongruence(v, omega, into: out)
     }
 
     func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
                                 equalityRegularization delta: Double) {
-        congruence(v, by: g, transposeRight: false, into: out)  // G V G (G symmetric)
+        eigenCongruence(v, omegaInverse, into: out)
+    }
+
+    /// `out ← G V G` through the explicit `G`: half the products of
+    /// ``multiplyInverseHessian(_:into:equalityRegularization:)``, but accurate only to `ε·cond(G)`
+    /// in the directions of `G`'s small eigenvalues.
+    func multiplyByExplicitInverse(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        congruence(v, by: g, transposeRight: false, into: out)
     }
 
     /// The `svec` matrix of `X ↦ B X B` for symmetric `B` (the symmetric Kronecker product
@@ -225,7 +269,7 @@ final class PSDTriangleCone: Cone {
     }
 
     func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
-        kroneckerBlock(rrt, diagonal: diagonal)
+        kroneckerBlock(eigenProduct(omega), diagonal: diagonal)
     }
 
     func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {

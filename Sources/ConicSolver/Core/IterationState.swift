@@ -154,6 +154,9 @@ struct IterationState {
         return nil
     }
 
+    /// Refinement tolerance of Newton solves far from a solution.
+    static let loosestSolveTolerance = 1e-8
+
     /// A Newton solve whose relative residual stays above this after refinement is inaccurate.
     static let inaccurateSolve = 1e-3
 
@@ -191,7 +194,11 @@ struct IterationState {
     /// One predictor–corrector step; returns the step length taken. When the Newton system cannot
     /// be factored or solved accurately and a fallback form exists, it switches form once and
     /// retries.
-    mutating func step() -> StepResult {
+    mutating func step(_ metrics: IterationMetrics) -> StepResult {
+        // Newton solves need accuracy relative to what is left to gain: a thousandth of the
+        // smallest of the residuals and the gap, between the settings' tolerance and 1e-8.
+        let progress = min(metrics.primalResidual, metrics.dualResidual, metrics.gapRelative)
+        kkt.solveTolerance = max(settings.refinementRelativeTolerance, min(Self.loosestSolveTolerance, 1e-3 * progress))
         let clock = ContinuousClock()
         let start = clock.now
         defer {
@@ -211,6 +218,7 @@ struct IterationState {
         fallback = nil
         guard let other else { return false }
         if settings.verbose { writeLog("  switching the Newton system to: \(other.methodName)", to: settings.logDestination) }
+        other.solveTolerance = kkt.solveTolerance
         kkt = other
         return true
     }
@@ -324,8 +332,20 @@ struct IterationState {
         guard deltaTau.isFinite else { return nil }
         for j in 0..<n { deltaX[j] = x2[j] + deltaTau * x1[j] }
         for i in 0..<m { deltaZ[i] = z2[i] + deltaTau * z1[i] }
-        deltaZ.withUnsafeBufferPointer { zp in deltaS.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
-        for i in 0..<m { deltaS[i] = -ds[i] - deltaS[i] }
+        // Δs from the primal equation AΔx + Δs − bΔτ = −(1 − σ) r_z rather than from
+        // Δs = −ds − HΔz (equal for an exact solve): the iterate then keeps the linear residual
+        // exactly on its path, and the rounding of a nearly singular H near the end of SDPs goes
+        // into complementarity, which the next step corrects, instead of into feasibility.
+        deltaX.withUnsafeBufferPointer { xp in
+            deltaS.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m { out[i] = -keep * rz[i] + deltaTau * b[i] }
+                A.multiplyAdd(xp, into: out, scale: -1)
+                // Equality rows keep s = 0 (the regularized solve leaves AΔx − bΔτ off by δΔz there).
+                for (cone, range) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
+                    for i in range { out[i] = 0 }
+                }
+            }
+        }
         let deltaKappa = -(dkappa + kappa * deltaTau) / tau
         return (deltaTau, deltaKappa)
     }

@@ -72,7 +72,7 @@ public final class InteriorPointSolver {
             }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
             if elapsed() >= settings.timeLimit { status = .timeLimit; break }
-            switch state.step() {
+            switch state.step(metrics) {
             case .success(let alpha): lastStep = alpha
             case .failure(let failure): status = failure
             }

@@ -22,6 +22,11 @@ protocol KKTSolver: AnyObject {
     /// factorization of the nearly regularization-free matrix becomes unstable, and a larger
     /// regularization, removed again by refinement, restores accurate solves.
     var regularizationScale: Double { get set }
+    /// Relative residual at which refinement may stop, set before each step: loose while the
+    /// iterate is far from a solution (an inexact Newton direction costs nothing there), down to
+    /// ``SolverSettings/refinementRelativeTolerance`` near one. Forms whose refinement is cheap
+    /// may keep the settings' tolerance throughout.
+    var solveTolerance: Double { get set }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a
@@ -34,7 +39,8 @@ final class IterativeRefinement {
     private let A: SparseMatrix
     private let cones: ConeProduct
     private let maxIterations: Int
-    private let tolerance: Double
+    /// Relative residual at which refinement stops.
+    var tolerance: Double
     private var errorX: [Double], errorZ: [Double], correctionX: [Double], correctionZ: [Double]
     /// Refinement stops once a step shrinks the residual by less than this factor.
     static let minimumImprovement = 5.0
@@ -63,8 +69,9 @@ final class IterativeRefinement {
         return norm
     }
 
-    /// Solves `K[x; z] = [r_x; r_z]`; returns the final relative residual.
-    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double],
+    /// Solves `K[x; z] = [r_x; r_z]`; returns the final relative residual. With `continuing`,
+    /// `x` and `z` already hold a first regularized solve.
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double], continuing: Bool = false,
                regularizedSolve: RegularizedSolve) -> Double {
         var rhsNorm = 0.0
         for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
@@ -80,7 +87,7 @@ final class IterativeRefinement {
         errorZ.withUnsafeMutableBufferPointer { ez in
         correctionX.withUnsafeMutableBufferPointer { cx in
         correctionZ.withUnsafeMutableBufferPointer { cz in
-            regularizedSolve(rx, rz, x, z)
+            if !continuing { regularizedSolve(rx, rz, x, z) }
             norm = residual(rx: rx, rz: rz, x: .init(x), z: .init(z), ex: ex, ez: ez)
             var step = 0
             while norm > target && step < maxIterations {

@@ -22,15 +22,29 @@ final class SchurComplementKKTSolver: KKTSolver {
     private let A: SparseMatrix
     private let rowsOfA: SparseMatrix
     private let cones: ConeProduct
+    /// Refinement against the full Newton matrix.
     private let refinement: IterativeRefinement
+    /// Whether some rows are equalities, whose `1/δ` in `D` stands in for the zero block of `H`.
+    private let hasEqualities: Bool
+    private let refinementSteps: Int
+    private let refinementTolerance: Double
     private let equalityRegularization: Double
+    /// `δ` of the equality rows in the last assembly (raised with ``regularizationScale``).
+    private var currentEqualityRegularization: Double
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
     var regularizationScale = 1.0
+    var solveTolerance: Double {
+        get { refinement.tolerance }
+        set { refinement.tolerance = newValue }
+    }
     private let staticRegularization: Double
     private(set) var lastResidual = 0.0
-    /// Lower triangle of `M`, then of its Cholesky factor (column-major `n × n`).
+    /// Lower triangle of `M` as assembled, without the regularization (column-major `n × n`).
+    private var matrix: [Double]
+    /// Lower triangle of the Cholesky factor of `M + σI`.
     private var factor: [Double]
+    private var rhsN: [Double], stepN: [Double]
     private var diagonal: [Double]
     private var workN: [Double]
     private var workM: [Double]
@@ -58,11 +72,18 @@ final class SchurComplementKKTSolver: KKTSolver {
         self.A = A
         self.cones = cones
         rowsOfA = A.transposed()
+        hasEqualities = zip(cones.cones, cones.ranges).contains { $0.0.degree == 0 && !$0.1.isEmpty }
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
+        refinementSteps = settings.refinementMaxIterations
+        refinementTolerance = settings.refinementRelativeTolerance
         equalityRegularization = settings.equalityRegularization
+        currentEqualityRegularization = settings.equalityRegularization
         regularization = settings.staticRegularization
         staticRegularization = settings.staticRegularization
         factor = [Double](repeating: 0, count: n * n)
+        matrix = factor
+        rhsN = [Double](repeating: 0, count: n)
+        stepN = rhsN
         diagonal = [Double](repeating: 0, count: m)
         workN = [Double](repeating: 0, count: n)
         workM = [Double](repeating: 0, count: m)
@@ -116,7 +137,8 @@ final class SchurComplementKKTSolver: KKTSolver {
 
     func update() -> Bool {
         let n = self.n
-        factor.withUnsafeMutableBufferPointer { M in
+        currentEqualityRegularization = equalityRegularization * regularizationScale
+        matrix.withUnsafeMutableBufferPointer { M in
             M.update(repeating: 0)
             // P (upper triangle given; the lower triangle of M is written).
             for j in 0..<n {
@@ -127,7 +149,7 @@ final class SchurComplementKKTSolver: KKTSolver {
             }
             diagonal.withUnsafeMutableBufferPointer { d in
                 for (cone, range) in zip(cones.cones, cones.ranges) where !(cone is PSDTriangleCone) {
-                    let block = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: equalityRegularization * regularizationScale)
+                    let block = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: currentEqualityRegularization)
                     addRows(range, weights: UnsafeBufferPointer(d), into: M)
                     if case let .diagonalPlusRankOne(rho, u) = block { addRankOne(range, rho: rho, u: u, into: M) }
                 }
@@ -137,11 +159,10 @@ final class SchurComplementKKTSolver: KKTSolver {
             }
         }
         // Cholesky of the lower triangle, raising σ until it succeeds.
-        let assembled = factor
         var sigma = staticRegularization * regularizationScale
         for _ in 0..<8 {
-            factor = assembled
-            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
+            factor = matrix
+            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma * max(1e-8, M[j + j * n]) } }
             if factor.withUnsafeMutableBufferPointer({ Dense.cholesky($0.baseAddress!, n: n) }) {
                 regularization = sigma
                 return true
@@ -235,30 +256,98 @@ final class SchurComplementKKTSolver: KKTSolver {
         }
     }
 
-    /// One solve with the regularized factorization: `M x = r_x + AᵀD r_z`, `z = D(Ax − r_z)`.
+    /// `x ← M⁻¹ rhs` with the regularized factor, refined against the assembled `M` (`n²` per
+    /// step): removes `σ` and the error of the Cholesky factor of the ill-conditioned `M`.
+    private func solveAssembled(_ rhs: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) {
+        let n = self.n
+        workN.withUnsafeMutableBufferPointer { correction in
+        stepN.withUnsafeMutableBufferPointer { lastCorrection in
+        matrix.withUnsafeBufferPointer { M in
+        factor.withUnsafeBufferPointer { L in
+            var rhsNorm = 0.0
+            for j in 0..<n { x[j] = rhs[j]; rhsNorm = max(rhsNorm, abs(rhs[j])) }
+            Dense.choleskySolve(L.baseAddress!, n: n, x.baseAddress!)
+            let target = refinementTolerance * (1 + rhsNorm)
+            var previous = Double.infinity
+            for step in 0...refinementSteps {
+                // correction ← rhs − M x
+                Dense.symmetricMultiplyVector(M.baseAddress!, x.baseAddress!, into: correction.baseAddress!, n: n)
+                var norm = 0.0
+                for j in 0..<n { correction[j] = rhs[j] - correction[j]; norm = max(norm, abs(correction[j])) }
+                if step > 0, !(norm < previous) {
+                    for j in 0..<n { x[j] -= lastCorrection[j] }  // the last correction made it worse
+                    break
+                }
+                guard norm > target, norm < previous / IterativeRefinement.minimumImprovement,
+                      step < refinementSteps else { break }
+                previous = norm
+                Dense.choleskySolve(L.baseAddress!, n: n, correction.baseAddress!)
+                for j in 0..<n { x[j] += correction[j]; lastCorrection[j] = correction[j] }
+            }
+        }}}}
+    }
+
+    /// One solve of the reduced system: `M x = r_x + AᵀD r_z` (see ``solveAssembled(_:into:)``),
+    /// then `z = D(Ax − r_z)`; `fast` applies `D` through the explicit `G` of the PSD cones.
     private func reducedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
-                              x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
+                              x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>, fast: Bool) {
         workM.withUnsafeMutableBufferPointer { dz in
-            applyD(rz, into: dz)
-            for j in 0..<n { x[j] = rx[j] }
-            A.transposeMultiplyAdd(UnsafeBufferPointer(dz), into: x)
-            factor.withUnsafeBufferPointer { l in Dense.choleskySolve(l.baseAddress!, n: n, x.baseAddress!) }
+        rhsN.withUnsafeMutableBufferPointer { rhs in
+            applyD(rz, into: dz, fast: fast)
+            for j in 0..<n { rhs[j] = rx[j] }
+            A.transposeMultiplyAdd(UnsafeBufferPointer(dz), into: rhs)
+            solveAssembled(UnsafeBufferPointer(rhs), into: x)
             for i in 0..<m { dz[i] = -rz[i] }
             A.multiplyAdd(UnsafeBufferPointer(x), into: dz)
-            applyD(UnsafeBufferPointer(dz), into: z)
-        }
+            applyD(UnsafeBufferPointer(dz), into: z, fast: fast)
+        }}
     }
 
-    private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+    /// `‖r_x − Px − Aᵀz‖∞`: the first block row's residual (sparse products only).
+    private func firstRowResidual(rx: [Double], x: [Double], z: [Double]) -> Double {
+        var e = rx
+        e.withUnsafeMutableBufferPointer { e in
+            x.withUnsafeBufferPointer { P.symmetricMultiplyAdd($0, into: e, scale: -1) }
+            z.withUnsafeBufferPointer { A.transposeMultiplyAdd($0, into: e, scale: -1) }
+        }
+        return e.reduce(0) { max($0, abs($1)) }
+    }
+
+    private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>, fast: Bool) {
         for (cone, range) in zip(cones.cones, cones.ranges) {
-            cone.multiplyInverseHessian(.init(rebasing: v[range]), into: .init(rebasing: out[range]),
-                                        equalityRegularization: equalityRegularization)
+            if fast, let psd = cone as? PSDTriangleCone {
+                psd.multiplyByExplicitInverse(.init(rebasing: v[range]), into: .init(rebasing: out[range]))
+            } else {
+                cone.multiplyInverseHessian(.init(rebasing: v[range]), into: .init(rebasing: out[range]),
+                                            equalityRegularization: currentEqualityRegularization)
+            }
         }
     }
 
+    /// Solves with one reduced solve (`D` through the explicit `G`) when its first block row is
+    /// accurate to ``solveTolerance`` already: the second holds by construction of `z` up to the
+    /// rounding of `D`, which the step moves into complementarity (see ``IterationState``).
+    /// Otherwise — and always with equality rows, whose `1/δ` only refinement removes — refines
+    /// against the full Newton matrix with `H` and `D` in the cones' eigenbases, which keeps `z`
+    /// an unknown instead of computing it through the ill-conditioned `D`.
     func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
-        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z) { rx, rz, x, z in
-            self.reducedSolve(rx: rx, rz: rz, x: x, z: z)
+        var continuing = false
+        if !hasEqualities {
+            rx.withUnsafeBufferPointer { rxp in
+            rz.withUnsafeBufferPointer { rzp in
+            x.withUnsafeMutableBufferPointer { xp in
+            z.withUnsafeMutableBufferPointer { zp in
+                reducedSolve(rx: rxp, rz: rzp, x: xp, z: zp, fast: true)
+            }}}}
+            var rhsNorm = 0.0
+            for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
+            for v in rz { rhsNorm = max(rhsNorm, abs(v)) }
+            lastResidual = firstRowResidual(rx: rx, x: x, z: z) / (1 + rhsNorm)
+            if lastResidual <= solveTolerance { return z.allSatisfy(\.isFinite) }
+            continuing = true
+        }
+        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z, continuing: continuing) { rx, rz, x, z in
+            self.reducedSolve(rx: rx, rz: rz, x: x, z: z, fast: false)
         }
         return lastResidual.isFinite
     }
