@@ -162,7 +162,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         var sigma = staticRegularization * regularizationScale
         for _ in 0..<8 {
             factor = matrix
-            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma * max(1e-8, M[j + j * n]) } }
+            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
             if factor.withUnsafeMutableBufferPointer({ Dense.cholesky($0.baseAddress!, n: n) }) {
                 regularization = sigma
                 return true
