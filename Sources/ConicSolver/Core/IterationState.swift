@@ -110,8 +110,12 @@ struct IterationState {
         normX /= tau; normS /= tau; normZ /= c * tau
         r.primalResidual = resP / tau / max(1, normB + normX + normS)
         r.dualResidual = resD / (c * tau) / max(1, normQ + normX + normZ)
-        r.primalResidualScale = resP / tau / max(1, normB)
-        r.dualResidualScale = resD / (c * tau) / max(1, normQ)
+        // Against the data alone, evaluated on (x, s, z)/τ in the original data: on ill-posed
+        // problems x/τ can grow so large that Ax + s − b, computed there, is far from zero while
+        // the scaled residual cancels exactly (SDPLIB hinf12: 1e-30 scaled, 0.7 in the data).
+        let original = originalResiduals()
+        r.primalResidualScale = max(resP / tau, original.primal) / max(1, normB)
+        r.dualResidualScale = max(resD / (c * tau), original.dual) / max(1, normQ)
         // Certificates, in the original data: bᵀz_orig = bz/c, Aᵀz_orig = D⁻¹Âᵀẑ/c.
         if bz < 0 {
             var worst = 0.0
@@ -332,19 +336,21 @@ struct IterationState {
         guard deltaTau.isFinite else { return nil }
         for j in 0..<n { deltaX[j] = x2[j] + deltaTau * x1[j] }
         for i in 0..<m { deltaZ[i] = z2[i] + deltaTau * z1[i] }
-        // Δs from the primal equation AΔx + Δs − bΔτ = −(1 − σ) r_z rather than from
-        // Δs = −ds − HΔz (equal for an exact solve): the iterate then keeps the linear residual
-        // exactly on its path, and the rounding of a nearly singular H near the end of SDPs goes
-        // into complementarity, which the next step corrects, instead of into feasibility.
-        deltaX.withUnsafeBufferPointer { xp in
-            deltaS.withUnsafeMutableBufferPointer { out in
-                for i in 0..<m { out[i] = -keep * rz[i] + deltaTau * b[i] }
-                A.multiplyAdd(xp, into: out, scale: -1)
-                // Equality rows keep s = 0 (the regularized solve leaves AΔx − bΔτ off by δΔz there).
-                for (cone, range) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
-                    for i in range { out[i] = 0 }
+        if kkt.slackFromPrimalEquation {
+            // AΔx + Δs − bΔτ = −(1 − σ) r_z, exact whatever the rounding of H⁻¹ in Δz.
+            deltaX.withUnsafeBufferPointer { xp in
+                deltaS.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<m { out[i] = -keep * rz[i] + deltaTau * b[i] }
+                    A.multiplyAdd(xp, into: out, scale: -1)
+                    // Equality rows keep s = 0 (the regularized solve leaves AΔx − bΔτ off by δΔz there).
+                    for (cone, range) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
+                        for i in range { out[i] = 0 }
+                    }
                 }
             }
+        } else {
+            deltaZ.withUnsafeBufferPointer { zp in deltaS.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+            for i in 0..<m { deltaS[i] = -ds[i] - deltaS[i] }
         }
         let deltaKappa = -(dkappa + kappa * deltaTau) / tau
         return (deltaTau, deltaKappa)
@@ -356,6 +362,32 @@ struct IterationState {
         if deltaTau < 0 { alpha = min(alpha, -tau / deltaTau) }
         if deltaKappa < 0 { alpha = min(alpha, -kappa / deltaKappa) }
         return cones.stepLength(s: s, deltaS: deltaS, z: z, deltaZ: deltaZ, maxStep: alpha)
+    }
+
+    /// `(x, s, z)/τ` in the original data.
+    private func originalPoint() -> (x: [Double], s: [Double], z: [Double]) {
+        let c = scaling.c, d = scaling.d, e = scaling.e
+        var xo = x, so = s, zo = z
+        for j in 0..<n { xo[j] = d[j] * x[j] / tau }
+        for i in 0..<m { so[i] = s[i] / e[i] / tau; zo[i] = e[i] * z[i] / (c * tau) }
+        return (xo, so, zo)
+    }
+
+    /// `‖Ax + s − b‖∞` and `‖Px + Aᵀz + q‖∞` of a point in the original data.
+    private func residuals(x: [Double], s: [Double], z: [Double]) -> (primal: Double, dual: Double) {
+        let ax = problem.A.multiply(x)
+        var primal = 0.0
+        for i in 0..<m { primal = max(primal, abs(ax[i] + s[i] - problem.b[i])) }
+        let px = problem.P.symmetricMultiply(x), atz = problem.A.transposeMultiply(z)
+        var dual = 0.0
+        for j in 0..<n { dual = max(dual, abs(px[j] + atz[j] + problem.q[j])) }
+        return (primal, dual)
+    }
+
+    /// The residuals of `(x, s, z)/τ` in the original data.
+    private func originalResiduals() -> (primal: Double, dual: Double) {
+        let point = originalPoint()
+        return residuals(x: point.x, s: point.s, z: point.z)
     }
 
     /// The solution in the original data for the final status.
@@ -373,20 +405,14 @@ struct IterationState {
             for j in 0..<n { xo[j] = d[j] * x[j] * scale }
             for i in 0..<m { so[i] = s[i] / e[i] * scale }
         default:
-            for j in 0..<n { xo[j] = d[j] * x[j] / tau }
-            for i in 0..<m { so[i] = s[i] / e[i] / tau; zo[i] = e[i] * z[i] / (c * tau) }
+            (xo, so, zo) = originalPoint()
             let r = metrics()
             pobj = r.primalObjective; dobj = r.dualObjective
         }
         // Residuals are reported unnormalized, in the original data.
         var primalResidual = nan, dualResidual = nan
         if !status.isInfeasible {
-            let ax = problem.A.multiply(xo)
-            primalResidual = 0
-            for i in 0..<m { primalResidual = max(primalResidual, abs(ax[i] + so[i] - problem.b[i])) }
-            let px = problem.P.symmetricMultiply(xo), atz = problem.A.transposeMultiply(zo)
-            dualResidual = 0
-            for j in 0..<n { dualResidual = max(dualResidual, abs(px[j] + atz[j] + problem.q[j])) }
+            (primalResidual, dualResidual) = residuals(x: xo, s: so, z: zo)
         }
         return Solution(status: status, x: xo, s: so, z: zo, primalObjective: pobj, dualObjective: dobj,
                         primalResidual: primalResidual, dualResidual: dualResidual, gap: abs(pobj - dobj),

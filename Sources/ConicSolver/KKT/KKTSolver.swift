@@ -27,6 +27,12 @@ protocol KKTSolver: AnyObject {
     /// ``SolverSettings/refinementRelativeTolerance`` near one. Forms whose refinement is cheap
     /// may keep the settings' tolerance throughout.
     var solveTolerance: Double { get set }
+    /// Whether the step should take `Δs` from the primal equation `AΔx + Δs − bΔτ = −(1 − σ)r_z`
+    /// rather than from `Δs = −d_s − HΔz` (equal for an exact solve). For forms that compute
+    /// `z = H⁻¹(Ax − r_z)` through an ill-conditioned `H⁻¹`: the rounding then goes into
+    /// complementarity, which the next step corrects, instead of into feasibility, which it
+    /// cannot. Forms that refine both block rows keep `H`.
+    var slackFromPrimalEquation: Bool { get }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a

@@ -33,6 +33,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     /// Ignored: refinement costs little against the sparse factorization, and the certificates
     /// of the NN layer need the dual point as accurate as it goes (measured: a looser tolerance
     /// far from the solution left a Fig. 2 certificate gap at 1.3e-6 instead of below 1e-6).
+    var slackFromPrimalEquation: Bool { false }
     var solveTolerance: Double {
         get { refinement.tolerance }
         set {}

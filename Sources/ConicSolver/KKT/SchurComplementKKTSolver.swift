@@ -34,6 +34,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
     var regularizationScale = 1.0
+    var slackFromPrimalEquation: Bool { true }
     var solveTolerance: Double {
         get { refinement.tolerance }
         set { refinement.tolerance = newValue }
