@@ -133,6 +133,35 @@ struct SemidefiniteTests {
         }
     }
 
+    /// SDPLIB problems whose end game is ill-conditioned (`RRᵀ` with condition ~1/μ; gpp100 has no
+    /// strictly feasible dual point): solved to the tolerances, and to the published digits.
+    @Test(arguments: [("arch0", 0.566517, 5.7e-7), ("control2", 8.3, 8.3e-6), ("gpp100", -44.9435, 5e-5),
+                      ("qap7", -425.0, 0.5)])
+    func illConditionedSDPLIBProblems(name: String, reference: Double, tolerance: Double) throws {
+        let path = Self.sdplib.appendingPathComponent("\(name).dat-s").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let problem = try SDPAReader.read(path: path)
+        let solution = try solve(problem)
+        #expect(solution.status == .solved, "\(name): \(solution.status)")
+        checkOptimality(problem, solution, tol: 1e-6, label: name)
+        #expect(abs(solution.primalObjective - reference) <= tolerance,
+                "\(name): objective \(solution.primalObjective), reference \(reference)")
+    }
+
+    /// hinf12 is ill-posed: `x/τ` grows without bound while the scaled residuals cancel. Whatever
+    /// the solver reports, a (nearly) solved status must come with a returned point whose
+    /// residual in the data is small — an earlier build reported `solved` with `Ax + s − b` at 0.7.
+    @Test func illPosedProblemIsNotReportedSolvedWithALargeResidual() throws {
+        let path = Self.sdplib.appendingPathComponent("hinf12.dat-s").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let problem = try SDPAReader.read(path: path)
+        let solution = try solve(problem)
+        let normB = problem.b.reduce(0) { max($0, abs($1)) }
+        if solution.status == .solved || solution.status == .almostSolved {
+            #expect(solution.primalResidual <= 1e-2 * max(1, normB), "hinf12: \(solution.status) with ‖Ax + s − b‖∞ = \(solution.primalResidual)")
+        }
+    }
+
     /// Small SDPLIB problems against their published optimum (control1: 17.78463, truss1: −8.999996).
     @Test(arguments: [("control1", 17.78463), ("truss1", -8.999996), ("truss4", -9.009996)])
     func smallSDPLIBProblems(name: String, reference: Double) throws {

@@ -9,10 +9,12 @@
 ///     H(Z) = (RRᵀ) Z (RRᵀ),   H⁻¹(X) = G X G with G = (RRᵀ)⁻¹ = R⁻ᵀR⁻¹.
 ///
 /// `H` and `H⁻¹` are applied in the eigenbasis `RRᵀ = QΩQᵀ`, as `Q[(QᵀZQ) ∘ ωωᵀ]Qᵀ` and with
-/// `1/ω` for the inverse: near the end `RRᵀ` has a condition number like `1/μ`, and the explicit
-/// products `RRᵀ` and `G` then agree with their inverses only to `ε/μ` in the directions of their
-/// small eigenvalues — enough to stall iterative refinement, which needs `H` and `H⁻¹` to be
-/// inverses of each other. Through the orthogonal `Q` they are, to rounding.
+/// `1/ω` for the inverse, so both come from one decomposition: in `Q`'s coordinates they are
+/// exact inverses. Near the end `RRᵀ` has a condition number like `1/μ`, and the separately
+/// rounded products `RRᵀ` and `(RRᵀ)⁻¹` then disagree in the directions of the small
+/// eigenvalues — enough to stall iterative refinement, which measures residuals with `H` and
+/// corrects with `H⁻¹` (measured on SDPLIB, see `docs/solver.md`). A round trip `H(H⁻¹v)`
+/// through the standard basis still loses the small components of `v` to the large ones.
 ///
 /// Step lengths come from the smallest eigenvalue of `L⁻¹ ΔX L⁻ᵀ` (`X = LLᵀ`).
 ///
