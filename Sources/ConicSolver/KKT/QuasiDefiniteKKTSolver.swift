@@ -30,10 +30,10 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     /// raised ×100 per failed attempt.
     private(set) var regularization: Double
     var regularizationScale = 1.0
+    var slackFromPrimalEquation: Bool { false }
     /// Ignored: refinement costs little against the sparse factorization, and the certificates
     /// of the NN layer need the dual point as accurate as it goes (measured: a looser tolerance
     /// far from the solution left a Fig. 2 certificate gap at 1.3e-6 instead of below 1e-6).
-    var slackFromPrimalEquation: Bool { false }
     var solveTolerance: Double {
         get { refinement.tolerance }
         set {}

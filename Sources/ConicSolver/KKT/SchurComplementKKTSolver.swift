@@ -12,6 +12,10 @@
 /// (max-cut, theta). The `n(n+1)/2`-square block `H⁻¹` itself is never formed. Nonnegative,
 /// zero and second-order rows add `dᵢaᵢaᵢᵀ` and rank-one terms as in ``ReducedKKTSolver``.
 ///
+/// Solves keep the assembled `M` to refine in its own space, accept one reduced solve when the
+/// first block row is accurate enough for the step, and otherwise refine against the full Newton
+/// matrix (see ``solve(rx:rz:x:z:)`` and `docs/solver.md`).
+///
 /// Chosen when the variables are few against the cone sizes (SDPs in SDPA's standard form).
 ///
 /// - Complexity: `O(n³/3)` for the factorization plus the assembly above, per iteration.
