@@ -1,3 +1,4 @@
+import Foundation
 /// Solves a ``ConicProblem`` with the default settings or the given ones.
 ///
 /// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range. Infeasible, unbounded
@@ -48,7 +49,7 @@ public final class InteriorPointSolver {
         let previousThreads = blasThreads
         if settings.threads > 0 {
             blasThreads = settings.threads
-        } else if kkt.flops < Self.singleThreadFlops {
+        } else if kkt.flops < Self.singleThreadFlops, Self.largestPSDProductFlops(cones) < Self.singleThreadProductFlops {
             blasThreads = 1
         }
         defer { blasThreads = previousThreads }
@@ -155,8 +156,17 @@ public final class InteriorPointSolver {
     static let supernodalFlopRate = 2.5e9
     static let supernodalOverhead = 5e-4
     static let simplicialFlopRate = 1.3e9
-    /// Below this many flops per factorization, BLAS runs on one thread.
+    /// Below this many flops per factorization, BLAS runs on one thread...
     static let singleThreadFlops = 5e7
+    /// ...unless a PSD cone's dense products (`2n³` each, a few dozen per iteration) reach this:
+    /// measured, two threads gain from order ~150 on (mcp500-1: 3.7 s against 5.8 s; arch0,
+    /// order 161: 0.82 s against 0.89 s) and lose below (gpp124-2, order 124: 0.39 s against 0.35 s).
+    static let singleThreadProductFlops = 5e6
+
+    /// `2n³` for the largest PSD cone (0 without one).
+    static func largestPSDProductFlops(_ cones: ConeProduct) -> Double {
+        cones.cones.compactMap { ($0 as? PSDTriangleCone).map { 2 * pow(Double($0.order), 3) } }.max() ?? 0
+    }
     /// Once the best iterate meets the reduced tolerances, iterations without a better one
     /// before the run stops.
     static let stallIterations = 5
