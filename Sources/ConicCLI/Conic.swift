@@ -30,7 +30,7 @@ struct Solve: ParsableCommand {
     @Option(help: "Tolerance for gap and feasibility (default 1e-8).") var tol: Double?
     @Option(name: .customLong("max-iter"), help: "Maximum number of iterations.") var maxIter: Int?
     @Option(name: .customLong("time-limit"), help: "Time limit in seconds.") var timeLimit: Double?
-    @Option(help: "BLAS threads (0: library default).") var threads: Int?
+    @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int?
     @Flag(help: "Print the iteration log.") var verbose = false
     @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced or quasi-definite.")
     var newtonSystem: String = "automatic"

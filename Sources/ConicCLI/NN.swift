@@ -113,7 +113,7 @@ struct ConvexOptions: ParsableArguments {
     var addPatterns: [String] = []
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
     var relaxationLimit: Int = SemidefiniteRelaxation.maximumSamples
-    @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations; implies --bias.")
     var freeBias = false
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false

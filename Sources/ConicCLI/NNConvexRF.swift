@@ -86,7 +86,7 @@ struct NNConvexRF: ParsableCommand {
     var testFraction: Double = 0.2
     @Option(help: "Use the data set's own split K instead of a random one.") var fold: Int?
     @Option(help: "Seed for the split, the patch sampling and random filters.") var seed: UInt64 = 0
-    @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Flag(help: "No progress on standard error.") var quiet = false
     @Flag(help: "Print one JSON object with the result.") var json = false
 

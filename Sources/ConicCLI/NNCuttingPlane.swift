@@ -33,7 +33,7 @@ struct NNCuttingPlane: ParsableCommand {
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound (no bias, rank > 3).")
     var relaxationLimit: Int = SemidefiniteRelaxation.maximumSamples
-    @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Flag(help: "No progress on standard error.") var quiet = false
     @Flag(help: "Print one JSON object with the result.") var json = false
 

@@ -15,7 +15,7 @@ struct OneDimensionalOptions: ParsableArguments {
     @Option(name: .customLong("gd-epochs"), help: "Epochs of each gradient-descent run.") var gdEpochs: Int = 5000
     @Option(name: .customLong("gd-lr"), help: "Learning rate of the gradient-descent runs.") var gdLr: Double = 1e-3
     @Option(name: .customLong("gd-optimizer"), help: "Optimizer of the comparison runs: gd, sgd or adam.") var gdOptimizer: String = "gd"
-    @Option(help: "BLAS threads (0: library default).") var threads: Int = 0
+    @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Option(name: .customLong("newton-system"), help: "The solver's Newton system: automatic, reduced or quasi-definite (default: quasi-definite for the banded form, automatic for the kernel form).")
     var newtonSystem: String?
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false

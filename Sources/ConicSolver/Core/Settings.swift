@@ -39,7 +39,8 @@ public struct SolverSettings: Sendable, Equatable {
     /// Where the iteration log goes: standard output by default; standard error for programs
     /// whose standard output carries results (such as JSON).
     public var logDestination = LogDestination.standardOutput
-    /// Threads for BLAS inside the factorization; 0 keeps the library default.
+    /// Threads for BLAS; 0 chooses: one thread for small problems, the library default otherwise
+    /// (see `docs/solver.md`).
     public var threads = 0
     /// Form of the Newton system and its factorization.
     public var newtonSystem = NewtonSystemForm.automatic
