@@ -33,6 +33,16 @@ struct CuttingPlaneTests {
         #expect(weights.dropFirst(2).reduce(0, +) <= 0.1 * weights.prefix(2).reduce(0, +))
     }
 
+    /// Exact-oracle settings for `loss` at `beta`, with the loop tolerance well below the 1e-5
+    /// the tests assert on the gap.
+    static func exactOracleSettings(loss: Loss, beta: Double) -> CuttingPlaneSettings {
+        var settings = CuttingPlaneSettings()
+        settings.tolerance = 1e-6
+        settings.objective = loss == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
+        settings.oracle = .exact
+        return settings
+    }
+
     @Test("No bias, rank-2 data: the exact oracle reaches the optimum of the exact convex program",
           arguments: [Loss.squared, .hinge])
     func exactOracleMatchesEnumeration(loss: Loss) throws {
@@ -40,10 +50,7 @@ struct CuttingPlaneTests {
         var y = DenseMatrix(column: (0..<15).map { sin(2 * x[$0, 0]) + x[$0, 1] })
         if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
         let beta = 0.05
-        var settings = CuttingPlaneSettings()
-        settings.tolerance = 1e-6  // well below the 1e-5 asserted on the gap
-        settings.objective = loss == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
-        settings.oracle = .exact
+        var settings = Self.exactOracleSettings(loss: loss, beta: beta)
         settings.neuronsPerRound = 2
         let result = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
 
@@ -67,10 +74,7 @@ struct CuttingPlaneTests {
         var y = DenseMatrix(column: (0..<14).map { x[$0, 0] * x[$0, 1] + 0.5 * x[$0, 0] })
         if loss == .hinge { y.values = y.values.map { $0 > 0 ? 1 : -1 } }
         let beta = 0.05
-        var settings = CuttingPlaneSettings()
-        settings.tolerance = 1e-6  // well below the 1e-5 asserted on the gap
-        settings.objective = loss == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
-        settings.oracle = .exact
+        var settings = Self.exactOracleSettings(loss: loss, beta: beta)
         settings.bias = true
         let cut = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
         var convex = ConvexTrainingSettings(beta: beta)
