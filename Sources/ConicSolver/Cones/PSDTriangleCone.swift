@@ -104,8 +104,15 @@ final class PSDTriangleCone: Cone {
             }
             return omega.withUnsafeMutableBufferPointer { Dense.symmetricEigen(q.baseAddress!, n: n, into: $0.baseAddress!) }
         }
-        guard ok, omega.allSatisfy({ $0 > 0 && $0.isFinite }) else { return false }
-        for j in 0..<n { omegaInverse[j] = 1 / omega[j] }
+        guard ok, let largest = omega.last, largest > 0, largest.isFinite else { return false }
+        // RRᵀ is positive definite, but at condition numbers near 1/ε rounding can put its
+        // smallest computed eigenvalues at or below zero: clamp them (H and H⁻¹ built from the
+        // clamped ω stay inverses of each other) rather than fail the step.
+        let floor = largest * 1e-30
+        for j in 0..<n {
+            omega[j] = max(omega[j], floor)
+            omegaInverse[j] = 1 / omega[j]
+        }
         g = eigenProduct(omegaInverse)
         return g.allSatisfy(\.isFinite)
     }
