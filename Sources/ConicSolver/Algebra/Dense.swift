@@ -25,13 +25,6 @@ enum Dense {
         cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(n), alpha, a, Int32(n), x, 1, beta, y, 1)
     }
 
-    /// `C ← AᵀA` (lower triangle written) for a `k × n` matrix `A`, `C` being `n × n`.
-    static func gram(_ a: UnsafePointer<Double>, rows k: Int, columns n: Int, into c: UnsafeMutablePointer<Double>) {
-        guard n > 0 else { return }
-        guard k > 0 else { c.update(repeating: 0, count: n * n); return }
-        cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1, a, Int32(k), 0, c, Int32(n))
-    }
-
     /// `y ← A·x` for a symmetric `n × n` matrix `A` of which only the lower triangle is read.
     static func symmetricMultiplyVector(_ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>,
                                         into y: UnsafeMutablePointer<Double>, n: Int) {

@@ -12,9 +12,6 @@
 /// (max-cut, theta). The `n(n+1)/2`-square block `H⁻¹` itself is never formed. Nonnegative,
 /// zero and second-order rows add `dᵢaᵢaᵢᵀ` and rank-one terms as in ``ReducedKKTSolver``.
 ///
-/// Once refinement misses its tolerance, PSD blocks are assembled from the factor `V` of
-/// `G = VVᵀ` as the Gram matrix of the `VᵀAⱼV`, accurate where `G`'s explicit entries are not.
-///
 /// Solves keep the assembled `M` to refine in its own space, accept one reduced solve when the
 /// first block row is accurate enough for the step, and otherwise refine against the full Newton
 /// matrix (see ``solve(rx:rz:x:z:)`` and `docs/solver.md`).
@@ -52,17 +49,11 @@ final class SchurComplementKKTSolver: KKTSolver {
     private var matrix: [Double]
     /// Lower triangle of the Cholesky factor of `M + σI`.
     private var factor: [Double]
-    private var rhsN: [Double]
+    private var rhsN: [Double], stepN: [Double]
     private var diagonal: [Double]
-    /// Conjugate-gradient work vectors of ``solveAssembled(_:into:)``.
-    private var cgResidual: [Double], cgPreconditioned: [Double], cgDirection: [Double], cgProduct: [Double], cgBest: [Double]
+    private var workN: [Double]
     private var workM: [Double]
     private var psdBlocks: [PSDBlock] = []
-    /// Whether PSD blocks are assembled in factored form, `G = VVᵀ` (``addPSDBlockGram(_:into:)``,
-    /// or `V(VᵀAⱼV)Vᵀ` for the dense columns of blocks too large for it): set for the rest of the
-    /// run once refinement against the full matrix misses its tolerance. Costs up to twice the
-    /// assembly, so the well-conditioned early iterations keep the explicit `G`.
-    private var factoredAssembly = false
     /// Estimated flops of one assembly plus factorization.
     let flops: Double
 
@@ -97,9 +88,9 @@ final class SchurComplementKKTSolver: KKTSolver {
         factor = [Double](repeating: 0, count: n * n)
         matrix = factor
         rhsN = [Double](repeating: 0, count: n)
+        stepN = rhsN
         diagonal = [Double](repeating: 0, count: m)
-        cgResidual = [Double](repeating: 0, count: n)
-        cgPreconditioned = cgResidual; cgDirection = cgResidual; cgProduct = cgResidual; cgBest = cgResidual
+        workN = [Double](repeating: 0, count: n)
         workM = [Double](repeating: 0, count: m)
         var cost = Double(n) * Double(n) * Double(n) / 3
         for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
@@ -169,11 +160,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                 }
             }
             for block in psdBlocks {
-                if factoredAssembly, Double(block.order * (block.order + 1) / 2) * Double(block.columns.count) <= Self.gramLimit {
-                    addPSDBlockGram(block, into: M)
-                } else {
-                    addPSDBlock(block, into: M)
-                }
+                addPSDBlock(block, into: M)
             }
         }
         // Cholesky of the lower triangle, raising σ until it succeeds.
@@ -217,77 +204,11 @@ final class SchurComplementKKTSolver: KKTSolver {
         }
     }
 
-    /// Largest `svec` dimension × column count of a PSD block assembled by ``addPSDBlockGram(_:into:)``
-    /// (its work matrix: 200 MB).
-    static let gramLimit = 2.5e7
-
-    /// `M_ij += ⟨VᵀAᵢV, VᵀAⱼV⟩` with `G = VVᵀ`, `V = QΩ^{-1/2}`: the same entries as
-    /// ``addPSDBlock(_:into:)``, as the Gram matrix `BᵀB` of `B = [svec(VᵀAⱼV)]`. Every entry is
-    /// then accurate relative to its row's and column's diagonal, which the sums over `G`'s entries
-    /// are not when `Aᵢ` has many entries and `G` a condition number near `1/ε` (gpp: `Aᵢ = 11ᵀ`
-    /// against the unattained optimum's direction, where `M`'s diagonal is tiny). Costs
-    /// `nnz(Aⱼ)·n²` (or `4n³` for dense `Aⱼ`) per column plus one `dsyrk`, and `dim × columns`
-    /// memory; used once refinement has missed its tolerance.
-    private func addPSDBlockGram(_ block: PSDBlock, into M: UnsafeMutableBufferPointer<Double>) {
-        guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
-        let order = block.order, dimension = order * (order + 1) / 2, count = block.columns.count
-        let root2 = 2.0.squareRoot()
-        var b = [Double](repeating: 0, count: dimension * count)
-        var x = [Double](repeating: 0, count: order * order), t = x
-        cone.gFactor.withUnsafeBufferPointer { vp in
-            let v = vp.baseAddress!
-            for (jIndex, list) in block.entries.enumerated() {
-                x.withUnsafeMutableBufferPointer { xm in
-                    xm.update(repeating: 0)
-                    if block.dense[jIndex] {
-                        // X = Vᵀ Aⱼ V by two products.
-                        t.withUnsafeMutableBufferPointer { tm in
-                            tm.update(repeating: 0)
-                            for (p, q, value) in list {
-                                let entry = p == q ? value : value / root2
-                                tm[p + q * order] = entry; tm[q + p * order] = entry
-                            }
-                            Dense.multiply(tm.baseAddress!, transposeA: false, v, transposeB: false, into: xm.baseAddress!, m: order, n: order, k: order)
-                            Dense.multiply(v, transposeA: true, xm.baseAddress!, transposeB: false, into: tm.baseAddress!, m: order, n: order, k: order)
-                            for i in 0..<(order * order) { xm[i] = tm[i] }
-                        }
-                    } else {
-                        // X = Σ a_pq (v_p v_qᵀ + v_q v_pᵀ)/√2 (off the diagonal), a_pp v_p v_pᵀ, with v_p row p of V;
-                        // only the upper triangle is needed.
-                        for (p, q, value) in list {
-                            let entry = p == q ? value : value / root2
-                            for l in 0..<order {
-                                let vpl = entry * v[p + l * order], vql = entry * v[q + l * order]
-                                for k in 0...l {
-                                    var add = vpl * v[q + k * order]
-                                    if p != q { add += vql * v[p + k * order] }
-                                    xm[k + l * order] += add
-                                }
-                            }
-                        }
-                    }
-                    let column = jIndex * dimension
-                    for l in 0..<order {
-                        for k in 0...l { b[column + Svec.index(k, l)] = k == l ? xm[k + l * order] : root2 * xm[k + l * order] }
-                    }
-                }
-            }
-        }
-        var gram = [Double](repeating: 0, count: count * count)
-        b.withUnsafeBufferPointer { bp in gram.withUnsafeMutableBufferPointer { gp in
-            Dense.gram(bp.baseAddress!, rows: dimension, columns: count, into: gp.baseAddress!)
-        }}
-        for (jIndex, j) in block.columns.enumerated() {
-            for iIndex in jIndex..<count { M[block.columns[iIndex] + j * n] += gram[iIndex + jIndex * count] }
-        }
-    }
-
     /// `M_ij += ⟨Aᵢ, G Aⱼ G⟩` for the columns of one PSD cone (lower triangle, `i ≥ j`).
     private func addPSDBlock(_ block: PSDBlock, into M: UnsafeMutableBufferPointer<Double>) {
         guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
         let order = block.order
         let root2 = 2.0.squareRoot()
-        let factored = factoredAssembly  // the Gram form's memory was too large for this block
         var y = [Double](repeating: 0, count: order * order)
         var a = y, t = y
         cone.g.withUnsafeBufferPointer { g in
@@ -303,20 +224,10 @@ final class SchurComplementKKTSolver: KKTSolver {
                         }
                         t.withUnsafeMutableBufferPointer { tm in
                             y.withUnsafeMutableBufferPointer { ym in
-                                let a = am.baseAddress!, t = tm.baseAddress!, y = ym.baseAddress!
-                                if factored {
-                                    // Y = V(VᵀAⱼV)Vᵀ: rounding stays relative to each of G's eigenvalues.
-                                    cone.gFactor.withUnsafeBufferPointer { vp in
-                                        let v = vp.baseAddress!
-                                        Dense.multiply(a, transposeA: false, v, transposeB: false, into: t, m: order, n: order, k: order)
-                                        Dense.multiply(v, transposeA: true, t, transposeB: false, into: y, m: order, n: order, k: order)
-                                        Dense.multiply(v, transposeA: false, y, transposeB: false, into: t, m: order, n: order, k: order)
-                                        Dense.multiply(t, transposeA: false, v, transposeB: true, into: y, m: order, n: order, k: order)
-                                    }
-                                } else {
-                                    Dense.multiply(a, transposeA: false, g.baseAddress!, transposeB: false, into: t, m: order, n: order, k: order)
-                                    Dense.multiply(g.baseAddress!, transposeA: false, t, transposeB: false, into: y, m: order, n: order, k: order)
-                                }
+                                Dense.multiply(am.baseAddress!, transposeA: false, g.baseAddress!, transposeB: false,
+                                               into: tm.baseAddress!, m: order, n: order, k: order)
+                                Dense.multiply(g.baseAddress!, transposeA: false, tm.baseAddress!, transposeB: false,
+                                               into: ym.baseAddress!, m: order, n: order, k: order)
                             }
                         }
                     }
@@ -352,82 +263,33 @@ final class SchurComplementKKTSolver: KKTSolver {
 
     /// `x ← M⁻¹ rhs` with the regularized factor, refined against the assembled `M` (`n²` per
     /// step): removes `σ` and the error of the Cholesky factor of the ill-conditioned `M`.
-    ///
-    /// Stationary refinement gains only `λ/σ` per step along eigenvalues `λ` of `M` far below
-    /// `σ`, which the Schur matrices of ill-posed SDPs have near the end (gpp: the direction of
-    /// the unattained optimum). When it stops short of its target, conjugate gradients with the
-    /// same factor as preconditioner continue from its result: they remove those few outlying
-    /// eigenvalues in about as many steps. (Conjugate gradients from the start were measured
-    /// worse on control5: there the damped stationary solve is the better preconditioner for
-    /// the refinement against the full Newton matrix.)
     private func solveAssembled(_ rhs: UnsafeBufferPointer<Double>, into x: UnsafeMutableBufferPointer<Double>) {
         let n = self.n
-        cgResidual.withUnsafeMutableBufferPointer { r in
-        cgPreconditioned.withUnsafeMutableBufferPointer { z in
-        cgDirection.withUnsafeMutableBufferPointer { p in
-        cgProduct.withUnsafeMutableBufferPointer { q in
-        cgBest.withUnsafeMutableBufferPointer { best in
+        workN.withUnsafeMutableBufferPointer { correction in
+        stepN.withUnsafeMutableBufferPointer { lastCorrection in
         matrix.withUnsafeBufferPointer { M in
         factor.withUnsafeBufferPointer { L in
-            let m = M.baseAddress!, l = L.baseAddress!
             var rhsNorm = 0.0
             for j in 0..<n { x[j] = rhs[j]; rhsNorm = max(rhsNorm, abs(rhs[j])) }
-            Dense.choleskySolve(l, n: n, x.baseAddress!)
+            Dense.choleskySolve(L.baseAddress!, n: n, x.baseAddress!)
             let target = refinementTolerance * (1 + rhsNorm)
-            /// r ← rhs − M x, recomputed rather than updated so that every test sees the true residual.
-            func residual() -> Double {
-                Dense.symmetricMultiplyVector(m, x.baseAddress!, into: r.baseAddress!, n: n)
+            var previous = Double.infinity
+            for step in 0...refinementSteps {
+                // correction ← rhs − M x
+                Dense.symmetricMultiplyVector(M.baseAddress!, x.baseAddress!, into: correction.baseAddress!, n: n)
                 var norm = 0.0
-                for j in 0..<n { r[j] = rhs[j] - r[j]; norm = max(norm, abs(r[j])) }
-                return norm
-            }
-            // Stationary refinement, kept while each step gains a factor `minimumImprovement`.
-            var norm = residual()
-            for _ in 0..<refinementSteps where norm > target {
-                for j in 0..<n { best[j] = x[j]; z[j] = r[j] }
-                Dense.choleskySolve(l, n: n, z.baseAddress!)
-                for j in 0..<n { x[j] += z[j] }
-                let next = residual()
-                if !(next < norm) {
-                    for j in 0..<n { x[j] = best[j] }
-                    norm = residual()
+                for j in 0..<n { correction[j] = rhs[j] - correction[j]; norm = max(norm, abs(correction[j])) }
+                if step > 0, !(norm < previous) {
+                    for j in 0..<n { x[j] -= lastCorrection[j] }  // the last correction made it worse
                     break
                 }
-                let stalled = next > norm / IterativeRefinement.minimumImprovement
-                norm = next
-                if stalled { break }
+                guard norm > target, norm < previous / IterativeRefinement.minimumImprovement,
+                      step < refinementSteps else { break }
+                previous = norm
+                Dense.choleskySolve(L.baseAddress!, n: n, correction.baseAddress!)
+                for j in 0..<n { x[j] += correction[j]; lastCorrection[j] = correction[j] }
             }
-            guard norm > target else { return }
-            // Preconditioned conjugate gradients from there, returning the best iterate seen.
-            var bestNorm = norm
-            for j in 0..<n { best[j] = x[j]; z[j] = r[j] }
-            Dense.choleskySolve(l, n: n, z.baseAddress!)
-            for j in 0..<n { p[j] = z[j] }
-            var rz = 0.0
-            for j in 0..<n { rz += r[j] * z[j] }
-            for _ in 0..<(2 * refinementSteps) {
-                Dense.symmetricMultiplyVector(m, p.baseAddress!, into: q.baseAddress!, n: n)
-                var pq = 0.0
-                for j in 0..<n { pq += p[j] * q[j] }
-                guard pq > 0, rz > 0 else { break }
-                let alpha = rz / pq
-                for j in 0..<n { x[j] += alpha * p[j] }
-                let next = residual()
-                if next < bestNorm {
-                    bestNorm = next
-                    for j in 0..<n { best[j] = x[j] }
-                    if next <= target { break }
-                }
-                for j in 0..<n { z[j] = r[j] }
-                Dense.choleskySolve(l, n: n, z.baseAddress!)
-                var rzNext = 0.0
-                for j in 0..<n { rzNext += r[j] * z[j] }
-                let beta = rzNext / rz
-                rz = rzNext
-                for j in 0..<n { p[j] = z[j] + beta * p[j] }
-            }
-            for j in 0..<n { x[j] = best[j] }
-        }}}}}}}
+        }}}}
     }
 
     /// One solve of the reduced system: `M x = r_x + AᵀD r_z` (see ``solveAssembled(_:into:)``),
@@ -492,7 +354,6 @@ final class SchurComplementKKTSolver: KKTSolver {
         lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z, continuing: continuing) { rx, rz, x, z in
             self.reducedSolve(rx: rx, rz: rz, x: x, z: z, fast: false)
         }
-        if lastResidual > solveTolerance { factoredAssembly = true }
         return lastResidual.isFinite
     }
 }
