@@ -135,8 +135,9 @@ struct SemidefiniteTests {
 
     /// SDPLIB problems whose end game is ill-conditioned (`RRᵀ` with condition ~1/μ; gpp100 has no
     /// strictly feasible dual point): solved to the tolerances, and to the published digits.
+    /// qap6 needs the factored assembly of the Schur form's dense columns (`almost_solved` without).
     @Test(arguments: [("arch0", 0.566517, 5.7e-7), ("control2", 8.3, 8.3e-6), ("gpp100", -44.9435, 5e-5),
-                      ("qap7", -425.0, 0.5)])
+                      ("qap6", -381.44, 5e-3), ("qap7", -425.0, 0.5)])
     func illConditionedSDPLIBProblems(name: String, reference: Double, tolerance: Double) throws {
         let path = Self.sdplib.appendingPathComponent("\(name).dat-s").path
         guard FileManager.default.fileExists(atPath: path) else { return }

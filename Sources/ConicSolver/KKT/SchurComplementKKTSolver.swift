@@ -54,6 +54,11 @@ final class SchurComplementKKTSolver: KKTSolver {
     private var workN: [Double]
     private var workM: [Double]
     private var psdBlocks: [PSDBlock] = []
+    /// Whether the dense columns' `G Aⱼ G` are formed as `V(VᵀAⱼV)Vᵀ` (`G = VVᵀ`): set for the
+    /// rest of the run once refinement against the full matrix misses its tolerance. A dense `Aⱼ`
+    /// lined up with a direction where `G` is tiny (gpp: `11ᵀ` along the unattained optimum;
+    /// qap, hinf) gets entries of `M` far below the rounding `ε‖G‖` of sums over the explicit `G`.
+    private var factoredAssembly = false
     /// Estimated flops of one assembly plus factorization.
     let flops: Double
 
@@ -215,7 +220,7 @@ final class SchurComplementKKTSolver: KKTSolver {
             for (jIndex, j) in block.columns.enumerated() {
                 let list = block.entries[jIndex]
                 if block.dense[jIndex] {
-                    // Y = G Aⱼ G densely.
+                    // Y = G Aⱼ G densely (see `factoredAssembly`).
                     a.withUnsafeMutableBufferPointer { am in
                         am.update(repeating: 0)
                         for (p, q, value) in list {
@@ -224,10 +229,21 @@ final class SchurComplementKKTSolver: KKTSolver {
                         }
                         t.withUnsafeMutableBufferPointer { tm in
                             y.withUnsafeMutableBufferPointer { ym in
-                                Dense.multiply(am.baseAddress!, transposeA: false, g.baseAddress!, transposeB: false,
-                                               into: tm.baseAddress!, m: order, n: order, k: order)
-                                Dense.multiply(g.baseAddress!, transposeA: false, tm.baseAddress!, transposeB: false,
-                                               into: ym.baseAddress!, m: order, n: order, k: order)
+                                let a = am.baseAddress!, t = tm.baseAddress!, y = ym.baseAddress!
+                                if factoredAssembly {
+                                    // Y = V(VᵀAⱼV)Vᵀ with G = VVᵀ: twice the products, but the rounding
+                                    // stays relative to each eigenvalue of G.
+                                    cone.gFactor.withUnsafeBufferPointer { vp in
+                                        let v = vp.baseAddress!
+                                        Dense.multiply(a, transposeA: false, v, transposeB: false, into: t, m: order, n: order, k: order)
+                                        Dense.multiply(v, transposeA: true, t, transposeB: false, into: y, m: order, n: order, k: order)
+                                        Dense.multiply(v, transposeA: false, y, transposeB: false, into: t, m: order, n: order, k: order)
+                                        Dense.multiply(t, transposeA: false, v, transposeB: true, into: y, m: order, n: order, k: order)
+                                    }
+                                } else {
+                                    Dense.multiply(a, transposeA: false, g.baseAddress!, transposeB: false, into: t, m: order, n: order, k: order)
+                                    Dense.multiply(g.baseAddress!, transposeA: false, t, transposeB: false, into: y, m: order, n: order, k: order)
+                                }
                             }
                         }
                     }
@@ -354,6 +370,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z, continuing: continuing) { rx, rz, x, z in
             self.reducedSolve(rx: rx, rz: rz, x: x, z: z, fast: false)
         }
+        if lastResidual > solveTolerance { factoredAssembly = true }
         return lastResidual.isFinite
     }
 }
