@@ -12,7 +12,6 @@ Prints one markdown row per problem (status, iterations, seconds for each thread
 count of `solved` per column. Builds the solver first unless --conic or --no-build is given.
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
