@@ -12,6 +12,9 @@
 /// (max-cut, theta). The `n(n+1)/2`-square block `H⁻¹` itself is never formed. Nonnegative,
 /// zero and second-order rows add `dᵢaᵢaᵢᵀ` and rank-one terms as in ``ReducedKKTSolver``.
 ///
+/// Once refinement misses its tolerance, the dense columns' `G Aⱼ G` are formed through the factor
+/// `V` of `G = VVᵀ` instead (see `factoredAssembly`).
+///
 /// Solves keep the assembled `M` to refine in its own space, accept one reduced solve when the
 /// first block row is accurate enough for the step, and otherwise refine against the full Newton
 /// matrix (see ``solve(rx:rz:x:z:)`` and `docs/solver.md`).
