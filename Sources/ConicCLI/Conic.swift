@@ -32,7 +32,10 @@ struct Solve: ParsableCommand {
     @Option(name: .customLong("time-limit"), help: "Time limit in seconds.") var timeLimit: Double?
     @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int?
     @Flag(help: "Print the iteration log.") var verbose = false
-    @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced or quasi-definite.")
+    @Option(name: .customLong("solution"),
+            help: "Also write the result with the vectors x, s, z and the cone layout as JSON to this file (see docs/solver.md).")
+    var solutionPath: String?
+    @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced, quasi-definite or schur.")
     var newtonSystem: String = "automatic"
 
     func run() throws {
@@ -55,25 +58,19 @@ struct Solve: ParsableCommand {
             throw ValidationError("\(error)")
         }
         if json {
-            let object: [String: Any] = [
-                "status": solution.status.rawValue,
-                "objective": jsonNumber(solution.primalObjective),
-                "dual_objective": jsonNumber(solution.dualObjective),
-                "iterations": solution.iterations,
-                "solve_time": solution.solveTime,
-                "setup_time": solution.setupTime,
-                "primal_residual": jsonNumber(solution.primalResidual),
-                "dual_residual": jsonNumber(solution.dualResidual),
-                "gap": jsonNumber(solution.gap),
-                "n": problem.variableCount,
-                "m": problem.constraintCount,
-            ]
-            try printJSON(object)
+            try printJSON(SolutionJSON.summary(solution, problem: problem))
         } else {
             print("status:     \(solution.status.rawValue)")
             print("objective:  \(String(format: "%.10e", solution.primalObjective))")
             print("iterations: \(solution.iterations)")
             print("time:       \(String(format: "%.4f", solution.solveTime)) s")
+        }
+        if let solutionPath {
+            do {
+                try SolutionJSON.encode(solution, problem: problem).write(to: URL(fileURLWithPath: solutionPath))
+            } catch {
+                throw ValidationError("cannot write the solution to '\(solutionPath)': \(error.localizedDescription)")
+            }
         }
     }
 }
@@ -103,4 +100,4 @@ func printJSON(_ object: [String: Any]) throws {
 }
 
 /// A JSON number, or `null` when not finite.
-func jsonNumber(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
+func jsonNumber(_ value: Double) -> Any { SolutionJSON.number(value) }
