@@ -467,6 +467,8 @@ def main(argv=None) -> int:
     ap.add_argument("--csv-digits", action="store_true",
                     help="count significant digits from the text in reference.csv only "
                          "(ignore the published-value table, see README)")
+    ap.add_argument("--conic-tol", type=float, metavar="TOL",
+                    help="pass --tol TOL to `conic solve` (default: the solver's 1e-8; SDPA's own default is 1e-7)")
     ap.add_argument("--check-export", action="store_true",
                     help="do not solve: check `conic export` of each selected problem against "
                          "the .dat-s file (svec convention, signs, block order) and exit")
@@ -578,7 +580,8 @@ def main(argv=None) -> int:
             dat = data_dir / f"{name}.dat-s"
             rs = {}
             if "conic" in solvers:
-                rs["conic"] = H.run_conic_solve(conic, dat, tl)
+                rs["conic"] = H.run_conic_solve(conic, dat, tl,
+                                                extra=("--tol", str(args.conic_tol)) if args.conic_tol else ())
             if "sdpa" in solvers:
                 rs["sdpa"] = run_sdpa(sdpa, dat, work, work / "param.sdpa", tl)
             if "clarabel" in solvers:
