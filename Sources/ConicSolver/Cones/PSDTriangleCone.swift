@@ -32,9 +32,6 @@ final class PSDTriangleCone: Cone {
     private var lambda: [Double]
     /// `G = QΩ⁻¹Qᵀ = (RRᵀ)⁻¹`, for assembling the Schur complement.
     private(set) var g: [Double]
-    /// `V = QΩ^{-1/2}`, a factor of `G = VVᵀ`: products through it keep the rounding of each term
-    /// relative to its own eigenvalue of `G`, which products through the explicit `G` do not.
-    private(set) var gFactor: [Double]
     /// The eigendecomposition `RRᵀ = QΩQᵀ`: `Q` (columns), `ω` and `1/ω`.
     private var eigenvectors: [Double], omega: [Double], omegaInverse: [Double]
     private var work1: [Double], work2: [Double], work3: [Double], work4: [Double]
@@ -45,7 +42,7 @@ final class PSDTriangleCone: Cone {
         dimension = order * (order + 1) / 2
         var identity = [Double](repeating: 0, count: order * order)
         for i in 0..<order { identity[i + i * order] = 1 }
-        r = identity; rInverse = identity; g = identity; eigenvectors = identity; gFactor = identity
+        r = identity; rInverse = identity; g = identity; eigenvectors = identity
         omega = [Double](repeating: 1, count: order); omegaInverse = omega
         lambda = [Double](repeating: 1, count: order)
         work1 = identity; work2 = identity; work3 = identity; work4 = identity
@@ -57,7 +54,7 @@ final class PSDTriangleCone: Cone {
             for i in 0..<order {
                 let value: Double = i == j ? 1 : 0
                 r[i + j * order] = value; rInverse[i + j * order] = value
-                g[i + j * order] = value; eigenvectors[i + j * order] = value; gFactor[i + j * order] = value
+                g[i + j * order] = value; eigenvectors[i + j * order] = value
             }
             lambda[j] = 1; omega[j] = 1; omegaInverse[j] = 1
         }
@@ -117,11 +114,20 @@ final class PSDTriangleCone: Cone {
             omegaInverse[j] = 1 / omega[j]
         }
         g = eigenProduct(omegaInverse)
+        return g.allSatisfy(\.isFinite)
+    }
+
+    /// `V = QΩ^{-1/2}`, a factor of `G = VVᵀ` (column-major): products through it keep the rounding
+    /// of each term relative to its own eigenvalue of `G`, which products through the explicit `G`
+    /// do not. Computed on request (`n²`): only the Schur form's factored assembly needs it.
+    func gFactor() -> [Double] {
+        let n = order
+        var v = eigenvectors
         for j in 0..<n {
             let scale = omegaInverse[j].squareRoot()
-            for i in 0..<n { gFactor[i + j * n] = eigenvectors[i + j * n] * scale }
+            for i in 0..<n { v[i + j * n] *= scale }
         }
-        return g.allSatisfy(\.isFinite)
+        return v
     }
 
     /// `Q diag(d) Qᵀ`.

@@ -219,6 +219,8 @@ final class SchurComplementKKTSolver: KKTSolver {
         let root2 = 2.0.squareRoot()
         var y = [Double](repeating: 0, count: order * order)
         var a = y, t = y
+        // V with G = VVᵀ, once per block and assembly, when the dense columns go through it.
+        let gFactor = factoredAssembly && block.dense.contains(true) ? cone.gFactor() : []
         cone.g.withUnsafeBufferPointer { g in
             for (jIndex, j) in block.columns.enumerated() {
                 let list = block.entries[jIndex]
@@ -236,7 +238,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                                 if factoredAssembly {
                                     // Y = V(VᵀAⱼV)Vᵀ with G = VVᵀ: twice the products, but the rounding
                                     // stays relative to each eigenvalue of G.
-                                    cone.gFactor.withUnsafeBufferPointer { vp in
+                                    gFactor.withUnsafeBufferPointer { vp in
                                         let v = vp.baseAddress!
                                         Dense.multiply(a, transposeA: false, v, transposeB: false, into: t, m: order, n: order, k: order)
                                         Dense.multiply(v, transposeA: true, t, transposeB: false, into: y, m: order, n: order, k: order)
