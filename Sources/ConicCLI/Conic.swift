@@ -37,6 +37,9 @@ struct Solve: ParsableCommand {
     var solutionPath: String?
     @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced, quasi-definite or schur.")
     var newtonSystem: String = "automatic"
+    @Flag(name: .customLong("no-facial-reduction"),
+          help: "Solve PSD cones whose dual the data confine to a face as given, without reducing them first.")
+    var noFacialReduction = false
 
     func run() throws {
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
@@ -53,6 +56,7 @@ struct Solve: ParsableCommand {
         if let threads { settings.threads = threads }
         settings.verbose = verbose && !json
         settings.newtonSystem = form
+        settings.facialReduction = !noFacialReduction
         let solution: Solution
         do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
             throw ValidationError("\(error)")

@@ -56,6 +56,12 @@ enum Dense {
                     CblasNonUnit, Int32(n), Int32(n), 1, l, Int32(n), b, Int32(n))
     }
 
+    /// `B ← L⁻¹ B` for a lower-triangular `n × n` `L` and an `n × columns` `B`.
+    static func lowerTriangularSolve(_ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int, columns: Int) {
+        guard n > 0, columns > 0 else { return }
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), Int32(columns), 1, l, Int32(n), b, Int32(n))
+    }
+
     /// Eigenvalues (ascending) of a symmetric `n × n` matrix; the buffer is overwritten.
     static func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
         guard n > 0 else { return true }

@@ -44,6 +44,10 @@ public struct SolverSettings: Sendable, Equatable {
     public var threads = 0
     /// Form of the Newton system and its factorization.
     public var newtonSystem = NewtonSystemForm.automatic
+    /// Reduce PSD cones whose dual variable the data confine to a face (a variable without cost
+    /// whose constraint matrix is semidefinite, such as `⟨11ᵀ, Z⟩ = 0`) before solving, and map the
+    /// solution back (see `docs/solver.md`, "Facial reduction").
+    public var facialReduction = true
     /// Ruiz equilibration passes; 0 disables scaling.
     public var equilibrationIterations = 10
     /// Static regularization added to the `x` block of the Newton system.

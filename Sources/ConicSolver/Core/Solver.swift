@@ -32,17 +32,45 @@ public final class InteriorPointSolver {
     }
 
     /// Runs the method and returns the solution in the original (unscaled) data.
+    ///
+    /// With ``SolverSettings/facialReduction`` the PSD cones whose dual the data confine to a face
+    /// are reduced first (``FacialReduction``, repeated while it finds one) and the solution of the
+    /// reduced problem is mapped back.
     public func solve() -> Solution {
         let clock = ContinuousClock()
         let start = clock.now
-        func elapsed() -> Double {
-            let d = clock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        var reductions: [FacialReduction] = []
+        var current = problem
+        while settings.facialReduction, reductions.count < Self.maximumReductions, let reduction = FacialReduction(current) {
+            if settings.verbose {
+                for line in reduction.summaries { writeLog("facial reduction: \(line)", to: settings.logDestination) }
+            }
+            reductions.append(reduction)
+            current = reduction.reduced
         }
+        let presolveTime = seconds(clock.now - start)
+        var solution = solveDirectly(current, presolveTime: presolveTime)
+        for reduction in reductions.reversed() { solution = reduction.recover(solution) }
+        solution.solveTime = seconds(clock.now - start)
+        return solution
+    }
+
+    /// Facial-reduction passes at most (each one removes at least one dimension of a cone).
+    static let maximumReductions = 8
+
+    private func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// The interior-point method on `problem` as it stands.
+    private func solveDirectly(_ problem: ConicProblem, presolveTime: Double) -> Solution {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func elapsed() -> Double { seconds(clock.now - start) }
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
         guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
-            return failed(.numericalError, time: elapsed())
+            return failed(.numericalError, problem: problem, time: elapsed())
         }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
         // costs more than it saves. The process-wide setting is restored afterwards.
@@ -55,10 +83,10 @@ public final class InteriorPointSolver {
         defer { blasThreads = previousThreads }
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
         state.fallback = fallback
-        let setupTime = elapsed()
+        let setupTime = presolveTime + elapsed()
         let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt, destination: settings.logDestination) : nil
 
-        guard state.initialize() else { return failed(.numericalError, time: elapsed()) }
+        guard state.initialize() else { return failed(.numericalError, problem: problem, time: elapsed()) }
         var status: SolverStatus? = nil
         var iteration = 0
         var lastStep = 0.0
@@ -72,7 +100,7 @@ public final class InteriorPointSolver {
                 status = .insufficientProgress; break
             }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
-            if elapsed() >= settings.timeLimit { status = .timeLimit; break }
+            if presolveTime + elapsed() >= settings.timeLimit { status = .timeLimit; break }
             switch state.step(metrics) {
             case .success(let alpha): lastStep = alpha
             case .failure(let failure): status = failure
@@ -190,7 +218,7 @@ public final class InteriorPointSolver {
     /// Largest total of full PSD blocks (entries) put into the sparse Newton forms.
     static let maximumSparseBlockEntries = 4e6
 
-    private func failed(_ status: SolverStatus, time: Double) -> Solution {
+    private func failed(_ status: SolverStatus, problem: ConicProblem, time: Double) -> Solution {
         let n = problem.variableCount, m = problem.constraintCount
         let nan = Double.nan
         return Solution(status: status, x: .init(repeating: nan, count: n), s: .init(repeating: nan, count: m),
