@@ -36,6 +36,9 @@ final class PSDTriangleCone: Cone {
     private var eigenvectors: [Double], omega: [Double], omegaInverse: [Double]
     private var work1: [Double], work2: [Double], work3: [Double], work4: [Double]
     private var vector: [Double]
+    /// The point of the last scaling update and the Cholesky factors of `mat(s)` and `mat(z)`
+    /// computed there: the step lengths of the iteration are evaluated at that point.
+    private var scalingPoint: (s: [Double], z: [Double], factorS: [Double], factorZ: [Double])?
 
     init(order: Int) {
         self.order = order
@@ -50,6 +53,7 @@ final class PSDTriangleCone: Cone {
     }
 
     func setIdentityScaling() {
+        scalingPoint = nil
         for j in 0..<order {
             for i in 0..<order {
                 let value: Double = i == j ? 1 : 0
@@ -73,6 +77,7 @@ final class PSDTriangleCone: Cone {
             Svec.unpack(s, into: lsP, order: n)
             Svec.unpack(z, into: lzP, order: n)
             guard Dense.cholesky(lsP, n: n), Dense.cholesky(lzP, n: n) else { return false }
+            scalingPoint = (Array(s), Array(z), Array(ls), Array(lz))
             // M = L_zᵀ L_s into rp (as scratch), then its SVD.
             Dense.multiply(lzP, transposeA: true, lsP, transposeB: false, into: rp.baseAddress!, m: n, n: n, k: n)
             guard Dense.singularValueDecomposition(rp.baseAddress!, n: n, u: uP, sigma: lam.baseAddress!, vt: vtP) else { return false }
@@ -306,20 +311,26 @@ final class PSDTriangleCone: Cone {
         min(boundaryStep(s, deltaS, maxStep), boundaryStep(z, deltaZ, maxStep))
     }
 
-    /// Largest `α ≤ maxStep` with `mat(x + αd) ⪰ 0`: `1 / max(0, −λ_min(L⁻¹ mat(d) L⁻ᵀ))`.
+    /// Largest `α ≤ maxStep` with `mat(x + αd) ⪰ 0`: `1 / max(0, −λ_min(L⁻¹ mat(d) L⁻ᵀ))`, with
+    /// `L` from the scaling update when `x` is the point it was computed at.
     private func boundaryStep(_ x: UnsafeBufferPointer<Double>, _ d: UnsafeBufferPointer<Double>, _ maxStep: Double) -> Double {
         let n = order
+        let known = scalingPoint.flatMap { point in
+            point.s.elementsEqual(x) ? point.factorS : point.z.elementsEqual(x) ? point.factorZ : nil
+        }
         return work1.withUnsafeMutableBufferPointer { l in
         work2.withUnsafeMutableBufferPointer { dm in
-        vector.withUnsafeMutableBufferPointer { w in
-            Svec.unpack(x, into: l.baseAddress!, order: n)
-            guard Dense.cholesky(l.baseAddress!, n: n) else { return 0 }
+            if let known {
+                l.baseAddress!.update(from: known, count: n * n)
+            } else {
+                Svec.unpack(x, into: l.baseAddress!, order: n)
+                guard Dense.cholesky(l.baseAddress!, n: n) else { return 0 }
+            }
             Svec.unpack(d, into: dm.baseAddress!, order: n)
             Dense.triangularSolve(l.baseAddress!, dm.baseAddress!, n: n, right: false)
             Dense.triangularSolve(l.baseAddress!, dm.baseAddress!, n: n, right: true)
-            guard Dense.symmetricEigenvalues(dm.baseAddress!, n: n, into: w.baseAddress!) else { return 0 }
-            let smallest = w[0]
+            guard let smallest = Dense.smallestEigenvalue(dm.baseAddress!, n: n) else { return 0 }
             return smallest < 0 ? min(maxStep, -1 / smallest) : maxStep
-        }}}
+        }}
     }
 }

@@ -76,7 +76,15 @@ final class SchurComplementKKTSolver: KKTSolver {
         let entries: [[(p: Int, q: Int, value: Double)]]
         /// Whether column `j`'s `G Aⱼ G` is formed densely.
         let dense: [Bool]
+        /// Whether `Aᵀ D r` is computed from the entries of `G R G` on the block's pattern alone
+        /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
+        /// products): when every column is sparse and the pattern has fewer than `n²/2` entries.
+        var sparseRightHandSide: Bool {
+            !dense.contains(true) && 2 * entries.reduce(0) { $0 + $1.count } < order * order
+        }
     }
+    /// Cones whose blocks take the sparse right-hand side (see `PSDBlock.sparseRightHandSide`).
+    private var sparseRightHandSideCones: Set<Int> = []
 
     init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
         n = P.columnCount
@@ -112,6 +120,7 @@ final class SchurComplementKKTSolver: KKTSolver {
             let block = Self.makeBlock(cone: index, order: psd.order, rows: range, A: A)
             cost += Self.assemblyCost(block)
             psdBlocks.append(block)
+            if block.sparseRightHandSide { sparseRightHandSideCones.insert(index) }
         }
         flops = cost
     }
@@ -319,9 +328,13 @@ final class SchurComplementKKTSolver: KKTSolver {
                               x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>, fast: Bool) {
         workM.withUnsafeMutableBufferPointer { dz in
         rhsN.withUnsafeMutableBufferPointer { rhs in
-            applyD(rz, into: dz, fast: fast)
+            let sparseCones = fast ? sparseRightHandSideCones : []
+            applyD(rz, into: dz, fast: fast, skipping: sparseCones)
             for j in 0..<n { rhs[j] = rx[j] }
             A.transposeMultiplyAdd(UnsafeBufferPointer(dz), into: rhs)
+            for block in psdBlocks where sparseCones.contains(block.cone) {
+                addSparseTransposeD(block, rz: .init(rebasing: rz[cones.ranges[block.cone]]), into: rhs)
+            }
             solveAssembled(UnsafeBufferPointer(rhs), into: x)
             for i in 0..<m { dz[i] = -rz[i] }
             A.multiplyAdd(UnsafeBufferPointer(x), into: dz)
@@ -339,13 +352,42 @@ final class SchurComplementKKTSolver: KKTSolver {
         return e.reduce(0) { max($0, abs($1)) }
     }
 
-    private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>, fast: Bool) {
-        for (cone, range) in zip(cones.cones, cones.ranges) {
-            if fast, let psd = cone as? PSDTriangleCone {
+    /// `out ← D v`; the rows of the cones in `skipping` are set to zero instead.
+    private func applyD(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>, fast: Bool,
+                        skipping: Set<Int> = []) {
+        for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
+            if skipping.contains(index) {
+                for i in range { out[i] = 0 }
+            } else if fast, let psd = cone as? PSDTriangleCone {
                 psd.multiplyByExplicitInverse(.init(rebasing: v[range]), into: .init(rebasing: out[range]))
             } else {
                 cone.multiplyInverseHessian(.init(rebasing: v[range]), into: .init(rebasing: out[range]),
                                             equalityRegularization: currentEqualityRegularization)
+            }
+        }
+    }
+
+    /// `rhs += A_Kᵀ svec(G R G)` for one PSD block with `R = mat(r)`, from the entries of `G R G`
+    /// on the block's pattern: `T = R G` once, then `(G R G)_pq = G[:, p] · T[:, q]`.
+    private func addSparseTransposeD(_ block: PSDBlock, rz r: UnsafeBufferPointer<Double>, into rhs: UnsafeMutableBufferPointer<Double>) {
+        guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
+        let order = block.order
+        let root2 = 2.0.squareRoot()
+        var matrix = [Double](repeating: 0, count: order * order), product = matrix
+        matrix.withUnsafeMutableBufferPointer { Svec.unpack(r, into: $0.baseAddress!, order: order) }
+        cone.g.withUnsafeBufferPointer { g in
+            Dense.multiply(matrix, transposeA: false, g.baseAddress!, transposeB: false, into: &product, m: order, n: order, k: order)
+            product.withUnsafeBufferPointer { t in
+                for (jIndex, j) in block.columns.enumerated() {
+                    var sum = 0.0
+                    for (p, q, value) in block.entries[jIndex] {
+                        var entry = 0.0
+                        let gp = g.baseAddress! + p * order, tq = t.baseAddress! + q * order
+                        for k in 0..<order { entry += gp[k] * tq[k] }
+                        sum += p == q ? value * entry : value * root2 * entry
+                    }
+                    rhs[j] += sum
+                }
             }
         }
     }
