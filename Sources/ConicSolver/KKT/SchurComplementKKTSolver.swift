@@ -76,6 +76,10 @@ final class SchurComplementKKTSolver: KKTSolver {
         let entries: [[(p: Int, q: Int, value: Double)]]
         /// Whether column `j`'s `G Aⱼ G` is formed densely.
         let dense: [Bool]
+        /// The same entries in flat arrays (column `jIndex` at `start[jIndex]..<start[jIndex + 1]`):
+        /// the entry-by-entry assembly visits them `m²/2` times per iteration, and reading the
+        /// nested arrays there costs a reference count each time.
+        let start: [Int], rowP: [Int], rowQ: [Int], value: [Double]
         /// Whether `Aᵀ D r` is computed from the entries of `G R G` on the block's pattern alone
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
         /// products): when every column is sparse and the pattern has fewer than `n²/2` entries.
@@ -140,7 +144,13 @@ final class SchurComplementKKTSolver: KKTSolver {
         let total = entries.reduce(0) { $0 + $1.count }
         let denseCost = 2 * Double(order) * Double(order) * Double(order)
         let dense = entries.map { 4 * Double($0.count) * Double(total) > denseCost }
-        return PSDBlock(cone: cone, order: order, columns: columns, entries: entries, dense: dense)
+        var start = [0], rowP: [Int] = [], rowQ: [Int] = [], value: [Double] = []
+        for list in entries {
+            for (p, q, v) in list { rowP.append(p); rowQ.append(q); value.append(v) }
+            start.append(rowP.count)
+        }
+        return PSDBlock(cone: cone, order: order, columns: columns, entries: entries, dense: dense,
+                        start: start, rowP: rowP, rowQ: rowQ, value: value)
     }
 
     private static func assemblyCost(_ block: PSDBlock) -> Double {
@@ -271,21 +281,30 @@ final class SchurComplementKKTSolver: KKTSolver {
                 } else {
                     // Y's entries one at a time: Y_pq = Σ_{(k,l) ∈ Aⱼ} a_kl (G_pk G_lq + G_pl G_kq), k < l;
                     // a_kk G_pk G_kq on the diagonal.
-                    for iIndex in jIndex..<block.columns.count {
-                        var sum = 0.0
-                        for (p, q, vi) in block.entries[iIndex] {
-                            var ypq = 0.0
-                            for (k, l, vj) in list {
-                                if k == l {
-                                    ypq += vj * g[p + k * order] * g[k + q * order]
-                                } else {
-                                    ypq += vj / root2 * (g[p + k * order] * g[l + q * order] + g[p + l * order] * g[k + q * order])
+                    block.start.withUnsafeBufferPointer { start in
+                    block.rowP.withUnsafeBufferPointer { rowP in
+                    block.rowQ.withUnsafeBufferPointer { rowQ in
+                    block.value.withUnsafeBufferPointer { values in
+                    block.columns.withUnsafeBufferPointer { columns in
+                        let own = start[jIndex]..<start[jIndex + 1]
+                        for iIndex in jIndex..<columns.count {
+                            var sum = 0.0
+                            for e in start[iIndex]..<start[iIndex + 1] {
+                                let p = rowP[e], q = rowQ[e], vi = values[e]
+                                var ypq = 0.0
+                                for f in own {
+                                    let k = rowP[f], l = rowQ[f], vj = values[f]
+                                    if k == l {
+                                        ypq += vj * g[p + k * order] * g[k + q * order]
+                                    } else {
+                                        ypq += vj / root2 * (g[p + k * order] * g[l + q * order] + g[p + l * order] * g[k + q * order])
+                                    }
                                 }
+                                sum += p == q ? vi * ypq : vi * root2 * ypq
                             }
-                            sum += p == q ? vi * ypq : vi * root2 * ypq
+                            M[columns[iIndex] + j * n] += sum
                         }
-                        M[block.columns[iIndex] + j * n] += sum
-                    }
+                    }}}}}
                 }
             }
         }
