@@ -1,3 +1,5 @@
+import Foundation
+
 /// Partial facial reduction of PSD cones whose dual variable the data confine to a face.
 ///
 /// A variable `x_j` that costs nothing (`q_j = 0`, no entry of `P` in its row or column) and whose
@@ -54,6 +56,9 @@ struct FacialReduction {
     /// Candidate matrices with more distinct rows and columns than this are not examined (one
     /// dense eigendecomposition each).
     static let maximumSupport = 2000
+    /// Budget of `Σ k³` over the candidates examined in one cone (`k` their support): a few
+    /// seconds of eigendecompositions at most, whatever the number of candidates.
+    static let examinationBudget = 2e10
 
     /// The summaries of the reduced cones, for the log.
     var summaries: [String] { faces.map(\.summary) }
@@ -166,13 +171,16 @@ struct FacialReduction {
         // Semidefinite candidates and their signs; M = Σ σ_j A_j on the union of their supports.
         var dropped: [(column: Int, sign: Double)] = []
         var sum: [Int: Double] = [:]   // svec row → entry of M (matrix scaling)
+        var work = 0.0
         for j in columns {
             var entries: [(p: Int, q: Int, value: Double)] = []
             for k in A.columnStarts[j]..<A.columnStarts[j + 1] {
                 let (p, q) = position[A.rowIndices[k] - rows.lowerBound]
                 entries.append((p, q, p == q ? A.values[k] : A.values[k] * inverseRoot2))
             }
-            guard let sign = semidefiniteSign(entries) else { continue }
+            let support = Array(Set(entries.flatMap { [$0.p, $0.q] })).sorted()
+            work += pow(Double(support.count), 3)
+            guard work <= examinationBudget, let sign = semidefiniteSign(entries, support: support) else { continue }
             dropped.append((j, sign))
             for (p, q, value) in entries { sum[Svec.index(p, q), default: 0] += sign * value }
         }
@@ -229,9 +237,10 @@ struct FacialReduction {
                     rowsOfV: rowsOfV, range: range, rangeEigenvalues: rangeColumns.map { eigenvalues[$0] }, dropped: dropped)
     }
 
-    /// `+1` when the symmetric matrix with upper-triangle `entries` is positive semidefinite, `−1`
-    /// when negative semidefinite, `nil` otherwise (or when it is zero or too large to examine).
-    private static func semidefiniteSign(_ entries: [(p: Int, q: Int, value: Double)]) -> Double? {
+    /// `+1` when the symmetric matrix with upper-triangle `entries` (on the indices `support`) is
+    /// positive semidefinite, `−1` when negative semidefinite, `nil` otherwise (or when it is zero
+    /// or too large to examine).
+    private static func semidefiniteSign(_ entries: [(p: Int, q: Int, value: Double)], support: [Int]) -> Double? {
         // Necessary: the diagonal has one sign, and a zero diagonal entry has a zero row.
         var diagonal: [Int: Double] = [:]
         for (p, q, value) in entries where p == q && value != 0 { diagonal[p] = value }
@@ -240,7 +249,6 @@ struct FacialReduction {
         for (p, q, value) in entries where value != 0 {
             if p == q { if value * sign < 0 { return nil } } else if diagonal[p] == nil || diagonal[q] == nil { return nil }
         }
-        let support = Array(Set(entries.flatMap { [$0.p, $0.q] })).sorted()
         guard support.count <= maximumSupport, let (_, eigenvalues) = eigen(entries, support: support, vectors: false) else { return nil }
         let largest = eigenvalues.map(abs).max() ?? 0
         return eigenvalues.allSatisfy { $0 * sign >= -eigenvalueTolerance * largest } ? sign : nil
