@@ -39,6 +39,14 @@ public enum Svec {
         return n * (n + 1) / 2 == length ? n : nil
     }
 
+    /// The matrix position `(i, j)`, `i ≤ j`, of every `svec` index for order `n`.
+    static func positions(order n: Int) -> [(i: Int, j: Int)] {
+        var out: [(i: Int, j: Int)] = []
+        out.reserveCapacity(length(order: n))
+        for j in 0..<n { for i in 0...j { out.append((i, j)) } }
+        return out
+    }
+
     /// Unpacks `v` into the full column-major `n × n` buffer `m`.
     static func unpack(_ v: UnsafeBufferPointer<Double>, into m: UnsafeMutablePointer<Double>, order n: Int) {
         let scale = 1 / 2.0.squareRoot()

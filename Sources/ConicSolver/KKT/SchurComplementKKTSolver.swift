@@ -130,8 +130,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     }
 
     private static func makeBlock(cone: Int, order: Int, rows range: Range<Int>, A: SparseMatrix) -> PSDBlock {
-        var position = [(p: Int, q: Int)](repeating: (0, 0), count: range.count)
-        for q in 0..<order { for p in 0...q { position[Svec.index(p, q)] = (p, q) } }
+        let position = Svec.positions(order: order)
         var columns: [Int] = [], entries: [[(p: Int, q: Int, value: Double)]] = []
         for j in 0..<A.columnCount {
             var list: [(p: Int, q: Int, value: Double)] = []

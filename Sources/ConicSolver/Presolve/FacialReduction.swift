@@ -33,7 +33,8 @@ struct FacialReduction {
         /// Index of the cone in the original problem.
         let cone: Int
         let originalRows: Range<Int>
-        let reducedRows: Range<Int>
+        /// Set once the reduced row layout is known.
+        var reducedRows: Range<Int> = 0..<0
         let order: Int
         let reducedOrder: Int
         /// `V`'s rows: for each index of the original order, the (reduced index, value) entries.
@@ -99,17 +100,13 @@ struct FacialReduction {
         start = 0
         for cone in reducedCones { reducedRanges.append(start..<(start + cone.dimension)); start += cone.dimension }
         let reducedRowCount = start
+        for f in faces.indices { faces[f].reducedRows = reducedRanges[faces[f].cone] }
         var rowMap = [Int](repeating: -1, count: problem.constraintCount)
-        let faceOfCone = Dictionary(uniqueKeysWithValues: faces.enumerated().map { ($0.element.cone, $0.offset) })
-        for (cone, range) in coneRanges.enumerated() where faceOfCone[cone] == nil {
+        let facedCones = Set(faces.map(\.cone))
+        for (cone, range) in coneRanges.enumerated() where !facedCones.contains(cone) {
             for (k, row) in range.enumerated() { rowMap[row] = reducedRanges[cone].lowerBound + k }
         }
-        let finalFaces = faces.map { face in
-            Face(cone: face.cone, originalRows: face.originalRows, reducedRows: reducedRanges[face.cone], order: face.order,
-                 reducedOrder: face.reducedOrder, rowsOfV: face.rowsOfV, range: face.range,
-                 rangeEigenvalues: face.rangeEigenvalues, dropped: face.dropped)
-        }
-        let droppedColumns = Set(finalFaces.flatMap { $0.dropped.map(\.column) })
+        let droppedColumns = Set(faces.flatMap { $0.dropped.map(\.column) })
         let kept = (0..<n).filter { !droppedColumns.contains($0) }
         var newIndex = [Int](repeating: -1, count: n)
         for (k, j) in kept.enumerated() { newIndex[j] = k }
@@ -117,19 +114,19 @@ struct FacialReduction {
         // A and b on the reduced rows: rows outside the faces are renumbered, rows inside go
         // through VᵀXV.
         var rows: [Int] = [], columns: [Int] = [], values: [Double] = []
-        var transformer = finalFaces.map { FaceTransformer(face: $0) }
+        var transformer = faces.map { FaceTransformer(face: $0) }
         for (k, j) in kept.enumerated() {
             for p in problem.A.columnStarts[j]..<problem.A.columnStarts[j + 1] {
                 let row = problem.A.rowIndices[p]
                 if rowMap[row] >= 0 {
                     rows.append(rowMap[row]); columns.append(k); values.append(problem.A.values[p])
-                } else if let f = finalFaces.firstIndex(where: { $0.originalRows.contains(row) }) {
-                    transformer[f].add(svecRow: row - finalFaces[f].originalRows.lowerBound, value: problem.A.values[p])
+                } else if let f = faces.firstIndex(where: { $0.originalRows.contains(row) }) {
+                    transformer[f].add(svecRow: row - faces[f].originalRows.lowerBound, value: problem.A.values[p])
                 }
             }
             for f in transformer.indices {
                 for (row, value) in transformer[f].flush() {
-                    rows.append(finalFaces[f].reducedRows.lowerBound + row); columns.append(k); values.append(value)
+                    rows.append(faces[f].reducedRows.lowerBound + row); columns.append(k); values.append(value)
                 }
             }
         }
@@ -137,12 +134,12 @@ struct FacialReduction {
         for (row, value) in problem.b.enumerated() where value != 0 {
             if rowMap[row] >= 0 {
                 b[rowMap[row]] = value
-            } else if let f = finalFaces.firstIndex(where: { $0.originalRows.contains(row) }) {
-                transformer[f].add(svecRow: row - finalFaces[f].originalRows.lowerBound, value: value)
+            } else if let f = faces.firstIndex(where: { $0.originalRows.contains(row) }) {
+                transformer[f].add(svecRow: row - faces[f].originalRows.lowerBound, value: value)
             }
         }
         for f in transformer.indices {
-            for (row, value) in transformer[f].flush() { b[finalFaces[f].reducedRows.lowerBound + row] = value }
+            for (row, value) in transformer[f].flush() { b[faces[f].reducedRows.lowerBound + row] = value }
         }
         // P keeps its entries (the dropped columns have none), renumbered.
         var pRows: [Int] = [], pColumns: [Int] = [], pValues: [Double] = []
@@ -158,15 +155,14 @@ struct FacialReduction {
         else { return nil }
         self.reduced = reduced
         self.original = problem
-        self.faces = finalFaces
+        self.faces = faces
         self.keptColumns = kept
         self.rowMap = rowMap
     }
 
     /// The face of one PSD cone from its candidate columns, or `nil` when none is semidefinite.
     private static func face(cone: Int, order: Int, rows: Range<Int>, columns: [Int], A: SparseMatrix) -> Face? {
-        var position = [(p: Int, q: Int)](repeating: (0, 0), count: rows.count)
-        for q in 0..<order { for p in 0...q { position[Svec.index(p, q)] = (p, q) } }
+        let position = Svec.positions(order: order)
         let inverseRoot2 = 1 / 2.0.squareRoot()
         // Semidefinite candidates and their signs; M = Σ σ_j A_j on the union of their supports.
         var dropped: [(column: Int, sign: Double)] = []
@@ -185,7 +181,7 @@ struct FacialReduction {
             for (p, q, value) in entries { sum[Svec.index(p, q), default: 0] += sign * value }
         }
         guard !dropped.isEmpty else { return nil }
-        let entries = sum.map { (position[$0.key].p, position[$0.key].q, $0.value) }
+        let entries = sum.map { (position[$0.key].i, position[$0.key].j, $0.value) }
         let support = Array(Set(entries.flatMap { [$0.0, $0.1] })).sorted()
         guard support.count <= maximumSupport, let (vectors, eigenvalues) = eigen(entries, support: support) else { return nil }
         let k = support.count
@@ -233,7 +229,7 @@ struct FacialReduction {
         for (r, column) in rangeColumns.enumerated() {
             for (local, original) in support.enumerated() { range[original + r * order] = vectors[local + column * k] }
         }
-        return Face(cone: cone, originalRows: rows, reducedRows: 0..<0, order: order, reducedOrder: order - rank,
+        return Face(cone: cone, originalRows: rows, order: order, reducedOrder: order - rank,
                     rowsOfV: rowsOfV, range: range, rangeEigenvalues: rangeColumns.map { eigenvalues[$0] }, dropped: dropped)
     }
 
@@ -279,16 +275,16 @@ struct FacialReduction {
     /// Accumulates `svec(Vᵀ X V)` for one column's entries in a face's rows.
     private struct FaceTransformer {
         let rowsOfV: [[(index: Int, value: Double)]]
-        let position: [(p: Int, q: Int)]
+        /// Matrix positions of the original and of the reduced `svec` indices.
+        let position: [(i: Int, j: Int)], reducedPosition: [(i: Int, j: Int)]
         private var accumulator: [Double]
         private var touched: [Int] = []
         private var isTouched: [Bool]
 
         init(face: Face) {
             rowsOfV = face.rowsOfV
-            var position = [(p: Int, q: Int)](repeating: (0, 0), count: face.originalRows.count)
-            for q in 0..<face.order { for p in 0...q { position[Svec.index(p, q)] = (p, q) } }
-            self.position = position
+            position = Svec.positions(order: face.order)
+            reducedPosition = Svec.positions(order: face.reducedOrder)
             accumulator = [Double](repeating: 0, count: face.reducedRows.count)
             isTouched = [Bool](repeating: false, count: face.reducedRows.count)
         }
@@ -318,21 +314,13 @@ struct FacialReduction {
             var out: [(row: Int, value: Double)] = []
             out.reserveCapacity(touched.count)
             for index in touched {
-                let (a, b) = Self.pair(index)
+                let (a, b) = reducedPosition[index]
                 let value = a == b ? accumulator[index] : accumulator[index] * 2.0.squareRoot()
                 if value != 0 { out.append((index, value)) }
                 accumulator[index] = 0; isTouched[index] = false
             }
             touched.removeAll(keepingCapacity: true)
             return out
-        }
-
-        /// `(i, j)`, `i ≤ j`, of `svec` index `index`.
-        private static func pair(_ index: Int) -> (Int, Int) {
-            var j = Int((Double(2 * index)).squareRoot())
-            while j * (j + 1) / 2 > index { j -= 1 }
-            while (j + 1) * (j + 2) / 2 <= index { j += 1 }
-            return (index - j * (j + 1) / 2, j)
         }
     }
 
