@@ -373,21 +373,10 @@ struct IterationState {
         return (xo, so, zo)
     }
 
-    /// `‖Ax + s − b‖∞` and `‖Px + Aᵀz + q‖∞` of a point in the original data.
-    private func residuals(x: [Double], s: [Double], z: [Double]) -> (primal: Double, dual: Double) {
-        let ax = problem.A.multiply(x)
-        var primal = 0.0
-        for i in 0..<m { primal = max(primal, abs(ax[i] + s[i] - problem.b[i])) }
-        let px = problem.P.symmetricMultiply(x), atz = problem.A.transposeMultiply(z)
-        var dual = 0.0
-        for j in 0..<n { dual = max(dual, abs(px[j] + atz[j] + problem.q[j])) }
-        return (primal, dual)
-    }
-
     /// The residuals of `(x, s, z)/τ` in the original data.
     private func originalResiduals() -> (primal: Double, dual: Double) {
         let point = originalPoint()
-        return residuals(x: point.x, s: point.s, z: point.z)
+        return problem.residuals(x: point.x, s: point.s, z: point.z)
     }
 
     /// The solution in the original data for the final status.
@@ -412,7 +401,7 @@ struct IterationState {
         // Residuals are reported unnormalized, in the original data.
         var primalResidual = nan, dualResidual = nan
         if !status.isInfeasible {
-            (primalResidual, dualResidual) = residuals(x: xo, s: so, z: zo)
+            (primalResidual, dualResidual) = problem.residuals(x: xo, s: so, z: zo)
         }
         return Solution(status: status, x: xo, s: so, z: zo, primalObjective: pobj, dualObjective: dobj,
                         primalResidual: primalResidual, dualResidual: dualResidual, gap: abs(pobj - dobj),

@@ -365,13 +365,7 @@ struct FacialReduction {
         out.s = s
         out.z = z
         if !solution.status.isInfeasible, xKnown, s.allSatisfy(\.isFinite), z.allSatisfy(\.isFinite) {
-            let ax = original.A.multiply(x)
-            var primal = 0.0
-            for i in 0..<m { primal = max(primal, abs(ax[i] + s[i] - original.b[i])) }
-            let px = original.P.symmetricMultiply(x), atz = original.A.transposeMultiply(z)
-            var dual = 0.0
-            for j in 0..<n { dual = max(dual, abs(px[j] + atz[j] + original.q[j])) }
-            out.primalResidual = primal; out.dualResidual = dual
+            (out.primalResidual, out.dualResidual) = original.residuals(x: x, s: s, z: z)
         }
         return out
     }
