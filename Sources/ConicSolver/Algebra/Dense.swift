@@ -71,20 +71,6 @@ enum Dense {
         return info == 0
     }
 
-    /// The smallest eigenvalue of a symmetric `n × n` matrix (lower triangle read, buffer
-    /// overwritten): tridiagonal reduction and bisection for that one eigenvalue (`dsyevr`), about
-    /// two thirds of the time of all eigenvalues at `n = 500`. `nil` when LAPACK fails.
-    static func smallestEigenvalue(_ a: UnsafeMutablePointer<Double>, n: Int) -> Double? {
-        guard n > 0 else { return nil }
-        var found: Int32 = 0
-        var w = [Double](repeating: 0, count: n)
-        var unusedVectors = [Double](repeating: 0, count: 1)
-        var support = [Int32](repeating: 0, count: 2)
-        let info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "I")), Int8(UInt8(ascii: "L")),
-                                  Int32(n), a, Int32(n), 0, 0, 1, 1, 0, &found, &w, &unusedVectors, 1, &support)
-        return info == 0 && found == 1 ? w[0] : nil
-    }
-
     /// Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric `n × n` matrix: the
     /// buffer is overwritten by the eigenvectors (columns).
     static func symmetricEigen(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
