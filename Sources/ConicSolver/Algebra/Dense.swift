@@ -51,17 +51,14 @@ enum Dense {
         LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(columns), l, Int32(n), b, Int32(n))
     }
 
-    /// `B ← L⁻¹ B` (or `B ← B L⁻ᵀ` when `right`) for a lower-triangular `n × n` `L` and `n × n` `B`.
-    static func triangularSolve(_ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int, right: Bool) {
-        guard n > 0 else { return }
+    /// `B ← L⁻¹ B` (or `B ← B L⁻ᵀ` when `right`) for a lower-triangular `n × n` `L` and a `B` of
+    /// `n × columns` (`columns × n` when `right`; square by default).
+    static func triangularSolve(_ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int, columns: Int? = nil, right: Bool) {
+        let other = columns ?? n
+        guard n > 0, other > 0 else { return }
+        let rows = right ? other : n
         cblas_dtrsm(CblasColMajor, right ? CblasRight : CblasLeft, CblasLower, right ? CblasTrans : CblasNoTrans,
-                    CblasNonUnit, Int32(n), Int32(n), 1, l, Int32(n), b, Int32(n))
-    }
-
-    /// `B ← L⁻¹ B` for a lower-triangular `n × n` `L` and an `n × columns` `B`.
-    static func lowerTriangularSolve(_ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, n: Int, columns: Int) {
-        guard n > 0, columns > 0 else { return }
-        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), Int32(columns), 1, l, Int32(n), b, Int32(n))
+                    CblasNonUnit, Int32(rows), Int32(right ? n : other), 1, l, Int32(n), b, Int32(rows))
     }
 
     /// Eigenvalues (ascending) of a symmetric `n × n` matrix; the buffer is overwritten.

@@ -440,7 +440,7 @@ extension FacialReduction.Face {
         Dense.multiply(range, transposeA: true, su, transposeB: false, into: &c, m: k, n: k, k: n)
         guard Dense.cholesky(&sHat, n: r) else { return (0, correction) }
         // Q = C − EᵀŜ⁻¹E = C − ZᵀZ with Z = L⁻¹E; then t = −λ_min(Λ^{-1/2} Q Λ^{-1/2}).
-        Dense.lowerTriangularSolve(sHat, &e, n: r, columns: k)
+        Dense.triangularSolve(sHat, &e, n: r, columns: k, right: false)
         Dense.multiply(e, transposeA: true, e, transposeB: false, into: &c, m: k, n: k, k: r, alpha: -1, beta: 1)
         for j in 0..<k { for i in 0..<k { c[i + j * k] /= (rangeEigenvalues[i] * rangeEigenvalues[j]).squareRoot() } }
         var w = [Double](repeating: 0, count: k)
