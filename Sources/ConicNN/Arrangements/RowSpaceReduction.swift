@@ -23,7 +23,6 @@ struct RowSpaceReduction {
         guard let (u, sigma, vt) = design.singularValueDecomposition() else {
             throw ArrangementError.invalidData("the data matrix holds NaN or infinity, or its SVD did not converge")
         }
-        let largest = sigma.first ?? 0
         let rank = NumericalRank.of(singularValues: sigma)
         guard rank <= 3 else { throw ArrangementError.rankTooHigh(rank) }
         self.rank = rank

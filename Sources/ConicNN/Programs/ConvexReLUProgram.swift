@@ -82,7 +82,8 @@ struct ConvexReLUProgram {
         }
         let socStart = next
         let rowCount = socStart + 2 * patternCount * (penalized + 1)
-        let aStart = 0, wStart = patternCount * d, tStart = 2 * patternCount * d
+        // Columns: the a blocks, then the w blocks (from patternCount·d), then t and the losses.
+        let aStart = 0, tStart = 2 * patternCount * d
         let lossStart = tStart + 2 * patternCount
         let variableCount = lossStart + (formulation == .gram ? 0 : n)
         func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (penalized + 1) + 1 + j }

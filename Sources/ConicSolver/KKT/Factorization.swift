@@ -87,7 +87,8 @@ final class CholmodFactorization: SymmetricFactorization {
         }
 
         // 1. The ordering of the caller's pattern (with CHOLMOD's default choice of methods).
-        guard var original: UnsafeMutablePointer<cholmod_sparse>? = sparse(columnStarts, rowIndices) else { finish(); return nil }
+        guard let made = sparse(columnStarts, rowIndices) else { finish(); return nil }
+        var original: UnsafeMutablePointer<cholmod_sparse>? = made
         var ordering = cholmod_l_analyze(original, cc)
         cholmod_l_free_sparse(&original, cc)
         guard let first = ordering, cc.pointee.status >= CHOLMOD_OK else {
