@@ -327,6 +327,19 @@ struct ProblemTests {
                 "optimum \(solution.primalObjective) is worse than the feasible point's \(atX0)")
     }
 
+    /// `ConicProblem.residuals` on a hand-computed point: `Ax + s − b` and `Px + Aᵀz + q`.
+    @Test func residualsOfAPoint() throws {
+        // P = [[2, 1], [1, 4]] (upper triangle given), q = (1, −1), A = [[1, 2], [0, 1], [3, 0]], b = (1, 2, 3).
+        let P = testUpperTriangle([[2, 1], [1, 4]])
+        let A = testMatrix([[1, 2], [0, 1], [3, 0]], columns: 2)
+        let problem = try ConicProblem(P: P, q: [1, -1], A: A, b: [1, 2, 3], cones: [.zero(1), .nonnegative(2)])
+        let x = [1.0, -1.0], s = [0.5, 2.0, 0.0], z = [1.0, 0.0, -2.0]
+        // Ax = (−1, −1, 3): Ax + s − b = (−1.5, −1, 0). Px = (1, −3), Aᵀz = (−5, 2): Px + Aᵀz + q = (−3, −2).
+        let r = problem.residuals(x: x, s: s, z: z)
+        #expect(r.primal == 1.5)
+        #expect(r.dual == 3)
+    }
+
     // MARK: Edge cases
 
     /// A pure feasibility problem (q = 0, P = 0): any feasible point is optimal, objective 0.
