@@ -71,24 +71,26 @@ final class SchurComplementKKTSolver: KKTSolver {
         let order: Int
         /// Columns of `A` with entries on the cone's rows, ascending.
         let columns: [Int]
-        /// For each of those columns, its entries: matrix position `(p, q)` with `p ≤ q` and the
-        /// `svec` value (√2 times the matrix entry off the diagonal).
-        let entries: [[(p: Int, q: Int, value: Double)]]
+        /// Their entries, in flat arrays (those of the column at `columns[jIndex]` are
+        /// ``entries(_:)``): matrix position `(p, q)` with `p ≤ q` and the `svec` value (√2 times
+        /// the matrix entry off the diagonal). Flat because the entry-by-entry assembly visits them
+        /// `m²/2` times per iteration, where nested arrays cost a reference count each time.
+        let start: [Int], rowP: [Int], rowQ: [Int], value: [Double]
         /// Whether column `j`'s `G Aⱼ G` is formed densely.
         let dense: [Bool]
-        /// The same entries in flat arrays (column `jIndex` at `start[jIndex]..<start[jIndex + 1]`):
-        /// the entry-by-entry assembly visits them `m²/2` times per iteration, and reading the
-        /// nested arrays there costs a reference count each time.
-        let start: [Int], rowP: [Int], rowQ: [Int], value: [Double]
+
+        /// The positions in the flat arrays of the entries of column `columns[jIndex]`.
+        func entries(_ jIndex: Int) -> Range<Int> { start[jIndex]..<start[jIndex + 1] }
+
         /// Whether `Aᵀ D r` is computed from the entries of `G R G` on the block's pattern alone
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
         /// products): when every column is sparse and the pattern has fewer than `n²/2` entries.
-        var sparseRightHandSide: Bool {
-            !dense.contains(true) && 2 * entries.reduce(0) { $0 + $1.count } < order * order
-        }
+        var sparseRightHandSide: Bool { !dense.contains(true) && 2 * rowP.count < order * order }
     }
-    /// Cones whose blocks take the sparse right-hand side (see `PSDBlock.sparseRightHandSide`).
+    /// Cones whose blocks take the sparse right-hand side (see `PSDBlock.sparseRightHandSide`),
+    /// and two work matrices of the largest such block's order, for `R` and `R G`.
     private var sparseRightHandSideCones: Set<Int> = []
+    private var sparseRightHandSideMatrix: [Double] = [], sparseRightHandSideProduct: [Double] = []
 
     init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
         n = P.columnCount
@@ -124,40 +126,38 @@ final class SchurComplementKKTSolver: KKTSolver {
             let block = Self.makeBlock(cone: index, order: psd.order, rows: range, A: A)
             cost += Self.assemblyCost(block)
             psdBlocks.append(block)
-            if block.sparseRightHandSide { sparseRightHandSideCones.insert(index) }
+            if block.sparseRightHandSide {
+                sparseRightHandSideCones.insert(index)
+                let size = max(sparseRightHandSideMatrix.count, psd.order * psd.order)
+                sparseRightHandSideMatrix = [Double](repeating: 0, count: size)
+                sparseRightHandSideProduct = sparseRightHandSideMatrix
+            }
         }
         flops = cost
     }
 
     private static func makeBlock(cone: Int, order: Int, rows range: Range<Int>, A: SparseMatrix) -> PSDBlock {
         let position = Svec.positions(order: order)
-        var columns: [Int] = [], entries: [[(p: Int, q: Int, value: Double)]] = []
+        var columns: [Int] = [], start = [0], rowP: [Int] = [], rowQ: [Int] = [], value: [Double] = []
         for j in 0..<A.columnCount {
-            var list: [(p: Int, q: Int, value: Double)] = []
             for k in A.columnStarts[j]..<A.columnStarts[j + 1] where range.contains(A.rowIndices[k]) {
                 let (p, q) = position[A.rowIndices[k] - range.lowerBound]
-                list.append((p, q, A.values[k]))
+                rowP.append(p); rowQ.append(q); value.append(A.values[k])
             }
-            if !list.isEmpty { columns.append(j); entries.append(list) }
+            if rowP.count > start.last! { columns.append(j); start.append(rowP.count) }
         }
-        let total = entries.reduce(0) { $0 + $1.count }
+        let total = Double(rowP.count)
         let denseCost = 2 * Double(order) * Double(order) * Double(order)
-        let dense = entries.map { 4 * Double($0.count) * Double(total) > denseCost }
-        var start = [0], rowP: [Int] = [], rowQ: [Int] = [], value: [Double] = []
-        for list in entries {
-            for (p, q, v) in list { rowP.append(p); rowQ.append(q); value.append(v) }
-            start.append(rowP.count)
-        }
-        return PSDBlock(cone: cone, order: order, columns: columns, entries: entries, dense: dense,
-                        start: start, rowP: rowP, rowQ: rowQ, value: value)
+        let dense = columns.indices.map { 4 * Double(start[$0 + 1] - start[$0]) * total > denseCost }
+        return PSDBlock(cone: cone, order: order, columns: columns, start: start, rowP: rowP, rowQ: rowQ, value: value, dense: dense)
     }
 
     private static func assemblyCost(_ block: PSDBlock) -> Double {
-        let total = Double(block.entries.reduce(0) { $0 + $1.count })
+        let total = Double(block.rowP.count)
         let n3 = Double(block.order) * Double(block.order) * Double(block.order)
         var cost = 0.0
-        for (list, dense) in zip(block.entries, block.dense) {
-            cost += dense ? 2 * n3 + total : 4 * Double(list.count) * total
+        for (jIndex, dense) in block.dense.enumerated() {
+            cost += dense ? 2 * n3 + total : 4 * Double(block.entries(jIndex).count) * total
         }
         return cost
     }
@@ -241,12 +241,12 @@ final class SchurComplementKKTSolver: KKTSolver {
         let gFactor = factoredAssembly && block.dense.contains(true) ? cone.gFactor() : []
         cone.g.withUnsafeBufferPointer { g in
             for (jIndex, j) in block.columns.enumerated() {
-                let list = block.entries[jIndex]
                 if block.dense[jIndex] {
                     // Y = G Aⱼ G densely (see `factoredAssembly`).
                     a.withUnsafeMutableBufferPointer { am in
                         am.update(repeating: 0)
-                        for (p, q, value) in list {
+                        for e in block.entries(jIndex) {
+                            let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
                             let entry = p == q ? value : value / root2
                             am[p + q * order] = entry; am[q + p * order] = entry
                         }
@@ -272,7 +272,8 @@ final class SchurComplementKKTSolver: KKTSolver {
                     }
                     for iIndex in jIndex..<block.columns.count {
                         var sum = 0.0
-                        for (p, q, value) in block.entries[iIndex] {
+                        for e in block.entries(iIndex) {
+                            let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
                             sum += p == q ? value * y[p + q * order] : value * root2 * y[p + q * order]
                         }
                         M[block.columns[iIndex] + j * n] += sum
@@ -391,23 +392,24 @@ final class SchurComplementKKTSolver: KKTSolver {
         guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
         let order = block.order
         let root2 = 2.0.squareRoot()
-        var matrix = [Double](repeating: 0, count: order * order), product = matrix
-        matrix.withUnsafeMutableBufferPointer { Svec.unpack(r, into: $0.baseAddress!, order: order) }
+        sparseRightHandSideMatrix.withUnsafeMutableBufferPointer { matrix in
+        sparseRightHandSideProduct.withUnsafeMutableBufferPointer { product in
         cone.g.withUnsafeBufferPointer { g in
-            Dense.multiply(matrix, transposeA: false, g.baseAddress!, transposeB: false, into: &product, m: order, n: order, k: order)
-            product.withUnsafeBufferPointer { t in
-                for (jIndex, j) in block.columns.enumerated() {
-                    var sum = 0.0
-                    for (p, q, value) in block.entries[jIndex] {
-                        var entry = 0.0
-                        let gp = g.baseAddress! + p * order, tq = t.baseAddress! + q * order
-                        for k in 0..<order { entry += gp[k] * tq[k] }
-                        sum += p == q ? value * entry : value * root2 * entry
-                    }
-                    rhs[j] += sum
+            Svec.unpack(r, into: matrix.baseAddress!, order: order)
+            Dense.multiply(matrix.baseAddress!, transposeA: false, g.baseAddress!, transposeB: false,
+                           into: product.baseAddress!, m: order, n: order, k: order)
+            for (jIndex, j) in block.columns.enumerated() {
+                var sum = 0.0
+                for e in block.entries(jIndex) {
+                    let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
+                    var entry = 0.0
+                    let gp = g.baseAddress! + p * order, tq = product.baseAddress! + q * order
+                    for k in 0..<order { entry += gp[k] * tq[k] }
+                    sum += p == q ? value * entry : value * root2 * entry
                 }
+                rhs[j] += sum
             }
-        }
+        }}}
     }
 
     /// Solves with one reduced solve (`D` through the explicit `G`) when its first block row is
