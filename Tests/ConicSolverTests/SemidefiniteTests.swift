@@ -58,6 +58,48 @@ struct SemidefiniteTests {
                         label: "theta C5 dual \(form)")
     }
 
+    /// `copies` independent theta problems of the 5-cycle in the dual form above (one PSD cone of
+    /// order 5 each), plus one nonnegative row `Σ t_k ≥ 0` that couples them but is inactive:
+    /// the optimum is `copies · √5`. Its Schur matrix is block diagonal up to the coupling row.
+    static func thetaCopies(_ copies: Int) throws -> ConicProblem {
+        let n = 5, edges = [(0, 1), (1, 2), (2, 3), (3, 4), (0, 4)]
+        let variables = 1 + edges.count, dimension = Svec.length(order: n)
+        var rows: [Int] = [], cols: [Int] = [], vals: [Double] = [], b: [Double] = []
+        let ones = Svec.svec([[Double]](repeating: [Double](repeating: 1, count: n), count: n)).map { -$0 }
+        for copy in 0..<copies {
+            let row = copy * dimension, column = copy * variables
+            for j in 0..<n { rows.append(row + Svec.index(j, j)); cols.append(column); vals.append(-1) }
+            for (e, (i, j)) in edges.enumerated() {
+                rows.append(row + Svec.index(i, j)); cols.append(column + 1 + e); vals.append(-2.0.squareRoot())
+            }
+            b.append(contentsOf: ones)
+        }
+        for copy in 0..<copies { rows.append(b.count); cols.append(copy * variables); vals.append(-1) }
+        b.append(0)
+        let A = try SparseMatrix(rowCount: b.count, columnCount: copies * variables, rows: rows, columns: cols, values: vals)
+        var q = [Double](repeating: 0, count: copies * variables)
+        for copy in 0..<copies { q[copy * variables] = 1 }
+        return try ConicProblem(q: q, A: A, b: b,
+                                cones: [ConeSpec](repeating: .positiveSemidefinite(n), count: copies) + [.nonnegative(1)])
+    }
+
+    /// Many small PSD cones that each touch few variables: the Schur form stores `M` sparse and
+    /// factors it with CHOLMOD, and reaches the optimum as the dense storage does.
+    @Test func schurComplementWithSparseStorage() throws {
+        let copies = 24
+        let problem = try Self.thetaCopies(copies)
+        let kkt = try #require(SchurComplementKKTSolver(P: problem.P, A: problem.A, cones: ConeProduct(problem.cones),
+                                                        settings: SolverSettings()))
+        #expect(kkt.methodName.hasPrefix("sparse Schur complement"), "\(kkt.methodName)")
+        for form in [NewtonSystemForm.automatic, .schurComplement] {
+            var settings = SolverSettings()
+            settings.newtonSystem = form
+            let solution = try solve(problem, settings: settings)
+            checkOptimality(problem, solution, tol: 1e-6, expectedObjective: Double(copies) * 5.0.squareRoot(),
+                            label: "\(copies) × theta C5, \(form)")
+        }
+    }
+
     /// Max-cut relaxation of the 4-cycle with unit weights: maximize ¼⟨L, X⟩ s.t. diag X = 1,
     /// X ⪰ 0. The 4-cycle is bipartite, so the relaxation is tight: the optimum is 4 (all edges cut).
     @Test(arguments: [NewtonSystemForm.automatic, .quasiDefinite])

@@ -308,7 +308,19 @@ final class PSDTriangleCone: Cone {
 
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double {
-        min(boundaryStep(s, deltaS, maxStep), boundaryStep(z, deltaZ, maxStep))
+        let alphaS = boundaryStep(s, deltaS, maxStep)
+        // When z + α_s Δz is still positive definite, z's own bound is not the smaller one: one
+        // Cholesky factorization (n³/3 flops, BLAS-3) then replaces a triangular congruence and an
+        // eigenvalue problem (4n³/3 flops, half of them at BLAS-2 speed).
+        if alphaS > 0, isInterior(z, along: deltaZ, step: alphaS) { return alphaS }
+        return min(alphaS, boundaryStep(z, deltaZ, alphaS))
+    }
+
+    /// Whether `mat(x + α d)` is positive definite.
+    private func isInterior(_ x: UnsafeBufferPointer<Double>, along d: UnsafeBufferPointer<Double>, step alpha: Double) -> Bool {
+        var point = [Double](repeating: 0, count: dimension)
+        for k in 0..<dimension { point[k] = x[k] + alpha * d[k] }
+        return point.withUnsafeBufferPointer { isInterior($0) }
     }
 
     /// Largest `α ≤ maxStep` with `mat(x + αd) ⪰ 0`: `1 / max(0, −λ_min(L⁻¹ mat(d) L⁻ᵀ))`, with

@@ -48,11 +48,21 @@ final class SchurComplementKKTSolver: KKTSolver {
     }
     private let staticRegularization: Double
     private(set) var lastResidual = 0.0
-    /// Lower triangle of `M` as assembled, without the regularization (column-major `n × n`).
+    /// `M` as assembled, without the regularization: the lower triangle (column-major `n × n`)
+    /// when dense; the values of ``sparse``'s pattern otherwise.
     private var matrix: [Double]
-    /// Lower triangle of the Cholesky factor of `M + σI`.
+    /// Lower triangle of the Cholesky factor of `M + σI` (dense storage only).
     private var factor: [Double]
+    /// Sparse storage, chosen when `M` is sparse enough for CHOLMOD's supernodal Cholesky to beat
+    /// the dense one by ``sparseAdvantage`` (many cones that each touch few variables, as after a
+    /// chordal decomposition): the upper-triangle pattern of `M`, whose values are ``matrix``,
+    /// the factorization, and where each diagonal entry is stored.
+    private let sparse: (pattern: SparseMatrix, factorization: CholmodFactorization, diagonal: [Int])?
+    /// How much cheaper the sparse factorization must be to be chosen.
+    static let sparseAdvantage = 2.0
     private var rhsN: [Double], stepN: [Double]
+    /// The result of a sparse factorization's solve, copied back in place.
+    private var sparseSolution: [Double]
     private var diagonal: [Double]
     private var workN: [Double]
     private var workM: [Double]
@@ -78,6 +88,9 @@ final class SchurComplementKKTSolver: KKTSolver {
         let start: [Int], rowP: [Int], rowQ: [Int], value: [Double]
         /// Whether column `j`'s `G Aⱼ G` is formed densely.
         let dense: [Bool]
+        /// With sparse storage, where `M(columns[i], columns[j])` (`i ≥ j`) is stored:
+        /// `slots[i + j · columns.count]`.
+        var slots: [Int] = []
 
         /// The positions in the flat arrays of the entries of column `columns[jIndex]`.
         func entries(_ jIndex: Int) -> Range<Int> { start[jIndex]..<start[jIndex + 1] }
@@ -107,25 +120,25 @@ final class SchurComplementKKTSolver: KKTSolver {
         currentEqualityRegularization = settings.equalityRegularization
         regularization = settings.staticRegularization
         staticRegularization = settings.staticRegularization
-        factor = [Double](repeating: 0, count: n * n)
-        matrix = factor
         rhsN = [Double](repeating: 0, count: n)
         stepN = rhsN
+        sparseSolution = rhsN
         diagonal = [Double](repeating: 0, count: m)
         workN = [Double](repeating: 0, count: n)
         workM = [Double](repeating: 0, count: m)
-        var cost = Double(n) * Double(n) * Double(n) / 3
+        var assembly = 0.0
+        var blocks: [PSDBlock] = []
         for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
             guard let psd = cone as? PSDTriangleCone else {
                 for i in range {
                     let count = Double(rowsOfA.columnStarts[i + 1] - rowsOfA.columnStarts[i])
-                    cost += count * count
+                    assembly += count * count
                 }
                 continue
             }
-            let block = Self.makeBlock(cone: index, order: psd.order, rows: range, A: A)
-            cost += Self.assemblyCost(block)
-            psdBlocks.append(block)
+            let block = Self.makeBlock(cone: index, order: psd.order, rows: range, rowsOfA: rowsOfA)
+            assembly += Self.assemblyCost(block)
+            blocks.append(block)
             if block.sparseRightHandSide {
                 sparseRightHandSideCones.insert(index)
                 let size = max(sparseRightHandSideMatrix.count, psd.order * psd.order)
@@ -133,18 +146,100 @@ final class SchurComplementKKTSolver: KKTSolver {
                 sparseRightHandSideProduct = sparseRightHandSideMatrix
             }
         }
-        flops = cost
+        let denseFactorization = Double(n) * Double(n) * Double(n) / 3
+        sparse = Self.sparseStorage(n: n, P: P, rowsOfA: rowsOfA, cones: cones, blocks: blocks,
+                                    denseFlops: denseFactorization)
+        if let pattern = sparse?.pattern {
+            for b in blocks.indices {
+                let columns = blocks[b].columns, c = columns.count
+                var slots = [Int](repeating: 0, count: c * c)
+                for jIndex in 0..<c {
+                    for iIndex in jIndex..<c {
+                        slots[iIndex + jIndex * c] = Self.slot(pattern, columns[iIndex], columns[jIndex])
+                    }
+                }
+                blocks[b].slots = slots
+            }
+        }
+        psdBlocks = blocks
+        factor = sparse == nil ? [Double](repeating: 0, count: n * n) : []
+        matrix = [Double](repeating: 0, count: sparse?.pattern.nonzeroCount ?? n * n)
+        flops = (sparse?.factorization.flops ?? denseFactorization) + assembly
     }
 
-    private static func makeBlock(cone: Int, order: Int, rows range: Range<Int>, A: SparseMatrix) -> PSDBlock {
-        let position = Svec.positions(order: order)
-        var columns: [Int] = [], start = [0], rowP: [Int] = [], rowQ: [Int] = [], value: [Double] = []
-        for j in 0..<A.columnCount {
-            for k in A.columnStarts[j]..<A.columnStarts[j + 1] where range.contains(A.rowIndices[k]) {
-                let (p, q) = position[A.rowIndices[k] - range.lowerBound]
-                rowP.append(p); rowQ.append(q); value.append(A.values[k])
+    /// The pattern of `M` (upper triangle, CSC) and its factorization, when the sparse factorization
+    /// is at least ``sparseAdvantage`` times cheaper than the dense one; `nil` otherwise. `M(i, j)`
+    /// can be nonzero when `P(i, j)` is, or when columns `i` and `j` of `A` share a row (nonnegative,
+    /// zero and second-order cones, whose `D` is diagonal or, for the second-order cone, diagonal
+    /// plus rank one over the cone) or a PSD cone (whose `D` couples all of its rows).
+    private static func sparseStorage(n: Int, P: SparseMatrix, rowsOfA: SparseMatrix, cones: ConeProduct, blocks: [PSDBlock],
+                                      denseFlops: Double) -> (pattern: SparseMatrix, factorization: CholmodFactorization, diagonal: [Int])? {
+        let halfDense = Double(n) * Double(n + 1) / 2
+        // The groups of columns whose pairs all enter M.
+        var groups: [[Int]] = blocks.map(\.columns)
+        for (cone, range) in zip(cones.cones, cones.ranges) where !(cone is PSDTriangleCone) {
+            func columns(of rows: Range<Int>) -> [Int] {
+                var set = Set<Int>()
+                for i in rows { for k in rowsOfA.columnStarts[i]..<rowsOfA.columnStarts[i + 1] { set.insert(rowsOfA.rowIndices[k]) } }
+                return set.sorted()
             }
-            if rowP.count > start.last! { columns.append(j); start.append(rowP.count) }
+            if cone is SecondOrderCone { groups.append(columns(of: range)) } else { for i in range { groups.append(columns(of: i..<(i + 1))) } }
+        }
+        // A quick bound first: the dense form is kept when the groups alone could fill half of M.
+        let pairs = groups.reduce(0.0) { $0 + Double($1.count) * Double($1.count + 1) / 2 }
+        guard n >= 100, pairs < 0.5 * halfDense else { return nil }
+        var upper = [Set<Int>](repeating: [], count: n)  // upper[j]: rows i ≤ j of column j
+        for j in 0..<n { upper[j].insert(j) }
+        for j in 0..<n { for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] <= j { upper[j].insert(P.rowIndices[k]) } }
+        for group in groups {
+            for (b, j) in group.enumerated() { for i in group[...b] { upper[j].insert(i) } }
+        }
+        var starts = [0], rows: [Int] = []
+        for j in 0..<n {
+            rows.append(contentsOf: upper[j].sorted())
+            starts.append(rows.count)
+        }
+        guard Double(rows.count) < 0.25 * halfDense,
+              let pattern = try? SparseMatrix(rowCount: n, columnCount: n, columnStarts: starts, rowIndices: rows,
+                                             values: [Double](repeating: 0, count: rows.count)),
+              let factorization = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows, method: .supernodalCholesky),
+              factorization.flops * sparseAdvantage < denseFlops else { return nil }
+        return (pattern, factorization, (0..<n).map { slot(pattern, $0, $0) })
+    }
+
+    /// Where `M(i, j)`, `i ≥ j`, is stored in the upper-triangle pattern: entry `(j, i)`.
+    private static func slot(_ pattern: SparseMatrix, _ i: Int, _ j: Int) -> Int {
+        let (row, column) = (min(i, j), max(i, j))
+        var low = pattern.columnStarts[column], high = pattern.columnStarts[column + 1]
+        while low < high {
+            let mid = (low + high) / 2
+            if pattern.rowIndices[mid] < row { low = mid + 1 } else { high = mid }
+        }
+        precondition(low < pattern.columnStarts[column + 1] && pattern.rowIndices[low] == row, "entry outside the pattern of M")
+        return low
+    }
+
+    /// Where `M(i, j)` is stored in ``matrix``.
+    @inline(__always) private func slot(_ i: Int, _ j: Int) -> Int {
+        guard let sparse else { return max(i, j) + min(i, j) * n }
+        return Self.slot(sparse.pattern, i, j)
+    }
+
+    private static func makeBlock(cone: Int, order: Int, rows range: Range<Int>, rowsOfA: SparseMatrix) -> PSDBlock {
+        let position = Svec.positions(order: order)
+        // The block's entries by column of A, from the rows of A in the cone's range.
+        var byColumn: [Int: [(p: Int, q: Int, value: Double)]] = [:]
+        for i in range {
+            let (p, q) = position[i - range.lowerBound]
+            for k in rowsOfA.columnStarts[i]..<rowsOfA.columnStarts[i + 1] {
+                byColumn[rowsOfA.rowIndices[k], default: []].append((p, q, rowsOfA.values[k]))
+            }
+        }
+        let columns = byColumn.keys.sorted()
+        var start = [0], rowP: [Int] = [], rowQ: [Int] = [], value: [Double] = []
+        for j in columns {
+            for entry in byColumn[j]! { rowP.append(entry.p); rowQ.append(entry.q); value.append(entry.value) }
+            start.append(rowP.count)
         }
         let total = Double(rowP.count)
         let denseCost = 2 * Double(order) * Double(order) * Double(order)
@@ -163,7 +258,9 @@ final class SchurComplementKKTSolver: KKTSolver {
     }
 
     var methodName: String {
-        "dense Schur complement (P + AᵀDA), LAPACK Cholesky, n = \(n), \(psdBlocks.count) PSD block(s), ≈ \(String(Int(flops))) flops per iteration"
+        let storage = sparse.map { "sparse Schur complement (P + AᵀDA), \($0.factorization.name), nnz(M) = \($0.pattern.nonzeroCount)" }
+            ?? "dense Schur complement (P + AᵀDA), LAPACK Cholesky"
+        return "\(storage), n = \(n), \(psdBlocks.count) PSD block(s), ≈ \(String(Int(flops))) flops per iteration"
     }
 
     func update() -> Bool {
@@ -171,11 +268,10 @@ final class SchurComplementKKTSolver: KKTSolver {
         currentEqualityRegularization = equalityRegularization * regularizationScale
         matrix.withUnsafeMutableBufferPointer { M in
             M.update(repeating: 0)
-            // P (upper triangle given; the lower triangle of M is written).
+            // P (upper triangle given).
             for j in 0..<n {
                 for k in P.columnStarts[j]..<P.columnStarts[j + 1] {
-                    let i = P.rowIndices[k]
-                    M[j + i * n] += P.values[k]
+                    M[slot(P.rowIndices[k], j)] += P.values[k]
                 }
             }
             diagonal.withUnsafeMutableBufferPointer { d in
@@ -189,12 +285,21 @@ final class SchurComplementKKTSolver: KKTSolver {
                 addPSDBlock(block, into: M)
             }
         }
-        // Cholesky of the lower triangle, raising σ until it succeeds.
+        // Cholesky, raising σ until it succeeds.
         var sigma = staticRegularization * regularizationScale
         for _ in 0..<8 {
-            factor = matrix
-            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
-            if factor.withUnsafeMutableBufferPointer({ Dense.cholesky($0.baseAddress!, n: n) }) {
+            let factored: Bool
+            if let sparse {
+                let values = sparse.factorization.values
+                for k in 0..<matrix.count { values[k] = matrix[k] }
+                for k in sparse.diagonal { values[k] += sigma }
+                factored = sparse.factorization.factor()
+            } else {
+                factor = matrix
+                factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
+                factored = factor.withUnsafeMutableBufferPointer { Dense.cholesky($0.baseAddress!, n: n) }
+            }
+            if factored {
                 regularization = sigma
                 return true
             }
@@ -210,7 +315,7 @@ final class SchurComplementKKTSolver: KKTSolver {
             let w = d[i]
             for p in rs[i]..<rs[i + 1] {
                 let cp = cols[p], wp = w * vals[p]
-                for q in p..<rs[i + 1] { M[cols[q] + cp * n] += wp * vals[q] }
+                for q in p..<rs[i + 1] { M[slot(cols[q], cp)] += wp * vals[q] }
             }
         }
     }
@@ -226,7 +331,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         let support = v.keys.sorted()
         for (a, ca) in support.enumerated() {
             let va = rho * v[ca]!
-            for cb in support[a...] { M[cb + ca * n] += va * v[cb]! }
+            for cb in support[a...] { M[slot(cb, ca)] += va * v[cb]! }
         }
     }
 
@@ -276,7 +381,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                             let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
                             sum += p == q ? value * y[p + q * order] : value * root2 * y[p + q * order]
                         }
-                        M[block.columns[iIndex] + j * n] += sum
+                        M[sparse == nil ? block.columns[iIndex] + j * n : block.slots[iIndex + jIndex * block.columns.count]] += sum
                     }
                 } else {
                     // Y's entries one at a time: Y_pq = Σ_{(k,l) ∈ Aⱼ} a_kl (G_pk G_lq + G_pl G_kq), k < l;
@@ -286,6 +391,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                     block.rowQ.withUnsafeBufferPointer { rowQ in
                     block.value.withUnsafeBufferPointer { values in
                     block.columns.withUnsafeBufferPointer { columns in
+                    block.slots.withUnsafeBufferPointer { slots in
                         let own = start[jIndex]..<start[jIndex + 1]
                         for iIndex in jIndex..<columns.count {
                             var sum = 0.0
@@ -302,9 +408,9 @@ final class SchurComplementKKTSolver: KKTSolver {
                                 }
                                 sum += p == q ? vi * ypq : vi * root2 * ypq
                             }
-                            M[columns[iIndex] + j * n] += sum
+                            M[slots.isEmpty ? columns[iIndex] + j * n : slots[iIndex + jIndex * columns.count]] += sum
                         }
-                    }}}}}
+                    }}}}}}
                 }
             }
         }
@@ -316,16 +422,14 @@ final class SchurComplementKKTSolver: KKTSolver {
         let n = self.n
         workN.withUnsafeMutableBufferPointer { correction in
         stepN.withUnsafeMutableBufferPointer { lastCorrection in
-        matrix.withUnsafeBufferPointer { M in
-        factor.withUnsafeBufferPointer { L in
             var rhsNorm = 0.0
             for j in 0..<n { x[j] = rhs[j]; rhsNorm = max(rhsNorm, abs(rhs[j])) }
-            Dense.choleskySolve(L.baseAddress!, n: n, x.baseAddress!)
+            factorSolve(x)
             let target = refinementTolerance * (1 + rhsNorm)
             var previous = Double.infinity
             for step in 0...refinementSteps {
                 // correction ← rhs − M x
-                Dense.symmetricMultiplyVector(M.baseAddress!, x.baseAddress!, into: correction.baseAddress!, n: n)
+                multiplyAssembled(UnsafeBufferPointer(x), into: correction)
                 var norm = 0.0
                 for j in 0..<n { correction[j] = rhs[j] - correction[j]; norm = max(norm, abs(correction[j])) }
                 if step > 0, !(norm < previous) {
@@ -335,10 +439,44 @@ final class SchurComplementKKTSolver: KKTSolver {
                 guard norm > target, norm < previous / IterativeRefinement.minimumImprovement,
                       step < refinementSteps else { break }
                 previous = norm
-                Dense.choleskySolve(L.baseAddress!, n: n, correction.baseAddress!)
+                factorSolve(correction)
                 for j in 0..<n { x[j] += correction[j]; lastCorrection[j] = correction[j] }
             }
-        }}}}
+        }}
+    }
+
+    /// `v ← (M + σI)⁻¹ v` with the last factorization.
+    private func factorSolve(_ v: UnsafeMutableBufferPointer<Double>) {
+        if let sparse {
+            sparseSolution.withUnsafeMutableBufferPointer { out in
+                sparse.factorization.solve(UnsafeBufferPointer(v), into: out)
+                for j in 0..<n { v[j] = out[j] }
+            }
+        } else {
+            factor.withUnsafeBufferPointer { Dense.choleskySolve($0.baseAddress!, n: n, v.baseAddress!) }
+        }
+    }
+
+    /// `y ← M x` with the assembled `M`.
+    private func multiplyAssembled(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
+        matrix.withUnsafeBufferPointer { M in
+            if let pattern = sparse?.pattern {
+                y.update(repeating: 0)
+                let cs = pattern.columnStarts, ri = pattern.rowIndices
+                for j in 0..<n {
+                    var sum = 0.0
+                    let xj = x[j]
+                    for k in cs[j]..<cs[j + 1] {
+                        let i = ri[k]
+                        sum += M[k] * x[i]
+                        if i != j { y[i] += M[k] * xj }
+                    }
+                    y[j] += sum
+                }
+            } else {
+                Dense.symmetricMultiplyVector(M.baseAddress!, x.baseAddress!, into: y.baseAddress!, n: n)
+            }
+        }
     }
 
     /// One solve of the reduced system: `M x = r_x + AᵀD r_z` (see ``solveAssembled(_:into:)``),
