@@ -40,6 +40,9 @@ struct Solve: ParsableCommand {
     @Flag(name: .customLong("no-facial-reduction"),
           help: "Solve PSD cones whose dual the data confine to a face as given, without reducing them first.")
     var noFacialReduction = false
+    @Flag(name: .customLong("no-chordal-decomposition"),
+          help: "Keep sparse PSD cones whole instead of splitting them along the cliques of their pattern.")
+    var noChordalDecomposition = false
 
     func run() throws {
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
@@ -57,6 +60,7 @@ struct Solve: ParsableCommand {
         settings.verbose = verbose && !json
         settings.newtonSystem = form
         settings.facialReduction = !noFacialReduction
+        settings.chordalDecomposition = !noChordalDecomposition
         let solution: Solution
         do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
             throw ValidationError("\(error)")

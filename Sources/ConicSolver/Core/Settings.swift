@@ -48,6 +48,10 @@ public struct SolverSettings: Sendable, Equatable {
     /// whose constraint matrix is semidefinite, such as `⟨11ᵀ, Z⟩ = 0`) before solving, and map the
     /// solution back (see `docs/solver.md`, "Facial reduction").
     public var facialReduction = true
+    /// Split sparse PSD cones into cones on the cliques of a chordal extension of their pattern,
+    /// when that makes the per-iteration work much smaller, and map the solution back (see
+    /// `docs/solver.md`, "Chordal decomposition").
+    public var chordalDecomposition = true
     /// Ruiz equilibration passes; 0 disables scaling.
     public var equilibrationIterations = 10
     /// Static regularization added to the `x` block of the Newton system.

@@ -34,8 +34,9 @@ public final class InteriorPointSolver {
     /// Runs the method and returns the solution in the original (unscaled) data.
     ///
     /// With ``SolverSettings/facialReduction`` the PSD cones whose dual the data confine to a face
-    /// are reduced first (``FacialReduction``, repeated while it finds one) and the solution of the
-    /// reduced problem is mapped back.
+    /// are reduced first (``FacialReduction``, repeated while it finds one); with
+    /// ``SolverSettings/chordalDecomposition`` sparse PSD cones are then split along their cliques
+    /// (``ChordalDecomposition``). The solution is mapped back through both.
     public func solve() -> Solution {
         let clock = ContinuousClock()
         let start = clock.now
@@ -48,8 +49,16 @@ public final class InteriorPointSolver {
             reductions.append(reduction)
             current = reduction.reduced
         }
+        let decomposition = settings.chordalDecomposition ? ChordalDecomposition(current) : nil
+        if let decomposition {
+            if settings.verbose {
+                for line in decomposition.summaries { writeLog("chordal decomposition: \(line)", to: settings.logDestination) }
+            }
+            current = decomposition.decomposed
+        }
         let presolveTime = seconds(clock.now - start)
         var solution = solveDirectly(current, presolveTime: presolveTime)
+        if let decomposition { solution = decomposition.recover(solution) }
         for reduction in reductions.reversed() { solution = reduction.recover(solution) }
         solution.solveTime = seconds(clock.now - start)
         return solution
@@ -145,8 +154,19 @@ public final class InteriorPointSolver {
         }
         let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
         var candidates: [(time: Double, solver: any KKTSolver)] = []
-        if hasPSD, Double(P.columnCount) * Double(P.columnCount) <= Self.maximumDenseEntries, let schur = schurSolver() {
+        if hasPSD, let schur = schurSolver() {
             candidates.append((schur.flops / Self.denseFlopRate, schur))
+        }
+        // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2 at
+        // least (k³/3 flops): when that alone is slower than the Schur form, its symbolic analysis
+        // (most of the setup of many-cone problems, such as chordal decompositions) is left to the
+        // fallback.
+        let fullLowerBound = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
+            pair.0 is PSDTriangleCone ? total + pow(Double(pair.1.count), 3) / 3 : total
+        } / Self.simplicialFlopRate
+        if let schurTime = candidates.first?.time, schurTime < fullLowerBound,
+           psdBlockEntries <= Self.maximumSparseBlockEntries {
+            return (candidates[0].solver, { _ in fullSolver() })
         }
         if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
             if let full = fullSolver() {
@@ -213,8 +233,6 @@ public final class InteriorPointSolver {
     }
     /// Dense Schur assembly and LAPACK Cholesky, a conservative rate for mixed BLAS-3 and scalar work.
     static let denseFlopRate = 3e9
-    /// Largest dense Schur matrix considered (entries; 8 bytes each).
-    static let maximumDenseEntries = 1e8
     /// Largest total of full PSD blocks (entries) put into the sparse Newton forms.
     static let maximumSparseBlockEntries = 4e6
 

@@ -58,6 +58,8 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// chordal decomposition): the upper-triangle pattern of `M`, whose values are ``matrix``,
     /// the factorization, and where each diagonal entry is stored.
     private let sparse: (pattern: SparseMatrix, factorization: CholmodFactorization, diagonal: [Int])?
+    /// Largest dense `M` (entries; 8 bytes each, held twice).
+    static let maximumDenseEntries = 1e8
     /// How much cheaper the sparse factorization must be to be chosen.
     static let sparseAdvantage = 2.0
     private var rhsN: [Double], stepN: [Double]
@@ -161,6 +163,8 @@ final class SchurComplementKKTSolver: KKTSolver {
                 blocks[b].slots = slots
             }
         }
+        // Dense storage needs n² entries twice (M and its factor).
+        guard sparse != nil || Double(n) * Double(n) <= Self.maximumDenseEntries else { return nil }
         psdBlocks = blocks
         factor = sparse == nil ? [Double](repeating: 0, count: n * n) : []
         matrix = [Double](repeating: 0, count: sparse?.pattern.nonzeroCount ?? n * n)
