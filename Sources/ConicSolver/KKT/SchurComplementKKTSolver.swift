@@ -463,23 +463,12 @@ final class SchurComplementKKTSolver: KKTSolver {
 
     /// `y ← M x` with the assembled `M`.
     private func multiplyAssembled(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        matrix.withUnsafeBufferPointer { M in
-            if let pattern = sparse?.pattern {
-                y.update(repeating: 0)
-                let cs = pattern.columnStarts, ri = pattern.rowIndices
-                for j in 0..<n {
-                    var sum = 0.0
-                    let xj = x[j]
-                    for k in cs[j]..<cs[j + 1] {
-                        let i = ri[k]
-                        sum += M[k] * x[i]
-                        if i != j { y[i] += M[k] * xj }
-                    }
-                    y[j] += sum
-                }
-            } else {
-                Dense.symmetricMultiplyVector(M.baseAddress!, x.baseAddress!, into: y.baseAddress!, n: n)
-            }
+        if var assembled = sparse?.pattern {
+            assembled.values = matrix  // shares the storage: no copy
+            y.update(repeating: 0)
+            assembled.symmetricMultiplyAdd(x, into: y)
+        } else {
+            matrix.withUnsafeBufferPointer { Dense.symmetricMultiplyVector($0.baseAddress!, x.baseAddress!, into: y.baseAddress!, n: n) }
         }
     }
 
