@@ -70,6 +70,7 @@ struct ChordalDecompositionTests {
     /// recovered point checked on the original problem, including the completed `Z ⪰ 0`.
     @Test func maxCutSolutionMapsBack() throws {
         let path = SemidefiniteTests.sdplib.appendingPathComponent("mcp124-1.dat-s").path
+        guard FileManager.default.fileExists(atPath: path) else { return }  // as the other SDPLIB tests
         let problem = try SDPAReader.read(path: path)
         #expect(ChordalDecomposition(problem) != nil)
         let decomposed = try solve(problem)
