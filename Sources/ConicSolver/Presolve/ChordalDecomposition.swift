@@ -35,13 +35,11 @@ struct ChordalDecomposition {
         let cone: Int
         let order: Int
         let originalRows: Range<Int>
-        /// The cliques (ascending vertices), each with its first row in the decomposed problem,
-        /// and the clique tree (`parent[k] < k`, or −1 for a root).
+        /// The cliques (ascending vertices), each after its parent in the clique tree, and the first
+        /// row of each in the decomposed problem.
         let cliques: [[Int]]
         let firstRows: [Int]
-        let parent: [Int]
-        /// Number of entries on the cone's original pattern, and overlap variables added (for the log).
-        let patternEntries: Int
+        /// Overlap variables added (for the log).
         let overlaps: Int
         var summary: String {
             "PSD cone \(cone) of order \(order) → \(cliques.count) cones of orders ≤ \(cliques.map(\.count).max() ?? 0), "
@@ -77,16 +75,14 @@ struct ChordalDecomposition {
         for cone in problem.cones { coneRanges.append(start..<(start + cone.dimension)); start += cone.dimension }
         let rowsOfA = problem.A.transposed()
         // Candidates: their cliques, or nil.
-        var plans: [Int: (cliques: [[Int]], parent: [Int], entries: Int)] = [:]
+        var plans: [Int: [[Int]]] = [:]
         for (index, cone) in problem.cones.enumerated() {
             guard case let .positiveSemidefinite(order) = cone, order >= Self.minimumOrder else { continue }
             let range = coneRanges[index]
             let positions = Svec.positions(order: order)
             var neighbours = [Set<Int>](repeating: [], count: order)
-            var entries = 0
             for row in range where problem.b[row] != 0 || rowsOfA.columnStarts[row + 1] > rowsOfA.columnStarts[row] {
                 let (p, q) = positions[row - range.lowerBound]
-                entries += 1
                 if p != q { neighbours[p].insert(q); neighbours[q].insert(p) }
             }
             // The cliques must stay small against the cone, and the extension sparse.
@@ -105,7 +101,7 @@ struct ChordalDecomposition {
                 for (bIndex, q) in clique.enumerated() { for p in clique[...bIndex] { covered.insert(Svec.index(p, q)) } }
             }
             guard total - covered.count <= Self.maximumOverlapsPerOrder * order else { continue }
-            plans[index] = (plan.cliques, plan.parent, entries)
+            plans[index] = plan.cliques
         }
         guard !plans.isEmpty else { return nil }
 
@@ -117,18 +113,18 @@ struct ChordalDecomposition {
         var triplets: (rows: [Int], columns: [Int], values: [Double]) = ([], [], [])
         var b: [Double] = []
         var overlapCount = 0
+        /// Appends original row `row` (its entries of `A` and `b`) as the next row.
+        func copyRow(_ row: Int) {
+            for k in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] {
+                triplets.rows.append(b.count); triplets.columns.append(rowsOfA.rowIndices[k]); triplets.values.append(rowsOfA.values[k])
+            }
+            b.append(problem.b[row])
+        }
         for (index, cone) in problem.cones.enumerated() {
             let range = coneRanges[index]
             let overlapsBefore = overlapCount
-            guard let plan = plans[index], case let .positiveSemidefinite(order) = cone else {
-                for row in range {
-                    rowMap[row] = b.count
-                    for k in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] {
-                        triplets.rows.append(b.count); triplets.columns.append(rowsOfA.rowIndices[k])
-                        triplets.values.append(rowsOfA.values[k])
-                    }
-                    b.append(problem.b[row])
-                }
+            guard let cliques = plans[index], case let .positiveSemidefinite(order) = cone else {
+                for row in range { rowMap[row] = b.count; copyRow(row) }
                 specs.append(cone)
                 continue
             }
@@ -136,16 +132,16 @@ struct ChordalDecomposition {
             // farthest from the root): a parent then holds one overlap variable per entry it shares,
             // instead of the data of all of them.
             var firstRows: [Int] = [], next = b.count
-            for clique in plan.cliques { firstRows.append(next); next += Svec.length(order: clique.count) }
+            for clique in cliques { firstRows.append(next); next += Svec.length(order: clique.count) }
             var owner: [Int: Int] = [:]  // original svec index → its row in the owning clique
-            for (k, clique) in plan.cliques.enumerated().reversed() {
+            for (k, clique) in cliques.enumerated().reversed() {
                 for (bIndex, q) in clique.enumerated() {
                     for (aIndex, p) in clique[...bIndex].enumerated() where owner[Svec.index(p, q)] == nil {
                         owner[Svec.index(p, q)] = firstRows[k] + Svec.index(aIndex, bIndex)
                     }
                 }
             }
-            for clique in plan.cliques {
+            for clique in cliques {
                 specs.append(.positiveSemidefinite(clique.count))
                 for (bIndex, q) in clique.enumerated() {
                     for p in clique[...bIndex] {
@@ -158,21 +154,15 @@ struct ChordalDecomposition {
                             triplets.rows.append(ownerRow); triplets.columns.append(y); triplets.values.append(1)
                             b.append(0)
                         } else {
-                            let original = range.lowerBound + entry
-                            for k in rowsOfA.columnStarts[original]..<rowsOfA.columnStarts[original + 1] {
-                                triplets.rows.append(row); triplets.columns.append(rowsOfA.rowIndices[k])
-                                triplets.values.append(rowsOfA.values[k])
-                            }
-                            b.append(problem.b[original])
+                            copyRow(range.lowerBound + entry)
                         }
                     }
                 }
             }
-            decomposedCones.append(DecomposedCone(cone: index, order: order, originalRows: range, cliques: plan.cliques,
-                                                  firstRows: firstRows, parent: plan.parent, patternEntries: plan.entries,
-                                                  overlaps: overlapCount - overlapsBefore))
+            decomposedCones.append(DecomposedCone(cone: index, order: order, originalRows: range, cliques: cliques,
+                                                  firstRows: firstRows, overlaps: overlapCount - overlapsBefore))
         }
-        // Every entry of the original pattern must lie in a clique (the extension contains it).
+        // The overlap variables have no cost and no entry of P.
         guard let A = try? SparseMatrix(rowCount: b.count, columnCount: n + overlapCount, rows: triplets.rows,
                                         columns: triplets.columns, values: triplets.values),
               let P = try? SparseMatrix(rowCount: n + overlapCount, columnCount: n + overlapCount,
@@ -317,11 +307,6 @@ struct ChordalDecomposition {
 }
 
 extension ChordalDecomposition.DecomposedCone {
-    /// `svec` of the maximum-determinant PSD completion of the partial matrix given on the
-    /// cliques' entries (`nil` elsewhere): clique by clique down the tree, the entries between a
-    /// clique's new vertices `N` and the vertices `U` placed before it are
-    /// `W(N, U) = W(N, Σ) W(Σ, Σ)⁻¹ W(Σ, U)` with `Σ` the separator (its overlap with its
-    /// parent). NaN entries (no dual solution) stay NaN.
     /// `W(Σ, Σ)⁻¹ W(Σ, N)` (`|Σ| × |N|`, column-major) by Cholesky, with a diagonal shift of
     /// `10⁻¹⁴·max W_ii` raised ×100 while the factorization fails (a dual solution on the boundary).
     private static func separatorSolve(_ w: [Double], order n: Int, separator: [Int], new: [Int]) -> [Double]? {
@@ -343,6 +328,12 @@ extension ChordalDecomposition.DecomposedCone {
         return nil
     }
 
+    /// `svec` of the maximum-determinant PSD completion of the partial matrix given on the
+    /// cliques' entries (`nil` elsewhere): clique by clique down the tree, the entries between a
+    /// clique's new vertices `N` and the vertices `U` placed before it are
+    /// `W(N, U) = W(N, Σ) W(Σ, Σ)⁻¹ W(Σ, U)` with `Σ` the separator (its overlap with its
+    /// parent). NaN entries (no dual solution) stay NaN; should `W(Σ, Σ)` not factor even
+    /// shifted, that clique's entries outside its own blocks stay zero.
     func complete(_ partial: [Double?]) -> [Double] {
         let n = order
         let root2 = 2.0.squareRoot()
