@@ -141,11 +141,10 @@ public final class InteriorPointSolver {
         -> (primary: any KKTSolver, fallback: ((Double) -> (any KKTSolver)?)?)? {
         let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
-        let schurSolver = { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
         switch settings.newtonSystem {
         case .reduced: return reducedSolver().map { ($0, nil) }
         case .quasiDefinite: return fullSolver().map { ($0, nil) }
-        case .schurComplement: return schurSolver().map { ($0, nil) }
+        case .schurComplement: return SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings).map { ($0, nil) }
         case .automatic: break
         }
         // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
@@ -154,19 +153,20 @@ public final class InteriorPointSolver {
         }
         let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
         var candidates: [(time: Double, solver: any KKTSolver)] = []
-        if hasPSD, let schur = schurSolver() {
-            candidates.append((schur.flops / Self.denseFlopRate, schur))
-        }
-        // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2 at
-        // least (k³/3 flops): when that alone is slower than the Schur form, its symbolic analysis
-        // (most of the setup of many-cone problems, such as chordal decompositions) is left to the
-        // fallback.
-        let fullLowerBound = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
-            pair.0 is PSDTriangleCone ? total + pow(Double(pair.1.count), 3) / 3 : total
-        } / Self.simplicialFlopRate
-        if let schurTime = candidates.first?.time, schurTime < fullLowerBound,
-           psdBlockEntries <= Self.maximumSparseBlockEntries {
-            return (candidates[0].solver, { _ in fullSolver() })
+        let schur = hasPSD ? SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings) : nil
+        if let schur { candidates.append((schur.flops / Self.denseFlopRate, schur)) }
+        // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2
+        // (k³/3 flops) and, eliminating those blocks, in effect the Schur matrix as well, at the
+        // simplicial rate: when that estimate is already slower than the Schur form, its symbolic
+        // analysis (most of the setup of many-cone problems, such as chordal decompositions) is
+        // left to the fallback.
+        if let schur, psdBlockEntries <= Self.maximumSparseBlockEntries {
+            let blocks = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
+                pair.0 is PSDTriangleCone ? total + pow(Double(pair.1.count), 3) / 3 : total
+            }
+            if schur.flops / Self.denseFlopRate < (blocks + schur.factorizationFlops) / Self.simplicialFlopRate {
+                return (schur, { _ in fullSolver() })
+            }
         }
         if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
             if let full = fullSolver() {

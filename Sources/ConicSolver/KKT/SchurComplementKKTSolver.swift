@@ -74,8 +74,9 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// lined up with a direction where `G` is tiny (gpp: `11ᵀ` along the unattained optimum;
     /// qap, hinf) gets entries of `M` far below the rounding `ε‖G‖` of sums over the explicit `G`.
     private var factoredAssembly = false
-    /// Estimated flops of one assembly plus factorization.
+    /// Estimated flops of one assembly plus factorization, and of the factorization alone.
     let flops: Double
+    let factorizationFlops: Double
 
     /// The entries of `A` on one PSD cone's rows, by column.
     private struct PSDBlock {
@@ -168,7 +169,8 @@ final class SchurComplementKKTSolver: KKTSolver {
         psdBlocks = blocks
         factor = sparse == nil ? [Double](repeating: 0, count: n * n) : []
         matrix = [Double](repeating: 0, count: sparse?.pattern.nonzeroCount ?? n * n)
-        flops = (sparse?.factorization.flops ?? denseFactorization) + assembly
+        factorizationFlops = sparse?.factorization.flops ?? denseFactorization
+        flops = factorizationFlops + assembly
     }
 
     /// The pattern of `M` (upper triangle, CSC) and its factorization, when the sparse factorization
