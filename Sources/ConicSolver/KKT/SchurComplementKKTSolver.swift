@@ -91,12 +91,15 @@ final class SchurComplementKKTSolver: KKTSolver {
         let start: [Int], rowP: [Int], rowQ: [Int], value: [Double]
         /// Whether column `j`'s `G Aⱼ G` is formed densely.
         let dense: [Bool]
-        /// With sparse storage, where `M(columns[i], columns[j])` (`i ≥ j`) is stored:
-        /// `slots[i + j · columns.count]`.
+        /// With sparse storage, where `M(columns[i], columns[j])` (`i ≥ j`) is stored, packed by
+        /// columns of the lower triangle: `slots[slotColumn(j) + i]`. Empty with dense storage.
         var slots: [Int] = []
 
         /// The positions in the flat arrays of the entries of column `columns[jIndex]`.
         func entries(_ jIndex: Int) -> Range<Int> { start[jIndex]..<start[jIndex + 1] }
+
+        /// The offset of column `jIndex` in ``slots``, to which the row index `i ≥ jIndex` is added.
+        func slotColumn(_ jIndex: Int) -> Int { jIndex * columns.count - jIndex * (jIndex + 1) / 2 }
 
         /// Whether `Aᵀ D r` is computed from the entries of `G R G` on the block's pattern alone
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
@@ -155,11 +158,10 @@ final class SchurComplementKKTSolver: KKTSolver {
         if let pattern = sparse?.pattern {
             for b in blocks.indices {
                 let columns = blocks[b].columns, c = columns.count
-                var slots = [Int](repeating: 0, count: c * c)
+                var slots = [Int](repeating: 0, count: c * (c + 1) / 2)
                 for jIndex in 0..<c {
-                    for iIndex in jIndex..<c {
-                        slots[iIndex + jIndex * c] = Self.slot(pattern, columns[iIndex], columns[jIndex])
-                    }
+                    let offset = blocks[b].slotColumn(jIndex)
+                    for iIndex in jIndex..<c { slots[offset + iIndex] = Self.slot(pattern, columns[iIndex], columns[jIndex]) }
                 }
                 blocks[b].slots = slots
             }
@@ -387,7 +389,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                             let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
                             sum += p == q ? value * y[p + q * order] : value * root2 * y[p + q * order]
                         }
-                        M[sparse == nil ? block.columns[iIndex] + j * n : block.slots[iIndex + jIndex * block.columns.count]] += sum
+                        M[block.slots.isEmpty ? block.columns[iIndex] + j * n : block.slots[block.slotColumn(jIndex) + iIndex]] += sum
                     }
                 } else {
                     // Y's entries one at a time: Y_pq = Σ_{(k,l) ∈ Aⱼ} a_kl (G_pk G_lq + G_pl G_kq), k < l;
@@ -398,7 +400,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                     block.value.withUnsafeBufferPointer { values in
                     block.columns.withUnsafeBufferPointer { columns in
                     block.slots.withUnsafeBufferPointer { slots in
-                        let own = start[jIndex]..<start[jIndex + 1]
+                        let own = start[jIndex]..<start[jIndex + 1], slotColumn = block.slotColumn(jIndex)
                         for iIndex in jIndex..<columns.count {
                             var sum = 0.0
                             for e in start[iIndex]..<start[iIndex + 1] {
@@ -414,7 +416,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                                 }
                                 sum += p == q ? vi * ypq : vi * root2 * ypq
                             }
-                            M[slots.isEmpty ? columns[iIndex] + j * n : slots[iIndex + jIndex * columns.count]] += sum
+                            M[slots.isEmpty ? columns[iIndex] + j * n : slots[slotColumn + iIndex]] += sum
                         }
                     }}}}}}
                 }

@@ -8,8 +8,9 @@ import Foundation
 /// positive semidefinite exactly when it is a sum `Σ_k T_kᵀ S_k T_k` of PSD matrices on the
 /// cliques (Agler et al.). So the cone of order `n` becomes `K` cones of orders `|C_k|`:
 ///
-/// - every entry of `E'` is *owned* by the first clique that contains it, whose row takes the
-///   entry's data (`B` and `A` on `E`, zero on the fill);
+/// - every entry of `E'` is *owned* by the clique farthest from the root of the clique tree
+///   among those that contain it, whose row takes the entry's data (`B` and `A` on `E`, zero on
+///   the fill);
 /// - every other clique containing the entry gets a free *overlap* variable `y` with no cost:
 ///   its own row reads `s_k = y`, and the owner's row `s_own = (B − Ax)_pq − Σ y`, so that the
 ///   clique slacks add up to `S` (all in `svec` units, the same for one entry in every clique).
@@ -104,8 +105,8 @@ struct ChordalDecomposition {
         var coneRanges: [Range<Int>] = [], start = 0
         for cone in problem.cones { coneRanges.append(start..<(start + cone.dimension)); start += cone.dimension }
         let rowsOfA = problem.A.transposed()
-        // Candidates: their cliques, or nil.
-        var plans: [Int: [[Int]]] = [:]
+        // The cones to decompose, with their cliques.
+        var chosen: [Int: [[Int]]] = [:]
         for (index, cone) in problem.cones.enumerated() {
             guard case let .positiveSemidefinite(order) = cone, order >= Self.minimumOrder else { continue }
             let range = coneRanges[index]
@@ -119,20 +120,20 @@ struct ChordalDecomposition {
             let n3 = pow3(Double(order))
             let largest = Int(Self.maximumCliqueFraction * Double(order)) + 1
             // Each merge strength gives a plan; the one with the smaller estimated cost is kept.
+            guard let plans = Self.cliques(of: neighbours, maximumClique: largest, mergeFactors: Self.mergeFactors,
+                                           maximumFill: Int(Self.maximumFillFraction * Double(order * (order - 1) / 2)))
+            else { continue }
             var best: (cliques: [[Int]], cost: Double)?
-            for factor in Self.mergeFactors {
-                guard let plan = Self.cliques(of: neighbours, maximumClique: largest, mergeFactor: factor,
-                                              maximumFill: Int(Self.maximumFillFraction * Double(order * (order - 1) / 2)))
-                else { break }  // the elimination gave up: it would again
+            for plan in plans {
                 let work = plan.cliques.reduce(0.0) { $0 + pow3(Double($1.count)) }
                 let (overlaps, cost) = Self.estimate(plan.cliques, rows: range, rowsOfA: rowsOfA)
                 guard work <= Self.maximumWorkFraction * n3, overlaps <= Self.maximumOverlapsPerOrder * order,
                       cost < best?.cost ?? .infinity else { continue }
                 best = (plan.cliques, cost)
             }
-            if let best { plans[index] = best.cliques }
+            if let best { chosen[index] = best.cliques }
         }
-        guard !plans.isEmpty else { return nil }
+        guard !chosen.isEmpty else { return nil }
 
         // The decomposed problem: rows cone by cone, the clique cones in place of each candidate;
         // the original columns first, then the overlap variables.
@@ -152,7 +153,7 @@ struct ChordalDecomposition {
         for (index, cone) in problem.cones.enumerated() {
             let range = coneRanges[index]
             let overlapsBefore = overlapCount
-            guard let cliques = plans[index], case let .positiveSemidefinite(order) = cone else {
+            guard let cliques = chosen[index], case let .positiveSemidefinite(order) = cone else {
                 for row in range { rowMap[row] = b.count; copyRow(row) }
                 specs.append(cone)
                 continue
@@ -206,20 +207,20 @@ struct ChordalDecomposition {
         self.rowMap = rowMap
     }
 
-    /// The maximal cliques of a minimum-degree chordal extension of the graph, merged where that
-    /// does not cost more than `mergeFactor` times as much, ordered so that each clique's parent in the clique
-    /// tree comes before it; `nil` when the extension is a single clique.
+    /// The maximal cliques of a minimum-degree chordal extension of the graph, merged once per
+    /// factor `f` of `mergeFactors` where that costs at most `f` times as much (one elimination
+    /// for all), each clique ordered after its parent in the clique tree; plans that merge into a
+    /// single clique are left out.
     /// Gives up (`nil`) as soon as one clique would exceed `maximumClique` vertices, the
     /// extension `maximumFill` off-diagonal entries, or the elimination ``eliminationBudget``
     /// set updates: random sparse graphs fill in almost completely, and eliminating them would
     /// take long for nothing (SDPLIB's maxG51 took 72 s without the budget).
-    static func cliques(of neighbours: [Set<Int>], maximumClique: Int = .max, mergeFactor: Double = 1, maximumFill: Int = .max)
-        -> (cliques: [[Int]], parent: [Int])? {
+    static func cliques(of neighbours: [Set<Int>], maximumClique: Int = .max, mergeFactors: [Double] = [1],
+                        maximumFill: Int = .max) -> [(cliques: [[Int]], parent: [Int])]? {
         let n = neighbours.count
         var fill = 0, work = 0
         // Minimum-degree elimination; `later[v]`: v's neighbours eliminated after it (with fill).
         var graph = neighbours
-        var eliminated = [Bool](repeating: false, count: n)
         var order: [Int] = [], later = [[Int]](repeating: [], count: n)
         var buckets = [Set<Int>](repeating: [], count: n + 1)
         for v in 0..<n { buckets[graph[v].count].insert(v) }
@@ -228,7 +229,6 @@ struct ChordalDecomposition {
             while buckets[smallest].isEmpty { smallest += 1 }
             let v = buckets[smallest].min()!
             buckets[smallest].remove(v)
-            eliminated[v] = true
             order.append(v)
             let clique = Array(graph[v])
             fill += clique.count
@@ -278,7 +278,15 @@ struct ChordalDecomposition {
         var topological = sets.indices.filter { parent[$0] < 0 }
         var next = 0
         while next < topological.count { topological.append(contentsOf: children[topological[next]]); next += 1 }
-        // Merge a child into its parent when |P ∪ C|³ ≤ mergeFactor (|P|³ + |C|³), leaves first.
+        return mergeFactors.compactMap { merged(sets, parent: parent, children: children, topological: topological,
+                                                mergeFactor: $0, maximumClique: maximumClique) }
+    }
+
+    /// The clique tree with each child merged into its parent when `|P ∪ C|³ ≤ mergeFactor ·
+    /// (|P|³ + |C|³)` (leaves first), renumbered parents first; `nil` when one clique is left.
+    private static func merged(_ cliqueSets: [Set<Int>], parent cliqueParent: [Int], children cliqueChildren: [[Int]],
+                               topological: [Int], mergeFactor: Double, maximumClique: Int) -> (cliques: [[Int]], parent: [Int])? {
+        var sets = cliqueSets, parent = cliqueParent, children = cliqueChildren
         var alive = [Bool](repeating: true, count: sets.count)
         for c in topological.reversed() {
             let p = parent[c]
