@@ -25,12 +25,14 @@ var blasThreads: Int {
 /// `LLᵀ` for positive-definite matrices, or simplicial `LDLᵀ` for quasi-definite ones (CHOLMOD
 /// has no supernodal `LDLᵀ`).
 ///
-/// CHOLMOD pointers never leave this class. The fill-reducing ordering (AMD, or METIS when AMD
-/// fills badly, postordered) is chosen once; the matrix is then stored *already permuted*, as the
-/// upper triangle (`stype = 1`) of `PKPᵀ`, and analyzed again with the natural ordering. So each
-/// `factor()` only scatters the values through a precomputed map, where CHOLMOD would otherwise
-/// build the permuted transpose of the whole matrix at every factorization (measured: 10–15 % of
-/// the solve time of small sparse problems, with its page faults).
+/// CHOLMOD pointers never leave this class. The fill-reducing ordering (the caller's, or AMD, or
+/// METIS when AMD fills badly, postordered) is chosen once; the matrix is then stored *already
+/// permuted*, as the triangle of `PKPᵀ` that the method reads directly (lower, `stype = −1`, for
+/// the supernodal method; upper, `stype = 1`, for the simplicial one), and analyzed again with
+/// the natural ordering. So each `factor()` only scatters the values through a precomputed map,
+/// where CHOLMOD would otherwise build the permuted transpose of the whole matrix at every
+/// factorization (measured: 10–15 % of the solve time of small sparse problems, with its page
+/// faults; the supernodal method on the upper triangle still transposes it, 5 % of thetaG11's).
 final class CholmodFactorization: SymmetricFactorization {
     /// Which factorization CHOLMOD computes.
     enum Method: String {
@@ -41,7 +43,7 @@ final class CholmodFactorization: SymmetricFactorization {
     }
     let method: Method
     private let common: UnsafeMutablePointer<cholmod_common>
-    /// `PKPᵀ` (upper triangle) in CHOLMOD's storage.
+    /// `PKPᵀ` (one triangle, see above) in CHOLMOD's storage.
     private let matrix: UnsafeMutablePointer<cholmod_sparse>
     private let factorization: UnsafeMutablePointer<cholmod_factor>
     private let rhs: UnsafeMutablePointer<cholmod_dense>
@@ -61,9 +63,10 @@ final class CholmodFactorization: SymmetricFactorization {
     /// Number of entries of `L`, from the symbolic analysis.
     let factorNonzeros: Int
 
-    /// Analyzes the pattern (upper triangle, CSC, sorted rows, diagonal present).
+    /// Analyzes the pattern (upper triangle, CSC, sorted rows, diagonal present), in the given
+    /// elimination `ordering` (`ordering[a]` is the `a`-th column eliminated) or CHOLMOD's.
     /// Returns `nil` when CHOLMOD cannot allocate or analyze it.
-    init?(size n: Int, columnStarts: [Int], rowIndices: [Int], method: Method) {
+    init?(size n: Int, columnStarts: [Int], rowIndices: [Int], method: Method, ordering: [Int]? = nil) {
         self.method = method
         // A local name, so that the helpers below need no `self` before every property is set.
         let cc = UnsafeMutablePointer<cholmod_common>.allocate(capacity: 1)
@@ -77,8 +80,8 @@ final class CholmodFactorization: SymmetricFactorization {
         size = n
         let nnz = rowIndices.count
         func finish() { cholmod_l_finish(cc); cc.deallocate() }
-        func sparse(_ starts: [Int], _ rows: [Int]) -> UnsafeMutablePointer<cholmod_sparse>? {
-            guard let m = cholmod_l_allocate_sparse(n, n, max(nnz, 1), 1, 1, 1, Int32(CHOLMOD_REAL), cc) else { return nil }
+        func sparse(_ starts: [Int], _ rows: [Int], stype: Int32) -> UnsafeMutablePointer<cholmod_sparse>? {
+            guard let m = cholmod_l_allocate_sparse(n, n, max(nnz, 1), 1, 1, stype, Int32(CHOLMOD_REAL), cc) else { return nil }
             let p = m.pointee.p.assumingMemoryBound(to: Int.self), i = m.pointee.i.assumingMemoryBound(to: Int.self)
             for k in 0...n { p[k] = starts[k] }
             for k in 0..<nnz { i[k] = rows[k] }
@@ -86,50 +89,59 @@ final class CholmodFactorization: SymmetricFactorization {
             return m
         }
 
-        // 1. The ordering of the caller's pattern (with CHOLMOD's default choice of methods).
-        guard let made = sparse(columnStarts, rowIndices) else { finish(); return nil }
-        var original: UnsafeMutablePointer<cholmod_sparse>? = made
-        var ordering = cholmod_l_analyze(original, cc)
-        cholmod_l_free_sparse(&original, cc)
-        guard let first = ordering, cc.pointee.status >= CHOLMOD_OK else {
-            cholmod_l_free_factor(&ordering, cc); finish(); return nil
+        // 1. The ordering: the caller's, or CHOLMOD's default choice of methods on the pattern.
+        if let ordering {
+            permutation = ordering
+        } else {
+            guard let made = sparse(columnStarts, rowIndices, stype: 1) else { finish(); return nil }
+            var original: UnsafeMutablePointer<cholmod_sparse>? = made
+            var analyzed = cholmod_l_analyze(original, cc)
+            cholmod_l_free_sparse(&original, cc)
+            guard let first = analyzed, cc.pointee.status >= CHOLMOD_OK else {
+                cholmod_l_free_factor(&analyzed, cc); finish(); return nil
+            }
+            let perm = first.pointee.Perm.assumingMemoryBound(to: Int.self)
+            permutation = (0..<n).map { perm[$0] }
+            cholmod_l_free_factor(&analyzed, cc)
         }
-        let perm = first.pointee.Perm.assumingMemoryBound(to: Int.self)
-        permutation = (0..<n).map { perm[$0] }
-        cholmod_l_free_factor(&ordering, cc)
 
-        // 2. The permuted upper triangle: entry (i, j) moves to (min, max) of (inverse[i], inverse[j]).
+        // 2. The permuted matrix, stored as the triangle CHOLMOD factors without transposing it
+        // first: the lower one for the supernodal method, the upper one for the simplicial.
+        // Entry (i, j) moves to (inverse[i], inverse[j]), or its mirror.
+        let lower = method == .supernodalCholesky
         var inverse = [Int](repeating: 0, count: n)
         for a in 0..<n { inverse[permutation[a]] = a }
-        // Bucket the entries by their new column (counting sort), then order each column's rows.
-        var starts = [Int](repeating: 0, count: n + 1)
+        // Two stable counting sorts, by new row and then by new column, leave every column's
+        // rows ascending without a comparison sort.
         var newRow = [Int](repeating: 0, count: nnz), newColumn = [Int](repeating: 0, count: nnz)
         for j in 0..<n {
             for k in columnStarts[j]..<columnStarts[j + 1] {
                 let a = inverse[rowIndices[k]], b = inverse[j]
-                (newRow[k], newColumn[k]) = (min(a, b), max(a, b))
-                starts[newColumn[k] + 1] += 1
+                (newRow[k], newColumn[k]) = lower ? (max(a, b), min(a, b)) : (min(a, b), max(a, b))
             }
         }
-        for j in 0..<n { starts[j + 1] += starts[j] }
-        var next = Array(starts.dropLast()), sources = [Int](repeating: 0, count: nnz)
-        for k in 0..<nnz {
-            sources[next[newColumn[k]]] = k
-            next[newColumn[k]] += 1
+        /// The entries `order` stably sorted by `key`, and the start of each key's run.
+        func countingSort(_ order: [Int], by key: [Int]) -> (sorted: [Int], starts: [Int]) {
+            var starts = [Int](repeating: 0, count: n + 1)
+            for k in order { starts[key[k] + 1] += 1 }
+            for j in 0..<n { starts[j + 1] += starts[j] }
+            var next = starts, sorted = [Int](repeating: 0, count: order.count)
+            for k in order {
+                sorted[next[key[k]]] = k
+                next[key[k]] += 1
+            }
+            return (sorted, starts)
         }
+        let (byColumn, starts) = countingSort(countingSort(Array(0..<nnz), by: newRow).sorted, by: newColumn)
         var rows = [Int](repeating: 0, count: nnz), position = [Int](repeating: 0, count: nnz)
-        for j in 0..<n {
-            let column = starts[j]..<starts[j + 1]
-            let ordered = sources[column].sorted { newRow[$0] < newRow[$1] }
-            for (offset, k) in ordered.enumerated() {
-                rows[column.lowerBound + offset] = newRow[k]
-                position[k] = column.lowerBound + offset
-            }
+        for (slot, k) in byColumn.enumerated() {
+            rows[slot] = newRow[k]
+            position[k] = slot
         }
         permutedPosition = position
 
         // 3. Analyze the permuted matrix in its natural order (already postordered).
-        guard let m = sparse(starts, rows) else { finish(); return nil }
+        guard let m = sparse(starts, rows, stype: lower ? -1 : 1) else { finish(); return nil }
         matrix = m
         cc.pointee.nmethods = 1
         cc.pointee.method.0.ordering = Int32(CHOLMOD_NATURAL)

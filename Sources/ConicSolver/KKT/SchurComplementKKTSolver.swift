@@ -61,7 +61,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// Largest dense `M` (entries; 8 bytes each, held twice).
     static let maximumDenseEntries = 1e8
     /// How much cheaper the sparse factorization must be to be chosen.
-    static let sparseAdvantage = 2.0
+    static let sparseAdvantage = 1.5
     private var rhsN: [Double], stepN: [Double]
     /// The result of a sparse factorization's solve, copied back in place.
     private var sparseSolution: [Double]
@@ -159,9 +159,14 @@ final class SchurComplementKKTSolver: KKTSolver {
             for b in blocks.indices {
                 let columns = blocks[b].columns, c = columns.count
                 var slots = [Int](repeating: 0, count: c * (c + 1) / 2)
-                for jIndex in 0..<c {
-                    let offset = blocks[b].slotColumn(jIndex)
-                    for iIndex in jIndex..<c { slots[offset + iIndex] = Self.slot(pattern, columns[iIndex], columns[jIndex]) }
+                // Column `columns[iIndex]` of the pattern holds rows `columns[...iIndex]` in
+                // ascending order, as they are listed: one walk down it finds them all.
+                for iIndex in 0..<c {
+                    var position = pattern.columnStarts[columns[iIndex]]
+                    for jIndex in 0...iIndex {
+                        while pattern.rowIndices[position] < columns[jIndex] { position += 1 }
+                        slots[blocks[b].slotColumn(jIndex) + iIndex] = position
+                    }
                 }
                 blocks[b].slots = slots
             }
@@ -179,7 +184,10 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// is at least ``sparseAdvantage`` times cheaper than the dense one; `nil` otherwise. `M(i, j)`
     /// can be nonzero when `P(i, j)` is, or when columns `i` and `j` of `A` share a row (nonnegative,
     /// zero and second-order cones, whose `D` is diagonal or, for the second-order cone, diagonal
-    /// plus rank one over the cone) or a PSD cone (whose `D` couples all of its rows).
+    /// plus rank one over the cone) or a PSD cone (whose `D` couples all of its rows). Each such
+    /// group of columns is a dense block of `M`; when they make few distinct nodes,
+    /// ``CliqueCoverOrdering`` orders the factorization (and counts its flops before the pattern
+    /// is built), AMD otherwise.
     private static func sparseStorage(n: Int, P: SparseMatrix, rowsOfA: SparseMatrix, cones: ConeProduct, blocks: [PSDBlock],
                                       denseFlops: Double) -> (pattern: SparseMatrix, factorization: CholmodFactorization, diagonal: [Int])? {
         let halfDense = Double(n) * Double(n + 1) / 2
@@ -193,24 +201,36 @@ final class SchurComplementKKTSolver: KKTSolver {
             }
             if cone is SecondOrderCone { groups.append(columns(of: range)) } else { for i in range { groups.append(columns(of: i..<(i + 1))) } }
         }
+        // P's off-diagonal entries couple their two variables.
+        for j in 0..<n { for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] < j { groups.append([P.rowIndices[k], j]) } }
         // A quick bound first: the dense form is kept when the groups alone could fill half of M.
         let pairs = groups.reduce(0.0) { $0 + Double($1.count) * Double($1.count + 1) / 2 }
         guard n >= 100, pairs < 0.5 * halfDense else { return nil }
-        var upper = [Set<Int>](repeating: [], count: n)  // upper[j]: rows i ≤ j of column j
-        for j in 0..<n { upper[j].insert(j) }
-        for j in 0..<n { for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] <= j { upper[j].insert(P.rowIndices[k]) } }
-        for group in groups {
-            for (b, j) in group.enumerated() { for i in group[...b] { upper[j].insert(i) } }
-        }
-        var starts = [0], rows: [Int] = []
+        // The groups' own ordering, when they make few distinct nodes, and its flop count.
+        let cover = CliqueCoverOrdering(variableCount: n, groups: groups, maximumNodes: 5000)
+        if let cover, cover.flops * sparseAdvantage >= denseFlops { return nil }
+        // The lower triangle column by column (a marker per row avoids repeats), then transposed:
+        // the upper triangle's columns come out with ascending rows.
+        var groupsOf = [[Int]](repeating: [], count: n)
+        for (g, group) in groups.enumerated() { for j in group { groupsOf[j].append(g) } }
+        var lowerStarts = [0], lowerRows: [Int] = [], mark = [Int](repeating: -1, count: n)
         for j in 0..<n {
-            rows.append(contentsOf: upper[j].sorted())
-            starts.append(rows.count)
+            mark[j] = j
+            lowerRows.append(j)
+            for g in groupsOf[j] { for i in groups[g] where i > j && mark[i] != j { mark[i] = j; lowerRows.append(i) } }
+            lowerStarts.append(lowerRows.count)
         }
-        guard Double(rows.count) < 0.25 * halfDense,
-              let pattern = try? SparseMatrix(rowCount: n, columnCount: n, columnStarts: starts, rowIndices: rows,
+        var starts = [Int](repeating: 0, count: n + 1)
+        for i in lowerRows { starts[i + 1] += 1 }
+        for j in 0..<n { starts[j + 1] += starts[j] }
+        var next = starts, rows = [Int](repeating: 0, count: lowerRows.count)
+        for j in 0..<n {
+            for k in lowerStarts[j]..<lowerStarts[j + 1] { rows[next[lowerRows[k]]] = j; next[lowerRows[k]] += 1 }
+        }
+        guard let pattern = try? SparseMatrix(rowCount: n, columnCount: n, columnStarts: starts, rowIndices: rows,
                                              values: [Double](repeating: 0, count: rows.count)),
-              let factorization = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows, method: .supernodalCholesky),
+              let factorization = CholmodFactorization(size: n, columnStarts: starts, rowIndices: rows, method: .supernodalCholesky,
+                                                       ordering: cover?.permutation),
               factorization.flops * sparseAdvantage < denseFlops else { return nil }
         return (pattern, factorization, (0..<n).map { slot(pattern, $0, $0) })
     }

@@ -69,32 +69,45 @@ struct ChordalDecomposition {
     /// `f = 2`, mcp500-1 twice the time, its Schur matrix turning dense).
     static let mergeFactors = [1.0, 2.0]
 
-    /// The overlap variables of a plan and its estimated cost per iteration: the dense work of
-    /// the clique cones (about 90 `|C|³`, the products and decompositions of one NT iteration)
-    /// plus, per clique, a dense block of the Schur matrix over the `g` variables touching it
-    /// (`g³/3`): the data columns of the entries it owns and the overlap variables of its entries.
-    static func estimate(_ cliques: [[Int]], rows range: Range<Int>, rowsOfA: SparseMatrix) -> (overlaps: Int, cost: Double) {
-        var multiplicity: [Int: Int] = [:], owner: [Int: Int] = [:]
-        for (k, clique) in cliques.enumerated() {
-            for (bIndex, q) in clique.enumerated() {
-                for p in clique[...bIndex] { multiplicity[Svec.index(p, q), default: 0] += 1; owner[Svec.index(p, q)] = k }
-            }
+    /// The overlap variables of a plan.
+    static func overlapCount(_ cliques: [[Int]]) -> Int {
+        var multiplicity: [Int: Int] = [:]
+        for clique in cliques {
+            for (bIndex, q) in clique.enumerated() { for p in clique[...bIndex] { multiplicity[Svec.index(p, q), default: 0] += 1 } }
         }
-        var cost = 0.0
+        return multiplicity.values.reduce(0) { $0 + $1 - 1 }
+    }
+
+    /// A plan's estimated cost per iteration: the dense work of the clique cones (about 90
+    /// `|C|³`, the products and decompositions of one NT iteration) plus the Cholesky
+    /// factorization of its part of the Schur matrix, where each clique couples the variables
+    /// touching it: the data columns of the entries it owns and its overlap variables. Those
+    /// flops come from ``CliqueCoverOrdering``, which the Schur form also factors with; a plan
+    /// too large for it is charged a dense Schur matrix.
+    static func estimate(_ cliques: [[Int]], rows range: Range<Int>, rowsOfA: SparseMatrix) -> Double {
+        var owner: [Int: Int] = [:]
         for (k, clique) in cliques.enumerated() {
-            var data = Set<Int>(), overlaps = 0
+            for (bIndex, q) in clique.enumerated() { for p in clique[...bIndex] { owner[Svec.index(p, q)] = k } }
+        }
+        // The variables touching each clique, numbered densely: data columns, then overlap variables.
+        var variable: [Int: Int] = [:], groups = [[Int]](repeating: [], count: cliques.count), count = 0
+        for (k, clique) in cliques.enumerated() {
             for (bIndex, q) in clique.enumerated() {
                 for p in clique[...bIndex] {
-                    let entry = Svec.index(p, q)
-                    guard owner[entry] == k else { overlaps += 1; continue }
-                    overlaps += multiplicity[entry]! - 1
+                    let entry = Svec.index(p, q), own = owner[entry]!
+                    guard own == k else { groups[k].append(count); groups[own].append(count); count += 1; continue }
                     let row = range.lowerBound + entry
-                    for t in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] { data.insert(rowsOfA.rowIndices[t]) }
+                    for t in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] {
+                        let column = rowsOfA.rowIndices[t]
+                        if variable[column] == nil { variable[column] = count; count += 1 }
+                        groups[k].append(variable[column]!)
+                    }
                 }
             }
-            cost += pow3(Double(data.count + overlaps)) / 3 + 90 * pow3(Double(clique.count))
         }
-        return (multiplicity.values.reduce(0) { $0 + $1 - 1 }, cost)
+        let dense = pow3(Double(count)) / 3
+        let schur = min(dense, CliqueCoverOrdering(variableCount: count, groups: groups.map { Array(Set($0)) }, maximumNodes: 5000)?.flops ?? dense)
+        return schur + 90 * cliques.reduce(0.0) { $0 + pow3(Double($1.count)) }
     }
 
     /// The summaries of the decomposed cones, for the log.
@@ -126,10 +139,10 @@ struct ChordalDecomposition {
             var best: (cliques: [[Int]], cost: Double)?
             for plan in plans {
                 let work = plan.cliques.reduce(0.0) { $0 + pow3(Double($1.count)) }
-                let (overlaps, cost) = Self.estimate(plan.cliques, rows: range, rowsOfA: rowsOfA)
-                guard work <= Self.maximumWorkFraction * n3, overlaps <= Self.maximumOverlapsPerOrder * order,
-                      cost < best?.cost ?? .infinity else { continue }
-                best = (plan.cliques, cost)
+                guard work <= Self.maximumWorkFraction * n3,
+                      Self.overlapCount(plan.cliques) <= Self.maximumOverlapsPerOrder * order else { continue }
+                let cost = Self.estimate(plan.cliques, rows: range, rowsOfA: rowsOfA)
+                if cost < best?.cost ?? .infinity { best = (plan.cliques, cost) }
             }
             if let best { chosen[index] = best.cliques }
         }
