@@ -144,7 +144,11 @@ struct ChordalDecomposition {
                 let cost = Self.estimate(plan.cliques, rows: range, rowsOfA: rowsOfA)
                 if cost < best?.cost ?? .infinity { best = (plan.cliques, cost) }
             }
-            if let best { chosen[index] = best.cliques }
+            // Kept whole, the cone costs its own dense work and a dense Schur block over the
+            // variables touching it (with looser rules, qpG51's best plan would be estimated at eight times that).
+            var touching = Set<Int>()
+            for row in range { for t in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] { touching.insert(rowsOfA.rowIndices[t]) } }
+            if let best, best.cost < 90 * n3 + pow3(Double(touching.count)) / 3 { chosen[index] = best.cliques }
         }
         guard !chosen.isEmpty else { return nil }
 
