@@ -221,3 +221,53 @@ struct SemidefiniteTests {
                 "\(name): objective \(solution.primalObjective), reference \(reference)")
     }
 }
+
+/// The Gram assembly of the Schur form (of the `VᵀAⱼV`, turned on by `increaseAccuracy()` when
+/// solves lose accuracy) solves the same Newton system as the assembly through the explicit `G`.
+@Suite("Schur complement assembly")
+struct SchurAssemblyTests {
+    @Test func gramAssemblyMatchesExplicitAssembly() throws {
+        var generator = TestSeededGenerator(seed: 11)
+        func uniform() -> Double { generator.uniform(-1, 1) }
+        let order = 6, dimension = Svec.length(order: order), columns = 10
+        // Columns 0–4: every entry (the dense route); 5–9: one or two entries (the rank-one route).
+        var rows: [Int] = [], cols: [Int] = [], vals: [Double] = []
+        for j in 0..<columns {
+            let entries = j < 5 ? Array(0..<dimension) : [(3 * j) % dimension, (7 * j + 1) % dimension]
+            for r in Set(entries) { rows.append(r); cols.append(j); vals.append(uniform()) }
+        }
+        let A = try SparseMatrix(rowCount: dimension, columnCount: columns, rows: rows, columns: cols, values: vals)
+        let P = try SparseMatrix(rowCount: columns, columnCount: columns, rows: [], columns: [], values: [])
+        let cones = ConeProduct([.positiveSemidefinite(order)])
+        // An interior pair with spread eigenvalues, as near the end of a solve.
+        func interior(_ scale: Double) -> [Double] {
+            var m = [[Double]](repeating: [Double](repeating: 0, count: order), count: order)
+            for i in 0..<order { for j in 0..<order { m[i][j] = uniform() } }
+            var s = [[Double]](repeating: [Double](repeating: 0, count: order), count: order)
+            for i in 0..<order { for j in 0..<order { for k in 0..<order { s[i][j] += m[i][k] * m[j][k] } } }
+            for i in 0..<order { s[i][i] += scale * Double(i + 1) }
+            return Svec.svec(s)
+        }
+        #expect(cones.updateScaling(s: interior(1e-3), z: interior(1e-2)))
+        let kkt = try #require(SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: SolverSettings()))
+        let rx = (0..<columns).map { _ in uniform() }, rz = (0..<dimension).map { _ in uniform() }
+        var solutions: [[Double]] = [], matrices: [[Double]] = []
+        for factored in [false, true] {
+            if factored { #expect(kkt.increaseAccuracy()) }
+            #expect(kkt.update())
+            matrices.append(kkt.matrix)
+            var x = [Double](repeating: 0, count: columns), z = [Double](repeating: 0, count: dimension)
+            #expect(kkt.solve(rx: rx, rz: rz, x: &x, z: &z))
+            #expect(kkt.lastResidual < 1e-10, "factored \(factored): residual \(kkt.lastResidual)")
+            solutions.append(x + z)
+        }
+        #expect(!kkt.increaseAccuracy())
+        // The lower triangle of M (dense storage, column-major), entry by entry.
+        let largest = matrices[0].reduce(0) { max($0, abs($1)) }
+        for j in 0..<columns {
+            for i in j..<columns { #expect(abs(matrices[0][i + j * columns] - matrices[1][i + j * columns]) <= 1e-12 * largest) }
+        }
+        let scale = solutions[0].reduce(0) { max($0, abs($1)) }
+        for (a, b) in zip(solutions[0], solutions[1]) { #expect(abs(a - b) <= 1e-8 * scale) }
+    }
+}

@@ -269,9 +269,13 @@ struct IterationState {
                                  gradTau: gradTau, denominator: denominator)
         guard let combined else { return .failure(.numericalError) }
         if worstSolveResidual > Self.inaccurateSolve {
-            // This form lost accuracy: switch to the other one (once) and redo the step. Without
-            // one the step is taken anyway — such steps still gain digits on the objective near
+            // This form lost accuracy: build it more accurately if it can (once), else switch to
+            // the other form (once), and redo the step. Without either the step is taken anyway — such steps still gain digits on the objective near
             // the end of SDPs — and the loop keeps the best iterate (`recordIfBest`).
+            if kkt.increaseAccuracy() {
+                if settings.verbose { writeLog("  building the Newton system more accurately", to: settings.logDestination) }
+                return trialStep()
+            }
             if switchToFallback() { return trialStep() }
             // Without another form: raise the regularization for this step and redo it (twice
             // at most); the accuracy comes back through refinement against the exact matrix.

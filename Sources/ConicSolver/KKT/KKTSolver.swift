@@ -33,6 +33,14 @@ protocol KKTSolver: AnyObject {
     /// complementarity, which the next step corrects, instead of into feasibility, which it
     /// cannot. Forms that refine both block rows keep `H`.
     var slackFromPrimalEquation: Bool { get }
+    /// Switches to a costlier but more accurate way of building the matrix, if the form has one
+    /// it is not using yet, from the next ``update()`` on; `false` otherwise. Tried when a step's
+    /// solves lost accuracy, before the regularization is raised.
+    func increaseAccuracy() -> Bool
+}
+
+extension KKTSolver {
+    func increaseAccuracy() -> Bool { false }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a

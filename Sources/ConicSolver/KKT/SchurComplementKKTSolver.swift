@@ -13,7 +13,9 @@
 /// zero and second-order rows add `dᵢaᵢaᵢᵀ` and rank-one terms as in ``ReducedKKTSolver``.
 ///
 /// Once refinement misses its tolerance, the dense columns' `G Aⱼ G` are formed through the factor
-/// `V` of `G = VVᵀ` instead (see `factoredAssembly`).
+/// `V` of `G = VVᵀ` instead (see `factoredAssembly`); once a step's solves lose accuracy
+/// altogether, blocks that afford it are assembled as the Gram matrix of the `VᵀAⱼV`
+/// (``increaseAccuracy()``).
 ///
 /// Solves keep the assembled `M` to refine in its own space, accept one reduced solve when the
 /// first block row is accurate enough for the step, and otherwise refine against the full Newton
@@ -50,7 +52,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     private(set) var lastResidual = 0.0
     /// `M` as assembled, without the regularization: the lower triangle (column-major `n × n`)
     /// when dense; the values of ``sparse``'s pattern otherwise.
-    private var matrix: [Double]
+    private(set) var matrix: [Double]
     /// Lower triangle of the Cholesky factor of `M + σI` (dense storage only).
     private var factor: [Double]
     /// Sparse storage, chosen when `M` is sparse enough for CHOLMOD's supernodal Cholesky to beat
@@ -74,6 +76,11 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// lined up with a direction where `G` is tiny (gpp: `11ᵀ` along the unattained optimum;
     /// qap, hinf) gets entries of `M` far below the rounding `ε‖G‖` of sums over the explicit `G`.
     private var factoredAssembly = false
+    /// Whether the PSD blocks that afford it are assembled as a Gram matrix (``addGramBlock(_:cone:into:)``):
+    /// set by ``increaseAccuracy()``.
+    private var gramAssembly = false
+    /// Largest `c·n²` (the stored `VᵀAⱼV` of a block) for the Gram form of the factored assembly.
+    static let gramEntries = 25_000_000.0
     /// Estimated flops of one assembly plus factorization, and of the factorization alone.
     let flops: Double
     let factorizationFlops: Double
@@ -105,6 +112,13 @@ final class SchurComplementKKTSolver: KKTSolver {
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
         /// products): when every column is sparse and the pattern has fewer than `n²/2` entries.
         var sparseRightHandSide: Bool { !dense.contains(true) && 2 * rowP.count < order * order }
+        /// Whether the factored assembly may form every column's `VᵀAⱼV` and their Gram matrix
+        /// (``addGramBlock(_:cone:into:)``): at most ``gramEntries`` stored, and `c²n²` flops within
+        /// four times the cone's own work per iteration (about `90n³`) plus the block's factorization.
+        var gramAffordable: Bool {
+            let c = Double(columns.count), n = Double(order)
+            return c * n * n <= SchurComplementKKTSolver.gramEntries && c * c * n * n <= 4 * (90 * n * n * n + c * c * c / 3)
+        }
     }
     /// Cones whose blocks take the sparse right-hand side (see `PSDBlock.sparseRightHandSide`),
     /// and two work matrices of the largest such block's order, for `R` and `R G`.
@@ -366,6 +380,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// `M_ij += ⟨Aᵢ, G Aⱼ G⟩` for the columns of one PSD cone (lower triangle, `i ≥ j`).
     private func addPSDBlock(_ block: PSDBlock, into M: UnsafeMutableBufferPointer<Double>) {
         guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
+        if gramAssembly && block.gramAffordable { return addGramBlock(block, cone: cone, into: M) }
         let order = block.order
         let root2 = 2.0.squareRoot()
         var y = [Double](repeating: 0, count: order * order)
@@ -440,6 +455,59 @@ final class SchurComplementKKTSolver: KKTSolver {
                         }
                     }}}}}}
                 }
+            }
+        }
+    }
+
+    /// `M_ij += ⟨Bᵢ, Bⱼ⟩` with `Bⱼ = VᵀAⱼV` and `G = VVᵀ` (`⟨Aᵢ, G Aⱼ G⟩ = tr(Bᵢ Bⱼ)`), for every
+    /// column of the block: each `Bⱼ` from the `r` rows of `V` that `Aⱼ` touches (`2r²n + 2rn²`
+    /// flops), then one Gram product (`c²n²` flops). The rounding of every entry is
+    /// then relative to the `Bⱼ` it pairs, where the explicit `G` rounds to `ε‖G‖` — which near
+    /// the end of ss30 left refinement stalled at 10⁻³ whatever the regularization. Costlier than
+    /// the other assembly (arch2: 18–80 % more time when used throughout), so only on demand.
+    private func addGramBlock(_ block: PSDBlock, cone: PSDTriangleCone, into M: UnsafeMutableBufferPointer<Double>) {
+        let order = block.order, c = block.columns.count, size = order * order
+        let root2 = 2.0.squareRoot()
+        let v = cone.gFactor()
+        var b = [Double](repeating: 0, count: size * c), gram = [Double](repeating: 0, count: c * c)
+        // Per column: the r rows S that Aⱼ touches, Bⱼ = V_Sᵀ (A_SS V_S) (2r²n + 2rn² flops).
+        var a = [Double](repeating: 0, count: size), rowsOfV = a, t = a
+        var local = [Int](repeating: -1, count: order)
+        v.withUnsafeBufferPointer { v in
+        b.withUnsafeMutableBufferPointer { b in
+        a.withUnsafeMutableBufferPointer { am in
+        rowsOfV.withUnsafeMutableBufferPointer { vs in
+        t.withUnsafeMutableBufferPointer { tm in
+            for jIndex in 0..<c {
+                var touched: [Int] = []
+                for e in block.entries(jIndex) {
+                    for p in [block.rowP[e], block.rowQ[e]] where local[p] < 0 { local[p] = 0; touched.append(p) }
+                }
+                touched.sort()
+                for (k, p) in touched.enumerated() { local[p] = k }
+                let r = touched.count
+                am.update(repeating: 0)
+                for e in block.entries(jIndex) {
+                    let p = local[block.rowP[e]], q = local[block.rowQ[e]], value = block.value[e]
+                    let entry = p == q ? value : value / root2
+                    am[p + q * r] = entry; am[q + p * r] = entry
+                }
+                for s in 0..<order { for (k, p) in touched.enumerated() { vs[k + s * r] = v[p + s * order] } }
+                Dense.multiply(am.baseAddress!, transposeA: false, vs.baseAddress!, transposeB: false, into: tm.baseAddress!,
+                               m: r, n: order, k: r)
+                Dense.multiply(vs.baseAddress!, transposeA: true, tm.baseAddress!, transposeB: false, into: b.baseAddress! + jIndex * size,
+                               m: order, n: order, k: r)
+                for p in touched { local[p] = -1 }
+            }
+        }}}
+            gram.withUnsafeMutableBufferPointer { g in
+                Dense.multiply(b.baseAddress!, transposeA: true, b.baseAddress!, transposeB: false, into: g.baseAddress!,
+                               m: c, n: c, k: size)
+            }
+        }}
+        for (jIndex, j) in block.columns.enumerated() {
+            for iIndex in jIndex..<c {
+                M[block.slots.isEmpty ? block.columns[iIndex] + j * n : block.slots[block.slotColumn(jIndex) + iIndex]] += gram[iIndex + jIndex * c]
             }
         }
     }
@@ -565,6 +633,14 @@ final class SchurComplementKKTSolver: KKTSolver {
                 rhs[j] += sum
             }
         }}}
+    }
+
+    /// Turns on the Gram assembly when a PSD block affords it (see ``PSDBlock/gramAffordable``).
+    func increaseAccuracy() -> Bool {
+        guard !gramAssembly, psdBlocks.contains(where: \.gramAffordable) else { return false }
+        gramAssembly = true
+        factoredAssembly = true
+        return true
     }
 
     /// Solves with one reduced solve (`D` through the explicit `G`) when its first block row is
