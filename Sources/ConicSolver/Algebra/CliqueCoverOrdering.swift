@@ -24,7 +24,7 @@ struct CliqueCoverOrdering {
     /// coupled (a variable in no group couples only with itself); `nil` when the variables form
     /// more than `maximumNodes` distinct nodes (the adjacency takes `nodes²/8` bytes) or the
     /// elimination exceeds ``workBudget``: AMD on the assembled pattern is then the better tool.
-    init?(variableCount: Int, groups: [[Int]], maximumNodes: Int) {
+    init?(variableCount: Int, groups: [[Int]], maximumNodes: Int = 5000) {
         var groupsOf = [[Int]](repeating: [], count: variableCount)
         for (g, group) in groups.enumerated() { for j in group { groupsOf[j].append(g) } }
         var nodeIndex: [[Int]: Int] = [:], nodeOf = [Int](repeating: 0, count: variableCount)

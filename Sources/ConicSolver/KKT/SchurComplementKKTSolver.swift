@@ -112,9 +112,9 @@ final class SchurComplementKKTSolver: KKTSolver {
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
         /// products): when every column is sparse and the pattern has fewer than `n²/2` entries.
         var sparseRightHandSide: Bool { !dense.contains(true) && 2 * rowP.count < order * order }
-        /// Whether the factored assembly may form every column's `VᵀAⱼV` and their Gram matrix
-        /// (``addGramBlock(_:cone:into:)``): at most ``gramEntries`` stored, and `c²n²` flops within
-        /// four times the cone's own work per iteration (about `90n³`) plus the block's factorization.
+        /// Whether the Gram assembly (``addGramBlock(_:cone:into:)``) may form every column's
+        /// `VᵀAⱼV` and their Gram matrix: at most ``gramEntries`` stored, and `c²n²` flops within
+        /// four times the cone's own work per iteration (about `90n³`) plus its block's `c³/3`.
         var gramAffordable: Bool {
             let c = Double(columns.count), n = Double(order)
             return c * n * n <= SchurComplementKKTSolver.gramEntries && c * c * n * n <= 4 * (90 * n * n * n + c * c * c / 3)
@@ -221,7 +221,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         let pairs = groups.reduce(0.0) { $0 + Double($1.count) * Double($1.count + 1) / 2 }
         guard n >= 100, pairs < 0.5 * halfDense else { return nil }
         // The groups' own ordering, when they make few distinct nodes, and its flop count.
-        let cover = CliqueCoverOrdering(variableCount: n, groups: groups, maximumNodes: 5000)
+        let cover = CliqueCoverOrdering(variableCount: n, groups: groups)
         if let cover, cover.flops * sparseAdvantage >= denseFlops { return nil }
         // The lower triangle column by column (a marker per row avoids repeats), then transposed:
         // the upper triangle's columns come out with ascending rows.

@@ -106,7 +106,7 @@ struct ChordalDecomposition {
             }
         }
         let dense = pow3(Double(count)) / 3
-        let schur = min(dense, CliqueCoverOrdering(variableCount: count, groups: groups.map { Array(Set($0)) }, maximumNodes: 5000)?.flops ?? dense)
+        let schur = min(dense, CliqueCoverOrdering(variableCount: count, groups: groups.map { Array(Set($0)) })?.flops ?? dense)
         return schur + 90 * cliques.reduce(0.0) { $0 + pow3(Double($1.count)) }
     }
 
@@ -145,7 +145,8 @@ struct ChordalDecomposition {
                 if cost < best?.cost ?? .infinity { best = (plan.cliques, cost) }
             }
             // Kept whole, the cone costs its own dense work and a dense Schur block over the
-            // variables touching it (with looser rules, qpG51's best plan would be estimated at eight times that).
+            // variables touching it (with looser rules, qpG51's best plan would be estimated at
+            // eight times that).
             var touching = Set<Int>()
             for row in range { for t in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] { touching.insert(rowsOfA.rowIndices[t]) } }
             if let best, best.cost < 90 * n3 + pow3(Double(touching.count)) / 3 { chosen[index] = best.cliques }
