@@ -230,7 +230,7 @@ struct SchurAssemblyTests {
         var generator = TestSeededGenerator(seed: 11)
         func uniform() -> Double { generator.uniform(-1, 1) }
         let order = 6, dimension = Svec.length(order: order), columns = 10
-        // Columns 0–4: every entry (the dense route); 5–9: one or two entries (the rank-one route).
+        // Columns 0–4: every entry (all rows of V); 5–9: one or two entries (two to four rows).
         var rows: [Int] = [], cols: [Int] = [], vals: [Double] = []
         for j in 0..<columns {
             let entries = j < 5 ? Array(0..<dimension) : [(3 * j) % dimension, (7 * j + 1) % dimension]
