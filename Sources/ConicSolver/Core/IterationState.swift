@@ -270,8 +270,9 @@ struct IterationState {
         guard let combined else { return .failure(.numericalError) }
         if worstSolveResidual > Self.inaccurateSolve {
             // This form lost accuracy: build it more accurately if it can (once), else switch to
-            // the other form (once), and redo the step. Without either the step is taken anyway — such steps still gain digits on the objective near
-            // the end of SDPs — and the loop keeps the best iterate (`recordIfBest`).
+            // the other form (once), and redo the step. Without either the step is taken anyway —
+            // such steps still gain digits on the objective near the end of SDPs — and the loop
+            // keeps the best iterate (`recordIfBest`).
             if kkt.increaseAccuracy() {
                 if settings.verbose { writeLog("  building the Newton system more accurately", to: settings.logDestination) }
                 return trialStep()

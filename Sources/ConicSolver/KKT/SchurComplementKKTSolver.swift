@@ -79,6 +79,8 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// Whether the PSD blocks that afford it are assembled as a Gram matrix (``addGramBlock(_:cone:into:)``):
     /// set by ``increaseAccuracy()``.
     private var gramAssembly = false
+    /// The `VᵀAⱼV` of the Gram assembly, column after column (largest block's).
+    private var gramWork: [Double] = []
     /// Largest `c·n²` (the stored `VᵀAⱼV` of a block) for the Gram form of the factored assembly.
     static let gramEntries = 25_000_000.0
     /// Estimated flops of one assembly plus factorization, and of the factorization alone.
@@ -107,6 +109,11 @@ final class SchurComplementKKTSolver: KKTSolver {
 
         /// The offset of column `jIndex` in ``slots``, to which the row index `i ≥ jIndex` is added.
         func slotColumn(_ jIndex: Int) -> Int { jIndex * columns.count - jIndex * (jIndex + 1) / 2 }
+        /// Where `M(columns[iIndex], columns[jIndex])`, `iIndex ≥ jIndex`, is stored in a matrix of
+        /// order `n`: in the dense lower triangle, or through ``slots``.
+        func position(_ iIndex: Int, _ jIndex: Int, order n: Int) -> Int {
+            slots.isEmpty ? columns[iIndex] + columns[jIndex] * n : slots[slotColumn(jIndex) + iIndex]
+        }
 
         /// Whether `Aᵀ D r` is computed from the entries of `G R G` on the block's pattern alone
         /// (one product `R G` and a dot product per entry) instead of from all of `G R G` (two
@@ -424,7 +431,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                             let p = block.rowP[e], q = block.rowQ[e], value = block.value[e]
                             sum += p == q ? value * y[p + q * order] : value * root2 * y[p + q * order]
                         }
-                        M[block.slots.isEmpty ? block.columns[iIndex] + j * n : block.slots[block.slotColumn(jIndex) + iIndex]] += sum
+                        M[block.position(iIndex, jIndex, order: n)] += sum
                     }
                 } else {
                     // Y's entries one at a time: Y_pq = Σ_{(k,l) ∈ Aⱼ} a_kl (G_pk G_lq + G_pl G_kq), k < l;
@@ -464,29 +471,30 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// flops), then one Gram product (`c²n²` flops). The rounding of every entry is
     /// then relative to the `Bⱼ` it pairs, where the explicit `G` rounds to `ε‖G‖` — which near
     /// the end of ss30 left refinement stalled at 10⁻³ whatever the regularization. Costlier than
-    /// the other assembly (arch2: 18–80 % more time when used throughout), so only on demand.
+    /// the other assembly (arch2: 18 % more time when used throughout), so only on demand.
     private func addGramBlock(_ block: PSDBlock, cone: PSDTriangleCone, into M: UnsafeMutableBufferPointer<Double>) {
         let order = block.order, c = block.columns.count, size = order * order
         let root2 = 2.0.squareRoot()
         let v = cone.gFactor()
-        var b = [Double](repeating: 0, count: size * c), gram = [Double](repeating: 0, count: c * c)
+        // The Bⱼ side by side; kept between assemblies (the mode lasts for the rest of the run).
+        if gramWork.count < size * c { gramWork = [Double](repeating: 0, count: size * c) }
+        var gram = [Double](repeating: 0, count: c * c)
         // Per column: the r rows S that Aⱼ touches, Bⱼ = V_Sᵀ (A_SS V_S) (2r²n + 2rn² flops).
         var a = [Double](repeating: 0, count: size), rowsOfV = a, t = a
         var local = [Int](repeating: -1, count: order)
         v.withUnsafeBufferPointer { v in
-        b.withUnsafeMutableBufferPointer { b in
+        gramWork.withUnsafeMutableBufferPointer { b in
         a.withUnsafeMutableBufferPointer { am in
         rowsOfV.withUnsafeMutableBufferPointer { vs in
         t.withUnsafeMutableBufferPointer { tm in
             for jIndex in 0..<c {
                 var touched: [Int] = []
-                for e in block.entries(jIndex) {
-                    for p in [block.rowP[e], block.rowQ[e]] where local[p] < 0 { local[p] = 0; touched.append(p) }
-                }
+                func touch(_ p: Int) { if local[p] < 0 { local[p] = 0; touched.append(p) } }
+                for e in block.entries(jIndex) { touch(block.rowP[e]); touch(block.rowQ[e]) }
                 touched.sort()
                 for (k, p) in touched.enumerated() { local[p] = k }
                 let r = touched.count
-                am.update(repeating: 0)
+                am.baseAddress!.update(repeating: 0, count: r * r)
                 for e in block.entries(jIndex) {
                     let p = local[block.rowP[e]], q = local[block.rowQ[e]], value = block.value[e]
                     let entry = p == q ? value : value / root2
@@ -505,10 +513,8 @@ final class SchurComplementKKTSolver: KKTSolver {
                                m: c, n: c, k: size)
             }
         }}
-        for (jIndex, j) in block.columns.enumerated() {
-            for iIndex in jIndex..<c {
-                M[block.slots.isEmpty ? block.columns[iIndex] + j * n : block.slots[block.slotColumn(jIndex) + iIndex]] += gram[iIndex + jIndex * c]
-            }
+        for jIndex in 0..<c {
+            for iIndex in jIndex..<c { M[block.position(iIndex, jIndex, order: n)] += gram[iIndex + jIndex * c] }
         }
     }
 

@@ -147,9 +147,10 @@ struct ChordalDecomposition {
             // Kept whole, the cone costs its own dense work and a dense Schur block over the
             // variables touching it (with looser rules, qpG51's best plan would be estimated at
             // eight times that).
+            guard let best else { continue }
             var touching = Set<Int>()
             for row in range { for t in rowsOfA.columnStarts[row]..<rowsOfA.columnStarts[row + 1] { touching.insert(rowsOfA.rowIndices[t]) } }
-            if let best, best.cost < 90 * n3 + pow3(Double(touching.count)) / 3 { chosen[index] = best.cliques }
+            if best.cost < 90 * n3 + pow3(Double(touching.count)) / 3 { chosen[index] = best.cliques }
         }
         guard !chosen.isEmpty else { return nil }
 
