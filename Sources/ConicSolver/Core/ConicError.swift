@@ -19,6 +19,8 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
     case parse(file: String, line: Int, message: String)
     /// A file could not be read at all.
     case io(String)
+    /// `P` is not positive semidefinite: the problem is not convex, which the method requires.
+    case notConvex(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .parse(file, line, message):
             return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(message): return message
+        case let .notConvex(message): return "not convex: \(message)"
         }
     }
 }

@@ -30,6 +30,7 @@ struct IterationState {
     private var affineS: [Double], affineZ: [Double]
     private var Hz: [Double]
     private let normB: Double, normQ: Double
+    private let dataScale: DataScale
 
     init(problem: ConicProblem, scaled: (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]),
          cones: ConeProduct, kkt: any KKTSolver, settings: SolverSettings) {
@@ -41,8 +42,9 @@ struct IterationState {
         x = zn; s = zm; z = zm; rx = zn; rz = zm; Px = zn; Atz = zn; Ax = zm
         x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
         deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
-        normB = problem.b.reduce(0) { max($0, abs($1)) }
-        normQ = problem.q.reduce(0) { max($0, abs($1)) }
+        dataScale = DataScale(problem)
+        normB = dataScale.normB
+        normQ = dataScale.normQ
     }
 
     /// Barrier parameter `μ = (sᵀz + τκ)/(ν + 1)`.
@@ -113,22 +115,26 @@ struct IterationState {
         // Against the data alone, evaluated on (x, s, z)/τ in the original data: on ill-posed
         // problems x/τ can grow so large that Ax + s − b, computed there, is far from zero while
         // the scaled residual cancels exactly (SDPLIB hinf12: 1e-30 scaled, 0.7 in the data).
-        let original = originalResiduals()
+        let point = originalPoint()
+        let original = problem.pointResiduals(x: point.x, s: point.s, z: point.z)
         r.primalResidualScale = max(resP / tau, original.primal) / max(1, normB)
         r.dualResidualScale = max(resD / (c * tau), original.dual) / max(1, normQ)
-        // Certificates, in the original data: bᵀz_orig = bz/c, Aᵀz_orig = D⁻¹Âᵀẑ/c.
-        if bz < 0 {
+        r.primalRowwise = original.primalRowwise
+        r.dualRowwise = original.dualRowwise
+        // Certificates, in the original data, judged against the data's scale (DataScale):
+        // bᵀz_orig = bz/c, Aᵀz_orig = D⁻¹Âᵀẑ/c (the common factor 1/c cancels in the ratio).
+        // `bᵀz < 0` must also be clear of rounding: −bᵀz ≥ ε_abs ‖b‖∞ ‖z‖∞ (and the same for qᵀx).
+        if bz < 0, -bz >= settings.infeasibilityAbsoluteTolerance * normB * normZ * c * tau {
             var worst = 0.0
             for j in 0..<n { worst = max(worst, abs(Atz[j] / d[j])) }
-            r.primalInfeasibility = worst / -bz
+            r.primalInfeasibility = dataScale.primalInfeasibility(transposeProductNorm: worst, bz: bz)
         }
-        if qx < 0 {
+        if qx < 0, -qx / c >= settings.infeasibilityAbsoluteTolerance * normQ * normX * tau {
             // qᵀx_orig = q̂ᵀx̂/c; P x_orig = D⁻¹P̂x̂/c; A x_orig + s_orig = E⁻¹(Âx̂ + ŝ).
-            let scale = c / -qx
-            var worst = 0.0
-            for j in 0..<n { worst = max(worst, abs(Px[j] / d[j]) / -qx) }
-            for i in 0..<m { worst = max(worst, abs((Ax[i] + s[i]) / e[i]) * scale) }
-            r.dualInfeasibility = worst
+            var px = 0.0, axs = 0.0
+            for j in 0..<n { px = max(px, abs(Px[j] / d[j])) }
+            for i in 0..<m { axs = max(axs, abs((Ax[i] + s[i]) / e[i]) * c) }
+            r.dualInfeasibility = dataScale.dualInfeasibility(quadraticNorm: px, slackResidualNorm: axs, qx: qx)
         }
         return r
     }
@@ -142,13 +148,17 @@ struct IterationState {
         // The residuals relative to the data alone must be small too (√tolerance): on ill-posed
         // problems τ and κ vanish together and x/τ grows without bound, so residuals relative to
         // ‖x‖ look converged while Ax + s − b is far from zero (SDPLIB hinf12: 1e4).
+        // Each constraint must hold against its own terms as well (PointResiduals): normwise
+        // tests let a row whose entries are tiny against the rest be broken outright.
+        let rowTol = reduced ? settings.reducedFeasibilityTolerance : Self.rowwiseTolerance
         if r.primalResidual <= feasTol, r.dualResidual <= feasTol,
            r.primalResidualScale <= feasTol.squareRoot(), r.dualResidualScale <= feasTol.squareRoot(),
+           r.primalRowwise <= rowTol, r.dualRowwise <= rowTol,
            r.gapAbsolute <= gapAbsTol || r.gapRelative <= gapRelTol {
             return reduced ? .almostSolved : .solved
         }
         // Infeasibility needs the embedding to lean towards κ (τ small against κ) as well.
-        let leansInfeasible = kappa > tau || !reduced
+        let leansInfeasible = kappa > tau
         if leansInfeasible, r.primalInfeasibility <= infTol {
             return reduced ? .almostPrimalInfeasible : .primalInfeasible
         }
@@ -157,6 +167,9 @@ struct IterationState {
         }
         return nil
     }
+
+    /// Largest relative residual of any single constraint (against its own terms) at `solved`.
+    static let rowwiseTolerance = 1e-6
 
     /// Refinement tolerance of Newton solves far from a solution.
     static let loosestSolveTolerance = 1e-8
@@ -376,12 +389,6 @@ struct IterationState {
         for j in 0..<n { xo[j] = d[j] * x[j] / tau }
         for i in 0..<m { so[i] = s[i] / e[i] / tau; zo[i] = e[i] * z[i] / (c * tau) }
         return (xo, so, zo)
-    }
-
-    /// The residuals of `(x, s, z)/τ` in the original data.
-    private func originalResiduals() -> (primal: Double, dual: Double) {
-        let point = originalPoint()
-        return problem.residuals(x: point.x, s: point.s, z: point.z)
     }
 
     /// The solution in the original data for the final status.

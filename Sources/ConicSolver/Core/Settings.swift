@@ -20,9 +20,12 @@ public struct SolverSettings: Sendable, Equatable {
     public var gapRelativeTolerance = 1e-8
     /// Tolerance on the relative primal and dual residuals.
     public var feasibilityTolerance = 1e-8
-    /// Absolute tolerance on an infeasibility certificate's residual.
+    /// How clearly an infeasibility certificate must separate: `−bᵀz ≥ ε‖b‖∞‖z‖∞` (primal) and
+    /// `−qᵀx ≥ ε‖q‖∞‖x‖∞` (dual), so that a sign decided by rounding proves nothing.
     public var infeasibilityAbsoluteTolerance = 1e-8
-    /// Relative tolerance on an infeasibility certificate's residual.
+    /// Tolerance on an infeasibility certificate's residual, relative to the data's scale:
+    /// `‖Aᵀz‖∞/(−bᵀz) · max(1, ‖b‖∞/max|Aᵢⱼ|)` for a primal certificate, and the same form with
+    /// `P`, `A` and `q` for a dual one (see `docs/solver.md`, "Statuses").
     public var infeasibilityRelativeTolerance = 1e-8
     /// Looser gap tolerance accepted for the "almost" statuses.
     public var reducedGapTolerance = 5e-5
@@ -40,7 +43,8 @@ public struct SolverSettings: Sendable, Equatable {
     /// whose standard output carries results (such as JSON).
     public var logDestination = LogDestination.standardOutput
     /// Threads for BLAS; 0 chooses: one thread for small problems, the library default otherwise
-    /// (see `docs/solver.md`).
+    /// (see `docs/solver.md`). OpenBLAS's count is process-wide: solves that change it (a nonzero
+    /// value, or the one-thread choice) run one at a time and restore it when they end.
     public var threads = 0
     /// Form of the Newton system and its factorization.
     public var newtonSystem = NewtonSystemForm.automatic
@@ -86,7 +90,9 @@ public struct SolverSettings: Sendable, Equatable {
         try positive(refinementRelativeTolerance, "refinementRelativeTolerance")
         guard maxIterations >= 0 else { throw ConicError.invalidSetting("maxIterations must be ≥ 0, got \(maxIterations)") }
         guard timeLimit > 0, !timeLimit.isNaN else { throw ConicError.invalidSetting("timeLimit must be positive, got \(timeLimit)") }
-        guard threads >= 0 else { throw ConicError.invalidSetting("threads must be ≥ 0, got \(threads)") }
+        guard threads >= 0, threads <= BLASThreads.maximum else {
+            throw ConicError.invalidSetting("threads must lie in 0...\(BLASThreads.maximum), got \(threads)")
+        }
         guard equilibrationIterations >= 0 else { throw ConicError.invalidSetting("equilibrationIterations must be ≥ 0") }
         guard refinementMaxIterations >= 0 else { throw ConicError.invalidSetting("refinementMaxIterations must be ≥ 0") }
         guard maxStepFraction > 0, maxStepFraction < 1 else {

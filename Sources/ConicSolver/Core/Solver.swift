@@ -1,8 +1,9 @@
 import Foundation
 /// Solves a ``ConicProblem`` with the default settings or the given ones.
 ///
-/// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range. Infeasible, unbounded
-///   or numerically hard problems do not throw: they end with a ``SolverStatus``.
+/// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range, ``ConicError/notConvex(_:)``
+///   when `P` is not positive semidefinite. Infeasible, unbounded or numerically hard problems do
+///   not throw: they end with a ``SolverStatus``.
 public func solve(_ problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws -> Solution {
     try InteriorPointSolver(problem: problem, settings: settings).solve()
 }
@@ -25,10 +26,14 @@ public final class InteriorPointSolver {
     /// The validated settings.
     public let settings: SolverSettings
 
-    /// Validates the settings; the data were validated when the problem was built.
+    /// Validates the settings and checks that `P ⪰ 0` (``ConicProblem/checkConvexity()``); the
+    /// rest of the data was validated when the problem was built.
+    ///
+    /// - Throws: ``ConicError/invalidSetting(_:)``, ``ConicError/notConvex(_:)``.
     public init(problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws {
         self.problem = problem
         self.settings = try settings.validated()
+        try problem.checkConvexity()
     }
 
     /// Runs the method and returns the solution in the original (unscaled) data.
@@ -57,9 +62,26 @@ public final class InteriorPointSolver {
             current = decomposition.decomposed
         }
         let presolveTime = seconds(clock.now - start)
-        var solution = solveDirectly(current, presolveTime: presolveTime)
+        let presolved = solveDirectly(current, presolveTime: presolveTime)
+        var solution = presolved
         if let decomposition { solution = decomposition.recover(solution) }
         for reduction in reductions.reversed() { solution = reduction.recover(solution) }
+        // A verdict reached on the presolved problem must hold for the one given: facial
+        // reduction of an ill-posed SDP (a duality gap, weak infeasibility) turns it into a
+        // well-posed one whose solution maps back either to a point that fails the original
+        // tests, or to one that passes them only by growing without bound (the dropped variables
+        // chase a limit the original problem does not attain: 10⁹ on a 3 × 3 example with a
+        // duality gap). Then the problem is solved as given.
+        func size(_ s: Solution) -> Double { (s.x + s.s).reduce(0) { max($0, abs($1)) } }
+        let grew = solution.status.isOptimal
+            && size(solution) > max(1, size(presolved)) / settings.feasibilityTolerance.squareRoot()
+        if !(reductions.isEmpty && decomposition == nil), grew || !problem.supportsClaim(of: solution, settings: settings) {
+            if settings.verbose {
+                writeLog("presolve: the \(solution.status.rawValue) verdict does not hold for the problem as given; solving it without presolve",
+                         to: settings.logDestination)
+            }
+            solution = solveDirectly(problem, presolveTime: seconds(clock.now - start))
+        }
         solution.solveTime = seconds(clock.now - start)
         return solution
     }
@@ -82,14 +104,15 @@ public final class InteriorPointSolver {
             return failed(.numericalError, problem: problem, time: elapsed())
         }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
-        // costs more than it saves. The process-wide setting is restored afterwards.
-        let previousThreads = blasThreads
-        if settings.threads > 0 {
-            blasThreads = settings.threads
-        } else if kkt.flops < Self.singleThreadFlops, Self.largestPSDProductFlops(cones) < Self.singleThreadProductFlops {
-            blasThreads = 1
+        // costs more than it saves. The setting is process-wide: it is changed under a lease that
+        // serializes such solves and restores it afterwards (BLASThreads).
+        var threads: Int? = settings.threads > 0 ? settings.threads : nil
+        if threads == nil, kkt.flops < Self.singleThreadFlops, Self.largestPSDProductFlops(cones) < Self.singleThreadProductFlops,
+           BLASThreads.count != 1 {
+            threads = 1
         }
-        defer { blasThreads = previousThreads }
+        let endLease = threads.map { BLASThreads.lease($0) }
+        defer { endLease?() }
         var state = IterationState(problem: problem, scaled: scaled, cones: cones, kkt: kkt, settings: settings)
         state.fallback = fallback
         let setupTime = presolveTime + elapsed()
@@ -259,9 +282,11 @@ struct IterationMetrics {
     var primalResidualScale = 0.0
     /// `‖Px + Aᵀz + q‖∞ / max(1, ‖q‖∞)`: the dual residual against the data alone.
     var dualResidualScale = 0.0
-    /// `‖Aᵀz‖∞` for `z` normalized to `bᵀz = −1`; `+∞` when `bᵀz ≥ 0`.
+    /// Rowwise residuals of `(x, s, z)/τ` in the original data (``PointResiduals``).
+    var primalRowwise = 0.0, dualRowwise = 0.0
+    /// ``DataScale/primalInfeasibility(transposeProductNorm:bz:)`` of `z`; `+∞` when `bᵀz ≥ 0`.
     var primalInfeasibility = Double.infinity
-    /// `max(‖Px‖∞, ‖Ax + s‖∞)` for `x` normalized to `qᵀx = −1`; `+∞` when `qᵀx ≥ 0`.
+    /// ``DataScale/dualInfeasibility(quadraticNorm:slackResidualNorm:qx:)`` of `x`; `+∞` when `qᵀx ≥ 0`.
     var dualInfeasibility = Double.infinity
     var tau = 1.0
     var kappa = 1.0

@@ -15,12 +15,6 @@ protocol SymmetricFactorization: AnyObject {
     var name: String { get }
 }
 
-/// The number of threads OpenBLAS uses (process-wide).
-var blasThreads: Int {
-    get { Int(openblas_get_num_threads()) }
-    set { openblas_set_num_threads(Int32(max(newValue, 1))) }
-}
-
 /// Sparse symmetric factorization by CHOLMOD (64-bit integer interface): supernodal Cholesky
 /// `LLᵀ` for positive-definite matrices, or simplicial `LDLᵀ` for quasi-definite ones (CHOLMOD
 /// has no supernodal `LDLᵀ`).

@@ -1,0 +1,159 @@
+/// The norms of a problem's data that make the solver's tests independent of how the data are
+/// scaled: a certificate or a residual is judged against the data it involves, not against 1.
+struct DataScale: Sendable {
+    /// `max |Aᵢⱼ|`, `max |Pᵢⱼ|`, `‖b‖∞`, `‖q‖∞` of the original data.
+    let normA: Double, normP: Double, normB: Double, normQ: Double
+
+    init(_ problem: ConicProblem) {
+        func largest(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
+        normA = largest(problem.A.values)
+        normP = largest(problem.P.values)
+        normB = largest(problem.b)
+        normQ = largest(problem.q)
+    }
+
+    /// `max(1, numerator / denominator)`, or 1 when the denominator vanishes (its term is then
+    /// exactly zero, as the matrix is).
+    private func factor(_ numerator: Double, _ denominator: Double) -> Double {
+        denominator > 0 ? max(1, numerator / denominator) : 1
+    }
+
+    /// How far `z` (with `bᵀz < 0`) is from proving primal infeasibility, `≤ ε` to accept:
+    /// `‖Aᵀz‖∞ / (−bᵀz) · max(1, ‖b‖∞ / max|Aᵢⱼ|)`.
+    ///
+    /// A certificate proves that every `x` with `b − Ax ∈ K` has `‖x‖₁ ≥ −bᵀz / ‖Aᵀz‖∞`; this asks
+    /// that radius to be `1/ε` times the problem's own scale `‖b‖∞ / max|Aᵢⱼ|`. The absolute ratio
+    /// alone accepted any `z` once `b` was large (`x₁ + x₂ ≥ 10⁹` was "infeasible" at iteration 0).
+    func primalInfeasibility(transposeProductNorm atz: Double, bz: Double) -> Double {
+        bz < 0 ? atz / -bz * factor(normB, normA) : .infinity
+    }
+
+    /// How far `x` (with `qᵀx < 0`) is from proving dual infeasibility, `≤ ε` to accept:
+    /// the larger of `‖Px‖∞ · max(1, ‖q‖∞ / max|Pᵢⱼ|)` and `‖Ax + s‖∞ · max(1, ‖q‖∞ / max|Aᵢⱼ|)`,
+    /// over `−qᵀx`: every dual-feasible `(x', z)` then has `‖x'‖₁` or `‖z‖₁` at least `1/ε` times
+    /// the scale `‖q‖∞ / max|Pᵢⱼ|` or `‖q‖∞ / max|Aᵢⱼ|`.
+    func dualInfeasibility(quadraticNorm px: Double, slackResidualNorm axs: Double, qx: Double) -> Double {
+        qx < 0 ? max(px * factor(normQ, normP), axs * factor(normQ, normA)) / -qx : .infinity
+    }
+}
+
+/// Residuals of a point `(x, s, z)` in the original data, normwise and row by row.
+struct PointResiduals {
+    /// `‖Ax + s − b‖∞` and `‖Px + Aᵀz + q‖∞`.
+    var primal = 0.0, dual = 0.0
+    /// `maxᵢ |Ax + s − b|ᵢ / (|bᵢ| + Σⱼ|Aᵢⱼxⱼ| + |sᵢ|)` over the rows with `bᵢ ≠ 0`: each such
+    /// constraint against its own terms, so a row whose entries are tiny against the rest of the
+    /// data is still held to the tolerance (a bound `y ≥ 10⁻¹⁰` broken by 50 % passed the
+    /// normwise test). Rows with `bᵢ = 0` have no scale of their own: where their terms vanish
+    /// at the optimum, an interior-point residual shrinks only as fast as the others, so they
+    /// are left to the normwise test.
+    var primalRowwise = 0.0
+    /// `maxⱼ |Px + Aᵀz + q|ⱼ / (|qⱼ| + Σₖ|Pⱼₖxₖ| + Σᵢ|Aᵢⱼzᵢ|)` over the columns with `qⱼ ≠ 0`, the
+    /// same for the dual constraints.
+    var dualRowwise = 0.0
+}
+
+extension ConicProblem {
+    /// The residuals of `(x, s, z)` in this problem's data, normwise and row by row.
+    ///
+    /// - Complexity: `O(nnz(A) + nnz(P))`.
+    func pointResiduals(x: [Double], s: [Double], z: [Double]) -> PointResiduals {
+        let n = variableCount, m = constraintCount
+        var rp = [Double](repeating: 0, count: m), scaleP = b.map { abs($0) }
+        var rd = q, scaleD = q.map { abs($0) }
+        for i in 0..<m { rp[i] = s[i] - b[i]; scaleP[i] += abs(s[i]) }
+        for j in 0..<n {
+            let xj = x[j]
+            for k in A.columnStarts[j]..<A.columnStarts[j + 1] {
+                let i = A.rowIndices[k], a = A.values[k]
+                rp[i] += a * xj; scaleP[i] += abs(a * xj)
+                rd[j] += a * z[i]; scaleD[j] += abs(a * z[i])
+            }
+            // P holds its upper triangle: entry (i, j), i ≤ j, acts on both rows i and j.
+            for k in P.columnStarts[j]..<P.columnStarts[j + 1] {
+                let i = P.rowIndices[k], p = P.values[k]
+                rd[i] += p * xj; scaleD[i] += abs(p * xj)
+                if i != j { rd[j] += p * x[i]; scaleD[j] += abs(p * x[i]) }
+            }
+        }
+        var out = PointResiduals()
+        for i in 0..<m {
+            guard rp[i].isFinite, scaleP[i].isFinite else { return PointResiduals(primal: .nan, dual: .nan, primalRowwise: .nan, dualRowwise: .nan) }
+            out.primal = max(out.primal, abs(rp[i]))
+            if rp[i] != 0, b[i] != 0 { out.primalRowwise = max(out.primalRowwise, abs(rp[i]) / scaleP[i]) }
+        }
+        for j in 0..<n {
+            guard rd[j].isFinite, scaleD[j].isFinite else { return PointResiduals(primal: .nan, dual: .nan, primalRowwise: .nan, dualRowwise: .nan) }
+            out.dual = max(out.dual, abs(rd[j]))
+            if rd[j] != 0, q[j] != 0 { out.dualRowwise = max(out.dualRowwise, abs(rd[j]) / scaleD[j]) }
+        }
+        return out
+    }
+}
+
+extension ConicProblem {
+    /// Whether what `solution` claims holds for this problem, checked from the data alone with
+    /// the given settings' tolerances (times `slack`, for rounding in the mapping back):
+    /// - `solved` / `almostSolved`: residuals normwise and row by row, the gap between
+    ///   `½xᵀPx + qᵀx` and `−½xᵀPx − bᵀz`, `s ∈ K` and `z ∈ K*`;
+    /// - primal / dual infeasibility: the certificate in its dual cone (cone), with its scale-aware
+    ///   residual (``DataScale``) within the infeasibility tolerance.
+    ///
+    /// Statuses that claim nothing hold trivially. Used on solutions mapped back through a
+    /// presolve, whose verdict must be the original problem's.
+    func supportsClaim(of solution: Solution, settings: SolverSettings, slack: Double = 10) -> Bool {
+        let n = variableCount, m = constraintCount
+        let (x, s, z) = (solution.x, solution.s, solution.z)
+        let cones = ConeProduct(self.cones)
+        func largest(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
+        /// `v` within `tolerance·‖v‖∞` of the cone (dual cone: the zero cone's dual is free).
+        func inCones(_ v: [Double], tolerance: Double, dual: Bool) -> Bool {
+            let floor = -tolerance * max(largest(v), .leastNormalMagnitude)
+            return v.withUnsafeBufferPointer { v in
+                zip(cones.cones, cones.ranges).allSatisfy { cone, r in
+                    if cone.degree == 0 { return dual || r.allSatisfy { abs(v[$0]) <= -floor } }
+                    return cone.minimumEigenvalue(.init(rebasing: v[r])) >= floor
+                }
+            }
+        }
+        let scale = DataScale(self)
+        switch solution.status {
+        case .solved, .almostSolved:
+            guard x.count == n, s.count == m, z.count == m else { return false }
+            let reduced = solution.status == .almostSolved
+            let feasibility = slack * (reduced ? settings.reducedFeasibilityTolerance : settings.feasibilityTolerance)
+            let rowwise = slack * (reduced ? settings.reducedFeasibilityTolerance : IterationState.rowwiseTolerance)
+            let gapTolerance = slack * (reduced ? settings.reducedGapTolerance : max(settings.gapAbsoluteTolerance, settings.gapRelativeTolerance))
+            let r = pointResiduals(x: x, s: s, z: z)
+            let px = P.symmetricMultiply(x)
+            var xPx = 0.0, qx = 0.0, bz = 0.0
+            for j in 0..<n { xPx += x[j] * px[j]; qx += q[j] * x[j] }
+            for i in 0..<m { bz += b[i] * z[i] }
+            let primal = 0.5 * xPx + qx, dual = -0.5 * xPx - bz
+            let gap = abs(primal - dual) / max(1, min(abs(primal), abs(dual)))
+            return r.primal <= feasibility * max(1, scale.normB + largest(x) + largest(s))
+                && r.dual <= feasibility * max(1, scale.normQ + largest(x) + largest(z))
+                && r.primalRowwise <= rowwise && r.dualRowwise <= rowwise
+                && gap <= gapTolerance
+                && inCones(s, tolerance: feasibility, dual: false) && inCones(z, tolerance: feasibility, dual: true)
+        case .primalInfeasible, .almostPrimalInfeasible:
+            guard z.count == m, z.allSatisfy(\.isFinite) else { return false }
+            let tolerance = slack * (solution.status == .primalInfeasible ? settings.infeasibilityRelativeTolerance : settings.reducedInfeasibilityTolerance)
+            var bz = 0.0
+            for i in 0..<m { bz += b[i] * z[i] }
+            let measure = scale.primalInfeasibility(transposeProductNorm: largest(A.transposeMultiply(z)), bz: bz)
+            return measure <= tolerance && inCones(z, tolerance: tolerance, dual: true)
+        case .dualInfeasible, .almostDualInfeasible:
+            guard x.count == n, s.count == m, (x + s).allSatisfy(\.isFinite) else { return false }
+            let tolerance = slack * (solution.status == .dualInfeasible ? settings.infeasibilityRelativeTolerance : settings.reducedInfeasibilityTolerance)
+            var qx = 0.0
+            for j in 0..<n { qx += q[j] * x[j] }
+            var axs = A.multiply(x)
+            for i in 0..<m { axs[i] += s[i] }
+            let measure = scale.dualInfeasibility(quadraticNorm: largest(P.symmetricMultiply(x)), slackResidualNorm: largest(axs), qx: qx)
+            return measure <= tolerance && inCones(s, tolerance: tolerance, dual: false)
+        case .maxIterations, .timeLimit, .numericalError, .insufficientProgress:
+            return true
+        }
+    }
+}
