@@ -14,8 +14,23 @@ struct Conic: ParsableCommand {
 /// Reads a problem file, choosing the reader by extension. A file that cannot be read or parsed
 /// ends the program with its message on standard error and exit code 1.
 func readProblem(_ path: String) throws -> ConicProblem {
+    try readProblemWithSense(path).problem
+}
+
+/// The problem in `path` and whether the file asks to maximize (`OBJSENSE MAX` in QPS and CBF);
+/// the problem itself always minimizes (the negated objective for a maximization).
+func readProblemWithSense(_ path: String) throws -> (problem: ConicProblem, maximize: Bool) {
     do {
-        return try ProblemFileFormat.read(path: path)
+        switch try ProblemFileFormat.detect(path: path) {
+        case .qps:
+            let model = try QPSReader.readModel(path: path)
+            return (model.problem, model.isMaximization)
+        case .cbf:
+            let model = try CBFReader.readModel(path: path)
+            return (model.problem, model.isMaximization)
+        case .sdpa:
+            return (try SDPAReader.read(path: path), false)
+        }
     } catch let error as ConicError {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode.failure
@@ -48,7 +63,7 @@ struct Solve: ParsableCommand {
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
             throw ValidationError("--newton-system must be one of \(NewtonSystemForm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let problem = try readProblem(file)
+        let (problem, maximize) = try readProblemWithSense(file)
         var settings = SolverSettings()
         if let tol {
             settings.gapAbsoluteTolerance = tol; settings.gapRelativeTolerance = tol; settings.feasibilityTolerance = tol
@@ -65,17 +80,32 @@ struct Solve: ParsableCommand {
         do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
             throw ValidationError("\(error)")
         }
+        // Objectives are reported in the file's own sense: the solver minimized the negated
+        // objective of a maximization.
+        let sign = maximize ? -1.0 : 1.0
+        func inUserSense(_ object: [String: Any]) -> [String: Any] {
+            var object = object
+            object["objective"] = jsonNumber(sign * solution.primalObjective)
+            object["dual_objective"] = jsonNumber(sign * solution.dualObjective)
+            object["objective_sense"] = maximize ? "maximize" : "minimize"
+            return object
+        }
         if json {
-            try printJSON(SolutionJSON.summary(solution, problem: problem))
+            try printJSON(inUserSense(SolutionJSON.summary(solution, problem: problem)))
         } else {
             print("status:     \(solution.status.rawValue)")
-            print("objective:  \(String(format: "%.10e", solution.primalObjective))")
+            print("objective:  \(String(format: "%.10e", sign * solution.primalObjective))\(maximize ? " (maximized)" : "")")
             print("iterations: \(solution.iterations)")
             print("time:       \(String(format: "%.4f", solution.solveTime)) s")
         }
         if let solutionPath {
             do {
-                try SolutionJSON.encode(solution, problem: problem).write(to: URL(fileURLWithPath: solutionPath))
+                let encoded = try SolutionJSON.encode(solution, problem: problem)
+                guard let object = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] else {
+                    throw ConicError.io("the solution did not encode as a JSON object")
+                }
+                try JSONSerialization.data(withJSONObject: inUserSense(object), options: [.sortedKeys])
+                    .write(to: URL(fileURLWithPath: solutionPath))
             } catch {
                 throw ValidationError("cannot write the solution to '\(solutionPath)': \(error.localizedDescription)")
             }

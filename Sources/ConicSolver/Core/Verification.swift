@@ -92,8 +92,9 @@ extension ConicProblem {
 }
 
 extension ConicProblem {
-    /// Whether what `solution` claims holds for this problem, checked from the data alone with
-    /// the given settings' tolerances (times `slack`, for rounding in the mapping back):
+    /// Why what `solution` claims does not hold for this problem (`nil` when it holds), checked
+    /// from the data alone with the given settings' tolerances (times `slack`, for rounding in
+    /// the mapping back):
     /// - `solved` / `almostSolved`: residuals normwise and row by row, the gap between
     ///   `½xᵀPx + qᵀx` and `−½xᵀPx − bᵀz`, `s ∈ K` and `z ∈ K*`;
     /// - primal / dual infeasibility: the certificate in its dual cone (cone), with its scale-aware
@@ -101,13 +102,14 @@ extension ConicProblem {
     ///
     /// Statuses that claim nothing hold trivially. Used on solutions mapped back through a
     /// presolve, whose verdict must be the original problem's.
-    func supportsClaim(of solution: Solution, settings: SolverSettings, slack: Double = 10) -> Bool {
+    func claimFailure(of solution: Solution, settings: SolverSettings, slack: Double = 10) -> String? {
         let n = variableCount, m = constraintCount
         let (x, s, z) = (solution.x, solution.s, solution.z)
         let cones = ConeProduct(self.cones)
         func largest(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
         /// `v` within `tolerance·‖v‖∞` of the cone (dual cone: the zero cone's dual is free).
         func inCones(_ v: [Double], tolerance: Double, dual: Bool) -> Bool {
+            guard v.count == m else { return false }
             let floor = -tolerance * max(largest(v), .leastNormalMagnitude)
             return v.withUnsafeBufferPointer { v in
                 zip(cones.cones, cones.ranges).allSatisfy { cone, r in
@@ -119,7 +121,7 @@ extension ConicProblem {
         let scale = DataScale(self)
         switch solution.status {
         case .solved, .almostSolved:
-            guard x.count == n, s.count == m, z.count == m else { return false }
+            guard x.count == n, s.count == m, z.count == m else { return "the point has the wrong size" }
             let reduced = solution.status == .almostSolved
             let feasibility = slack * (reduced ? settings.reducedFeasibilityTolerance : settings.feasibilityTolerance)
             let rowwise = slack * (reduced ? settings.reducedFeasibilityTolerance : IterationState.rowwiseTolerance)
@@ -131,29 +133,35 @@ extension ConicProblem {
             for i in 0..<m { bz += b[i] * z[i] }
             let primal = 0.5 * xPx + qx, dual = -0.5 * xPx - bz
             let gap = abs(primal - dual) / max(1, min(abs(primal), abs(dual)))
-            return r.primal <= feasibility * max(1, scale.normB + largest(x) + largest(s))
-                && r.dual <= feasibility * max(1, scale.normQ + largest(x) + largest(z))
-                && r.primalRowwise <= rowwise && r.dualRowwise <= rowwise
-                && gap <= gapTolerance
-                && inCones(s, tolerance: feasibility, dual: false) && inCones(z, tolerance: feasibility, dual: true)
+            let primalScale = max(1, scale.normB + largest(x) + largest(s)), dualScale = max(1, scale.normQ + largest(x) + largest(z))
+            if !(r.primal <= feasibility * primalScale) { return "primal residual \(r.primal) against \(primalScale)" }
+            if !(r.dual <= feasibility * dualScale) { return "dual residual \(r.dual) against \(dualScale)" }
+            if !(r.primalRowwise <= rowwise) { return "a constraint is violated by \(r.primalRowwise) of its terms" }
+            if !(r.dualRowwise <= rowwise) { return "a dual constraint is violated by \(r.dualRowwise) of its terms" }
+            if !(gap <= gapTolerance) { return "relative gap \(gap)" }
+            if !inCones(s, tolerance: feasibility, dual: false) { return "s is outside K" }
+            if !inCones(z, tolerance: feasibility, dual: true) { return "z is outside K*" }
+            return nil
         case .primalInfeasible, .almostPrimalInfeasible:
-            guard z.count == m, z.allSatisfy(\.isFinite) else { return false }
+            guard z.count == m, z.allSatisfy(\.isFinite) else { return "the certificate is not finite" }
             let tolerance = slack * (solution.status == .primalInfeasible ? settings.infeasibilityRelativeTolerance : settings.reducedInfeasibilityTolerance)
             var bz = 0.0
             for i in 0..<m { bz += b[i] * z[i] }
             let measure = scale.primalInfeasibility(transposeProductNorm: largest(A.transposeMultiply(z)), bz: bz)
-            return measure <= tolerance && inCones(z, tolerance: tolerance, dual: true)
+            if !(measure <= tolerance) { return "the certificate's residual is \(measure) of the data's scale" }
+            return inCones(z, tolerance: tolerance, dual: true) ? nil : "z is outside K*"
         case .dualInfeasible, .almostDualInfeasible:
-            guard x.count == n, s.count == m, (x + s).allSatisfy(\.isFinite) else { return false }
+            guard x.count == n, s.count == m, (x + s).allSatisfy(\.isFinite) else { return "the certificate is not finite" }
             let tolerance = slack * (solution.status == .dualInfeasible ? settings.infeasibilityRelativeTolerance : settings.reducedInfeasibilityTolerance)
             var qx = 0.0
             for j in 0..<n { qx += q[j] * x[j] }
             var axs = A.multiply(x)
             for i in 0..<m { axs[i] += s[i] }
             let measure = scale.dualInfeasibility(quadraticNorm: largest(P.symmetricMultiply(x)), slackResidualNorm: largest(axs), qx: qx)
-            return measure <= tolerance && inCones(s, tolerance: tolerance, dual: false)
+            if !(measure <= tolerance) { return "the certificate's residual is \(measure) of the data's scale" }
+            return inCones(s, tolerance: tolerance, dual: false) ? nil : "s is outside K"
         case .maxIterations, .timeLimit, .numericalError, .insufficientProgress:
-            return true
+            return nil
         }
     }
 }
