@@ -19,6 +19,10 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
     case parse(file: String, line: Int, message: String)
     /// A file could not be read at all.
     case io(String)
+    /// The input declares a problem (or a decompressed file) that needs more memory than the
+    /// process may use (see ``MemoryBudget``); refused before allocating, since a failed
+    /// allocation would abort the process.
+    case problemTooLarge(what: String, requiredBytes: Int, availableBytes: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +36,9 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .parse(file, line, message):
             return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(message): return message
+        case let .problemTooLarge(what, requiredBytes, availableBytes):
+            return "\(what) would need at least \(MemoryBudget.describe(requiredBytes)) of memory, but only "
+                + "\(MemoryBudget.describe(availableBytes)) is available (set \(MemoryBudget.environmentVariable) to change the limit)"
         }
     }
 }

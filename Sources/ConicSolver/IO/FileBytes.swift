@@ -5,7 +5,11 @@ import Foundation
 /// call `strtod` on the buffer). With `decompressingGzip`, a file that starts with the gzip magic
 /// bytes is decompressed (whatever its name). `kind` names the format in error messages.
 ///
-/// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed.
+/// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed,
+///   ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` when the decompressed text
+///   would take more than a quarter of the memory budget (``MemoryBudget``): the parser needs
+///   the text and the problem built from it at the same time, and a small gzip file can expand
+///   about a thousandfold.
 public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
                           decompressingGzip: Bool = false) throws -> [UInt8] {
     if decompressingGzip, try fileStartsWithGzipMagic(path, kind: kind) {
@@ -48,8 +52,10 @@ private func fileStartsWithGzipMagic(_ path: String, kind: String) throws -> Boo
     return headCount == 2 && head[0] == 0x1f && head[1] == 0x8b
 }
 
-/// Decompresses a gzip file with zlib, in large chunks.
+/// Decompresses a gzip file with zlib, in large chunks, stopping as soon as the output passes
+/// a quarter of the memory budget (a decompression bomb is refused, not decompressed).
 private func gunzip(path: String, kind: String) throws -> [UInt8] {
+    let cap = max(MemoryBudget.availableBytes() / 4, 64 << 20)
     guard let gz = gzopen(path, "rb") else {
         throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
     }
@@ -65,6 +71,13 @@ private func gunzip(path: String, kind: String) throws -> [UInt8] {
             break
         }
         if got == 0 { break }
+        if bytes.count + Int(got) > cap {
+            gzclose(gz)
+            throw ConicError.problemTooLarge(what: "decompressing \(kind) file '\(path)' (more than "
+                                             + "\(MemoryBudget.describe(cap)) of text so far)",
+                                             requiredBytes: bytes.count + Int(got) + 1,
+                                             availableBytes: cap)
+        }
         bytes.append(contentsOf: chunk[0..<Int(got)])
     }
     if failure == nil {
