@@ -12,7 +12,8 @@ import Darwin
 /// sizes found in input) estimate what the declared sizes imply and call ``require(_:for:)``
 /// *before* allocating.
 ///
-/// The budget is the environment variable `CONIC_MEMORY_LIMIT` when set (bytes; suffixes `K`,
+/// The budget is ``limit`` when set for the current task, else the environment variable
+/// `CONIC_MEMORY_LIMIT` when set (bytes; suffixes `K`,
 /// `M`, `G`, `T` for powers of 1024), an explicit setting for batch runs, tests, or machines with
 /// swap; otherwise `MemAvailable` of `/proc/meminfo` (physical memory when it cannot be read).
 /// Either way it is capped by the address-space limit (`ulimit -v`) minus what the process has
@@ -21,9 +22,15 @@ public enum MemoryBudget {
     /// The environment variable holding an explicit limit in bytes.
     public static let environmentVariable = "CONIC_MEMORY_LIMIT"
 
+    /// An explicit budget in bytes for the work started inside
+    /// `MemoryBudget.$limit.withValue(bytes) { … }`, ahead of the environment variable and the
+    /// system's figure. Task-local rather than global, so that one caller's setting never changes
+    /// what concurrent work elsewhere in the process may allocate.
+    @TaskLocal public static var limit: Int?
+
     /// The bytes the process may still allocate (see ``MemoryBudget``).
     public static func availableBytes() -> Int {
-        var budget = explicitLimit() ?? systemAvailableBytes()
+        var budget = limit ?? explicitLimit() ?? systemAvailableBytes()
         if let headroom = addressSpaceHeadroom() { budget = min(budget, headroom) }
         return max(budget, 0)
     }
@@ -31,8 +38,8 @@ public enum MemoryBudget {
     /// Throws ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` when
     /// `requiredBytes` exceeds ``availableBytes()``; `what` names the work in the message.
     public static func require(_ requiredBytes: Int, for what: @autoclosure () -> String) throws {
-        // Small requests cannot be the problem; skip reading /proc for them.
-        guard requiredBytes > 64 << 20 else { return }
+        // Without an explicit limit, small requests cannot be the problem: skip reading /proc.
+        guard limit != nil || requiredBytes > 64 << 20 else { return }
         let available = availableBytes()
         guard requiredBytes <= available else {
             throw ConicError.problemTooLarge(what: what(), requiredBytes: requiredBytes, availableBytes: available)

@@ -55,7 +55,7 @@ private func fileStartsWithGzipMagic(_ path: String, kind: String) throws -> Boo
 /// Decompresses a gzip file with zlib, in large chunks, stopping as soon as the output passes
 /// a quarter of the memory budget (a decompression bomb is refused, not decompressed).
 private func gunzip(path: String, kind: String) throws -> [UInt8] {
-    let cap = max(MemoryBudget.availableBytes() / 4, 64 << 20)
+    let cap = max(MemoryBudget.availableBytes() / 4, 1 << 20)
     guard let gz = gzopen(path, "rb") else {
         throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
     }
@@ -73,10 +73,11 @@ private func gunzip(path: String, kind: String) throws -> [UInt8] {
         if got == 0 { break }
         if bytes.count + Int(got) > cap {
             gzclose(gz)
-            throw ConicError.problemTooLarge(what: "decompressing \(kind) file '\(path)' (more than "
-                                             + "\(MemoryBudget.describe(cap)) of text so far)",
-                                             requiredBytes: bytes.count + Int(got) + 1,
-                                             availableBytes: cap)
+            let budget = MemoryBudget.availableBytes()
+            throw ConicError.problemTooLarge(what: "decompressing \(kind) file '\(path)' (stopped after "
+                                             + "\(MemoryBudget.describe(bytes.count)) of text; reading it needs about four times its text)",
+                                             requiredBytes: MemoryBudget.bytes([(bytes.count + Int(got), 4)]),
+                                             availableBytes: budget)
         }
         bytes.append(contentsOf: chunk[0..<Int(got)])
     }
