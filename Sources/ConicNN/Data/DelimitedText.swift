@@ -44,6 +44,8 @@ enum DelimitedTextReader {
         let bytes: [UInt8]
         do {
             bytes = try readFileBytes(path, kind: "data", nullTerminated: true, decompressingGzip: true)
+        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+            throw DataError.tooLarge(file: path, what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
         } catch {
             throw DataError.unreadable(path: path, reason: "\(error)")
         }

@@ -52,10 +52,16 @@ private func fileStartsWithGzipMagic(_ path: String, kind: String) throws -> Boo
     return headCount == 2 && head[0] == 0x1f && head[1] == 0x8b
 }
 
-/// Decompresses a gzip file with zlib, in large chunks, stopping as soon as the output passes
-/// a quarter of the memory budget (a decompression bomb is refused, not decompressed).
+/// Decompresses a gzip file with zlib, in large chunks, refusing a decompression bomb as soon as
+/// the output passes either limit:
+/// - a quarter of the memory budget (the parser holds the text and the problem built from it);
+/// - 64 MiB and 50 times the compressed size: numeric text compresses about 5–10:1 (CBLIB's
+///   files at most 7:1), while a bomb reaches 1000:1, and stopping early keeps the refusal fast.
 private func gunzip(path: String, kind: String) throws -> [UInt8] {
-    let cap = max(MemoryBudget.availableBytes() / 4, 1 << 20)
+    let budget = MemoryBudget.availableBytes()
+    let compressedSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    let plausible = compressedSize.map { max(64 << 20, MemoryBudget.bytes([($0, 50)])) } ?? Int.max
+    let cap = min(max(budget / 4, 1 << 20), plausible)
     guard let gz = gzopen(path, "rb") else {
         throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
     }
@@ -73,7 +79,11 @@ private func gunzip(path: String, kind: String) throws -> [UInt8] {
         if got == 0 { break }
         if bytes.count + Int(got) > cap {
             gzclose(gz)
-            let budget = MemoryBudget.availableBytes()
+            if cap == plausible, let compressedSize {
+                throw ConicError.io("cannot decompress \(kind) file '\(path)': it expands more than 50-fold "
+                                    + "(past \(MemoryBudget.describe(bytes.count)) from \(MemoryBudget.describe(compressedSize))), "
+                                    + "which no real problem file does; refusing it as a decompression bomb")
+            }
             throw ConicError.problemTooLarge(what: "decompressing \(kind) file '\(path)' (stopped after "
                                              + "\(MemoryBudget.describe(bytes.count)) of text; reading it needs about four times its text)",
                                              requiredBytes: MemoryBudget.bytes([(bytes.count + Int(got), 4)]),
