@@ -154,7 +154,9 @@ def hostile_cases():
         ("sdpa", ".dat-s", b"1\n1\n-268435456\n1\n"),
         ("sdpa", ".dat-s", b"1\n1\n23169\n1\n"),
         ("sdpa", ".dat-s", b"1\n1\n-9223372036854775808\n1\n"),
-        ("csv", ".csv", wide + wide.replace(b"1\n", b"0\n")),
+        # 2·10⁵ features, two samples: a legitimately large program (4·10⁵ variables) whose solve
+        # takes 5–20 s on a loaded machine, so it runs under the long timeout.
+        ("csv", ".csv", wide + wide.replace(b"1\n", b"0\n"), "long"),
         ("csv", ".csv", b"x,y\n1,0\n2,1\n3,65535\n4,0\n"),
         ("json", ".json", b'{"W1": [[1e308]], "w2": [1e308]}'),
         ("json", ".json", b'{"W1": [[1e200], [1]], "w2": [1e200, 1]}'),
@@ -274,7 +276,7 @@ def command(binary, reader, path, data_path, rng):
     return [binary, "nn", "certify", "--network", path, "--data", data_path, "--beta", "0.1", "--patterns", "5"]
 
 
-def run_case(args, binary, workdir, data_path, index, reader, suffix, seed_bytes, fixed=False):
+def run_case(args, binary, workdir, data_path, index, reader, suffix, seed_bytes, long=False, fixed=False):
     rng = random.Random(args.seed * 1_000_003 + index)
     mutated = seed_bytes if fixed else mutate_bytes(seed_bytes, rng)
     if not fixed and reader == "cbf" and rng.random() < 0.2:
@@ -294,13 +296,16 @@ def run_case(args, binary, workdir, data_path, index, reader, suffix, seed_bytes
     started = time.time()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=args.timeout,
+        timeout = args.long_timeout if long else args.timeout
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout,
                               preexec_fn=limit_memory(args.memory_bytes), env=env)
         outcome = classify(proc.returncode, proc.stderr.decode("utf-8", "replace"), False)
         stderr, code = proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as expired:
         outcome, stderr, code = "hang", expired.stderr or b"", None
     elapsed = time.time() - started
+    message = stderr.decode("utf-8", "replace").strip().splitlines()
+    message = message[-1][:160] if message else ""
     if outcome in ("crash", "hang", "oom", "other"):
         os.makedirs(args.keep, exist_ok=True)
         kept = os.path.join(args.keep, f"{outcome}-{reader}-{index}{suffix}")
@@ -308,7 +313,7 @@ def run_case(args, binary, workdir, data_path, index, reader, suffix, seed_bytes
         with open(kept + ".log", "wb") as f:
             f.write((" ".join(cmd) + f"\nexit: {code}\n").encode() + stderr)
     os.remove(path)
-    return reader, outcome, elapsed
+    return reader, outcome, elapsed, message
 
 
 def parse_size(text):
@@ -323,6 +328,8 @@ def main():
     parser.add_argument("--cases", type=int, default=6000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--long-timeout", type=float, default=60,
+                        help="timeout for the hand-made cases that are large but legitimate problems")
     parser.add_argument("--memory", default="4G", help="address-space cap per case (prlimit/ulimit -v)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", default=os.path.join(tempfile.gettempdir(), "conic-fuzz-findings"))
@@ -342,7 +349,8 @@ def main():
         suffix, seed_bytes = random.Random(args.seed * 7919 + index).choice(by_reader[reader])
         plan.append((index, reader, suffix, seed_bytes))
 
-    hostile = [(args.cases + k, reader, suffix, data) for k, (reader, suffix, data) in enumerate(hostile_cases())]
+    hostile = [(args.cases + k, case[0], case[1], case[2], len(case) > 3)
+               for k, case in enumerate(hostile_cases())]
 
     counts = {r: {} for r in readers}
     started = time.time()
@@ -350,9 +358,18 @@ def main():
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_case, args, args.binary, workdir, data_path, *case) for case in plan]
         futures += [pool.submit(run_case, args, args.binary, workdir, data_path, *case, fixed=True) for case in hostile]
-        for future in futures:
-            reader, outcome, _ = future.result()
+        hostile_results = []
+        messages = {r: {} for r in readers}
+        for position, future in enumerate(futures):
+            reader, outcome, elapsed, message = future.result()
             counts[reader][outcome] = counts[reader].get(outcome, 0) + 1
+            if position >= len(plan):
+                hostile_results.append((reader, outcome, elapsed, message))
+            elif outcome == "error":
+                # The message with its numbers and paths blurred, to see which checks fire.
+                key = re.sub(r"/\S*case\d+\.\S+?(?=[:\s']|$)", "FILE", message)
+                key = re.sub(r"[-+]?\d[\d.eE+-]*", "N", key)[:110]
+                messages[reader][key] = messages[reader].get(key, 0) + 1
             done += 1
             if done % 500 == 0:
                 print(f"{done}/{len(futures)} cases, {time.time() - started:.0f} s", file=sys.stderr)
@@ -367,10 +384,15 @@ def main():
             totals[o] += row.get(o, 0)
         print(f"{r:8} " + " ".join(f"{row.get(o, 0):>8}" for o in outcomes) + f" {sum(row.values()):>8}")
     print(f"{'all':8} " + " ".join(f"{totals[o]:>8}" for o in outcomes) + f" {sum(totals.values()):>8}")
+    print("\nhand-made traps:")
+    for reader, outcome, elapsed, message in hostile_results:
+        print(f"  {reader:5} {outcome:8} {elapsed:6.1f} s  {message[:150]}")
     print(f"{time.time() - started:.0f} s; findings (if any) in {args.keep}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"counts": counts, "seconds": round(time.time() - started)}, f, indent=1)
+            top = {r: sorted(m.items(), key=lambda kv: -kv[1])[:15] for r, m in messages.items()}
+            json.dump({"counts": counts, "seconds": round(time.time() - started),
+                       "hand_made": hostile_results, "top_error_messages": top}, f, indent=1)
     bad = totals["crash"] + totals["hang"] + totals["oom"] + totals["other"]
     sys.exit(1 if bad else 0)
 
