@@ -61,17 +61,19 @@ public enum MemoryBudget {
 
     /// A lower bound on the bytes an interior-point solve of a problem with `variables` columns,
     /// `rows` rows, `nonzeros` entries of `A` and `P`, and PSD cones of the given orders needs:
-    /// about 40 vectors of length `n + m` (iterates, steps, residuals, scalings, KKT right-hand
-    /// sides), about 10 copies of each stored entry (the KKT matrix, its factor and index maps),
-    /// and about 14 dense `k × k` matrices per PSD cone (scaling, eigenvectors, workspaces).
+    /// 20 vectors of length `n + m` (iterates, steps, residuals, scalings, right-hand sides),
+    /// 6 copies of each stored entry (value and index: the KKT matrix, its factor, maps), and
+    /// 10 dense `k × k` matrices per PSD cone (its scaling, inverse, eigenvectors, four
+    /// workspaces, the Cholesky factors of `s` and `z`). Kept a lower bound so that a problem
+    /// that fits is never refused; the gross cases it exists for exceed it a hundredfold.
     public static func solverBytes(variables: Int, rows: Int, nonzeros: Int, psdOrders: [Int]) -> Int {
         let (vectorLength, o1) = max(variables, 0).addingReportingOverflow(max(rows, 0))
         if o1 { return Int.max }
-        var terms: [(count: Int, bytesEach: Int)] = [(vectorLength, 40 * 8), (nonzeros, 10 * 16)]
+        var terms: [(count: Int, bytesEach: Int)] = [(vectorLength, 20 * 8), (nonzeros, 6 * 16)]
         for order in psdOrders {
             let (square, o2) = order.multipliedReportingOverflow(by: order)
             if o2 { return Int.max }
-            terms.append((square, 14 * 8))
+            terms.append((square, 10 * 8))
         }
         return bytes(terms)
     }
