@@ -1,3 +1,5 @@
+import ConicSolver
+
 /// Why a data set could not be loaded or encoded.
 ///
 /// Cases tied to a place in a file carry the file path and a 1-based line number, and
@@ -28,6 +30,12 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case badFold(fold: Int, foldCount: Int)
     /// The targets cannot be encoded as asked (sign targets of regression or multiclass data).
     case unsuitableTargets(String)
+    /// The class labels take more than `limit` distinct values; `label` (on `line`) is the first
+    /// past the limit. Each class is an output of the network, so this is refused, not allocated.
+    case tooManyClasses(file: String, line: Int, label: Int, limit: Int)
+    /// Holding the data (or an encoding of it) would need more memory than is available
+    /// (see ``ConicSolver/MemoryBudget``).
+    case tooLarge(file: String, what: String, requiredBytes: Int, availableBytes: Int)
 
     /// The message, led by `file:line:` when the problem has a place in a file.
     public var description: String {
@@ -59,6 +67,12 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
                                   : "fold \(fold) is out of range 0..<\(foldCount)"
         case let .unsuitableTargets(message):
             return "targets: \(message)"
+        case let .tooManyClasses(file, line, label, limit):
+            return "\(file)\(line > 0 ? ":\(line)" : ""): class label \(label) makes more than \(limit) distinct classes, the most supported "
+                + "(is the target a regression value, or is there a stray label?)"
+        case let .tooLarge(file, what, requiredBytes, availableBytes):
+            return "\(file): \(what) would need at least \(MemoryBudget.describe(requiredBytes)) of memory, but only "
+                + "\(MemoryBudget.describe(availableBytes)) is available (set \(MemoryBudget.environmentVariable) to change the limit)"
         }
     }
 }

@@ -114,10 +114,22 @@ public struct Dataset: Sendable, Equatable {
 
     /// Labels as an `n × K` one-hot matrix (row `i` has a 1 in column `labels[i]`).
     ///
-    /// - Throws: ``DataError/unsuitableTargets(_:)`` for regression data.
+    /// - Throws: ``DataError/unsuitableTargets(_:)`` for regression data,
+    ///   ``DataError/tooManyClasses(file:line:label:limit:)`` for more than
+    ///   ``DatasetLoader/maxClassCount`` classes (a data set built in code may carry any `classCount`),
+    ///   ``DataError/tooLarge(file:what:requiredBytes:availableBytes:)`` when the `n × K` matrix does
+    ///   not fit in memory.
     public func oneHotTargets() throws -> DenseMatrix {
         guard let labels, let k = classCount else {
             throw DataError.unsuitableTargets("one-hot targets need class labels; '\(name)' is regression data")
+        }
+        guard k <= DatasetLoader.maxClassCount else {
+            throw DataError.tooManyClasses(file: name, line: 0, label: k - 1, limit: DatasetLoader.maxClassCount)
+        }
+        do {
+            try MemoryBudget.require(MemoryBudget.bytes([(labels.count * k, 8)]), for: "one-hot targets")
+        } catch let ConicError.problemTooLarge(what, required, available) {
+            throw DataError.tooLarge(file: name, what: what, requiredBytes: required, availableBytes: available)
         }
         guard labels.allSatisfy({ (0..<k).contains($0) }) else {
             throw DataError.unsuitableTargets("labels of '\(name)' lie outside 0..<\(k)")

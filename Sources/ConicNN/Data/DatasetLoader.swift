@@ -92,17 +92,38 @@ public enum DatasetLoader {
                 DenseMatrix(rowCount: n, columnCount: targets.count, values: y))
     }
 
-    /// Class labels from numbers that must be integers `0..<maxClassCount`.
+    /// The most classes a classification data set may have. One-hot targets and the programs
+    /// built on them grow with the number of classes, so a stray large label must not create
+    /// thousands of outputs; real class sets are far smaller.
+    public static let maxClassCount = 1000
+
+    /// Class labels `0..<K` from numbers that must be integers ≥ 0 taking at most
+    /// ``maxClassCount`` distinct values. Labels that are already `0..<K` are kept; otherwise the
+    /// distinct values are numbered in increasing order, so `K` is the number of classes present,
+    /// never the largest label plus one (a stray label 65535 is one more class, not 65,536).
+    ///
+    /// - Throws: ``DataError/invalidValue(file:line:message:)`` for a label that is not a
+    ///   nonnegative integer, ``DataError/tooManyClasses(file:line:label:limit:)`` for more than
+    ///   ``maxClassCount`` distinct labels.
     static func classLabels(_ values: [Double], lines: [Int], file: String) throws -> [Int] {
-        // A bound on K keeps a stray large value from allocating a huge one-hot matrix later.
-        let maxClassCount = 65_536
-        return try values.enumerated().map { i, v in
-            guard v >= 0, v < Double(maxClassCount), v == v.rounded(.towardZero) else {
+        var distinct = Set<Int>()
+        var labels: [Int] = []
+        labels.reserveCapacity(values.count)
+        for (i, v) in values.enumerated() {
+            // 2⁵³ bounds the integers a Double holds exactly (and keeps Int(v) from trapping).
+            guard v >= 0, v < 9_007_199_254_740_992, v == v.rounded(.towardZero) else {
                 throw DataError.invalidValue(file: file, line: lines[i],
-                                             message: "class label \(v) is not an integer in 0..<\(maxClassCount)")
+                                             message: "class label \(v) is not a nonnegative integer")
             }
-            return Int(v)
+            let label = Int(v)
+            if distinct.insert(label).inserted, distinct.count > maxClassCount {
+                throw DataError.tooManyClasses(file: file, line: lines[i], label: label, limit: maxClassCount)
+            }
+            labels.append(label)
         }
+        guard let largest = distinct.max(), largest >= distinct.count else { return labels }
+        let rank = Dictionary(uniqueKeysWithValues: distinct.sorted().enumerated().map { ($1, $0) })
+        return labels.map { rank[$0]! }
     }
 
     // MARK: Directories

@@ -44,6 +44,8 @@ enum DelimitedTextReader {
         let bytes: [UInt8]
         do {
             bytes = try readFileBytes(path, kind: "data", nullTerminated: true, decompressingGzip: true)
+        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+            throw DataError.tooLarge(file: path, what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
         } catch {
             throw DataError.unreadable(path: path, reason: "\(error)")
         }
@@ -117,6 +119,7 @@ private struct Parser {
             guard fields.count == columnCount else {
                 throw DataError.raggedRow(file: file, line: lineNumber, fieldCount: fields.count, expected: columnCount)
             }
+            if lines.isEmpty { try checkMemory(columnCount: columnCount, firstRowBytes: lineEnd - position + 1) }
             for (k, field) in fields.enumerated() {
                 guard let v = number(in: field) else {
                     throw DataError.nonNumeric(file: file, line: lineNumber, column: k + 1, field: string(field))
@@ -130,6 +133,20 @@ private struct Parser {
         }
         guard !lines.isEmpty else { throw DataError.empty(file: file) }
         return DelimitedTable(header: header, columnCount: columnCount, values: values, lineNumbers: lines)
+    }
+
+    /// Refuses a table whose `n × d` values (counted three times: the table, and the feature and
+    /// target matrices copied from it) will not fit in memory, with `n` extrapolated from the
+    /// length of the first data row. Decompressed text can be far larger than its file, and a
+    /// failed allocation would abort the process instead of reporting the file.
+    func checkMemory(columnCount d: Int, firstRowBytes: Int) throws {
+        let rows = end / max(firstRowBytes, 1) + 1
+        let required = MemoryBudget.bytes([(MemoryBudget.bytes([(rows, d)]), 3 * 8)])
+        do {
+            try MemoryBudget.require(required, for: "a table of about \(rows) rows × \(d) columns")
+        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+            throw DataError.tooLarge(file: file, what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
+        }
     }
 
     /// Index of the `\n` ending the line that starts at `start`, or `end`.

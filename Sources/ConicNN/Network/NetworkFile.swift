@@ -26,6 +26,9 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
     case corruptArchive(path: String, reason: String)
     /// A zip entry uses a compression method other than stored (0) or deflate (8).
     case unsupportedCompression(path: String, entry: String, method: Int)
+    /// The weights are finite but so large that the network's weight decay
+    /// `½Σⱼ(‖uⱼ‖² + ‖αⱼ‖²)` overflows, so no objective or certificate can be computed for it.
+    case weightsTooLarge(path: String, reason: String)
 
     /// The message, led by the file path.
     public var description: String {
@@ -52,6 +55,8 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
             return "\(path): corrupt npz archive: \(reason)"
         case let .unsupportedCompression(path, entry, method):
             return "\(path): entry \(entry) uses zip compression method \(method) (only stored and deflate are supported)"
+        case let .weightsTooLarge(path, reason):
+            return "\(path): \(reason)"
         }
     }
 }
@@ -226,6 +231,14 @@ extension TwoLayerNetwork {
         }
         try checkFinite(network.inputWeights.values, name: "W1", path: path)
         try checkFinite(network.outputWeights.values, name: "w2", path: path)
+        // Finite entries can still overflow the objective (1e308² = ∞): a certificate for such a
+        // network would compare infinities, so it is refused here rather than reported later.
+        guard network.halfSquaredWeightNorm.isFinite, network.balanced().halfSquaredWeightNorm.isFinite else {
+            let largest = (network.inputWeights.values + network.outputWeights.values).map(abs).max() ?? 0
+            throw NetworkFileError.weightsTooLarge(path: path, reason:
+                "weights up to \(largest) in magnitude make the weight decay ½Σ(‖uⱼ‖² + ‖αⱼ‖²) overflow; "
+                + "rescale the network (its squared weights must sum to a finite number)")
+        }
         return network
     }
 

@@ -1,3 +1,4 @@
+import ConicSolver
 import CZlib
 import Foundation
 
@@ -193,6 +194,12 @@ enum NumpyArchive {
         // (and must not be allocated).
         guard size <= input.count * 1032 + 1024, size < Int(UInt32.max), input.count < Int(UInt32.max) else {
             throw NetworkFileError.corruptArchive(path: path, reason: "implausible size \(size) for \(entry)")
+        }
+        // Still up to 4 GiB from a 4 MiB entry: check it against memory before allocating.
+        do {
+            try MemoryBudget.require(size, for: "decompressing \(entry)")
+        } catch {
+            throw NetworkFileError.corruptArchive(path: path, reason: "\(error)")
         }
         var output = [UInt8](repeating: 0, count: size)
         var input = input

@@ -27,19 +27,23 @@ public struct SparseMatrix: Sendable, Equatable {
         guard rowCount >= 0, columnCount >= 0 else {
             throw ConicError.invalidMatrix(name: name, reason: "negative dimensions \(rowCount)×\(columnCount)")
         }
-        guard columnStarts.count == columnCount + 1 else {
+        // Compared as `count - 1` so that `columnCount == Int.max` cannot overflow.
+        guard columnStarts.count - 1 == columnCount else {
             throw ConicError.invalidMatrix(name: name,
-                reason: "columnStarts has \(columnStarts.count) entries, expected columnCount + 1 = \(columnCount + 1)")
+                reason: "columnStarts has \(columnStarts.count) entries, expected columnCount + 1 for \(columnCount) columns")
         }
         guard columnStarts.first == 0, rowIndices.count == values.count,
               columnStarts.last == rowIndices.count else {
             throw ConicError.invalidMatrix(name: name,
                 reason: "columnStarts must start at 0 and end at the number of entries (\(rowIndices.count)); values has \(values.count)")
         }
+        // All starts first: with the ends pinned above, monotone starts keep every column's range
+        // inside the entry arrays before any entry is read.
+        for j in 0..<columnCount where columnStarts[j] > columnStarts[j + 1] {
+            throw ConicError.invalidMatrix(name: name,
+                reason: "columnStarts decreases at column \(j) (\(columnStarts[j]) then \(columnStarts[j + 1]))")
+        }
         for j in 0..<columnCount {
-            guard columnStarts[j] <= columnStarts[j + 1] else {
-                throw ConicError.invalidMatrix(name: name, reason: "columnStarts decreases at column \(j)")
-            }
             var previous = -1
             for k in columnStarts[j]..<columnStarts[j + 1] {
                 let i = rowIndices[k]
@@ -72,7 +76,8 @@ public struct SparseMatrix: Sendable, Equatable {
     /// Builds a matrix from coordinate triplets; duplicate entries are summed.
     ///
     /// - Throws: ``ConicError/invalidMatrix(name:reason:)`` when an index is out of range or the
-    ///   triplet arrays have different lengths.
+    ///   triplet arrays have different lengths; ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)``
+    ///   when the column count is too large for memory.
     public init(rowCount: Int, columnCount: Int, rows: [Int], columns: [Int], values: [Double],
                 name: String = "matrix") throws {
         guard rows.count == columns.count, rows.count == values.count else {
@@ -81,6 +86,10 @@ public struct SparseMatrix: Sendable, Equatable {
         guard rowCount >= 0, columnCount >= 0 else {
             throw ConicError.invalidMatrix(name: name, reason: "negative dimensions \(rowCount)×\(columnCount)")
         }
+        // The CSC arrays take three column-start arrays and two copies of the entries; a huge
+        // declared column count must be refused, not allocated (nor overflow `columnCount + 1`).
+        try MemoryBudget.require(MemoryBudget.bytes([(columnCount, 3 * 8), (1, 3 * 8), (rows.count, 2 * 16)]),
+                                 for: "the \(rowCount)×\(columnCount) matrix \(name)")
         for k in rows.indices {
             guard rows[k] >= 0, rows[k] < rowCount, columns[k] >= 0, columns[k] < columnCount else {
                 throw ConicError.invalidMatrix(name: name,

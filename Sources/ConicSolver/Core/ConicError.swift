@@ -21,6 +21,10 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(String)
     /// `P` is not positive semidefinite: the problem is not convex, which the method requires.
     case notConvex(String)
+    /// The input declares a problem (or a decompressed file) that needs more memory than the
+    /// process may use (see ``MemoryBudget``); refused before allocating, since a failed
+    /// allocation would abort the process.
+    case problemTooLarge(what: String, requiredBytes: Int, availableBytes: Int)
 
     public var description: String {
         switch self {
@@ -35,6 +39,9 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
             return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(message): return message
         case let .notConvex(message): return "not convex: \(message)"
+        case let .problemTooLarge(what, requiredBytes, availableBytes):
+            return "\(what) would need at least \(MemoryBudget.describe(requiredBytes)) of memory, but only "
+                + "\(MemoryBudget.describe(availableBytes)) is available (set \(MemoryBudget.environmentVariable) to change the limit)"
         }
     }
 }

@@ -14,6 +14,19 @@ public enum ConeSpec: Sendable, Equatable, Hashable {
     /// so that `svec(X)ᵀsvec(Y) = tr(XY)`. It covers `n(n+1)/2` rows. See `docs/psd-vectorization.md`.
     case positiveSemidefinite(Int)
 
+    /// Number of rows of `A` (entries of `s`) the cone covers, or `nil` when it does not fit in
+    /// an `Int` (a PSD order above about 4.3·10⁹): validation uses this instead of ``dimension``,
+    /// which would trap on such an order.
+    public var checkedDimension: Int? {
+        switch self {
+        case let .zero(n), let .nonnegative(n), let .secondOrder(n): return n
+        case let .positiveSemidefinite(n):
+            let (square, overflow) = n.multipliedReportingOverflow(by: n)
+            guard !overflow, square <= Int.max - n else { return nil }
+            return (square + n) / 2
+        }
+    }
+
     /// Number of rows of `A` (entries of `s`) the cone covers.
     public var dimension: Int {
         switch self {
@@ -92,7 +105,16 @@ public struct ConicProblem: Sendable {
             case let .positiveSemidefinite(order):
                 guard order >= 1 else { throw ConicError.invalidCones("PSD cone \(index) has order \(order); it needs at least 1") }
             }
-            total += cone.dimension
+            // Checked sums: cone sizes from input may be near Int.max, and a wrapped total could
+            // even match b.count by accident.
+            guard let dimension = cone.checkedDimension else {
+                throw ConicError.invalidCones("cone \(index) (\(cone)) covers more rows than an Int can count")
+            }
+            let (sum, overflow) = total.addingReportingOverflow(dimension)
+            guard !overflow else {
+                throw ConicError.invalidCones("the cone dimensions up to cone \(index) add up to more than an Int can count")
+            }
+            total = sum
         }
         guard total == b.count else {
             throw ConicError.invalidCones("cone dimensions add up to \(total) but A has \(b.count) rows")

@@ -100,7 +100,10 @@ import Foundation
 /// - Lines whose first non-blank character is `#` are comments; blank lines are ignored anywhere.
 ///   Fields are separated by blanks or tabs; CRLF line ends are accepted.
 /// - Cone dimensions and matrix orders must be at least 1 (at least 2 for `QR`); `n`, `m` and the
-///   total number of `svec` entries of the `PSDVAR` (and of the `PSDCON`) matrices are at most 10⁸.
+///   total number of `svec` entries of the `PSDVAR` (and of the `PSDCON`) matrices are at most 10⁸,
+///   and the problem they declare must fit in memory (see ``MemoryBudget``): a file declaring more
+///   throws ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` before the reader
+///   allocates anything of that size.
 /// - Not supported, reported as parse errors at the line where they appear: integer variables
 ///   (`INT`), power cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`), exponential cones
 ///   (`EXP`, `EXP*`) and the CBF 4 `SVECPSD` cones in `VAR` or `CON`.
@@ -227,6 +230,10 @@ public enum CBFReader {
                 }
             } catch let failure as CBFFailure {
                 throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
+            } catch let tooLarge as TooLarge {
+                throw ConicError.problemTooLarge(what: "\(fileName): \(tooLarge.what)",
+                                                 requiredBytes: tooLarge.requiredBytes,
+                                                 availableBytes: tooLarge.availableBytes)
             }
         }
     }
@@ -238,6 +245,14 @@ public enum CBFReader {
 private struct CBFFailure: Error {
     let line: Int
     let message: String
+}
+
+/// A declared problem too large for memory, passed through the parser as its own error so that
+/// it stays ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` for the caller.
+private struct TooLarge: Error {
+    let what: String
+    let requiredBytes: Int
+    let availableBytes: Int
 }
 
 /// The keywords of CBF versions 1 to 3.
@@ -561,6 +576,7 @@ private struct CBFParser {
         let (n, blocks) = try readConeSection("VAR", headerLine, noun: "variables")
         variableCount = n
         variableCones = blocks
+        try checkMemory(headerLine)
         c = [Double](repeating: 0, count: n)
     }
 
@@ -568,7 +584,28 @@ private struct CBFParser {
         let (m, blocks) = try readConeSection("CON", headerLine, noun: "constraint rows")
         constraintCount = m
         constraintCones = blocks
+        try checkMemory(headerLine)
         bCon = [Double](repeating: 0, count: m)
+    }
+
+    /// Refuses a file whose sections declared so far imply a problem too large for memory, before
+    /// the reader allocates its dense vectors: the sizes are only numbers in a header, so a file
+    /// of 51 bytes can declare 10⁸ variables. The estimate is what solving needs
+    /// (``MemoryBudget/solverBytes(variables:rows:nonzeros:psdOrders:)``), with the `VAR` and
+    /// `PSDVAR` rows and their entries, and the `PSDCON` blocks counted as dense.
+    private func checkMemory(_ headerLine: Int) throws {
+        let n = variableCount, svecX = psdVariableLength, svecC = psdConstraintLength
+        let columns = MemoryBudget.bytes([(n, 1), (svecX, 1)])
+        let rows = MemoryBudget.bytes([(constraintCount, 1), (svecC, 1), (n, 1), (svecX, 1)])
+        let nonzeros = MemoryBudget.bytes([(n, 2), (svecX, 1), (svecC, 1)])
+        let required = MemoryBudget.solverBytes(variables: columns, rows: rows, nonzeros: nonzeros,
+                                                psdOrders: (psdVariableOrders ?? []) + (psdConstraintOrders ?? []))
+        do {
+            try MemoryBudget.require(required, for: "the problem declared up to line \(headerLine) "
+                + "(\(n) variables, \(constraintCount) constraint rows, \(svecX) PSDVAR and \(svecC) PSDCON svec entries)")
+        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+            throw TooLarge(what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
+        }
     }
 
     /// A `VAR` or `CON` section: a line `count blocks`, then one `CONE dim` line per block.
@@ -589,10 +626,11 @@ private struct CBFParser {
             let cone = try coneName(0)
             let minimum = cone == .rotatedQuadratic ? 2 : 1
             let dimension = try size(1, "dimension of the \(cone.rawValue) cone", minimum: minimum)
-            covered += dimension
-            guard covered <= total else {
+            // Compared before adding: a dimension near Int.max must not overflow the sum.
+            guard dimension <= total - covered else {
                 throw fail("the cones of \(keyword) cover more than the \(total) \(noun) declared on line \(countLine)")
             }
+            covered += dimension
             blocks.append(CBFReader.ConeBlock(cone, dimension))
         }
         guard covered == total else {
@@ -652,6 +690,7 @@ private struct CBFParser {
         psdVariableOrders = orders
         psdVariableOffsets = offsets
         psdVariableLength = length
+        try checkMemory(headerLine)
         cPSD = [Double](repeating: 0, count: length)
     }
 
@@ -660,6 +699,7 @@ private struct CBFParser {
         psdConstraintOrders = orders
         psdConstraintOffsets = offsets
         psdConstraintLength = length
+        try checkMemory(headerLine)
         dPSD = [Double](repeating: 0, count: length)
     }
 

@@ -5,7 +5,11 @@ import Foundation
 /// call `strtod` on the buffer). With `decompressingGzip`, a file that starts with the gzip magic
 /// bytes is decompressed (whatever its name). `kind` names the format in error messages.
 ///
-/// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed.
+/// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed,
+///   ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` when the decompressed text
+///   would take more than a quarter of the memory budget (``MemoryBudget``): the parser needs
+///   the text and the problem built from it at the same time, and a small gzip file can expand
+///   about a thousandfold.
 public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
                           decompressingGzip: Bool = false) throws -> [UInt8] {
     if decompressingGzip, try fileStartsWithGzipMagic(path, kind: kind) {
@@ -48,8 +52,16 @@ private func fileStartsWithGzipMagic(_ path: String, kind: String) throws -> Boo
     return headCount == 2 && head[0] == 0x1f && head[1] == 0x8b
 }
 
-/// Decompresses a gzip file with zlib, in large chunks.
+/// Decompresses a gzip file with zlib, in large chunks, refusing a decompression bomb as soon as
+/// the output passes either limit:
+/// - a quarter of the memory budget (the parser holds the text and the problem built from it);
+/// - 64 MiB and 50 times the compressed size: numeric text compresses about 5–10:1 (CBLIB's
+///   files at most 7:1), while a bomb reaches 1000:1, and stopping early keeps the refusal fast.
 private func gunzip(path: String, kind: String) throws -> [UInt8] {
+    let budget = MemoryBudget.availableBytes()
+    let compressedSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    let plausible = compressedSize.map { max(64 << 20, MemoryBudget.bytes([($0, 50)])) } ?? Int.max
+    let cap = min(max(budget / 4, 1 << 20), plausible)
     guard let gz = gzopen(path, "rb") else {
         throw ConicError.io("cannot open \(kind) file '\(path)': \(String(cString: strerror(errno)))")
     }
@@ -65,6 +77,18 @@ private func gunzip(path: String, kind: String) throws -> [UInt8] {
             break
         }
         if got == 0 { break }
+        if bytes.count + Int(got) > cap {
+            gzclose(gz)
+            if cap == plausible, let compressedSize {
+                throw ConicError.io("cannot decompress \(kind) file '\(path)': it expands more than 50-fold "
+                                    + "(past \(MemoryBudget.describe(bytes.count)) from \(MemoryBudget.describe(compressedSize))), "
+                                    + "which no real problem file does; refusing it as a decompression bomb")
+            }
+            throw ConicError.problemTooLarge(what: "decompressing \(kind) file '\(path)' (stopped after "
+                                             + "\(MemoryBudget.describe(bytes.count)) of text; reading it needs about four times its text)",
+                                             requiredBytes: MemoryBudget.bytes([(bytes.count + Int(got), 4)]),
+                                             availableBytes: budget)
+        }
         bytes.append(contentsOf: chunk[0..<Int(got)])
     }
     if failure == nil {

@@ -58,7 +58,9 @@ import Foundation
 /// (for instance `=` in `2 = bLOCKsTRUCT`) starts a comment that runs to the end of its line.
 /// Integer fields may be written as integral decimals (`2.0`). Values must be finite: NaN and
 /// infinities are rejected. The blocks may have at most `2²⁸` rows in total (a single PSD block of
-/// order up to 23 170).
+/// order up to 23 170), and the problem the header declares must fit in memory (see
+/// ``MemoryBudget``); otherwise ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)``
+/// is thrown before anything large is allocated.
 ///
 /// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
 /// (0 for problems not tied to a line, such as an empty file); files that cannot be read throw
@@ -98,6 +100,10 @@ public enum SDPAReader {
                 }
             } catch let failure as SDPAFailure {
                 throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
+            } catch let tooLarge as SDPATooLarge {
+                throw ConicError.problemTooLarge(what: "\(fileName): \(tooLarge.what)",
+                                                 requiredBytes: tooLarge.requiredBytes,
+                                                 availableBytes: tooLarge.availableBytes)
             }
             do {
                 let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
@@ -105,6 +111,7 @@ public enum SDPAReader {
                 return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
             } catch let error as ConicError {
                 // Only possible when sums of duplicated entries overflow to infinity.
+                if case .problemTooLarge = error { throw error }
                 throw ConicError.parse(file: fileName, line: 0, message: error.description)
             }
         }
@@ -117,6 +124,14 @@ public enum SDPAReader {
 private struct SDPAFailure: Error {
     let line: Int
     let message: String
+}
+
+/// A declared problem too large for memory; it reaches the caller as
+/// ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` with the file name.
+private struct SDPATooLarge: Error {
+    let what: String
+    let requiredBytes: Int
+    let availableBytes: Int
 }
 
 /// The parsed contents: `A` as triplets, and everything else ready for ``ConicProblem``.
@@ -417,6 +432,18 @@ private struct SDPAParser {
             total += rows
         }
         data.rowCount = total
+
+        // The block sizes are just numbers: 19 bytes can declare 2²⁸ rows. Refuse what solving
+        // would not fit in memory before allocating `b`; the entries of A must be lines of the
+        // file (at least 10 bytes each), which bounds their number.
+        let psdOrders = zip(orders, isDiagonal).filter { !$0.1 }.map(\.0)
+        let required = MemoryBudget.solverBytes(variables: m, rows: total, nonzeros: length / 10, psdOrders: psdOrders)
+        do {
+            try MemoryBudget.require(required, for: "the problem declared by the header (\(m) variables, "
+                                     + "\(total) rows, largest PSD block of order \(psdOrders.max() ?? 0))")
+        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+            throw SDPATooLarge(what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
+        }
 
         let cItems = try list(m, "c", "m = \(m) (line \(mLine))")
         data.c.reserveCapacity(m)
