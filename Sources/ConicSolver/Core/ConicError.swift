@@ -1,3 +1,4 @@
+import Foundation
 /// Errors thrown for invalid input to the solver or its readers.
 ///
 /// Every case carries a message that says what is wrong and where, so that a user can fix the
@@ -19,6 +20,8 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
     case parse(file: String, line: Int, message: String)
     /// A file could not be read at all.
     case io(String)
+    /// No form of the Newton system fits in the memory limit (both in bytes).
+    case insufficientMemory(required: Double, limit: Double)
 
     public var description: String {
         switch self {
@@ -32,6 +35,8 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .parse(file, line, message):
             return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(message): return message
+        case let .insufficientMemory(required, limit):
+            return String(format: "the Newton system needs about %.1f GB, more than the memory limit of %.1f GB", required / 1e9, limit / 1e9)
         }
     }
 }

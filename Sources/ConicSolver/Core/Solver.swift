@@ -1,10 +1,16 @@
 import Foundation
 /// Solves a ``ConicProblem`` with the default settings or the given ones.
 ///
-/// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range. Infeasible, unbounded
-///   or numerically hard problems do not throw: they end with a ``SolverStatus``.
+/// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range, and
+///   ``ConicError/insufficientMemory(required:limit:)`` when no form of the Newton system fits in
+///   the memory limit. Infeasible, unbounded or numerically hard problems do not throw: they end
+///   with a ``SolverStatus``.
 public func solve(_ problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws -> Solution {
-    try InteriorPointSolver(problem: problem, settings: settings).solve()
+    let solution = try InteriorPointSolver(problem: problem, settings: settings).solve()
+    if solution.status == .insufficientMemory, let required = solution.requiredMemory {
+        throw ConicError.insufficientMemory(required: required, limit: settings.memoryLimit)
+    }
+    return solution
 }
 
 /// A primal-dual interior-point method on the homogeneous self-dual embedding
@@ -79,7 +85,9 @@ public final class InteriorPointSolver {
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
         guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
-            return failed(.numericalError, problem: problem, time: elapsed())
+            var failure = failed(requiredMemory == nil ? .numericalError : .insufficientMemory, problem: problem, time: elapsed())
+            failure.requiredMemory = requiredMemory
+            return failure
         }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
         // costs more than it saves. The process-wide setting is restored afterwards.
@@ -133,18 +141,47 @@ public final class InteriorPointSolver {
         return solution
     }
 
+    /// With ``SolverStatus/insufficientMemory``: the estimated bytes of the smallest form refused.
+    private var requiredMemory: Double?
+
     /// The Newton-system solver the settings ask for, and (for `.automatic`) a way to build the
     /// next-cheapest form should the first lose accuracy. `.automatic` estimates the time of one
     /// iteration of each form (from CHOLMOD's symbolic analyses and the Schur assembly count) and
     /// skips building forms whose setup alone would be too large.
+    ///
+    /// Every form is checked against ``SolverSettings/memoryLimit`` twice: from counts before it
+    /// is built (its pattern and assembly maps), and from its symbolic analysis before the first
+    /// factorization allocates the factor. A form that does not fit is never a candidate; `nil`
+    /// with ``requiredMemory`` set when none fits, so that the solve reports it rather than a
+    /// failed allocation ending the process.
     private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
         -> (primary: any KKTSolver, fallback: ((Double) -> (any KKTSolver)?)?)? {
-        let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
-        let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
+        let limit = settings.memoryLimit
+        var smallestRefused = Double.infinity
+        func fitting<S: KKTSolver>(estimate: Double, _ build: () -> S?) -> S? {
+            guard estimate <= limit else { smallestRefused = min(smallestRefused, estimate); return nil }
+            guard let solver = build() else { return nil }
+            guard solver.memoryBytes <= limit else { smallestRefused = min(smallestRefused, solver.memoryBytes); return nil }
+            return solver
+        }
+        let reducedSolver = {
+            fitting(estimate: ReducedKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
+                ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
+            } as (any KKTSolver)?
+        }
+        let fullSolver = {
+            fitting(estimate: QuasiDefiniteKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
+                QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
+            } as (any KKTSolver)?
+        }
+        let schurSolver = {
+            fitting(estimate: 0) { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) }
+        }
+        defer { requiredMemory = smallestRefused.isFinite ? smallestRefused : nil }
         switch settings.newtonSystem {
         case .reduced: return reducedSolver().map { ($0, nil) }
         case .quasiDefinite: return fullSolver().map { ($0, nil) }
-        case .schurComplement: return SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings).map { ($0, nil) }
+        case .schurComplement: return schurSolver().map { ($0, nil) }
         case .automatic: break
         }
         // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
@@ -153,7 +190,7 @@ public final class InteriorPointSolver {
         }
         let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
         var candidates: [(time: Double, solver: any KKTSolver)] = []
-        let schur = hasPSD ? SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings) : nil
+        let schur = hasPSD ? schurSolver() : nil
         if let schur { candidates.append((schur.flops / Self.denseFlopRate, schur)) }
         // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2
         // (k³/3 flops) and, eliminating those blocks, in effect the Schur matrix as well, at the
@@ -184,7 +221,13 @@ public final class InteriorPointSolver {
         }
         candidates.sort { $0.time < $1.time }
         guard let best = candidates.first else { return nil }
-        if let second = candidates.dropFirst().first?.solver { return (best.solver, { _ in second }) }
+        if let second = candidates.dropFirst().first?.solver {
+            // A large runner-up is not kept in memory beside the first form: the fallback
+            // builds it again (the same solver: it has not been factored yet).
+            guard second.memoryBytes > Self.retainedFallbackBytes else { return (best.solver, { _ in second }) }
+            let rebuild = second is ReducedKKTSolver ? reducedSolver : second is QuasiDefiniteKKTSolver ? fullSolver : { schurSolver() }
+            return (best.solver, { _ in rebuild() })
+        }
         // The reduced form was not worth analyzing up front; it is still the fallback, built
         // only if the first form loses accuracy, and used only if its factorization would not
         // take more than `fallbackSlowdown` measured iterations of the first form.
@@ -197,6 +240,9 @@ public final class InteriorPointSolver {
             return reduced
         })
     }
+
+    /// A runner-up Newton form larger than this is built again when needed rather than kept.
+    static let retainedFallbackBytes = 5e8
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
     // (docs/benchmarks.md): the supernodal path pays a fixed overhead (many small BLAS calls)
