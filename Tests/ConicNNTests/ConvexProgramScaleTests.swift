@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 @testable import ConicNN
-import ConicSolver
+@testable import ConicSolver
 
 /// Data of a random two-layer ReLU teacher (width 5) with label noise.
 private func teacherData(samples n: Int, features d: Int, seed: UInt64) -> (DenseMatrix, DenseMatrix) {
@@ -24,35 +24,64 @@ private func teacherData(samples n: Int, features d: Int, seed: UInt64) -> (Dens
 
 @Suite("Convex training at moderate scale")
 struct ConvexProgramScaleTests {
-    /// More pattern weights (P·d̃ = 1000) than samples (n = 500): the residual formulation, whose
-    /// reduced matrix would be dense; the automatic choice, a memory limit that leaves only the
-    /// quasi-definite form, and the quasi-definite form asked for must reach the same optimum.
-    @Test("d = 20, n = 500, P = 50: the same optimum whichever Newton form solves it")
-    func moderateProgram() throws {
-        let (x, y) = teacherData(samples: 500, features: 20, seed: 3)
-        var settings = ConvexTrainingSettings(beta: 1e-2)
-        settings.patterns = .sampled(count: 50, seed: 1)
-        settings.signConstraintGenerationThreshold = 10_000
-        settings.relaxationSampleLimit = 0  // the norm bound: the semidefinite one is not under test
-        let automatic = try ConvexTrainer.train(features: x, targets: y, settings: settings)
-        #expect(automatic.solverStatus == .solved)
-        #expect(automatic.patternCount == 50)
-
-        var quasiDefinite = settings
-        quasiDefinite.solver.newtonSystem = .quasiDefinite
-        let reference = try ConvexTrainer.train(features: x, targets: y, settings: quasiDefinite)
-        let scale = max(1, abs(reference.convexObjective))
-        #expect(abs(automatic.convexObjective - reference.convexObjective) <= 1e-6 * scale,
-                "automatic \(automatic.convexObjective), quasi-definite \(reference.convexObjective)")
-
-        // A limit under the reduced form's assembly map (8 bytes per term of AᵀDA, over 10⁷ terms
-        // from the 500 dense residual rows, so 500 MB) but above the quasi-definite form (about 50 MB).
-        var limited = settings
-        limited.solver.memoryLimit = 1e8
-        let small = try ConvexTrainer.train(features: x, targets: y, settings: limited)
-        #expect(abs(small.convexObjective - reference.convexObjective) <= 1e-6 * scale)
-        for result in [automatic, reference, small] {
-            #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-9 * scale)
+    /// More pattern weights (P·d̃ = 300) than samples (n = 200): the residual formulation, whose
+    /// dense residual rows make the reduced matrix dense and its assembly map quadratic in their
+    /// length. Under a memory limit between the two forms' estimates the reduced form is refused
+    /// and the automatic choice still reaches the optimum that each form finds without a limit.
+    @Test("A residual-form program: the same optimum under every Newton form and under a memory limit")
+    func residualProgram() throws {
+        let (x, y) = teacherData(samples: 200, features: 10, seed: 3)
+        let patterns = ActivationPatterns.sampled(x, count: 30, seed: 1)
+        // The sign constraints that generation starts from (38 per pattern), as in training.
+        let initial = ConvexTrainer.initialSignRows(design: x, patterns: patterns, samples: Array(0..<200))
+        let program = try ConvexReLUProgram(design: x, targets: y.column(0), beta: 1e-2, loss: .squared, patterns: patterns,
+                                            signRows: initial)
+        #expect(program.formulation == .residual)
+        let full = try ConvexReLUProgram(design: x, targets: y.column(0), beta: 1e-2, loss: .squared, patterns: patterns,
+                                         signRows: Array(repeating: Array(0..<200), count: patterns.count))
+        let problem = program.problem
+        func estimates(_ problem: ConicProblem) -> (reduced: Double, full: Double) {
+            let cones = ConeProduct(problem.cones)
+            return (ReducedKKTSolver.estimatedBytes(P: problem.P, A: problem.A, cones: cones),
+                    QuasiDefiniteKKTSolver.estimatedBytes(P: problem.P, A: problem.A, cones: cones))
         }
+        // A limit that refuses the reduced form of both programs and admits the quasi-definite one.
+        let (restricted, everything) = (estimates(problem), estimates(full.problem))
+        let limit = (everything.reduced * everything.full).squareRoot()
+        #expect(restricted.reduced > limit && everything.reduced > limit && everything.full < limit,
+                "estimates (bytes): \(restricted), all sign rows \(everything)")
+
+        var settings = SolverSettings()
+        var objectives: [Double] = []
+        for form in [NewtonSystemForm.quasiDefinite, .reduced, .automatic] {
+            settings.newtonSystem = form
+            let solution = try solve(problem, settings: settings)
+            #expect(solution.status == .solved, "\(form): \(solution.status)")
+            objectives.append(solution.primalObjective)
+        }
+        settings.memoryLimit = limit
+        let limited = try solve(problem, settings: settings)
+        #expect(limited.status == .solved)
+        objectives.append(limited.primalObjective)
+        settings.newtonSystem = .reduced
+        #expect(throws: ConicError.self) { try solve(problem, settings: settings) }
+
+        let reference = objectives[0], scale = max(1, abs(reference))
+        for objective in objectives { #expect(abs(objective - reference) <= 1e-6 * scale, "\(objectives)") }
+
+        // End to end under the limit, with sign constraints generated from the same start: the
+        // optimum of the program with all of them, which the run above relaxes.
+        settings.newtonSystem = .automatic
+        let optimum = try solve(full.problem, settings: settings).primalObjective
+        #expect(optimum >= reference - 1e-6 * scale)
+        var training = ConvexTrainingSettings(beta: 1e-2)
+        training.patterns = .sampled(count: 30, seed: 1)
+        training.signConstraintGenerationThreshold = 1000
+        training.relaxationSampleLimit = 0
+        training.solver.memoryLimit = limit
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: training)
+        #expect(result.solverStatus == .solved)
+        #expect(abs(result.convexObjective - optimum) <= 1e-6 * max(1, abs(optimum)))
+        #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-9 * scale)
     }
 }

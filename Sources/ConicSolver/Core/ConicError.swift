@@ -36,7 +36,10 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
             return line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
         case let .io(message): return message
         case let .insufficientMemory(required, limit):
-            return String(format: "the Newton system needs about %.1f GB, more than the memory limit of %.1f GB", required / 1e9, limit / 1e9)
+            func size(_ bytes: Double) -> String {
+                bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
+            }
+            return "the Newton system needs about \(size(required)), more than the memory limit of \(size(limit)) (SolverSettings.memoryLimit)"
         }
     }
 }
