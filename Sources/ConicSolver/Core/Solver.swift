@@ -205,6 +205,19 @@ public final class InteriorPointSolver {
                 return (schur, { _ in fullSolver() })
             }
         }
+        // A dense diagonal block of order k in P is a clique of the quasi-definite matrix under
+        // every ordering, so its factorization takes at least k³/3 flops at the simplicial rate.
+        // When the reduced form's whole factorization is faster than that, the quasi-definite
+        // form cannot win, and its analysis (the setup's largest part, with the pattern of the
+        // block held twice) is left to the fallback. Only tried for blocks of thousands.
+        var prebuiltReduced: (any KKTSolver)?
+        let clique = hasPSD ? 0 : Double(Self.largestDenseDiagonalBlock(P))
+        if clique >= Self.denseBlockForReducedFirst, let reduced = reducedSolver() {
+            if reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead < clique * clique * clique / 3 / Self.simplicialFlopRate {
+                return (reduced, { _ in fullSolver() })
+            }
+            prebuiltReduced = reduced
+        }
         if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
             if let full = fullSolver() {
                 let fullTime = full.flops / Self.simplicialFlopRate
@@ -212,10 +225,10 @@ public final class InteriorPointSolver {
                 // Skip analyzing the reduced form when assembling AᵀDA alone would cost more, and
                 // with PSD cones, where the Schur form does its job with better accuracy.
                 let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
+                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = prebuiltReduced ?? reducedSolver() {
                     candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
                 }
-            } else if let reduced = reducedSolver() {
+            } else if let reduced = prebuiltReduced ?? reducedSolver() {
                 candidates.append((reduced.flops / Self.supernodalFlopRate, reduced))
             }
         }
@@ -243,6 +256,23 @@ public final class InteriorPointSolver {
 
     /// A runner-up Newton form larger than this is built again when needed rather than kept.
     static let retainedFallbackBytes = 5e8
+    /// Order of a dense block of `P` from which the reduced form is analyzed first.
+    static let denseBlockForReducedFirst = 2000.0
+
+    /// The order of the largest run of consecutive columns whose upper triangle in `P` is full
+    /// within the run (the Hessian of a least-squares objective, for one): one pass over `P`.
+    static func largestDenseDiagonalBlock(_ P: SparseMatrix) -> Int {
+        var largest = 0, run = 0
+        for j in 0..<P.columnCount {
+            let start = P.columnStarts[j], end = P.columnStarts[j + 1]
+            guard end > start, P.rowIndices[end - 1] == j else { run = 0; continue }
+            // Rows are sorted and distinct: the last run + 1 of them are j − run … j exactly
+            // when the first of those is j − run.
+            run = end - start >= run + 1 && P.rowIndices[end - run - 1] == j - run ? run + 1 : 1
+            largest = max(largest, run)
+        }
+        return largest
+    }
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
     // (docs/benchmarks.md): the supernodal path pays a fixed overhead (many small BLAS calls)
