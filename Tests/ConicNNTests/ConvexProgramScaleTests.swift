@@ -35,10 +35,11 @@ struct ConvexProgramScaleTests {
         // The sign constraints that generation starts from (38 per pattern), as in training.
         let initial = ConvexTrainer.initialSignRows(design: x, patterns: patterns, samples: Array(0..<200))
         let program = try ConvexReLUProgram(design: x, targets: y.column(0), beta: 1e-2, loss: .squared, patterns: patterns,
-                                            signRows: initial)
+                                            signRows: initial, formulation: .residual)
         #expect(program.formulation == .residual)
         let full = try ConvexReLUProgram(design: x, targets: y.column(0), beta: 1e-2, loss: .squared, patterns: patterns,
-                                         signRows: Array(repeating: Array(0..<200), count: patterns.count))
+                                         signRows: Array(repeating: Array(0..<200), count: patterns.count),
+                                         formulation: .residual)
         let problem = program.problem
         func estimates(_ problem: ConicProblem) -> (reduced: Double, full: Double) {
             let cones = ConeProduct(problem.cones)
@@ -69,8 +70,9 @@ struct ConvexProgramScaleTests {
         let reference = objectives[0], scale = max(1, abs(reference))
         for objective in objectives { #expect(abs(objective - reference) <= 1e-6 * scale, "\(objectives)") }
 
-        // End to end under the limit, with sign constraints generated from the same start: the
-        // optimum of the program with all of them, which the run above relaxes.
+        // End to end under the limit, with sign constraints generated from the same start (and
+        // the formulation training picks): the optimum of the program with all of them, which
+        // the run above relaxes.
         settings.newtonSystem = .automatic
         let optimum = try solve(full.problem, settings: settings).primalObjective
         #expect(optimum >= reference - 1e-6 * scale)
