@@ -22,9 +22,10 @@ import ConicSolver
 ///
 /// The squared loss comes in two equivalent forms with very different Newton systems:
 /// - ``Formulation/gram``: `½aᵀMᵀMa − (Mᵀy)ᵀa + ½‖y‖²` with `M = [DᵢX̃]` — a dense `Pd̃` block,
-///   the right choice when `n ≥ Pd̃`;
+///   factored at dense BLAS-3 speed;
 /// - ``Formulation/residual``: residuals `r = Ma − y` as variables, `½‖r‖²` — the elimination
-///   leaves an `n × n` dense block instead, the right choice when `n < Pd̃`.
+///   leaves an `n × n` dense block instead, but only the simplicial quasi-definite form fits;
+/// ``squaredLossFormulation(patterns:width:)`` weighs the two.
 /// The hinge loss uses slacks `ξ ≥ 0`, `ξₖ ≥ 1 − yₖ(Ma)ₖ` and `Σξ`.
 struct ConvexReLUProgram {
     enum Formulation: String { case gram, residual, hinge }
@@ -51,8 +52,11 @@ struct ConvexReLUProgram {
     /// all of them, or all but the last for a free bias.
     let penalizedColumns: Int
 
+    /// - Parameter formulation: for the squared loss, ``Formulation/gram`` or
+    ///   ``Formulation/residual``; `nil` picks the one with the cheaper Newton system
+    ///   (``squaredLossFormulation(patterns:width:)``).
     init(design: DenseMatrix, targets y: [Double], beta: Double, loss: Loss, patterns: ActivationPatterns,
-         signRows: [[Int]], freeBias: Bool = false) throws {
+         signRows: [[Int]], freeBias: Bool = false, formulation requested: Formulation? = nil) throws {
         let n = design.rowCount, d = design.columnCount, patternCount = patterns.count
         precondition(y.count == n && patterns.sampleCount == n && signRows.count == patternCount)
         self.design = design
@@ -63,8 +67,9 @@ struct ConvexReLUProgram {
         let formulation: Formulation
         switch loss {
         case .hinge: formulation = .hinge
-        case .squared: formulation = n >= patternCount * d ? .gram : .residual
+        case .squared: formulation = requested ?? Self.squaredLossFormulation(patterns: patterns, width: d)
         }
+        precondition((formulation == .hinge) == (loss == .hinge), "the hinge formulation is the hinge loss's only one")
         self.formulation = formulation
 
         let activeRows = (0..<patternCount).map { patterns.activeSamples($0) }
@@ -169,25 +174,69 @@ struct ConvexReLUProgram {
         problem = try ConicProblem(P: p, q: q, A: a, b: b, cones: cones, objectiveConstant: constant)
     }
 
-    /// `MᵀM` (upper triangle, on the leading `Pd̃` variables) and `−Mᵀy` for `M = [DᵢX̃]`, from one
-    /// BLAS product of the `n × Pd̃` matrix `M` with itself.
+    /// The squared-loss formulation whose Newton system factors faster, from flop counts.
+    ///
+    /// The Gram form's reduced matrix holds `MᵀM`, a dense block of order `Pd̃`: `(Pd̃)³/3` flops
+    /// at dense BLAS-3 speed. The residual form's dense residual rows rule out the reduced
+    /// matrix (its assembly map alone is quadratic in their length, 200 GB at n = 2000, d = 50,
+    /// P = 200) and leave the quasi-definite one: eliminating pattern `i`'s weights fills the
+    /// residual rows of its `nᵢ` active samples, about `3d̃nᵢ²` flops with its sign rows (read off
+    /// CHOLMOD's analyses), then the dense `n × n` block, all at the simplicial rate. The Gram
+    /// form wins unless `Pd̃` is several times `n` (measured at n = 2000, Pd̃ = 10⁴: 2.9·10⁷
+    /// factor entries and about 3·10¹⁰ flops per iteration for the residual form against
+    /// 3.3·10¹¹ dense ones for the Gram form, which ran faster).
+    static func squaredLossFormulation(patterns: ActivationPatterns, width d: Int) -> Formulation {
+        let n = Double(patterns.sampleCount), size = Double(patterns.count * d)
+        let fill = (0..<patterns.count).reduce(0.0) { total, i in
+            let active = Double(patterns.activeSamples(i).count)
+            return total + 3 * Double(d) * active * active
+        }
+        let gramSeconds = size * size * size / 3 / Self.denseFlopRate
+        let residualSeconds = (fill + n * n * n / 3) / Self.simplicialFlopRate
+        return gramSeconds <= residualSeconds ? .gram : .residual
+    }
+    /// Flop rates behind the choice (2 cores): LAPACK-speed dense Cholesky, and CHOLMOD's
+    /// simplicial `LDLᵀ` (the solver's own cost model).
+    static let denseFlopRate = 2e10
+    static let simplicialFlopRate = 1.3e9
+
+    /// `MᵀM` (upper triangle, on the leading `Pd̃` variables) and `−Mᵀy` for `M = [DᵢX̃]`.
+    ///
+    /// Block `(i, j)` of `MᵀM` is `X̃ᵀDᵢDⱼX̃`, the Gram matrix of the samples active in both
+    /// patterns: one `d̃ × d̃` product over about `n/4` rows per pair, `P²nd̃²/4` flops in all,
+    /// where the product of the masked `n × Pd̃` matrix with itself takes `2nP²d̃²` (eight times
+    /// more: 2·10¹² flops at n = 10⁴, P = 200, d̃ = 50) and two dense copies of `MᵀM` and `M`.
     private static func gramObjective(design: DenseMatrix, activeRows: [[Int]], targets y: [Double],
                                       variableCount: Int) throws -> (SparseMatrix, [Double]) {
-        let n = design.rowCount, d = design.columnCount, size = activeRows.count * d
-        var masked = DenseMatrix(rowCount: n, columnCount: size)
-        for (pattern, active) in activeRows.enumerated() {
-            for k in active { for j in 0..<d { masked[k, pattern * d + j] = design[k, j] } }
-        }
-        let gram = masked.multiplied(by: masked, transposeSelf: true)
-        let linear = masked.transposeMultiplied(by: y).map { -$0 }
-        var starts = [0], rows = [Int](), values = [Double]()
-        rows.reserveCapacity(size * (size + 1) / 2)
-        values.reserveCapacity(size * (size + 1) / 2)
+        let n = design.rowCount, d = design.columnCount, patternCount = activeRows.count, size = patternCount * d
+        var active = [[Bool]](repeating: [Bool](repeating: false, count: n), count: patternCount)
+        for (pattern, rows) in activeRows.enumerated() { for k in rows { active[pattern][k] = true } }
+        // Column c of the upper triangle holds rows 0...c, so it starts at c(c+1)/2.
+        let entries = size * (size + 1) / 2
+        var values = [Double](repeating: 0, count: entries)
+        var rows = [Int](repeating: 0, count: entries)
+        var starts = [Int](repeating: 0, count: variableCount + 1)
         for column in 0..<size {
-            for row in 0...column { rows.append(row); values.append(gram[row, column]) }
-            starts.append(rows.count)
+            let start = column * (column + 1) / 2
+            starts[column] = start
+            for row in 0...column { rows[start + row] = row }
         }
-        starts += Array(repeating: rows.count, count: variableCount - size)
+        for column in size...variableCount { starts[column] = entries }
+        var linear = [Double](repeating: 0, count: size)
+        for j in 0..<patternCount {
+            for i in 0...j {
+                let shared = activeRows[j].filter { active[i][$0] }
+                guard !shared.isEmpty else { continue }
+                var block = DenseMatrix(rowCount: shared.count, columnCount: d)
+                for (r, k) in shared.enumerated() { for a in 0..<d { block[r, a] = design[k, a] } }
+                let gram = block.multiplied(by: block, transposeSelf: true)
+                for b in 0..<d {
+                    let column = j * d + b, start = column * (column + 1) / 2
+                    for a in 0..<(i == j ? b + 1 : d) { values[start + i * d + a] = gram[a, b] }
+                }
+            }
+            for k in activeRows[j] { for a in 0..<d { linear[j * d + a] -= design[k, a] * y[k] } }
+        }
         let matrix = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, columnStarts: starts,
                                       rowIndices: rows, values: values, name: "P")
         return (matrix, linear)

@@ -1,3 +1,4 @@
+import Foundation
 /// Errors thrown for invalid input to the solver or its readers.
 ///
 /// Every case carries a message that says what is wrong and where, so that a user can fix the
@@ -25,6 +26,8 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
     /// process may use (see ``MemoryBudget``); refused before allocating, since a failed
     /// allocation would abort the process.
     case problemTooLarge(what: String, requiredBytes: Int, availableBytes: Int)
+    /// No form of the Newton system fits in the memory limit (both in bytes).
+    case insufficientMemory(required: Double, limit: Double)
 
     public var description: String {
         switch self {
@@ -42,6 +45,11 @@ public enum ConicError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .problemTooLarge(what, requiredBytes, availableBytes):
             return "\(what) would need at least \(MemoryBudget.describe(requiredBytes)) of memory, but only "
                 + "\(MemoryBudget.describe(availableBytes)) is available (set \(MemoryBudget.environmentVariable) to change the limit)"
+        case let .insufficientMemory(required, limit):
+            func size(_ bytes: Double) -> String {
+                bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
+            }
+            return "the Newton system needs about \(size(required)), more than the memory limit of \(size(limit)) (SolverSettings.memoryLimit)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// How the Newton system is factored.
 public enum NewtonSystemForm: String, Sendable, Equatable, CaseIterable {
     /// Pick the cheaper form from CHOLMOD's symbolic analysis of both.
@@ -68,6 +69,11 @@ public struct SolverSettings: Sendable, Equatable {
     public var refinementRelativeTolerance = 1e-13
     /// Fraction of the step to the cone boundary that is taken.
     public var maxStepFraction = 0.99
+    /// Bytes the Newton system (its pattern, assembly maps and factor) may take. Forms whose
+    /// estimate exceeds it are never built; when none fits the solve ends with
+    /// ``SolverStatus/insufficientMemory`` instead of failing an allocation. Default: 3/4 of the
+    /// physical memory, which leaves room for the problem data and the iterates.
+    public var memoryLimit = 0.75 * Double(ProcessInfo.processInfo.physicalMemory)
 
     /// Default settings.
     public init() {}
@@ -88,6 +94,7 @@ public struct SolverSettings: Sendable, Equatable {
         try positive(staticRegularization, "staticRegularization")
         try positive(equalityRegularization, "equalityRegularization")
         try positive(refinementRelativeTolerance, "refinementRelativeTolerance")
+        try positive(memoryLimit, "memoryLimit")
         guard maxIterations >= 0 else { throw ConicError.invalidSetting("maxIterations must be ≥ 0, got \(maxIterations)") }
         guard timeLimit > 0, !timeLimit.isNaN else { throw ConicError.invalidSetting("timeLimit must be positive, got \(timeLimit)") }
         guard threads >= 0, threads <= BLASThreads.maximum else {

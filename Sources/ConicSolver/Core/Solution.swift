@@ -25,6 +25,9 @@ public enum SolverStatus: String, Sendable, Equatable, CaseIterable {
     case numericalError = "numerical_error"
     /// Steps became too short to make progress.
     case insufficientProgress = "insufficient_progress"
+    /// No form of the Newton system fits in ``SolverSettings/memoryLimit``;
+    /// ``Solution/requiredMemory`` says how much the smallest one would need.
+    case insufficientMemory = "insufficient_memory"
 
     /// Whether the status reports an optimal point at full or reduced accuracy.
     public var isOptimal: Bool { self == .solved || self == .almostSolved }
@@ -63,4 +66,6 @@ public struct Solution: Sendable {
     public var solveTime: Double
     /// Seconds spent in setup (equilibration, symbolic analysis).
     public var setupTime: Double
+    /// With ``SolverStatus/insufficientMemory``: the estimated bytes of the smallest Newton form.
+    public var requiredMemory: Double? = nil
 }

@@ -2,10 +2,15 @@ import Foundation
 /// Solves a ``ConicProblem`` with the default settings or the given ones.
 ///
 /// - Throws: ``ConicError/invalidSetting(_:)`` for settings out of range, ``ConicError/notConvex(_:)``
-///   when `P` is not positive semidefinite. Infeasible, unbounded or numerically hard problems do
-///   not throw: they end with a ``SolverStatus``.
+///   when `P` is not positive semidefinite, and ``ConicError/insufficientMemory(required:limit:)``
+///   when no form of the Newton system fits in the memory limit. Infeasible, unbounded or
+///   numerically hard problems do not throw: they end with a ``SolverStatus``.
 public func solve(_ problem: ConicProblem, settings: SolverSettings = SolverSettings()) throws -> Solution {
-    try InteriorPointSolver(problem: problem, settings: settings).solve()
+    let solution = try InteriorPointSolver(problem: problem, settings: settings).solve()
+    if solution.status == .insufficientMemory, let required = solution.requiredMemory {
+        throw ConicError.insufficientMemory(required: required, limit: settings.memoryLimit)
+    }
+    return solution
 }
 
 /// A primal-dual interior-point method on the homogeneous self-dual embedding
@@ -111,7 +116,9 @@ public final class InteriorPointSolver {
         let cones = ConeProduct(problem.cones)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
         guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
-            return failed(.numericalError, problem: problem, time: elapsed())
+            var failure = failed(requiredMemory == nil ? .numericalError : .insufficientMemory, problem: problem, time: elapsed())
+            failure.requiredMemory = requiredMemory
+            return failure
         }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
         // costs more than it saves. The setting is process-wide: it is changed under a lease that
@@ -166,18 +173,47 @@ public final class InteriorPointSolver {
         return solution
     }
 
+    /// With ``SolverStatus/insufficientMemory``: the estimated bytes of the smallest form refused.
+    private var requiredMemory: Double?
+
     /// The Newton-system solver the settings ask for, and (for `.automatic`) a way to build the
     /// next-cheapest form should the first lose accuracy. `.automatic` estimates the time of one
     /// iteration of each form (from CHOLMOD's symbolic analyses and the Schur assembly count) and
     /// skips building forms whose setup alone would be too large.
+    ///
+    /// Every form is checked against ``SolverSettings/memoryLimit`` twice: from counts before it
+    /// is built (its pattern and assembly maps), and from its symbolic analysis before the first
+    /// factorization allocates the factor. A form that does not fit is never a candidate; `nil`
+    /// with ``requiredMemory`` set when none fits, so that the solve reports it rather than a
+    /// failed allocation ending the process.
     private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
         -> (primary: any KKTSolver, fallback: ((Double) -> (any KKTSolver)?)?)? {
-        let reducedSolver = { ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
-        let fullSolver = { QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings) as (any KKTSolver)? }
+        let limit = settings.memoryLimit
+        var smallestRefused = Double.infinity
+        func fitting<S: KKTSolver>(estimate: Double, _ build: () -> S?) -> S? {
+            guard estimate <= limit else { smallestRefused = min(smallestRefused, estimate); return nil }
+            guard let solver = build() else { return nil }
+            guard solver.memoryBytes <= limit else { smallestRefused = min(smallestRefused, solver.memoryBytes); return nil }
+            return solver
+        }
+        let reducedSolver = {
+            fitting(estimate: ReducedKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
+                ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
+            } as (any KKTSolver)?
+        }
+        let fullSolver = {
+            fitting(estimate: QuasiDefiniteKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
+                QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
+            } as (any KKTSolver)?
+        }
+        let schurSolver = {
+            fitting(estimate: 0) { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) }
+        }
+        defer { requiredMemory = smallestRefused.isFinite ? smallestRefused : nil }
         switch settings.newtonSystem {
         case .reduced: return reducedSolver().map { ($0, nil) }
         case .quasiDefinite: return fullSolver().map { ($0, nil) }
-        case .schurComplement: return SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings).map { ($0, nil) }
+        case .schurComplement: return schurSolver().map { ($0, nil) }
         case .automatic: break
         }
         // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
@@ -186,7 +222,7 @@ public final class InteriorPointSolver {
         }
         let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
         var candidates: [(time: Double, solver: any KKTSolver)] = []
-        let schur = hasPSD ? SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: settings) : nil
+        let schur = hasPSD ? schurSolver() : nil
         if let schur { candidates.append((schur.flops / Self.denseFlopRate, schur)) }
         // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2
         // (k³/3 flops) and, eliminating those blocks, in effect the Schur matrix as well, at the
@@ -201,6 +237,19 @@ public final class InteriorPointSolver {
                 return (schur, { _ in fullSolver() })
             }
         }
+        // A dense diagonal block of order k in P is a clique of the quasi-definite matrix under
+        // every ordering, so its factorization takes at least k³/3 flops at the simplicial rate.
+        // When the reduced form's whole factorization is faster than that, the quasi-definite
+        // form cannot win, and its analysis (the setup's largest part, with the pattern of the
+        // block held twice) is left to the fallback. Only tried for blocks of thousands.
+        var prebuiltReduced: (any KKTSolver)?
+        let clique = hasPSD ? 0 : Double(Self.largestDenseDiagonalBlock(P))
+        if clique >= Self.denseBlockForReducedFirst, let reduced = reducedSolver() {
+            if reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead < clique * clique * clique / 3 / Self.simplicialFlopRate {
+                return (reduced, { _ in fullSolver() })
+            }
+            prebuiltReduced = reduced
+        }
         if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
             if let full = fullSolver() {
                 let fullTime = full.flops / Self.simplicialFlopRate
@@ -208,16 +257,22 @@ public final class InteriorPointSolver {
                 // Skip analyzing the reduced form when assembling AᵀDA alone would cost more, and
                 // with PSD cones, where the Schur form does its job with better accuracy.
                 let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = reducedSolver() {
+                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = prebuiltReduced ?? reducedSolver() {
                     candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
                 }
-            } else if let reduced = reducedSolver() {
+            } else if let reduced = prebuiltReduced ?? reducedSolver() {
                 candidates.append((reduced.flops / Self.supernodalFlopRate, reduced))
             }
         }
         candidates.sort { $0.time < $1.time }
         guard let best = candidates.first else { return nil }
-        if let second = candidates.dropFirst().first?.solver { return (best.solver, { _ in second }) }
+        if let second = candidates.dropFirst().first?.solver {
+            // A large runner-up is not kept in memory beside the first form: the fallback
+            // builds it again (the same solver: it has not been factored yet).
+            guard second.memoryBytes > Self.retainedFallbackBytes else { return (best.solver, { _ in second }) }
+            let rebuild = second is ReducedKKTSolver ? reducedSolver : second is QuasiDefiniteKKTSolver ? fullSolver : { schurSolver() }
+            return (best.solver, { _ in rebuild() })
+        }
         // The reduced form was not worth analyzing up front; it is still the fallback, built
         // only if the first form loses accuracy, and used only if its factorization would not
         // take more than `fallbackSlowdown` measured iterations of the first form.
@@ -229,6 +284,26 @@ public final class InteriorPointSolver {
                   let reduced = reducedSolver(), Self.supernodalTime(flops: reduced.flops) <= limit else { return nil }
             return reduced
         })
+    }
+
+    /// A runner-up Newton form larger than this is built again when needed rather than kept.
+    static let retainedFallbackBytes = 5e8
+    /// Order of a dense block of `P` from which the reduced form is analyzed first.
+    static let denseBlockForReducedFirst = 2000.0
+
+    /// The order of the largest run of consecutive columns whose upper triangle in `P` is full
+    /// within the run (the Hessian of a least-squares objective, for one): one pass over `P`.
+    static func largestDenseDiagonalBlock(_ P: SparseMatrix) -> Int {
+        var largest = 0, run = 0
+        for j in 0..<P.columnCount {
+            let start = P.columnStarts[j], end = P.columnStarts[j + 1]
+            guard end > start, P.rowIndices[end - 1] == j else { run = 0; continue }
+            // Rows are sorted and distinct: the last run + 1 of them are j − run … j exactly
+            // when the first of those is j − run.
+            run = end - start >= run + 1 && P.rowIndices[end - run - 1] == j - run ? run + 1 : 1
+            largest = max(largest, run)
+        }
+        return largest
     }
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine

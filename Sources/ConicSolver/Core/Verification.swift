@@ -160,7 +160,7 @@ extension ConicProblem {
             let measure = scale.dualInfeasibility(quadraticNorm: largest(P.symmetricMultiply(x)), slackResidualNorm: largest(axs), qx: qx)
             if !(measure <= tolerance) { return "the certificate's residual is \(measure) of the data's scale" }
             return inCones(s, tolerance: tolerance, dual: false) ? nil : "s is outside K"
-        case .maxIterations, .timeLimit, .numericalError, .insufficientProgress:
+        case .maxIterations, .timeLimit, .numericalError, .insufficientProgress, .insufficientMemory:
             return nil
         }
     }

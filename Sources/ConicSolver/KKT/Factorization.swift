@@ -56,6 +56,11 @@ final class CholmodFactorization: SymmetricFactorization {
     let flops: Double
     /// Number of entries of `L`, from the symbolic analysis.
     let factorNonzeros: Int
+    /// Bytes held once the matrix is factored: the numeric factor and the stored matrix.
+    let memoryBytes: Double
+    /// Bytes per pattern entry while the factorization is built: the caller's pattern, CHOLMOD's
+    /// copy and the permutation's sort keys (transient) on top of what ``memoryBytes`` counts.
+    static let bytesPerPatternEntryDuringSetup = 72.0
 
     /// Analyzes the pattern (upper triangle, CSC, sorted rows, diagonal present), in the given
     /// elimination `ordering` (`ordering[a]` is the `a`-th column eliminated) or CHOLMOD's.
@@ -148,6 +153,14 @@ final class CholmodFactorization: SymmetricFactorization {
         factorization = l
         flops = cc.pointee.fl
         factorNonzeros = Int(cc.pointee.lnz)
+        // The numeric factor is allocated by the first factorization: the supernodal one stores
+        // its supernodes dense (`xsize` values, `ssize` row indices), the simplicial one `lnz`
+        // values and row indices plus its column arrays.
+        let factorBytes = lower
+            ? 8 * (Double(l.pointee.xsize) + Double(l.pointee.ssize))
+            : 16 * Double(cc.pointee.lnz) + 40 * Double(n)
+        // Per entry of the pattern: our values and map, CHOLMOD's row index and value.
+        memoryBytes = factorBytes + 32 * Double(nnz)
         rhs = cholmod_l_allocate_dense(n, 1, n, Int32(CHOLMOD_REAL), cc)
         values = .allocate(capacity: nnz)
         values.update(repeating: 0)

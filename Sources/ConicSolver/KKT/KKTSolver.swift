@@ -17,6 +17,9 @@ protocol KKTSolver: AnyObject {
     var methodName: String { get }
     /// Flop count of one factorization, from the symbolic analysis.
     var flops: Double { get }
+    /// Bytes the form holds once factored (factor, matrix, assembly maps), from the analysis;
+    /// checked against ``SolverSettings/memoryLimit`` before the first factorization allocates.
+    var memoryBytes: Double { get }
     /// Factor applied to the static regularizations from the next ``update()`` on (1 at the
     /// start). Raised when solves lose accuracy: near the end of some problems the unpivoted
     /// factorization of the nearly regularization-free matrix becomes unstable, and a larger

@@ -62,6 +62,20 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     /// The factorization's flop count from the symbolic analysis.
     var flops: Double { factorization.flops }
 
+    var memoryBytes: Double { factorization.memoryBytes }
+
+    /// Bytes needed to build this form, from counts alone: the pattern of `K` (`P`, `A`, the
+    /// diagonal and the blocks of small second-order cones), held several times during setup,
+    /// and at least as many factor entries.
+    static func estimatedBytes(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct) -> Double {
+        var entries = Double(P.nonzeroCount + A.nonzeroCount + P.columnCount + A.rowCount)
+        for (cone, range) in zip(cones.cones, cones.ranges) where cone.couplesRows {
+            let k = Double(range.count)
+            entries += cone is SecondOrderCone && range.count >= expansionDimension ? 2 * k + 4 : k * (k - 1) / 2
+        }
+        return (CholmodFactorization.bytesPerPatternEntryDuringSetup + 16) * entries
+    }
+
     init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
         n = P.columnCount
         m = A.rowCount

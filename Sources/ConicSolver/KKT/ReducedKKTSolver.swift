@@ -104,6 +104,23 @@ final class ReducedKKTSolver: KKTSolver {
     /// The factorization's flop count from the symbolic analysis.
     var flops: Double { factorization.flops }
 
+    var memoryBytes: Double {
+        factorization.memoryBytes + 8 * Double(pairPosition.count + positionOfP.count) + 24 * Double(A.nonzeroCount)
+    }
+
+    /// Bytes needed to build this form, from counts alone (before any allocation): the
+    /// assembly map has one position per term of `AᵀDA`, and `M` (at most dense) as many entries
+    /// as its terms and `P` give, each held several times during setup; the factor has at least
+    /// the entries of `M`. A row of `A` with `k` entries costs `k²/2` map entries, so a few dense
+    /// rows make this form impossible where the quasi-definite one stays sparse.
+    static func estimatedBytes(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct) -> Double {
+        let terms = assemblyTerms(A: A, cones: cones)
+        let n = Double(P.columnCount)
+        let entries = min(distinctTerms(A: A, cones: cones) + Double(P.nonzeroCount) + n, n * (n + 1) / 2)
+        return 8 * terms + (CholmodFactorization.bytesPerPatternEntryDuringSetup + 8) * entries
+            + 24 * Double(A.nonzeroCount)
+    }
+
     var methodName: String {
         let nnzM = factorization.values.count
         let nnzL = factorization.factorNonzeros
@@ -123,6 +140,31 @@ final class ReducedKKTSolver: KKTSolver {
                 terms += t * (t + 1) / 2
             } else {
                 for i in range { terms += Double(rowCount[i] * (rowCount[i] + 1) / 2) }
+            }
+        }
+        return terms
+    }
+
+    /// ``assemblyTerms(A:cones:)`` with each run of consecutive rows of the same support counted
+    /// once: a bound on the entries of `AᵀDA` that is tight for the blocks of identical rows
+    /// (such as the sign constraints of one activation pattern).
+    static func distinctTerms(A: SparseMatrix, cones: ConeProduct) -> Double {
+        let rowsOfA = A.transposed()
+        let starts = rowsOfA.columnStarts, columns = rowsOfA.rowIndices
+        func sameSupport(_ i: Int, _ j: Int) -> Bool {
+            starts[i + 1] - starts[i] == starts[j + 1] - starts[j]
+                && (0..<(starts[i + 1] - starts[i])).allSatisfy { columns[starts[i] + $0] == columns[starts[j] + $0] }
+        }
+        var terms = 0.0
+        for (cone, range) in zip(cones.cones, cones.ranges) {
+            if cone.couplesRows {
+                let t = Double(range.reduce(0) { $0 + starts[$1 + 1] - starts[$1] })
+                terms += t * (t + 1) / 2
+            } else {
+                for i in range where i == range.lowerBound || !sameSupport(i, i - 1) {
+                    let k = Double(starts[i + 1] - starts[i])
+                    terms += k * (k + 1) / 2
+                }
             }
         }
         return terms

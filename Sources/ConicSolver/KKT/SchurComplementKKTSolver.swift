@@ -85,6 +85,11 @@ final class SchurComplementKKTSolver: KKTSolver {
     static let gramEntries = 25_000_000.0
     /// Estimated flops of one assembly plus factorization, and of the factorization alone.
     let flops: Double
+    /// The matrix and its factor (dense, or CHOLMOD's) and the Gram work space at its cap.
+    var memoryBytes: Double {
+        8 * Double(matrix.count + factor.count) + (sparse?.factorization.memoryBytes ?? 0)
+            + (psdBlocks.contains { $0.gramAffordable } ? 8 * Self.gramEntries : 0)
+    }
     let factorizationFlops: Double
 
     /// The entries of `A` on one PSD cone's rows, by column.
