@@ -56,12 +56,14 @@ import Testing
         }
     }
 
-    /// A network whose weights need all 17 significant digits, plus edge values.
+    /// A network whose weights need all 17 significant digits, plus edge values. The largest
+    /// weight is the digits of `Double.greatestFiniteMagnitude` at 1e150: a network at 1e308
+    /// itself is refused at load, since its weight decay overflows (`HostileDataTests`).
     static func awkwardNetwork(outputs: Int, bias: Bool, seed: UInt64) -> TwoLayerNetwork {
         var g = SeededGenerator(seed: seed)
         let m = 5, d = 3 + (bias ? 1 : 0)
         var u = (0..<(m * d)).map { _ in g.nextGaussian() }
-        u[0] = 0.1; u[1] = 1.0 / 3.0; u[2] = .leastNonzeroMagnitude; u[3] = -0.0; u[4] = 1.7976931348623157e308; u[5] = -2.2250738585072014e-308
+        u[0] = 0.1; u[1] = 1.0 / 3.0; u[2] = .leastNonzeroMagnitude; u[3] = -0.0; u[4] = 1.7976931348623157e150; u[5] = -2.2250738585072014e-308
         let a = (0..<(m * outputs)).map { _ in g.nextGaussian() * 1e-5 }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: m, columnCount: d, values: u),
                                outputWeights: DenseMatrix(rowCount: m, columnCount: outputs, values: a), hasBias: bias)

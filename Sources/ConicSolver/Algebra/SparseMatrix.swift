@@ -30,7 +30,8 @@ public struct SparseMatrix: Sendable, Equatable {
         // Compared as `count - 1` so that `columnCount == Int.max` cannot overflow.
         guard columnStarts.count - 1 == columnCount else {
             throw ConicError.invalidMatrix(name: name,
-                reason: "columnStarts has \(columnStarts.count) entries, expected columnCount + 1 for \(columnCount) columns")
+                reason: "columnStarts has \(columnStarts.count) entries, expected columnCount + 1 = "
+                    + (columnCount == Int.max ? "Int.max + 1" : "\(columnCount + 1)"))
         }
         guard columnStarts.first == 0, rowIndices.count == values.count,
               columnStarts.last == rowIndices.count else {

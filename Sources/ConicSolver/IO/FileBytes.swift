@@ -9,7 +9,8 @@ import Foundation
 ///   ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` when the decompressed text
 ///   would take more than a quarter of the memory budget (``MemoryBudget``): the parser needs
 ///   the text and the problem built from it at the same time, and a small gzip file can expand
-///   about a thousandfold.
+///   about a thousandfold; ``ConicError/io(_:)`` also when it expands more than 50-fold past
+///   64 MiB, which only a decompression bomb does.
 public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
                           decompressingGzip: Bool = false) throws -> [UInt8] {
     if decompressingGzip, try fileStartsWithGzipMagic(path, kind: kind) {
