@@ -223,3 +223,25 @@ struct StatusTrapTests {
         #expect(!solution.status.isOptimal, "facial reduction \(facialReduction): \(solution.status) at \(solution.primalObjective)")
     }
 }
+
+@Suite("Time limit holds in every stage")
+struct TimeLimitTests {
+    /// 10⁸ equilibration passes used to run past any limit: the passes stop at the limit and the
+    /// run ends with `time_limit`, with an overshoot below max(1 s, 10 %).
+    @Test func equilibrationStopsAtTheLimit() throws {
+        let n = 200
+        var rows = [[Double]]()
+        for i in 0..<n { var row = [Double](repeating: 0, count: n); row[i] = -1; row[(i + 1) % n] = 0.5; rows.append(row) }
+        let problem = try ConicProblem(q: .init(repeating: 1, count: n), A: testMatrix(rows, columns: n),
+                                       b: .init(repeating: -1, count: n), cones: [.nonnegative(n)])
+        var settings = SolverSettings()
+        settings.equilibrationIterations = 100_000_000
+        settings.timeLimit = 0.5
+        let clock = ContinuousClock()
+        let start = clock.now
+        let solution = try solve(problem, settings: settings)
+        let elapsed = clock.now - start
+        #expect(solution.status == .timeLimit)
+        #expect(elapsed < .milliseconds(1500), "took \(elapsed)")
+    }
+}

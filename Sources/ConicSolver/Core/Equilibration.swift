@@ -18,8 +18,9 @@ struct Equilibration {
     private static let minimumScale = 1e-4
     private static let maximumScale = 1e4
 
-    /// Computes the scaling and returns the scaled data.
-    static func scale(_ problem: ConicProblem, cones: ConeProduct, iterations: Int)
+    /// Computes the scaling and returns the scaled data. `stopWhen` is asked before each pass (the solve's time limit): the passes done so far
+    /// already give a valid scaling.
+    static func scale(_ problem: ConicProblem, cones: ConeProduct, iterations: Int, stopWhen: () -> Bool = { false })
         -> (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]) {
         let n = problem.variableCount, m = problem.constraintCount
         var P = problem.P, A = problem.A, q = problem.q, b = problem.b
@@ -28,6 +29,7 @@ struct Equilibration {
             norm == 0 ? 1 : 1 / min(max(norm, minimumScale), maximumScale).squareRoot()
         }
         for _ in 0..<iterations {
+            if stopWhen() { break }
             var columnNorm = [Double](repeating: 0, count: n)
             var rowNorm = [Double](repeating: 0, count: m)
             for j in 0..<n {

@@ -12,7 +12,7 @@ struct IterationState {
     /// Built on demand with the measured seconds per iteration of the current form.
     var fallback: ((Double) -> (any KKTSolver)?)?
     /// Wall-clock seconds of the last step.
-    private var lastStepSeconds = 0.0
+    private(set) var lastStepSeconds = 0.0
     let settings: SolverSettings
     let n: Int, m: Int
 

@@ -52,14 +52,15 @@ public final class InteriorPointSolver {
         let start = clock.now
         var reductions: [FacialReduction] = []
         var current = problem
-        while settings.facialReduction, reductions.count < Self.maximumReductions, let reduction = FacialReduction(current) {
+        func expired() -> Bool { seconds(clock.now - start) >= settings.timeLimit }
+        while settings.facialReduction, reductions.count < Self.maximumReductions, !expired(), let reduction = FacialReduction(current) {
             if settings.verbose {
                 for line in reduction.summaries { writeLog("facial reduction: \(line)", to: settings.logDestination) }
             }
             reductions.append(reduction)
             current = reduction.reduced
         }
-        let decomposition = settings.chordalDecomposition ? ChordalDecomposition(current) : nil
+        let decomposition = settings.chordalDecomposition && !expired() ? ChordalDecomposition(current) : nil
         if let decomposition {
             if settings.verbose {
                 for line in decomposition.summaries { writeLog("chordal decomposition: \(line)", to: settings.logDestination) }
@@ -113,13 +114,22 @@ public final class InteriorPointSolver {
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double { seconds(clock.now - start) }
+        // The time limit is checked between the setup stages, and before the start and each step
+        // against their predicted cost (the measured last step, or the cost model before one was
+        // taken): a dense factorization or eigendecomposition cannot be interrupted, and on
+        // maxG55 (a PSD cone of order 5000) the starting point alone took two minutes.
+        func outOfTime(after seconds: Double = 0) -> Bool { presolveTime + elapsed() + seconds > settings.timeLimit }
         let cones = ConeProduct(problem.cones)
-        let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations)
+        let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations,
+                                         stopWhen: { outOfTime() })
+        guard !outOfTime() else { return failed(.timeLimit, problem: problem, time: elapsed()) }
         guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
             var failure = failed(requiredMemory == nil ? .numericalError : .insufficientMemory, problem: problem, time: elapsed())
             failure.requiredMemory = requiredMemory
             return failure
         }
+        let modelStepSeconds = Self.stepSeconds(kkt: kkt, cones: cones)
+        guard !outOfTime(after: modelStepSeconds) else { return failed(.timeLimit, problem: problem, time: elapsed()) }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
         // costs more than it saves. The setting is process-wide: it is changed under a lease that
         // serializes such solves and restores it afterwards (BLASThreads).
@@ -149,7 +159,7 @@ public final class InteriorPointSolver {
                 status = .insufficientProgress; break
             }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
-            if presolveTime + elapsed() >= settings.timeLimit { status = .timeLimit; break }
+            if outOfTime(after: iteration == 0 ? modelStepSeconds : state.lastStepSeconds) { status = .timeLimit; break }
             switch state.step(metrics) {
             case .success(let alpha): lastStep = alpha
             case .failure(let failure): status = failure
@@ -318,6 +328,16 @@ public final class InteriorPointSolver {
     /// measured, two threads gain from order ~150 on (mcp500-1: 3.7 s against 5.8 s; arch0,
     /// order 161: 0.82 s against 0.89 s) and lose below (gpp124-2, order 124: 0.39 s against 0.35 s).
     static let singleThreadProductFlops = 5e6
+
+    /// Predicted seconds of one step (or of the starting point): the factorization at the
+    /// supernodal rate, and per PSD cone of order `n` about a dozen `n³` of dense products and
+    /// eigendecompositions (scaling, step lengths) at the dense rate.
+    static func stepSeconds(kkt: any KKTSolver, cones: ConeProduct) -> Double {
+        let psd = cones.cones.reduce(0.0) { total, cone in
+            (cone as? PSDTriangleCone).map { total + 12 * pow(Double($0.order), 3) } ?? total
+        }
+        return kkt.flops / supernodalFlopRate + psd / denseFlopRate
+    }
 
     /// `2n³` for the largest PSD cone (0 without one).
     static func largestPSDProductFlops(_ cones: ConeProduct) -> Double {
