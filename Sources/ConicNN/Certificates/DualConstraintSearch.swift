@@ -60,10 +60,12 @@ extension DualConstraintBound {
     ///   - freeBias: the last column of `design` is an unregularized bias (a column of ones;
     ///     `‖u₁..d‖ ≤ 1`, `b` free); `V` must then satisfy `1ᵀV = 0`.
     ///   - maximumViolators: how many violators to return at most.
+    ///   - relaxationSampleLimit: when the search is not tight, the semidefinite relaxation is
+    ///     tried as well for at most this many samples (it costs far more than the search; 0: never).
     public static func search(design: DenseMatrix, dual v: DenseMatrix, threshold: Double,
                               starts: [[Double]] = [], freeBias: Bool = false,
                               budget: DualConstraintSearchBudget = DualConstraintSearchBudget(),
-                              maximumViolators: Int = 32) -> DualConstraintSearchResult {
+                              maximumViolators: Int = 32, relaxationSampleLimit: Int = 0) -> DualConstraintSearchResult {
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double {
@@ -109,13 +111,13 @@ extension DualConstraintBound {
         let geometry = SignSearchGeometry(design: design, cylinder: freeBias)
         let deadline = budget.timeLimit
         var candidates = [SearchCandidate]()
-        var upper = 0.0, best = 0.0, nodes = 0
+        var upper = 0.0, bestValue = 0.0, nodes = 0
         if c == 1 {
             let column = v.values
             let outcome = SignBranchAndBound.run(geometry: geometry, directions: [column, column.map { -$0 }],
                                                  threshold: threshold, starts: starts, tolerance: tolerance,
                                                  maximumNodes: budget.maximumNodes, seconds: deadline - elapsed())
-            upper = outcome.upper; best = outcome.best; nodes = outcome.nodes
+            upper = outcome.upper; bestValue = outcome.best; nodes = outcome.nodes
             candidates = outcome.candidates
         } else {
             // Per column, then C ≤ (Σ Cₖ²)^{1/2}; neurons scored by the full norm.
@@ -155,22 +157,23 @@ extension DualConstraintBound {
                     candidates.append(SearchCandidate(weights: next, value: nextValue))
                 }
             }
-            best = candidates.map(\.value).max() ?? 0
+            bestValue = candidates.map(\.value).max() ?? 0
         }
         var method = Method.branchAndBound
-        if !(upper <= (1 + tolerance) * max(best, threshold)) {
-            // Not tight: the norm bounds may still be smaller.
-            let normBound: Double
+        if !(upper <= (1 + tolerance) * max(bestValue, threshold)) {
+            // Not tight: the norm bounds (and, up to `relaxationSampleLimit` samples, the
+            // semidefinite relaxation) may still be smaller.
+            let other: (value: Double, method: Method)
             if freeBias {
                 let features = DenseMatrix(rows: (0..<n).map { Array(design.row($0).dropLast()) }, columnCount: dim - 1)
-                normBound = DualConstraintOracle.certifiedBound(features: features, dual: v, bias: true, reductions: nil,
-                                                                maximumRelaxationSamples: 0).value
+                other = DualConstraintOracle.certifiedBound(features: features, dual: v, bias: true, reductions: nil,
+                                                            maximumRelaxationSamples: relaxationSampleLimit)
             } else {
-                normBound = norm(design: design, dual: v)
+                other = best(design: design, dual: v, maximumRelaxationSamples: relaxationSampleLimit)
             }
-            if normBound < upper { upper = normBound; method = .norm }
+            if other.value < upper { upper = other.value; method = other.method }
         }
-        return finished(upper: max(upper, best), best: best, method: method, candidates: candidates, nodes: nodes)
+        return finished(upper: max(upper, bestValue), best: bestValue, method: method, candidates: candidates, nodes: nodes)
     }
 }
 

@@ -68,7 +68,7 @@ struct SignSearchGeometry {
         var value = support(r)
         guard cylinder, radius > 0 else { return (z, r, value) }
         var weights = metric
-        for _ in 0..<8 {
+        for _ in 0..<40 {
             let feature = euclideanNorm(r[0..<(dim - 1)]), bias = abs(r[dim - 1])
             let squared = bias > 0 ? radius * feature / bias : 1e8 * radius * radius
             weights[dim - 1] = min(max(squared, 1e-8 * radius * radius), 1e8 * radius * radius)
@@ -79,7 +79,7 @@ struct SignSearchGeometry {
             if nextValue < value {
                 let improved = value - nextValue
                 z = next; r = nextR; value = nextValue
-                if improved <= 1e-9 * value { break }
+                if improved <= 1e-12 * value { break }
             } else { break }
         }
         return (z, r, value)
@@ -177,11 +177,13 @@ struct SignSearchGeometry {
 ///   - start: an initial `z` (clipped into the box; free variables beyond `dim` are rounded to a bound).
 struct BoxLeastSquares {
     static func solve(c: [Double], columns: [Double], dim: Int, lower: [Double], upper: [Double],
-                      metric: [Double], start: [Double]? = nil, maximumIterations: Int? = nil) -> [Double] {
+                      metric: [Double], start: [Double]? = nil, maximumIterations: Int? = nil,
+                      columnNorms givenNorms: [Double]? = nil) -> [Double] {
         let m = lower.count
         if m == 0 { return [] }
         var z = [Double](repeating: 0, count: m)
         var free = [Int]()
+        free.reserveCapacity(dim + 1)
         var isFree = [Bool](repeating: false, count: m)
         for j in 0..<m {
             let s = start?[j] ?? lower[j]
@@ -192,36 +194,47 @@ struct BoxLeastSquares {
                 }
             }
         }
-        var columnNorms = [Double](repeating: 0, count: m)
-        for j in 0..<m {
+        let columnNorms: [Double] = givenNorms ?? (0..<m).map { j in
             var s = 0.0
             for k in 0..<dim { let e = columns[j * dim + k]; s += metric[k] * e * e }
-            columnNorms[j] = s.squareRoot()
+            return s.squareRoot()
         }
-        func residual() -> [Double] {
-            var r = c
-            for j in 0..<m where z[j] != 0 {
-                let base = j * dim
-                for k in 0..<dim { r[k] += z[j] * columns[base + k] }
+        // The residual r = c + Σ zⱼbⱼ, kept up to date as z changes.
+        var r = c
+        func fullResidual() {
+            r = c
+            columns.withUnsafeBufferPointer { b in
+                for j in 0..<m where z[j] != 0 {
+                    let base = j * dim, zj = z[j]
+                    for k in 0..<dim { r[k] += zj * b[base + k] }
+                }
             }
-            return r
         }
-        func weightedDot(_ j: Int, _ r: [Double]) -> Double {
+        fullResidual()
+        func weightedObjective() -> Double {
             var s = 0.0
-            let base = j * dim
-            for k in 0..<dim { s += columns[base + k] * metric[k] * r[k] }
+            for k in 0..<dim { s += metric[k] * r[k] * r[k] }
             return s
+        }
+        func change(_ j: Int, to value: Double) {
+            let delta = value - z[j]
+            guard delta != 0 else { return }
+            z[j] = value
+            let base = j * dim
+            for k in 0..<dim { r[k] += delta * columns[base + k] }
         }
         /// The unconstrained minimizer over the free variables (the others held), or nil when
         /// their columns are (nearly) dependent.
         func freeSolution() -> [Double]? {
             let p = free.count
             // r without the free variables' contribution.
-            var r = residual()
-            for j in free { let base = j * dim; for k in 0..<dim { r[k] -= z[j] * columns[base + k] } }
+            var rest = r
+            for j in free { let base = j * dim; for k in 0..<dim { rest[k] -= z[j] * columns[base + k] } }
             var a = [Double](repeating: 0, count: p * p), rhs = [Double](repeating: 0, count: p)
             for (s, j) in free.enumerated() {
-                rhs[s] = -weightedDot(j, r)
+                var e = 0.0
+                for k in 0..<dim { e += columns[j * dim + k] * metric[k] * rest[k] }
+                rhs[s] = -e
                 for (t, l) in free.enumerated() where t <= s {
                     var e = 0.0
                     for k in 0..<dim { e += columns[j * dim + k] * metric[k] * columns[l * dim + k] }
@@ -252,7 +265,6 @@ struct BoxLeastSquares {
         }
         /// Moves the free variables towards their unconstrained minimizer, staying in the box;
         /// variables that reach a bound stop being free. Returns false when no step was possible.
-        @discardableResult
         func relaxFree() -> Bool {
             for _ in 0..<(2 * dim + 4) {
                 if free.isEmpty { return true }
@@ -266,14 +278,15 @@ struct BoxLeastSquares {
                 step = max(0, step)
                 var leaving = [Int]()
                 for (s, j) in free.enumerated() {
-                    z[j] += step * (target[s] - z[j])
+                    var value = z[j] + step * (target[s] - z[j])
                     if step < 1 {
-                        let span = max(1, abs(z[j]))
-                        if z[j] <= lower[j] + 1e-14 * span { z[j] = lower[j]; leaving.append(j) }
-                        else if z[j] >= upper[j] - 1e-14 * span { z[j] = upper[j]; leaving.append(j) }
+                        let span = max(1, abs(value))
+                        if value <= lower[j] + 1e-14 * span { value = lower[j]; leaving.append(j) }
+                        else if value >= upper[j] - 1e-14 * span { value = upper[j]; leaving.append(j) }
                     } else {
-                        z[j] = min(max(z[j], lower[j]), upper[j])
+                        value = min(max(value, lower[j]), upper[j])
                     }
+                    change(j, to: value)
                 }
                 if step >= 1 { return true }
                 if leaving.isEmpty {
@@ -283,7 +296,7 @@ struct BoxLeastSquares {
                         let g = min(z[j] - lower[j], upper[j] - z[j])
                         if g < gap { gap = g; nearest = j }
                     }
-                    z[nearest] = z[nearest] - lower[nearest] < upper[nearest] - z[nearest] ? lower[nearest] : upper[nearest]
+                    change(nearest, to: z[nearest] - lower[nearest] < upper[nearest] - z[nearest] ? lower[nearest] : upper[nearest])
                     leaving.append(nearest)
                 }
                 for j in leaving { isFree[j] = false }
@@ -292,43 +305,48 @@ struct BoxLeastSquares {
             return true
         }
         if !free.isEmpty, !relaxFree() {
-            for j in free { isFree[j] = false; z[j] = z[j] - lower[j] < upper[j] - z[j] ? lower[j] : upper[j] }
+            for j in free { isFree[j] = false; change(j, to: z[j] - lower[j] < upper[j] - z[j] ? lower[j] : upper[j]) }
             free.removeAll()
         }
         var blocked = [Bool](repeating: false, count: m)
         let limit = maximumIterations ?? (3 * m + 50)
-        var r = residual()
-        var objective = (0..<dim).reduce(0.0) { $0 + metric[$1] * r[$1] * r[$1] }
-        for _ in 0..<limit {
+        var objective = weightedObjective()
+        var weighted = [Double](repeating: 0, count: dim)
+        for iteration in 0..<limit {
+            if iteration % 32 == 31 { fullResidual(); objective = weightedObjective() }
             let rNorm = objective.squareRoot()
             if rNorm == 0 { break }
+            for k in 0..<dim { weighted[k] = metric[k] * r[k] }
             var entering = -1, bestScore = 1e-11 * rNorm
-            for j in 0..<m where !isFree[j] && !blocked[j] && lower[j] < upper[j] && columnNorms[j] > 0 {
-                let g = weightedDot(j, r)
-                let score: Double
-                if z[j] <= lower[j] && g < 0 { score = -g / columnNorms[j] }
-                else if z[j] >= upper[j] && g > 0 { score = g / columnNorms[j] }
-                else { continue }
-                if score > bestScore { bestScore = score; entering = j }
+            columns.withUnsafeBufferPointer { b in
+                for j in 0..<m where !isFree[j] && !blocked[j] {
+                    let base = j * dim
+                    var g = 0.0
+                    for k in 0..<dim { g += b[base + k] * weighted[k] }
+                    let score: Double
+                    if g < 0 && z[j] <= lower[j] && z[j] < upper[j] { score = -g }
+                    else if g > 0 && z[j] >= upper[j] && z[j] > lower[j] { score = g }
+                    else { continue }
+                    let normalized = score / columnNorms[j]
+                    if normalized > bestScore && columnNorms[j] > 0 { bestScore = normalized; entering = j }
+                }
             }
             if entering < 0 { break }
-            let saved = z, savedFree = free
+            let saved = z, savedFree = free, savedR = r
             free.append(entering); isFree[entering] = true
             let moved = relaxFree()
-            let next = residual()
-            let nextObjective = (0..<dim).reduce(0.0) { $0 + metric[$1] * next[$1] * next[$1] }
+            let nextObjective = weightedObjective()
             if !moved || nextObjective >= objective * (1 - 1e-14) {
                 // No progress (dependent column or rounding): undo and do not try it again until
                 // something else moves.
-                z = saved
+                z = saved; r = savedR
                 for j in free { isFree[j] = false }
                 free = savedFree
                 for j in free { isFree[j] = true }
                 blocked[entering] = true
                 continue
             }
-            for j in 0..<m { blocked[j] = false }
-            r = next
+            for j in 0..<m where blocked[j] { blocked[j] = false }
             objective = nextObjective
         }
         return z

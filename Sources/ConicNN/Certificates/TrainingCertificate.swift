@@ -128,7 +128,8 @@ public enum DualLowerBound {
                 threshold = beta * largest
             }
             let search = DualConstraintBound.search(design: design, dual: v, threshold: threshold, freeBias: freeBias,
-                                                    budget: searchBudget, maximumViolators: 0)
+                                                    budget: searchBudget, maximumViolators: 0,
+                                                    relaxationSampleLimit: relaxationSampleLimit)
             let (value, scale) = bound(dual: multipliers, targets: targets, loss: loss, beta: beta,
                                        constraint: search.upperBound)
             return TrainingCertificate(objective: objective, lowerBound: value, constraintBound: search.upperBound,
