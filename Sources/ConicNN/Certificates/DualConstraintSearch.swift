@@ -79,6 +79,11 @@ extension DualConstraintBound {
             return DualConstraintSearchResult(upperBound: 0, bestValue: 0, method: .exact, proven: true, violators: [],
                                               nodes: 0, seconds: elapsed())
         }
+        guard design.values.allSatisfy(\.isFinite), v.values.allSatisfy(\.isFinite) else {
+            // NaN or infinity: nothing can be certified.
+            return DualConstraintSearchResult(upperBound: .infinity, bestValue: 0, method: .norm, proven: false,
+                                              violators: [], nodes: 0, seconds: elapsed())
+        }
         func finished(upper: Double, best: Double, method: Method, candidates: [SearchCandidate], nodes: Int)
             -> DualConstraintSearchResult {
             let proven = upper <= (1 + tolerance) * max(best, threshold) * (1 + 1e-12) + 1e-300
@@ -243,8 +248,17 @@ extension SignBranchAndBound {
         for search in searches {
             var centroid = [Double](repeating: 0, count: g.dim)
             for i in search.positive { for k in 0..<g.dim { centroid[k] += search.v[i] * g.x[i * g.dim + k] } }
+            var local = [SearchCandidate]()
             for seed in seeds + [centroid] {
-                if let (point, value) = g.ascend(search.v, from: seed) { offer(point, value) }
+                if let (point, value) = g.ascend(search.v, from: seed) {
+                    offer(point, value)
+                    local.append(SearchCandidate(weights: point, value: value))
+                }
+            }
+            // The best few ascents, refined region by region.
+            for candidate in SearchCandidate.distinct(local, limit: 8) where candidate.value > 0 {
+                let (point, value) = search.regionAscent(from: candidate.weights, value: candidate.value)
+                offer(point, value)
             }
         }
 
@@ -254,6 +268,7 @@ extension SignBranchAndBound {
             heap.push(.infinity, (root, SignBranchAndBound.Node(constraints: [], hint: nil)))
         }
         var closed = 0.0, nodes = 0
+        let trace = ProcessInfo.processInfo.environment["CONIC_SEARCH_TRACE"] != nil
         func pruneLevel() -> Double { max(best, threshold) * (1 + tolerance) }
         while let (parentBound, item) = heap.popMax() {
             if parentBound <= pruneLevel() { closed = max(closed, parentBound); continue }
@@ -262,12 +277,16 @@ extension SignBranchAndBound {
             let search = searches[root]
             let evaluation = search.evaluate(node)
             nodes += 1
+            if trace && (nodes & (nodes - 1)) == 0 {  // TEMPORARY measurement trace
+                FileHandle.standardError.write("  nodes=\(nodes) top=\(parentBound) eval=\(evaluation.bound) best=\(best) open=\(heap.count) depth=\(node.depth)\n".data(using: .utf8)!)
+            }
             let bound = min(parentBound, evaluation.bound)
             if let point = evaluation.point {
                 let value = g.value(search.v, point)
                 offer(point, value)
-                if value >= 0.9 * best, let (polished, better) = g.ascend(search.v, from: point, iterations: 10), better > value {
-                    offer(polished, better)
+                if value >= 0.9 * best {
+                    let (polished, better) = search.regionAscent(from: point, value: value, rounds: 2)
+                    if better > value { offer(polished, better) }
                 }
             }
             if bound <= pruneLevel() { closed = max(closed, bound); continue }
@@ -289,6 +308,8 @@ struct BoundHeap {
 
     /// The largest key.
     var maximum: Double? { keys.first }
+    /// Nodes held.
+    var count: Int { keys.count }
 
     mutating func push(_ key: Double, _ item: (Int, SignBranchAndBound.Node)) {
         keys.append(key); items.append(item)

@@ -56,14 +56,14 @@ struct SignSearchGeometry {
     /// `min_{λ>0} (1 + R²/λ²)^{1/2}‖(r₁..d, λr_b)‖`, so least squares in the metric `(1,…,1,λ²)`
     /// alternate with the best `λ² = R‖r₁..d‖/|r_b|` (each step lowers that product).
     func minimizeSupport(c: [Double], columns: [Double], lower: [Double], upper: [Double],
-                         start: [Double]?) -> (z: [Double], r: [Double], value: Double) {
+                         start: [Double]?, columnNorms: [Double]? = nil) -> (z: [Double], r: [Double], value: Double) {
         func residual(_ z: [Double]) -> [Double] {
             var r = c
             for j in z.indices where z[j] != 0 { for k in 0..<dim { r[k] += z[j] * columns[j * dim + k] } }
             return r
         }
         var z = BoxLeastSquares.solve(c: c, columns: columns, dim: dim, lower: lower, upper: upper,
-                                      metric: metric, start: start)
+                                      metric: metric, start: start, columnNorms: columnNorms)
         var r = residual(z)
         var value = support(r)
         guard cylinder, radius > 0 else { return (z, r, value) }
@@ -388,28 +388,61 @@ struct SignBranchAndBound {
         var branch: Int?
     }
 
+    /// A monotone local search: fix the signs of every positive term as they are at `u`, maximize
+    /// the then concave function over that region exactly (the node's dual), move there, repeat.
+    /// Each region contains the current point, so the value never drops; returns the best point.
+    func regionAscent(from start: [Double], value startValue: Double, rounds: Int = 4) -> (point: [Double], value: Double) {
+        var best = (point: start, value: startValue)
+        for _ in 0..<rounds {
+            let u = best.point
+            let constraints = positive.map { i in Int32(i + 1) * (geometry.product(i, u) >= 0 ? 1 : -1) }
+            let evaluation = evaluate(Node(constraints: constraints, hint: u))
+            guard let point = evaluation.point else { break }
+            let value = geometry.value(v, point)
+            guard value > best.value * (1 + 1e-12) else { break }
+            best = (point, value)
+        }
+        return best
+    }
+
     /// Interval `[lᵢ, hᵢ] ⊇ {x̃ᵢᵀu : u in the node's region}` from `hᵢ ≤ max_{u∈U} (x̃ᵢ + Σμⱼsⱼx̃ⱼ)ᵀu`
     /// for any `μ ≥ 0` (Lagrangian bound; `μ` from the least squares), likewise `lᵢ`.
-    private func interval(_ i: Int, normals: [Double]) -> (Double, Double) {
+    /// The node's sign constraints as least-squares columns `sⱼx̃ⱼ`, with what every interval
+    /// problem shares.
+    private struct Constraints {
+        var normals: [Double]
+        var count: Int
+        var norms: [Double]
+        var zeros: [Double]
+        var infinities: [Double]
+    }
+
+    private func interval(_ i: Int, _ k: Constraints) -> (Double, Double) {
         let g = geometry, dim = g.dim
-        let row = Array(g.x[(i * dim)..<((i + 1) * dim)])
-        let m = normals.count / dim
+        let m = k.count
+        var row = [Double](repeating: 0, count: dim)
+        for j in 0..<dim { row[j] = g.x[i * dim + j] }
         func upper(_ target: [Double]) -> Double {
             if m == 0 { return g.support(target) }
             // On the ball, μ = 0 is optimal when no constraint normal makes an obtuse angle with the target.
             var needed = g.cylinder
-            for j in 0..<m {
-                var s = 0.0
-                for k in 0..<dim { s += normals[j * dim + k] * g.metric[k] * target[k] }
-                if s < 0 { needed = true; break }
+            if !needed {
+                k.normals.withUnsafeBufferPointer { a in
+                    for j in 0..<m {
+                        var s = 0.0
+                        for l in 0..<dim { s += a[j * dim + l] * target[l] }
+                        if s < 0 { needed = true; break }
+                    }
+                }
             }
             if !needed { return g.support(target) }
-            let best = g.minimizeSupport(c: target, columns: normals, lower: [Double](repeating: 0, count: m),
-                                         upper: [Double](repeating: .infinity, count: m), start: nil)
+            let best = g.minimizeSupport(c: target, columns: k.normals, lower: k.zeros, upper: k.infinities, start: nil,
+                                         columnNorms: g.cylinder ? nil : k.norms)
             return min(best.value, g.support(target))
         }
         let high = upper(row)
-        let low = -upper(row.map { -$0 })
+        // A term inactive on the whole region needs no lower end.
+        let low = high <= 1e-15 * g.norms[i] ? -g.support(row.map { -$0 }) : -upper(row.map { -$0 })
         // Outward rounding margin.
         let slack = 1e-13 * g.norms[i] * (g.cylinder ? 1 + g.radius : 1)
         return (low - slack, high + slack)
@@ -429,6 +462,11 @@ struct SignBranchAndBound {
             fixedSign[j] = code > 0 ? 1 : -1
             for k in 0..<dim { normals.append(s * g.x[j * dim + k]) }
         }
+        let count = node.constraints.count
+        let shared = Constraints(normals: normals, count: count,
+                                 norms: (0..<count).map { j in euclideanNorm(normals[(j * dim)..<((j + 1) * dim)]) },
+                                 zeros: [Double](repeating: 0, count: count),
+                                 infinities: [Double](repeating: .infinity, count: count))
         var c0 = 0.0
         var c = [Double](repeating: 0, count: dim)
         var slopes = [(index: Int, low: Double, high: Double)]()
@@ -440,7 +478,7 @@ struct SignBranchAndBound {
             case -1:
                 break
             default:
-                let (low, high) = interval(i, normals: normals)
+                let (low, high) = interval(i, shared)
                 if high <= 0 { continue }
                 if low >= 0 {
                     for k in 0..<dim { c[k] += v[i] * g.x[base + k] }
