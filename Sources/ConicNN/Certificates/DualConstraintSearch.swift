@@ -62,10 +62,16 @@ extension DualConstraintBound {
     ///   - maximumViolators: how many violators to return at most.
     ///   - relaxationSampleLimit: when the search is not tight, the semidefinite relaxation is
     ///     tried as well for at most this many samples (it costs far more than the search; 0: never).
+    ///   - progress: receives a line at every power-of-two node count and one at the end.
     public static func search(design: DenseMatrix, dual v: DenseMatrix, threshold: Double,
                               starts: [[Double]] = [], freeBias: Bool = false,
                               budget: DualConstraintSearchBudget = DualConstraintSearchBudget(),
-                              maximumViolators: Int = 32, relaxationSampleLimit: Int = 0) -> DualConstraintSearchResult {
+                              maximumViolators: Int = 32, relaxationSampleLimit: Int = 0,
+                              progress: ((String) -> Void)? = nil) -> DualConstraintSearchResult {
+        // TEMPORARY: CONIC_SEARCH_TRACE sends progress to standard error (measurements).
+        let progress = progress ?? (ProcessInfo.processInfo.environment["CONIC_SEARCH_TRACE"] == nil ? nil : { (line: String) in
+            FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+        })
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double {
@@ -88,9 +94,7 @@ extension DualConstraintBound {
             -> DualConstraintSearchResult {
             let proven = upper <= (1 + tolerance) * max(best, threshold) * (1 + 1e-12) + 1e-300
             let violators = SearchCandidate.distinct(candidates.filter { $0.value > threshold }, limit: maximumViolators)
-            if ProcessInfo.processInfo.environment["CONIC_SEARCH_TRACE"] != nil {  // TEMPORARY measurement trace
-                FileHandle.standardError.write("search n=\(n) dim=\(dim) c=\(c) bias=\(freeBias) threshold=\(threshold) upper=\(upper) best=\(best) ratio=\(upper / max(best, 1e-300)) method=\(method) proven=\(proven) nodes=\(nodes) seconds=\(elapsed())\n".data(using: .utf8)!)
-            }
+            progress?("bound C ≤ \(upper) (\(method.rawValue)\(proven ? ", proven" : "")), best neuron \(best), ratio \(upper / max(best, .leastNormalMagnitude)), \(nodes) nodes, \(elapsed()) s, n \(n), d̃ \(dim), threshold \(threshold)")
             return DualConstraintSearchResult(upperBound: upper, bestValue: best, method: method, proven: proven,
                                               violators: violators.map(\.weights), nodes: nodes, seconds: elapsed())
         }
@@ -121,7 +125,8 @@ extension DualConstraintBound {
             let column = v.values
             let outcome = SignBranchAndBound.run(geometry: geometry, directions: [column, column.map { -$0 }],
                                                  threshold: threshold, starts: starts, tolerance: tolerance,
-                                                 maximumNodes: budget.maximumNodes, seconds: deadline - elapsed())
+                                                 maximumNodes: budget.maximumNodes, seconds: deadline - elapsed(),
+                                                 progress: progress)
             upper = outcome.upper; bestValue = outcome.best; nodes = outcome.nodes
             candidates = outcome.candidates
         } else {
@@ -134,7 +139,7 @@ extension DualConstraintBound {
                                                      threshold: 0, starts: starts + candidates.map(\.weights),
                                                      tolerance: tolerance,
                                                      maximumNodes: (budget.maximumNodes - nodes) / (c - k),
-                                                     seconds: remaining)
+                                                     seconds: remaining, progress: progress)
                 squares += outcome.upper * outcome.upper
                 nodes += outcome.nodes
                 candidates += outcome.candidates
@@ -215,7 +220,8 @@ extension SignBranchAndBound {
     /// multi-start ascent; candidates are scored by their largest direction value (for `v, −v`:
     /// `|vᵀ(X̃u)₊|`).
     static func run(geometry g: SignSearchGeometry, directions: [[Double]], threshold: Double, starts: [[Double]],
-                    tolerance: Double, maximumNodes: Int, seconds: Double) -> Outcome {
+                    tolerance: Double, maximumNodes: Int, seconds: Double,
+                    progress: ((String) -> Void)? = nil) -> Outcome {
         let clock = ContinuousClock()
         let begin = clock.now
         func timeUp() -> Bool {
@@ -268,7 +274,6 @@ extension SignBranchAndBound {
             heap.push(.infinity, (root, SignBranchAndBound.Node(constraints: [], hint: nil)))
         }
         var closed = 0.0, nodes = 0
-        let trace = ProcessInfo.processInfo.environment["CONIC_SEARCH_TRACE"] != nil
         func pruneLevel() -> Double { max(best, threshold) * (1 + tolerance) }
         while let (parentBound, item) = heap.popMax() {
             if parentBound <= pruneLevel() { closed = max(closed, parentBound); continue }
@@ -277,8 +282,8 @@ extension SignBranchAndBound {
             let search = searches[root]
             let evaluation = search.evaluate(node)
             nodes += 1
-            if trace && (nodes & (nodes - 1)) == 0 {  // TEMPORARY measurement trace
-                FileHandle.standardError.write("  nodes=\(nodes) top=\(parentBound) eval=\(evaluation.bound) best=\(best) open=\(heap.count) depth=\(node.depth)\n".data(using: .utf8)!)
+            if let progress, nodes & (nodes - 1) == 0 {
+                progress("  \(nodes) nodes: bound ≤ \(max(parentBound, closed)), best \(best), \(heap.count) open, depth \(node.depth)")
             }
             let bound = min(parentBound, evaluation.bound)
             if let point = evaluation.point {
@@ -292,8 +297,10 @@ extension SignBranchAndBound {
             if bound <= pruneLevel() { closed = max(closed, bound); continue }
             guard let branch = evaluation.branch else { closed = max(closed, bound); continue }
             for sign: Int32 in [1, -1] {
+                // Children inherit the intervals while the queue is small enough to hold them.
                 heap.push(bound, (root, SignBranchAndBound.Node(constraints: node.constraints + [sign * Int32(branch + 1)],
-                                                               hint: evaluation.point)))
+                                                               hint: evaluation.point,
+                                                               intervals: heap.count < 50_000 ? evaluation.intervals : nil)))
             }
         }
         let open = heap.maximum ?? 0

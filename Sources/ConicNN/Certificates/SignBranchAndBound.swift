@@ -374,8 +374,16 @@ struct SignBranchAndBound {
     struct Node {
         var constraints: [Int32]
         var hint: [Double]?
+        /// The parent's intervals `(lₚ, hₚ)` of the positive terms (in ``positive`` order, rounded
+        /// outward to `Float`): valid here too, as the region only shrank.
+        var intervals: [Float]? = nil
         var depth: Int { constraints.count }
     }
+
+    /// How many free positive terms get their interval recomputed exactly at a node that
+    /// inherits its parent's (the ones whose secant overestimates most at the parent's
+    /// maximizer); the others keep the parent's, cut by the newest constraint in closed form.
+    static let exactIntervalCount = 24
 
     /// What evaluating a node gave.
     struct Evaluation {
@@ -386,6 +394,8 @@ struct SignBranchAndBound {
         /// The sample to branch on (`nil`: no positive term is left to fix — the bound is the
         /// node's concave maximum up to the accuracy of its dual).
         var branch: Int?
+        /// The intervals used, for the children.
+        var intervals: [Float]? = nil
     }
 
     /// A monotone local search: fix the signs of every positive term as they are at `u`, maximize
@@ -467,10 +477,47 @@ struct SignBranchAndBound {
                                  norms: (0..<count).map { j in euclideanNorm(normals[(j * dim)..<((j + 1) * dim)]) },
                                  zeros: [Double](repeating: 0, count: count),
                                  infinities: [Double](repeating: .infinity, count: count))
+        // Intervals of the free positive terms: the parent's, cut by the newest constraint, and
+        // recomputed exactly for the terms that matter most; exactly for all at a root.
+        var lows = [Double](repeating: 0, count: positive.count), highs = lows
+        if let parent = node.intervals, let newest = node.constraints.last {
+            let j = Int(abs(newest)) - 1
+            let s: Double = newest > 0 ? 1 : -1
+            let normSquared = g.norms[j] * g.norms[j]
+            var gaps = [(gap: Double, index: Int)]()
+            for (p, i) in positive.enumerated() where fixedSign[i] == 0 {
+                var low = Double(parent[2 * p]), high = Double(parent[2 * p + 1])
+                if !g.cylinder, normSquared > 0 {
+                    // max x̃ᵢᵀu over the ball and aᵀu ≥ 0 is ‖x̃ᵢ − (aᵀx̃ᵢ/‖a‖²)a‖ when aᵀx̃ᵢ < 0.
+                    var dot = 0.0
+                    for k in 0..<dim { dot += s * g.x[j * dim + k] * g.x[i * dim + k] }
+                    let cut = (max(0, g.norms[i] * g.norms[i] - dot * dot / normSquared)).squareRoot() * (1 + 1e-12)
+                        + 1e-15 * g.norms[i]
+                    if dot < 0 { high = min(high, cut) } else if dot > 0 { low = max(low, -cut) }
+                }
+                lows[p] = low; highs[p] = high
+                if high > 0, low < 0, let hint = node.hint {
+                    let t = min(max(g.product(i, hint), low), high)
+                    gaps.append((v[i] * (high * (t - low) / (high - low) - max(t, 0)), p))
+                }
+            }
+            if gaps.count > Self.exactIntervalCount {
+                gaps.sort { $0.gap > $1.gap }
+                gaps.removeLast(gaps.count - Self.exactIntervalCount)
+            }
+            for (_, p) in gaps {
+                let (low, high) = interval(positive[p], shared)
+                lows[p] = max(lows[p], low); highs[p] = min(highs[p], high)
+            }
+        } else {
+            for (p, i) in positive.enumerated() where fixedSign[i] == 0 {
+                (lows[p], highs[p]) = interval(i, shared)
+            }
+        }
         var c0 = 0.0
         var c = [Double](repeating: 0, count: dim)
         var slopes = [(index: Int, low: Double, high: Double)]()
-        for i in positive {
+        for (p, i) in positive.enumerated() {
             let base = i * dim
             switch fixedSign[i] {
             case 1:
@@ -478,7 +525,7 @@ struct SignBranchAndBound {
             case -1:
                 break
             default:
-                let (low, high) = interval(i, shared)
+                let low = lows[p], high = highs[p]
                 if high <= 0 { continue }
                 if low >= 0 {
                     for k in 0..<dim { c[k] += v[i] * g.x[base + k] }
@@ -489,6 +536,11 @@ struct SignBranchAndBound {
                 for k in 0..<dim { c[k] += v[i] * slope * g.x[base + k] }
                 slopes.append((i, low, high))
             }
+        }
+        var stored = [Float](repeating: 0, count: 2 * positive.count)
+        for p in positive.indices {
+            stored[2 * p] = Float(lows[p]).nextDown
+            stored[2 * p + 1] = Float(highs[p]).nextUp
         }
         // Columns: θ for the negative terms, then μ for the sign constraints.
         let m = negative.count + node.constraints.count
@@ -534,6 +586,6 @@ struct SignBranchAndBound {
             }
             if largest <= 1e-15 * scale { branch = nil }
         }
-        return Evaluation(bound: bound, point: point, branch: branch)
+        return Evaluation(bound: bound, point: point, branch: branch, intervals: stored)
     }
 }
