@@ -107,16 +107,17 @@ final class DualConstraintSearchTests: XCTestCase {
     // MARK: Tests
 
     func testBranchAndBoundEqualsEnumeratedMaximumInRankFourAndFive() {
-        for (seed, n, d) in [(1, 12, 4), (3, 10, 5)] as [(UInt64, Int, Int)] {
+        for (seed, n, d) in [(1, 12, 4), (3, 9, 5)] as [(UInt64, Int, Int)] {
             let x = gaussianMatrix(n, d, seed: seed)
             let v = gaussianMatrix(n, 1, seed: seed + 100)
             let exact = max(Self.enumeratedMaximum(x, v.values), Self.enumeratedMaximum(x, v.values.map { -$0 }))
             let result = DualConstraintBound.search(design: x, dual: v, threshold: 0,
-                                                    budget: DualConstraintSearchBudget(timeLimit: 20, relativeTolerance: 1e-6))
+                                                    budget: DualConstraintSearchBudget(timeLimit: 20, relativeTolerance: 1e-5))
             XCTAssertEqual(result.method, .branchAndBound)
             XCTAssertTrue(result.proven, "seed \(seed)")
             XCTAssertGreaterThanOrEqual(result.upperBound, exact * (1 - 1e-9), "seed \(seed): bound below the maximum")
-            XCTAssertEqual(result.upperBound, exact, accuracy: 1e-5 * exact, "seed \(seed)")
+            XCTAssertEqual(result.upperBound, exact, accuracy: 2e-5 * exact, "seed \(seed)")
+            XCTAssertEqual(result.bestValue, exact, accuracy: 2e-5 * exact, "seed \(seed)")
             XCTAssertLessThanOrEqual(result.bestValue, exact * (1 + 1e-9))
             XCTAssertGreaterThan(result.nodes, 1)
         }

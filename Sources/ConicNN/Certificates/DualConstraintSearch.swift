@@ -68,10 +68,6 @@ extension DualConstraintBound {
                               budget: DualConstraintSearchBudget = DualConstraintSearchBudget(),
                               maximumViolators: Int = 32, relaxationSampleLimit: Int = 0,
                               progress: ((String) -> Void)? = nil) -> DualConstraintSearchResult {
-        // TEMPORARY: CONIC_SEARCH_TRACE sends progress to standard error (measurements).
-        let progress = progress ?? (ProcessInfo.processInfo.environment["CONIC_SEARCH_TRACE"] == nil ? nil : { (line: String) in
-            FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
-        })
         let clock = ContinuousClock()
         let start = clock.now
         func elapsed() -> Double {
