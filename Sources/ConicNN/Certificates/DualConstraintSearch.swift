@@ -278,10 +278,11 @@ extension SignBranchAndBound {
             let search = searches[root]
             let evaluation = search.evaluate(node)
             nodes += 1
-            if let progress, nodes & (nodes - 1) == 0 {
-                progress("  \(nodes) nodes: bound ≤ \(max(parentBound, closed)), best \(best), \(heap.count) open, depth \(node.depth)")
-            }
+
             let bound = min(parentBound, evaluation.bound)
+            if let progress, nodes & (nodes - 1) == 0 {
+                progress("  \(nodes) nodes: node bound \(bound), largest open \(max(heap.maximum ?? 0, bound)), best \(best), \(heap.count) open, depth \(node.depth)")
+            }
             if let point = evaluation.point {
                 let value = g.value(search.v, point)
                 offer(point, value)
