@@ -239,7 +239,7 @@ final class DualConstraintSearchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(high.upperBound, reference.bestValue)
     }
 
-    func testCertificateUsesTheSearchBelowTheSemidefiniteLimit() {
+    func testCertificateUsesTheSearchInModerateDimension() {
         // Rank 5: the certificate's bound comes from the branch and bound, is proven, and the lower
         // bound stays below the trained network's objective.
         let x = gaussianMatrix(40, 4, seed: 51)
@@ -252,5 +252,13 @@ final class DualConstraintSearchTests: XCTestCase {
         XCTAssertEqual(result.certificate.boundProven, true)
         XCTAssertLessThanOrEqual(result.certificate.lowerBound, result.certificate.objective)
         XCTAssertGreaterThan(result.certificate.lowerBound, 0)
+
+        // A free bias: the cylinder search, on the zero-sum projection of the dual point.
+        settings.biasRegularized = false
+        let free = try! ConvexTrainer.train(features: x, targets: y, settings: settings)
+        XCTAssertEqual(free.certificate.boundMethod, .branchAndBound)
+        XCTAssertNotNil(free.certificate.boundNodes)
+        XCTAssertLessThanOrEqual(free.certificate.lowerBound, free.certificate.objective)
+        XCTAssertGreaterThan(free.certificate.lowerBound, 0)
     }
 }

@@ -58,7 +58,8 @@ extension DualConstraintBound {
     ///   - starts: neurons to start local ascents from (e.g. a network's own neurons, last
     ///     round's violators); any length-`d̃` vectors.
     ///   - freeBias: the last column of `design` is an unregularized bias (a column of ones;
-    ///     `‖u₁..d‖ ≤ 1`, `b` free); `V` must then satisfy `1ᵀV = 0`.
+    ///     `‖u₁..d‖ ≤ 1`, `b` free). The bound is over `|b| ≤ maxᵢ‖xᵢ‖`, which is the supremum over
+    ///     every `b` only when `1ᵀV = 0`: project `V` first, as the certificate does.
     ///   - maximumViolators: how many violators to return at most.
     ///   - relaxationSampleLimit: when the search is not tight, the semidefinite relaxation is
     ///     tried as well for at most this many samples (it costs far more than the search; 0: never).
