@@ -77,7 +77,7 @@ struct ConvexTrainingTests {
         }
     }
 
-    @Test("High-rank data: the norm bound gives a valid, positive lower bound")
+    @Test("High-rank data: the branch-and-bound constraint bound gives a valid, positive lower bound")
     func highRankNormBound() throws {
         var generator = SeededGenerator(seed: 11)
         var x = DenseMatrix(rowCount: 25, columnCount: 5), y = DenseMatrix(rowCount: 25, columnCount: 1)
@@ -88,7 +88,8 @@ struct ConvexTrainingTests {
         settings.relaxationSampleLimit = 0
         let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
         #expect(!result.exact)
-        #expect(result.certificate.boundMethod == .norm)
+        #expect(result.certificate.boundMethod == .branchAndBound)
+        #expect(result.certificate.boundProven == true)
         #expect(result.certificate.lowerBound > 0)
         #expect(result.certificate.lowerBound <= result.certificate.objective)
     }

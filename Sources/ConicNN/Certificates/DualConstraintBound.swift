@@ -16,6 +16,8 @@ public enum DualConstraintBound {
         case norm
         /// The semidefinite relaxation (``SemidefiniteRelaxation``), per output.
         case semidefinite
+        /// The branch and bound over activation signs (``DualConstraintBound/search(design:dual:threshold:starts:freeBias:budget:maximumViolators:)``).
+        case branchAndBound
     }
 
     /// `C(V)` computed exactly for data of rank at most 3, plus the (rounding-level) error of the
