@@ -6,19 +6,6 @@ import Testing
 // bytes, and a gzip bomb. Each must end in its typed ConicError, never a trap or an abort.
 // Memory cases run under an explicit task-local budget, so they do not depend on the machine.
 
-/// Runs `body` and returns the ConicError it throws (recording an issue otherwise).
-private func thrown(_ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () throws -> Void) -> ConicError? {
-    do {
-        try body()
-        Issue.record("\(what): no error was thrown", sourceLocation: sourceLocation)
-    } catch let error as ConicError {
-        return error
-    } catch {
-        Issue.record("\(what): expected a ConicError, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
 
 private func isTooLarge(_ error: ConicError?) -> Bool {
     if case let .problemTooLarge(_, required, available)? = error { return required > available }
@@ -38,15 +25,15 @@ struct HostileInputTests {
     // MARK: Integer overflow
 
     @Test func cbfConeDimensionNearIntMaxIsAParseError() {
-        let error = thrown("F Int.max") {
+        let error = conicError("F Int.max") {
             _ = try CBFReader.parse("VER\n3\nVAR\n1 2\nF 1\nF 9223372036854775807\n")
         }
         #expect(isParse(error, line: 6), "\(String(describing: error))")
-        let huge = thrown("VAR Int.max") {
+        let huge = conicError("VAR Int.max") {
             _ = try CBFReader.parse("VER\n3\nVAR\n9223372036854775807 1\nF 9223372036854775807\n")
         }
         #expect(isParse(huge, line: 4), "\(String(describing: huge))")
-        let tooBig = thrown("integer past Int.max") {
+        let tooBig = conicError("integer past Int.max") {
             _ = try CBFReader.parse("VER\n3\nVAR\n1 1\nF 99999999999999999999\n")
         }
         #expect(isParse(tooBig, line: 5))
@@ -56,13 +43,13 @@ struct HostileInputTests {
         for (text, line) in [("1\n1\n9223372036854775807\n1\n", 3), ("1\n1\n-9223372036854775808\n1\n", 3),
                              ("1\n2\n23170 23170\n1\n", 3), ("9223372036854775807\n1\n1\n1\n", 1),
                              ("1\n1\n2\n1\n1 1 9223372036854775807 1 1\n", 5)] {
-            let error = thrown(text) { _ = try SDPAReader.parse(text) }
+            let error = conicError(text) { _ = try SDPAReader.parse(text) }
             #expect(isParse(error, line: line), "\(text.debugDescription): \(String(describing: error))")
         }
     }
 
     @Test func sparseMatrixRejectsBadStartsAndHugeColumnCounts() {
-        let decreasing = thrown("non-monotone starts") {
+        let decreasing = conicError("non-monotone starts") {
             _ = try SparseMatrix(rowCount: 3, columnCount: 2, columnStarts: [0, 5, 2], rowIndices: [0, 1],
                                  values: [1, 2])
         }
@@ -70,15 +57,15 @@ struct HostileInputTests {
             Issue.record("expected invalidMatrix, got \(String(describing: decreasing))"); return
         }
         #expect(reason.contains("decreases"))
-        let negative = thrown("negative start") {
+        let negative = conicError("negative start") {
             _ = try SparseMatrix(rowCount: 3, columnCount: 2, columnStarts: [0, -1, 1], rowIndices: [0], values: [1])
         }
         #expect({ if case .invalidMatrix? = negative { return true }; return false }())
-        let maxColumns = thrown("CSC with Int.max columns") {
+        let maxColumns = conicError("CSC with Int.max columns") {
             _ = try SparseMatrix(rowCount: 1, columnCount: Int.max, columnStarts: [0], rowIndices: [], values: [])
         }
         #expect({ if case .invalidMatrix? = maxColumns { return true }; return false }())
-        let triplets = thrown("triplets with Int.max columns") {
+        let triplets = conicError("triplets with Int.max columns") {
             _ = try SparseMatrix(rowCount: 1, columnCount: Int.max, rows: [], columns: [], values: [])
         }
         #expect(isTooLarge(triplets))
@@ -86,18 +73,18 @@ struct HostileInputTests {
 
     @Test func problemRejectsConeSizesThatOverflow() {
         let A = SparseMatrix.zeros(1, 1)
-        let psd = thrown("PSD(Int.max)") {
+        let psd = conicError("PSD(Int.max)") {
             _ = try ConicProblem(q: [0], A: A, b: [0], cones: [.positiveSemidefinite(Int.max)])
         }
         #expect({ if case .invalidCones? = psd { return true }; return false }())
-        let psdLarge = thrown("PSD(2^32)") {
+        let psdLarge = conicError("PSD(2^32)") {
             _ = try ConicProblem(q: [0], A: A, b: [0], cones: [.positiveSemidefinite(1 << 32)])
         }
         #expect({ if case .invalidCones? = psdLarge { return true }; return false }())
         // Int.max + Int.max + 2 wraps to 0 (and 1 + Int.max wraps negative): the sum must be checked.
         for cones: [ConeSpec] in [[.nonnegative(1), .nonnegative(Int.max)],
                                    [.zero(Int.max), .nonnegative(Int.max), .secondOrder(2), .nonnegative(1)]] {
-            let error = thrown("\(cones)") { _ = try ConicProblem(q: [0], A: A, b: [0], cones: cones) }
+            let error = conicError("\(cones)") { _ = try ConicProblem(q: [0], A: A, b: [0], cones: cones) }
             #expect({ if case .invalidCones? = error { return true }; return false }(), "\(String(describing: error))")
         }
         #expect(ConeSpec.positiveSemidefinite(Int.max).checkedDimension == nil)
@@ -109,7 +96,7 @@ struct HostileInputTests {
     @Test func sdpaHeadersDeclaringHugeBlocksAreRefused() {
         MemoryBudget.$limit.withValue(budget) {
             for text in ["1\n1\n-268435456\n1\n", "1\n1\n23169\n1\n", "1\n2\n-100000000 -100000000\n1\n"] {
-                let error = thrown(text) { _ = try SDPAReader.parse(text) }
+                let error = conicError(text) { _ = try SDPAReader.parse(text) }
                 #expect(isTooLarge(error), "\(text.debugDescription): \(String(describing: error))")
                 #expect(error?.description.contains("GiB") == true)
             }
@@ -122,7 +109,7 @@ struct HostileInputTests {
                          "VER\n3\nVAR\n1 1\nF 1\nPSDVAR\n1\n14141\n",
                          "VER\n3\nVAR\n1 1\nF 1\nCON\n100000000 1\nL= 100000000\n",
                          "VER\n3\nVAR\n1 1\nF 1\nPSDCON\n2\n5000\n5000\n"] {
-                let error = thrown(text) { _ = try CBFReader.parse(text) }
+                let error = conicError(text) { _ = try CBFReader.parse(text) }
                 #expect(isTooLarge(error), "\(text.debugDescription): \(String(describing: error))")
             }
         }
@@ -145,12 +132,12 @@ struct HostileInputTests {
         try gzip.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         MemoryBudget.$limit.withValue(1 << 20) {
-            let error = thrown("gzip bomb") { _ = try CBFReader.read(path: path) }
+            let error = conicError("gzip bomb") { _ = try CBFReader.read(path: path) }
             #expect(isTooLarge(error), "\(String(describing: error))")
         }
         // With room for it, the same file decompresses and fails only for lacking a VAR section.
         MemoryBudget.$limit.withValue(64 << 20) {
-            let error = thrown("gzip bomb, large budget") { _ = try CBFReader.read(path: path) }
+            let error = conicError("gzip bomb, large budget") { _ = try CBFReader.read(path: path) }
             #expect(isParse(error, line: 0), "\(String(describing: error))")
         }
     }

@@ -4,19 +4,6 @@ import Testing
 // Input validation: every malformed `ConicProblem` or `SparseMatrix` is rejected with the right
 // `ConicError` case, and the error's description is non-empty and names the offending item.
 
-/// Runs `body`, expects it to throw a `ConicError`, and returns it (recording an issue otherwise).
-private func conicError(_ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-                        _ body: () throws -> Void) -> ConicError? {
-    do {
-        try body()
-        Issue.record("\(what): no error was thrown", sourceLocation: sourceLocation)
-    } catch let error as ConicError {
-        return error
-    } catch {
-        Issue.record("\(what): expected a ConicError, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
 
 /// Expects the description to be non-empty and to contain every fragment (case-insensitive).
 private func expectDescription(_ error: ConicError?, mentions fragments: [String],

@@ -337,6 +337,22 @@ func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], t
     return ok
 }
 
+// MARK: - Errors
+
+/// Runs `body`, expects it to throw a `ConicError`, and returns it (recording an issue otherwise).
+func conicError(_ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+                        _ body: () throws -> Void) -> ConicError? {
+    do {
+        try body()
+        Issue.record("\(what): no error was thrown", sourceLocation: sourceLocation)
+    } catch let error as ConicError {
+        return error
+    } catch {
+        Issue.record("\(what): expected a ConicError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
 // MARK: - Readers
 
 /// The line number and message of the `ConicError.parse` that `parse` throws for `text` (checking
