@@ -177,12 +177,14 @@ struct StatusTrapTests {
         #expect(throws: ConicError.self) { try solve(problem) }
     }
 
-    /// Semidefinite `P` — singular, badly scaled, or with rounding-size negative eigenvalues — is accepted.
+    /// Semidefinite `P` — singular, badly scaled, or with negative eigenvalues at the level of
+    /// data rounding (below 10⁻⁴ of the scaled diagonal) — is accepted.
     @Test func semidefiniteQuadraticsAreAccepted() throws {
         let cases: [[[Double]]] = [
             [[1, 1], [1, 1]],                        // singular
             [[1e8, 1e-4 * 1e4], [1e-4 * 1e4, 1e-8]], // badly scaled, determinant 0
             [[1, 1], [1, 1 - 1e-15]],                // eigenvalue −5·10⁻¹⁶
+            [[1, 1.00001], [1.00001, 1]],            // eigenvalue −10⁻⁵: rounding of printed data (as MM's VALUES)
             [[0, 0], [0, 2]],                        // a variable without quadratic cost
         ]
         for dense in cases {
