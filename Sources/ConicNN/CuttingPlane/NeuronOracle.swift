@@ -278,3 +278,128 @@ private struct TopCandidates {
         if items.count > limit { items.removeLast(); scores.removeLast() }
     }
 }
+
+// MARK: Multi-start ascent from given starts
+
+extension DualConstraintOracle {
+    /// Local maxima of `‖Vᵀ(X̃θ)₊‖` (for one output: of `vᵀ(X̃θ)₊` and of `−vᵀ(X̃θ)₊`) reached
+    /// from each of `starts`, best first, at most `count`, one per activation pattern.
+    ///
+    /// `θ` is normalized to `‖θ‖ = 1`, or with `freeBias` (the last column of `design` is an
+    /// unregularized bias) to `‖θ₁..d‖ = 1`. On a fixed pattern `D` the objective is `wᵀDX̃θ`
+    /// (linear; for several outputs `w = V·s/‖s‖`, `s = Vᵀ(X̃θ)₊`, the gradient of the norm),
+    /// maximized on the sphere by `θ = X̃ᵀDw/‖·‖`; the step is repeated until the pattern repeats.
+    /// With a free bias each step first moves `b` to the best kink `b = −x̃ₖᵀθ` (where a piecewise
+    /// linear function of `b` peaks; with `1ᵀV = 0` the value is bounded in `b`) and the
+    /// gradient ties `b` to that kink: `Σ_{i∈D} wᵢ(xᵢ − xₖ)`.
+    ///
+    /// A heuristic: it finds violating neurons (a lower bound on `C(V)`), never a proof.
+    static func multiStartAscent(design: DenseMatrix, dual v: DenseMatrix, freeBias: Bool, starts: [[Double]],
+                                 count: Int, maximumIterations: Int = 30) -> [CandidateNeuron] {
+        let n = design.rowCount, width = design.columnCount, c = v.columnCount
+        let penalized = freeBias ? width - 1 : width
+        guard n > 0, penalized > 0, count > 0 else { return [] }
+        let x = design.values
+
+        func normalize(_ theta: [Double]) -> [Double]? {
+            let norm = euclideanNorm(theta[0..<penalized])
+            guard norm > 0, norm.isFinite else { return nil }
+            return theta.map { $0 / norm }
+        }
+        func preActivations(_ theta: [Double]) -> [Double] {
+            (0..<n).map { i in
+                var h = 0.0
+                for j in 0..<width { h += x[i * width + j] * theta[j] }
+                return h
+            }
+        }
+        /// `Vᵀ(h)₊` for pre-activations `h`.
+        func outputs(_ h: [Double]) -> [Double] {
+            var s = [Double](repeating: 0, count: c)
+            for i in 0..<n where h[i] > 0 { for k in 0..<c { s[k] += v.values[i * c + k] * h[i] } }
+            return s
+        }
+        /// The best bias at the kinks of `Σ wᵢ(hᵢ + b)₊` (one output, fixed `w`) or of
+        /// `‖Σ Vᵢ(hᵢ + b)₊‖`; returns the new bias.
+        func bestKink(_ h: [Double], weights w: [Double]?) -> Double {
+            let order = (0..<n).sorted { h[$0] > h[$1] }
+            var s0 = [Double](repeating: 0, count: c), s1 = [Double](repeating: 0, count: c)
+            var best = -Double.infinity, bias = 0.0
+            for position in 0..<n {
+                let k = order[position], level = h[k]
+                // Active: the samples before position (strictly above the kink, up to ties).
+                let value: Double
+                if let w {
+                    value = s1[0] - level * s0[0]
+                    _ = w
+                } else {
+                    value = euclideanNorm((0..<c).map { s1[$0] - level * s0[$0] })
+                }
+                if value > best { best = value; bias = -level }
+                if let w {
+                    s0[0] += w[k]; s1[0] += w[k] * level
+                } else {
+                    for j in 0..<c { s0[j] += v.values[k * c + j]; s1[j] += v.values[k * c + j] * level }
+                }
+            }
+            return bias
+        }
+
+        // The objectives: for one output ±v (fixed weights), for several the norm.
+        let signs: [Double?] = c == 1 ? [1, -1] : [nil]
+        var bestByPattern = [[Bool]: CandidateNeuron]()
+        var scoreByPattern = [[Bool]: Double]()
+        for sign in signs {
+            let fixed = sign.map { s in (0..<n).map { s * v.values[$0] } }
+            for start in starts where start.count == width {
+                guard var theta = normalize(start) else { continue }
+                var bestTheta = theta, bestScore = -Double.infinity
+                var previous = [Bool]()
+                for _ in 0..<maximumIterations {
+                    var h = preActivations(theta)
+                    if freeBias {
+                        let currentBias = theta[width - 1]
+                        let shifted = h.map { $0 - currentBias }
+                        theta[width - 1] = bestKink(shifted, weights: fixed)
+                        h = shifted.map { $0 + theta[width - 1] }
+                    }
+                    let s = outputs(h)
+                    let score = fixed != nil ? sign! * s[0] : euclideanNorm(s)
+                    if score > bestScore { bestScore = score; bestTheta = theta }
+                    let active = h.map { $0 > 0 }
+                    if active == previous { break }
+                    previous = active
+                    let w: [Double]
+                    if let fixed { w = fixed } else {
+                        let norm = euclideanNorm(s)
+                        guard norm > 0 else { break }
+                        w = (0..<n).map { i in (0..<c).reduce(0.0) { $0 + v.values[i * c + $1] * s[$1] } / norm }
+                    }
+                    var g = [Double](repeating: 0, count: width)
+                    for i in 0..<n where active[i] { for j in 0..<width { g[j] += w[i] * x[i * width + j] } }
+                    if freeBias {
+                        // b follows the kink: b = −x_kᵀu, so the bias coordinate is not a free direction.
+                        g[width - 1] = 0
+                        let kink = (0..<n).min { abs(h[$0]) < abs(h[$1]) }!
+                        let total = (0..<n).reduce(0.0) { active[$1] ? $0 + w[$1] : $0 }
+                        for j in 0..<penalized { g[j] -= total * x[kink * width + j] }
+                        guard let next = normalize(g) else { break }
+                        theta = Array(next[0..<penalized]) + [-(0..<penalized).reduce(0.0) { $0 + x[kink * width + $1] * next[$1] }]
+                    } else {
+                        guard let next = normalize(g) else { break }
+                        theta = next
+                    }
+                }
+                guard bestScore > 0 else { continue }
+                let h = preActivations(bestTheta)
+                let pattern = h.map { $0 > 0 }
+                if let known = scoreByPattern[pattern], known >= bestScore { continue }
+                let s = outputs(h)
+                scoreByPattern[pattern] = bestScore
+                bestByPattern[pattern] = CandidateNeuron(weights: bestTheta, value: euclideanNorm(s),
+                                                         signedValue: c == 1 ? s[0] : euclideanNorm(s))
+            }
+        }
+        return bestByPattern.keys.sorted { scoreByPattern[$0]! > scoreByPattern[$1]! }.prefix(count).map { bestByPattern[$0]! }
+    }
+}
