@@ -42,7 +42,10 @@ public struct ConvexTrainingSettings: Sendable {
     /// points are accurate to about `10⁻⁷`, so much smaller values only add rounds.
     public var generationTolerance = 1e-5
     /// Patterns added per round at most (the best distinct ones the ascent finds).
-    public var patternsPerRound = 20
+    public var patternsPerRound = 30
+    /// Between rounds, drop the patterns whose blocks carry no weight (below `10⁻⁴` of the
+    /// largest): the program stays the size of the network, not of the search history.
+    public var dropUnusedPatterns = true
     /// Random Gaussian starts of the ascent per round (besides the program's own neurons, the data
     /// directions and last round's violators).
     public var randomStarts = 100
@@ -194,7 +197,10 @@ public enum ConvexTrainer {
         var iterations = outcome.iterations, solveTime = outcome.solveTime
         let program = outcome.program, solution = outcome.solution
         var chosen = (program, solution.x)
-        if let sparser = try sparserSolution(program, solution, targets: y, settings: settings, progress: progress) {
+        var sparserSettings = settings
+        sparserSettings.solver.timeLimit = min(settings.solver.timeLimit, deadline.timeIntervalSinceNow)
+        if deadline.timeIntervalSinceNow > 1,
+           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, progress: progress) {
             iterations += sparser.iterations
             solveTime += sparser.time
             chosen = (sparser.program, sparser.x)
@@ -216,7 +222,8 @@ public enum ConvexTrainer {
         if outcome.bound == nil {
             progress?("certifying: bounding the dual constraint over all neurons")
             outcome.bound = constraintBound(design: design, dual: outcome.dual, threshold: settings.beta * (1 + settings.generationTolerance),
-                                            starts: [], found: 0, settings: settings,
+                                            starts: [], found: outcome.rounds.last.map { $0.violation * settings.beta } ?? 0,
+                                            settings: settings,
                                             timeLeft: max(1, deadline.timeIntervalSinceNow))
         }
         let bound = outcome.bound!

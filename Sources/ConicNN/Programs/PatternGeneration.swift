@@ -127,8 +127,11 @@ extension ConvexTrainer {
         let beta = settings.beta
         let threshold = beta * (1 + settings.generationTolerance)
         let generate = settings.generationRounds > 0 && !patterns.isComplete
+        // With generation on, the program grows round after round: start every pattern that has
+        // a gate from its nearest constraints right away (unless generation of constraints is off).
+        let rowThreshold = generate && settings.signConstraintGenerationThreshold < Int.max ? 0 : settings.signConstraintGenerationThreshold
         let fullRows = 2 * patterns.count * samples.count
-        var signRows = fullRows > settings.signConstraintGenerationThreshold
+        var signRows = fullRows > rowThreshold
             ? initialSignRows(design: design, patterns: patterns, samples: samples)
             : Array(repeating: samples, count: patterns.count)
         var rounds = [GenerationRound]()
@@ -183,13 +186,26 @@ extension ConvexTrainer {
                 if violators.isEmpty, generate { violators = b.violators }
             }
             var added = 0
+            if generate, !outOfRounds, !outOfTime, !violators.isEmpty, settings.dropUnusedPatterns {
+                // Column generation keeps the program small by dropping patterns whose blocks
+                // carry no weight at this optimum (dropping them leaves the solution optimal);
+                // the ascent finds them again if the dual point comes to need them.
+                let kept = (0..<program.patternCount).filter { i in
+                    max(norms[2 * i], norms[2 * i + 1]) > 1e-4 * largest
+                        || (0..<design.rowCount).allSatisfy { patterns.isActive(pattern: i, sample: $0) }
+                }
+                if kept.count < patterns.count {
+                    patterns = patterns.subset(kept)
+                    signRows = kept.map { signRows[$0] }
+                }
+            }
             if generate, !outOfRounds, !outOfTime {
                 for u in violators {
                     let h = design.multiplied(by: u)
                     guard patterns.insert(preActivations: h, gate: u) else { continue }
                     added += 1
                     let total = signRows.reduce(0) { $0 + $1.count } * 2
-                    if total > settings.signConstraintGenerationThreshold {
+                    if total > rowThreshold {
                         signRows.append(initialSignRows(design: design, patterns: patterns.subset([patterns.count - 1]),
                                                         samples: samples)[0])
                     } else {

@@ -58,6 +58,7 @@ extension ConvexTrainer {
         var round = 0
         while true {
             round += 1
+            let programNeurons = neurons
             var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
             for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
             var solverSettings = settings.solver
@@ -78,7 +79,7 @@ extension ConvexTrainer {
 
             let weightNorms = (0..<neurons.count).map { euclideanNorm(solution.weights.row($0)) }
             let largest = weightNorms.max() ?? 0
-            let own = (0..<neurons.count).filter { weightNorms[$0] > 1e-6 * largest && weightNorms[$0] > 0 }.map { neurons[$0] }
+            let own = (0..<programNeurons.count).filter { weightNorms[$0] > 1e-6 * largest && weightNorms[$0] > 0 }.map { programNeurons[$0] }
             let starts = ascentStarts(design: design, neurons: own + lastViolators + (round == 1 ? extraStarts : []),
                                       random: settings.randomStarts, seed: UInt64(round) &* 7919 &+ 17)
             let found = settings.generationRounds > 0
@@ -98,18 +99,26 @@ extension ConvexTrainer {
                 if violators.isEmpty { violators = b.violators }
             }
             var added = 0
+            if !outOfRounds, !outOfTime, !violators.isEmpty, settings.dropUnusedPatterns {
+                // As for patterns: neurons without weight at this optimum leave the program.
+                let kept = (0..<neurons.count).filter { weightNorms[$0] > 1e-4 * largest }
+                if kept.count < neurons.count, !kept.isEmpty {
+                    neurons = kept.map { neurons[$0] }
+                    seen = Set(neurons.map(pattern))
+                }
+            }
             if !outOfRounds, !outOfTime { for u in violators where add(u) { added += 1 } }
             lastViolators = violators
             let objective = solution.objective
             let lower = bound.map {
                 DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: $0.value).value
             }
-            let record = GenerationRound(round: round, patterns: neurons.count - added, objective: objective,
+            let record = GenerationRound(round: round, patterns: programNeurons.count, objective: objective,
                                          violation: max(bestFound, bound?.bestValue ?? 0) / beta, lowerBound: lower,
                                          added: added, nodes: bound?.nodes ?? 0, seconds: Date().timeIntervalSince(started))
             rounds.append(record)
             progress?(describe(record, bound: bound, beta: beta).replacingOccurrences(of: "patterns", with: "neurons"))
-            last = (Array(neurons.prefix(neurons.count - added)), solution, v, bound)
+            last = (programNeurons, solution, v, bound)
             if added == 0 {
                 stop = violators.isEmpty ? .noViolation : outOfTime ? .timeLimit : outOfRounds ? .roundLimit : .noNewPattern
                 break
@@ -117,7 +126,8 @@ extension ConvexTrainer {
         }
         var (finalNeurons, solution, v, bound) = last!
         if bound == nil {
-            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons, found: 0,
+            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons,
+                                    found: rounds.last.map { $0.violation * beta } ?? 0,
                                     settings: settings, timeLeft: max(1, deadline.timeIntervalSinceNow))
         }
         let certified = bound!
