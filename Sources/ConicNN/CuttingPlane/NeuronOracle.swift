@@ -345,12 +345,71 @@ extension DualConstraintOracle {
             return bias
         }
 
+        /// The score of `θ` (with the bias moved to its best kink under a free bias) and that `θ`.
+        func evaluate(_ start: [Double], fixed: [Double]?, sign: Double) -> (score: Double, theta: [Double], h: [Double]) {
+            var theta = start
+            var h = preActivations(theta)
+            if freeBias {
+                let shifted = h.map { $0 - theta[width - 1] }
+                theta[width - 1] = bestKink(shifted, weights: fixed)
+                h = shifted.map { $0 + theta[width - 1] }
+            }
+            let s = outputs(h)
+            return (fixed != nil ? sign * s[0] : euclideanNorm(s), theta, h)
+        }
+        func refine(_ start: [Double], _ startScore: Double, fixed: [Double]?, sign: Double) -> ([Double], Double) {
+            var current = evaluate(start, fixed: fixed, sign: sign)
+            guard current.score > 0 else { return (start, startScore) }
+            var step = 0.25
+            for _ in 0..<80 {
+                let w: [Double]
+                if let fixed { w = fixed } else {
+                    let s = outputs(current.h), norm = euclideanNorm(s)
+                    guard norm > 0 else { break }
+                    w = (0..<n).map { i in (0..<c).reduce(0.0) { $0 + v.values[i * c + $1] * s[$1] } / norm }
+                }
+                var g = [Double](repeating: 0, count: penalized)
+                var total = 0.0
+                for i in 0..<n where current.h[i] > 0 {
+                    for j in 0..<penalized { g[j] += w[i] * x[i * width + j] }
+                    total += w[i]
+                }
+                if freeBias, let kink = (0..<n).min(by: { abs(current.h[$0]) < abs(current.h[$1]) }) {
+                    for j in 0..<penalized { g[j] -= total * x[kink * width + j] }
+                }
+                // Tangent part on the sphere of the penalized coordinates.
+                let u = Array(current.theta[0..<penalized])
+                let radial = zip(g, u).reduce(0.0) { $0 + $1.0 * $1.1 }
+                let tangent = zip(g, u).map { $0 - radial * $1 }
+                let length = euclideanNorm(tangent)
+                guard length > 1e-14 * max(1, euclideanNorm(g)) else { break }
+                var accepted = false
+                while step > 1e-12 {
+                    var trial = current.theta
+                    for j in 0..<penalized { trial[j] += step * tangent[j] / length }
+                    guard let unitTrial = normalize(trial) else { break }
+                    if freeBias { trial = Array(unitTrial[0..<penalized]) + [current.theta[width - 1]] } else { trial = unitTrial }
+                    let candidate = evaluate(trial, fixed: fixed, sign: sign)
+                    if candidate.score > current.score {
+                        current = candidate
+                        step *= 1.5
+                        accepted = true
+                        break
+                    }
+                    step *= 0.5
+                }
+                if !accepted { break }
+            }
+            return current.score > startScore ? (current.theta, current.score) : (start, startScore)
+        }
+
         // The objectives: for one output ±v (fixed weights), for several the norm.
         let signs: [Double?] = c == 1 ? [1, -1] : [nil]
         var bestByPattern = [[Bool]: CandidateNeuron]()
         var scoreByPattern = [[Bool]: Double]()
         for sign in signs {
             let fixed = sign.map { s in (0..<n).map { s * v.values[$0] } }
+            var runningBest = 0.0
             for start in starts where start.count == width {
                 guard var theta = normalize(start) else { continue }
                 var bestTheta = theta, bestScore = -Double.infinity
@@ -390,7 +449,12 @@ extension DualConstraintOracle {
                         theta = next
                     }
                 }
-                guard bestScore > 0 else { continue }
+                guard bestScore > 0, bestScore >= 0.5 * runningBest else { continue }
+                runningBest = max(runningBest, bestScore)
+                // The fixed point is a chamber's maximum only when it stays in the chamber; the
+                // maxima that matter near the optimum sit on chamber boundaries, which the jumps
+                // step over. A backtracking ascent along the sphere's tangent reaches them.
+                (bestTheta, bestScore) = refine(bestTheta, bestScore, fixed: fixed, sign: sign ?? 1)
                 let h = preActivations(bestTheta)
                 let pattern = h.map { $0 > 0 }
                 if let known = scoreByPattern[pattern], known >= bestScore { continue }

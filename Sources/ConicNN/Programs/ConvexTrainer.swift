@@ -171,6 +171,10 @@ public enum ConvexTrainer {
             try checkCompatible(network, design: design, settings: settings, name: "added network \(index + 1)")
         }
         let extraStarts = networks.flatMap { network in (0..<network.width).map { network.inputWeights.row($0) } }
+        if let zero = zeroNetworkIfOptimal(features: features, targets: targets, design: design, settings: settings, started: started) {
+            progress?("β exceeds a bound on the dual constraint at V = Y: the zero network is optimal")
+            return zero
+        }
         if targets.columnCount > 1 {
             return try trainSharedNeurons(features: features, targets: targets, design: design, settings: settings,
                                           extraStarts: extraStarts, started: started, deadline: deadline, progress: progress)
@@ -268,6 +272,7 @@ public enum ConvexTrainer {
     /// sign constraints left out that satisfies all of them solves the full program.
     static func solveWithSignConstraintGeneration(design: DenseMatrix, targets y: [Double], patterns: ActivationPatterns,
                                                   initialRows: [[Int]], samples: [Int], settings: ConvexTrainingSettings,
+                                                  deadline: Date = .distantFuture,
                                                   progress: ((String) -> Void)?) throws
         -> (ConvexReLUProgram, Solution, (iterations: Int, solveTime: Double, buildTime: Double)) {
         var signRows = initialRows
@@ -278,7 +283,11 @@ public enum ConvexTrainer {
                                                 patterns: patterns, signRows: signRows, freeBias: settings.freeBias)
             buildTime += Date().timeIntervalSince(buildStart)
             progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
-            let solution = try solve(program.problem, settings: settings.solver)
+            var solverSettings = settings.solver
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { throw ConvexTrainingError.solverFailed(.timeLimit) }
+            solverSettings.timeLimit = min(solverSettings.timeLimit, left)
+            let solution = try solve(program.problem, settings: solverSettings)
             iterations += solution.iterations
             solveTime += solution.solveTime  // includes the setup
             guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }

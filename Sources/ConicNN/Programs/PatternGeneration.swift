@@ -150,7 +150,7 @@ extension ConvexTrainer {
             do {
                 (program, solution, run) = try solveWithSignConstraintGeneration(
                     design: design, targets: y, patterns: patterns, initialRows: signRows, samples: samples,
-                    settings: roundSettings, progress: settings.solver.verbose ? progress : nil)
+                    settings: roundSettings, deadline: deadline, progress: settings.solver.verbose ? progress : nil)
             } catch ConvexTrainingError.solverFailed(let status) where previous != nil {
                 // Out of time (or trouble) on a larger program: the last solved round stands.
                 progress?("round \(round): the solve stopped (\(status.rawValue)); keeping round \(round - 1)")
@@ -254,6 +254,39 @@ extension ConvexTrainer {
         }
         line += String(format: ", max violation %.4g·β, +%d patterns, %.1f s", record.violation, record.added, record.seconds)
         return line
+    }
+}
+
+extension ConvexTrainer {
+    /// The zero network with its certificate when `β ≥ C(V₀)` at `V₀ = Y` (hinge: `λ = 1`), checked
+    /// with the cheap norm bound: then `V₀` is dual feasible and its dual value equals the zero
+    /// network's loss, so no network does better. Large `β` would otherwise leave the solver with a
+    /// program whose every block is zero (numerically delicate). Not with a free bias, where the
+    /// best constant is not zero.
+    static func zeroNetworkIfOptimal(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
+                                     settings: ConvexTrainingSettings, started: Date) -> ConvexTrainingResult? {
+        guard !settings.freeBias else { return nil }
+        let constraint = DualConstraintBound.norm(design: design, dual: targets)
+        guard constraint <= settings.beta else { return nil }
+        let multipliers = settings.loss == .hinge
+            ? DenseMatrix(rowCount: targets.rowCount, columnCount: 1, values: Array(repeating: 1, count: targets.rowCount))
+            : targets
+        let (lower, scale) = DualLowerBound.bound(dual: multipliers, targets: targets, loss: settings.loss, beta: settings.beta,
+                                                  constraint: constraint)
+        let network = TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: 0, columnCount: design.columnCount),
+                                      outputWeights: DenseMatrix(rowCount: 0, columnCount: targets.columnCount),
+                                      hasBias: settings.hasBias, biasRegularized: settings.biasRegularized)
+        let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
+        var result = ConvexTrainingResult(
+            network: network,
+            certificate: TrainingCertificate(objective: objective, lowerBound: min(lower, objective), constraintBound: constraint,
+                                             boundMethod: .norm, dualScale: scale),
+            convexObjective: objective, patternCount: 0, exact: false, solverStatus: .solved, iterations: 0, buildTime: 0,
+            solveTime: 0, convexPredictions: DenseMatrix(rowCount: targets.rowCount, columnCount: targets.columnCount))
+        result.boundProven = true
+        result.stop = .noViolation
+        result.wallTime = Date().timeIntervalSince(started)
+        return result
     }
 }
 
