@@ -267,7 +267,8 @@ struct NNCertify: ParsableCommand {
         } else {
             print(String(format: "network objective p(θ): %.10e  (%d neurons)", result.objective, given.width))
             print(String(format: "certified lower bound:  %.10e  (%@)", result.lowerBound,
-                         result.training.exact ? "exact: all arrangements" : "sampled patterns, \(result.training.certificate.boundMethod.rawValue) bound"))
+                         result.training.exact ? "exact: all arrangements"
+                             : "\(result.training.rounds.count) rounds of pattern generation, \(result.training.certificate.boundMethod.rawValue) bound\(result.training.boundProven ? ", proven" : ", not proven tight")"))
             print(String(format: "suboptimality ≤         %.3e  (relative %.3e)%@", result.gap, result.relativeGap,
                          gapVerdict(relativeGap: result.relativeGap)))
             print(String(format: "best network found:     %.10e  (%d neurons)", result.bestObjective, result.training.network.width))

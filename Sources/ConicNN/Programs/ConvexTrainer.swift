@@ -411,7 +411,8 @@ public enum ConvexTrainer {
         switch settings.patterns {
         case .exact:
             let count = arrangementCount(design)
-            guard fits(count) else { throw refuse(count, "exact enumeration") }
+            // Above rank 3 the enumeration itself refuses (ArrangementError.rankTooHigh).
+            guard !count.isFinite || fits(count) else { throw refuse(count, "exact enumeration") }
             return try ActivationPatterns.enumerated(design)
         case let .sampled(count, seed):
             guard fits(Double(count)) else { throw refuse(Double(count), "--patterns \(count)") }
@@ -508,6 +509,11 @@ extension ConvexTrainer {
         var settings = settings
         settings.hasBias = network.hasBias
         settings.biasRegularized = network.biasRegularized
+        let design = settings.hasBias ? features.appendingOnesColumn() : features
+        try checkCompatible(network, design: design, settings: settings, name: "the network")
+        for (index, extra) in networks.enumerated() {
+            try checkCompatible(extra, design: design, settings: settings, name: "added network \(index + 1)")
+        }
         let training = try train(features: features, targets: targets, settings: settings, including: [network] + networks, progress: progress)
         let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
         return NetworkCertificate(objective: objective, lowerBound: training.certificate.lowerBound,
