@@ -295,7 +295,7 @@ extension DualConstraintOracle {
     ///
     /// A heuristic: it finds violating neurons (a lower bound on `C(V)`), never a proof.
     static func multiStartAscent(design: DenseMatrix, dual v: DenseMatrix, freeBias: Bool, starts: [[Double]],
-                                 count: Int, maximumIterations: Int = 30) -> [CandidateNeuron] {
+                                 count: Int, maximumIterations: Int = 30, chamberPolish: Int? = nil) -> [CandidateNeuron] {
         let n = design.rowCount, width = design.columnCount, c = v.columnCount
         let penalized = freeBias ? width - 1 : width
         guard n > 0, penalized > 0, count > 0 else { return [] }
@@ -464,6 +464,48 @@ extension DualConstraintOracle {
                                                          signedValue: c == 1 ? s[0] : euclideanNorm(s))
             }
         }
-        return bestByPattern.keys.sorted { scoreByPattern[$0]! > scoreByPattern[$1]! }.prefix(count).map { bestByPattern[$0]! }
+        var ranked = bestByPattern.keys.sorted { scoreByPattern[$0]! > scoreByPattern[$1]! }
+        if c == 1, let polish = chamberPolish {
+            // On a fixed pattern the maximum is an SOCP; the best chambers get it exactly (ridge
+            // maxima included, which any ascent only approaches).
+            for pattern in ranked.prefix(polish) {
+                let candidate = bestByPattern[pattern]!
+                let sign: Double = candidate.signedValue >= 0 ? 1 : -1
+                guard let theta = chamberMaximum(design: design, weights: (0..<n).map { sign * v.values[$0] }, active: pattern,
+                                                 freeBias: freeBias, settings: SolverSettings()),
+                      let unitTheta = normalize(theta) else { continue }
+                let h = preActivations(unitTheta)
+                let value = outputs(h)[0]
+                guard sign * value > scoreByPattern[pattern]! else { continue }
+                scoreByPattern[pattern] = sign * value
+                bestByPattern[pattern] = CandidateNeuron(weights: unitTheta, value: abs(value), signedValue: value)
+            }
+            ranked.sort { scoreByPattern[$0]! > scoreByPattern[$1]! }
+        }
+        return ranked.prefix(count).map { bestByPattern[$0]! }
+    }
+
+    /// `argmax wᵀDX̃θ` over the closed cone of pattern `D` (`(2D − I)X̃θ ≥ 0`) and `‖θ₁..d̃‖ ≤ 1`
+    /// (the bias free with `freeBias`): a small SOCP; `nil` when it fails or is unbounded.
+    static func chamberMaximum(design: DenseMatrix, weights w: [Double], active: [Bool], freeBias: Bool,
+                               settings: SolverSettings) -> [Double]? {
+        let n = design.rowCount, width = design.columnCount
+        let penalized = freeBias ? width - 1 : width
+        var q = [Double](repeating: 0, count: width)
+        for i in 0..<n where active[i] { for j in 0..<width { q[j] -= w[i] * design[i, j] } }
+        var rows = [Int](), columns = [Int](), values = [Double](), b = [Double]()
+        for i in 0..<n {
+            let sign: Double = active[i] ? 1 : -1
+            for j in 0..<width where design[i, j] != 0 { rows.append(i); columns.append(j); values.append(-sign * design[i, j]) }
+            b.append(0)
+        }
+        b.append(1)
+        for j in 0..<penalized { rows.append(n + 1 + j); columns.append(j); values.append(-1); b.append(0) }
+        guard let a = try? SparseMatrix(rowCount: n + 1 + penalized, columnCount: width, rows: rows, columns: columns,
+                                        values: values, name: "A"),
+              let problem = try? ConicProblem(q: q, A: a, b: b, cones: [.nonnegative(n), .secondOrder(1 + penalized)]),
+              let solution = try? ConicSolver.solve(problem, settings: settings), solution.status.isOptimal
+        else { return nil }
+        return Array(solution.x[0..<width])
     }
 }

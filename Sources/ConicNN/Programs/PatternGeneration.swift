@@ -170,7 +170,7 @@ extension ConvexTrainer {
                                       random: settings.randomStarts, seed: UInt64(round) &* 7919 &+ 17)
             let found = generate
                 ? DualConstraintOracle.multiStartAscent(design: design, dual: v, freeBias: settings.freeBias, starts: starts,
-                                                        count: settings.patternsPerRound)
+                                                        count: settings.patternsPerRound, chamberPolish: settings.patternsPerRound)
                 : []
             let bestFound = found.first?.value ?? 0
             var violators = found.filter { $0.value > threshold }.map(\.weights)
