@@ -328,13 +328,7 @@ extension DualConstraintOracle {
             for position in 0..<n {
                 let k = order[position], level = h[k]
                 // Active: the samples before position (strictly above the kink, up to ties).
-                let value: Double
-                if let w {
-                    value = s1[0] - level * s0[0]
-                    _ = w
-                } else {
-                    value = euclideanNorm((0..<c).map { s1[$0] - level * s0[$0] })
-                }
+                let value = w != nil ? s1[0] - level * s0[0] : euclideanNorm((0..<c).map { s1[$0] - level * s0[$0] })
                 if value > best { best = value; bias = -level }
                 if let w {
                     s0[0] += w[k]; s1[0] += w[k] * level
