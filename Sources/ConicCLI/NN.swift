@@ -17,6 +17,14 @@ func reportProgress(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+/// A word on a certified relative gap: "optimal" only when it is small; a wide gap says so, so
+/// that no output reads as converged while the bound is far from the objective.
+func gapVerdict(relativeGap: Double) -> String {
+    if relativeGap <= 1e-4 { return "  — globally optimal to this accuracy" }
+    if relativeGap <= 1e-2 { return "  — within 1% of the global optimum" }
+    return String(format: "  — WIDE: the network may be up to %.3g%% above the optimum, or the bound is loose", 100 * relativeGap)
+}
+
 /// Ends the program with `error: message` on standard error and exit code 1.
 func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -107,8 +115,14 @@ func printEntries(of object: [String: Any], prefixes: [String]) {
 struct ConvexOptions: ParsableArguments {
     @Option(help: "Weight decay β > 0.") var beta: Double
     @Option(help: "Loss: squared or hinge (binary labels).") var loss: String = "squared"
-    @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (sample N gate vectors), or auto (exact when the rank allows, else 100 sampled).")
+    @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (start from N sampled gate vectors, then generate), or auto (all arrangements when the rank is ≤ 3 and they number at most 1000, else 100 sampled, then generate).")
     var patterns: String = "auto"
+    @Option(name: .customLong("max-rounds"), help: "Rounds of pattern generation from the dual (0: solve once over the initial patterns).")
+    var maxRounds: Int = 50
+    @Option(name: .customLong("time-limit"), help: "Seconds the whole run may take; the last solved round and a valid bound are reported when it runs out.")
+    var timeLimit: Double = 600
+    @Option(help: "A neuron violates the dual constraint when its value exceeds β(1 + tolerance).")
+    var tolerance: Double = 1e-5
     @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
     var addPatterns: [String] = []
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
@@ -133,9 +147,21 @@ struct ConvexOptions: ParsableArguments {
         case "exact": settings.patterns = .exact
         case "auto": settings.patterns = .automatic(count: 100, seed: seed)
         default:
-            guard let count = Int(patterns), count >= 0 else { throw ValidationError("--patterns must be exact, auto or a count") }
-            settings.patterns = .sampled(count: count, seed: seed)
+            // Accept "1e6" as well as "1000000"; the library refuses counts whose program cannot fit.
+            guard let value = Double(patterns), value >= 0, value.rounded() == value else {
+                throw ValidationError("--patterns must be exact, auto or a count")
+            }
+            guard value <= Double(Int32.max) else {
+                throw ValidationError(String(format: "--patterns %.3g: far more patterns than any program can hold; use a few hundred and let generation add the ones that matter", value))
+            }
+            settings.patterns = .sampled(count: Int(value), seed: seed)
         }
+        guard maxRounds >= 0 else { throw ValidationError("--max-rounds must not be negative") }
+        guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
+        guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be finite and non-negative") }
+        settings.generationRounds = maxRounds
+        settings.timeLimit = timeLimit
+        settings.generationTolerance = tolerance
         settings.relaxationSampleLimit = relaxationLimit
         settings.solver.threads = threads
         settings.solver.verbose = verbose && !quiet
@@ -187,10 +213,12 @@ struct NNTrain: ParsableCommand {
         if json {
             try printJSON(object)
         } else {
-            print("trained \(result.network.width) neurons from \(result.patternCount) patterns\(result.exact ? " (all arrangements: exact)" : " (sampled)")")
+            print("trained \(result.network.width) neurons from \(result.patternCount) patterns\(result.exact ? " (all arrangements: exact)" : " (\(result.rounds.count) rounds of generation, stopped: \(result.stop.rawValue.replacingOccurrences(of: "_", with: " ")))")")
             print(String(format: "objective p(θ):  %.10e", certificate.objective))
-            print(String(format: "lower bound:     %.10e  (%@ dual-constraint bound)", certificate.lowerBound, certificate.boundMethod.rawValue))
-            print(String(format: "gap:             %.3e  (relative %.3e)", certificate.gap, certificate.relativeGap))
+            print(String(format: "lower bound:     %.10e  (%@ dual-constraint bound, %@)", certificate.lowerBound, certificate.boundMethod.rawValue,
+                         result.boundProven ? "proven" : "not proven tight"))
+            print(String(format: "gap:             %.3e  (relative %.3e)%@", certificate.gap, certificate.relativeGap,
+                         gapVerdict(relativeGap: certificate.relativeGap)))
             print(String(format: "solver:          %@, %d iterations, %.3f s (build %.3f s)", result.solverStatus.rawValue,
                          result.iterations, result.solveTime, result.buildTime))
             printEntries(of: object, prefixes: ["test_", "train_"])
@@ -239,8 +267,10 @@ struct NNCertify: ParsableCommand {
         } else {
             print(String(format: "network objective p(θ): %.10e  (%d neurons)", result.objective, given.width))
             print(String(format: "certified lower bound:  %.10e  (%@)", result.lowerBound,
-                         result.training.exact ? "exact: all arrangements" : "sampled patterns, \(result.training.certificate.boundMethod.rawValue) bound"))
-            print(String(format: "suboptimality ≤         %.3e  (relative %.3e)", result.gap, result.relativeGap))
+                         result.training.exact ? "exact: all arrangements"
+                             : "\(result.training.rounds.count) rounds of pattern generation, \(result.training.certificate.boundMethod.rawValue) bound\(result.training.boundProven ? ", proven" : ", not proven tight")"))
+            print(String(format: "suboptimality ≤         %.3e  (relative %.3e)%@", result.gap, result.relativeGap,
+                         gapVerdict(relativeGap: result.relativeGap)))
             print(String(format: "best network found:     %.10e  (%d neurons)", result.bestObjective, result.training.network.width))
         }
     }
@@ -269,8 +299,18 @@ struct NNGradient: ParsableCommand {
     func run() throws {
         guard let lossValue = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
         guard let method = Optimizer(rawValue: optimizer) else { throw ValidationError("--optimizer must be gd, sgd or adam") }
+        guard width >= 1 else { throw ValidationError("--width must be at least 1") }
         let (train, test) = try dataOptions.load()
         let y = try targets(of: train, loss: lossValue)
+        // Weights, gradients and Adam's two moments (4 copies of m·(d̃ + c)) plus the n × m
+        // activations of the full-data objective.
+        let parameters = Double(width) * Double(train.featureCount + 1 + y.columnCount)
+        let bytes = 8 * (4 * parameters + 2 * Double(width) * Double(train.sampleCount))
+        let limit = Double(ConvexTrainingSettings.defaultMemoryLimit)
+        guard bytes <= limit else {
+            throw ValidationError(String(format: "--width %d needs about %.3g GB (limit %.3g GB: half the memory, at most 8 GB)",
+                                         width, bytes / 1_073_741_824, limit / 1_073_741_824))
+        }
         let settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
                                                 batchSize: batchSize, momentum: momentum, seed: dataOptions.seed, beta: beta,
                                                 loss: lossValue, hasBias: dataOptions.bias || freeBias,

@@ -123,6 +123,7 @@ struct NNCuttingPlane: ParsableCommand {
             "neurons": result.network.width,
             "rounds": result.rounds.count,
             "converged": result.converged,
+            "certified_converged": result.converged && certificate.relativeGap <= 1e-3,
             "oracle": settings.oracle.rawValue,
             "bound_method": certificate.boundMethod.rawValue,
             "dual_scale": jsonNumber(certificate.dualScale),
@@ -154,7 +155,17 @@ struct NNCuttingPlane: ParsableCommand {
             try printJSON(object)
             return
         }
-        print("\(result.converged ? "converged" : "stopped") after \(result.rounds.count) rounds (\(settings.oracle.rawValue) oracle); \(result.network.width) neurons")
+        // "Converged" only when the oracle found no violation AND the certified gap is small: a
+        // heuristic oracle can run dry while the bound is still far from the objective.
+        let headline: String
+        if result.converged, certificate.relativeGap <= 1e-3 {
+            headline = "converged"
+        } else if result.converged {
+            headline = "no violating neuron found by the \(settings.oracle.rawValue) oracle, but the certified gap is wide (not converged)"
+        } else {
+            headline = "stopped"
+        }
+        print("\(headline) after \(result.rounds.count) rounds (\(settings.oracle.rawValue) oracle); \(result.network.width) neurons")
         print(String(format: "objective:    %.10e", certificate.objective))
         print(String(format: "lower bound:  %.10e  (%@ dual-constraint bound, dual scale %.6f)", certificate.lowerBound,
                      certificate.boundMethod.rawValue, certificate.dualScale))

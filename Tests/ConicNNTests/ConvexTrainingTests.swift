@@ -160,6 +160,7 @@ struct SignConstraintGenerationTests {
         var full = ConvexTrainingSettings(beta: 0.05)
         full.patterns = .sampled(count: 40, seed: 4)
         full.signConstraintGenerationThreshold = .max
+        full.generationRounds = 0  // the same patterns for both
         var generated = full
         generated.signConstraintGenerationThreshold = 0
         let a = try ConvexTrainer.train(features: x, targets: y, settings: full)

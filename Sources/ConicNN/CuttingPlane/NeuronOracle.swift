@@ -278,3 +278,228 @@ private struct TopCandidates {
         if items.count > limit { items.removeLast(); scores.removeLast() }
     }
 }
+
+// MARK: Multi-start ascent from given starts
+
+extension DualConstraintOracle {
+    /// Local maxima of `‖Vᵀ(X̃θ)₊‖` (for one output: of `vᵀ(X̃θ)₊` and of `−vᵀ(X̃θ)₊`) reached
+    /// from each of `starts`, best first, at most `count`, one per activation pattern.
+    ///
+    /// `θ` is normalized to `‖θ‖ = 1`, or with `freeBias` (the last column of `design` is an
+    /// unregularized bias) to `‖θ₁..d‖ = 1`. On a fixed pattern `D` the objective is `wᵀDX̃θ`
+    /// (linear; for several outputs `w = V·s/‖s‖`, `s = Vᵀ(X̃θ)₊`, the gradient of the norm),
+    /// maximized on the sphere by `θ = X̃ᵀDw/‖·‖`; the step is repeated until the pattern repeats.
+    /// With a free bias each step first moves `b` to the best kink `b = −x̃ₖᵀθ` (where a piecewise
+    /// linear function of `b` peaks; with `1ᵀV = 0` the value is bounded in `b`) and the
+    /// gradient ties `b` to that kink: `Σ_{i∈D} wᵢ(xᵢ − xₖ)`.
+    ///
+    /// A heuristic: it finds violating neurons (a lower bound on `C(V)`), never a proof.
+    static func multiStartAscent(design: DenseMatrix, dual v: DenseMatrix, freeBias: Bool, starts: [[Double]],
+                                 count: Int, maximumIterations: Int = 30, chamberPolish: Int? = nil) -> [CandidateNeuron] {
+        let n = design.rowCount, width = design.columnCount, c = v.columnCount
+        let penalized = freeBias ? width - 1 : width
+        guard n > 0, penalized > 0, count > 0 else { return [] }
+        let x = design.values
+
+        func normalize(_ theta: [Double]) -> [Double]? {
+            let norm = euclideanNorm(theta[0..<penalized])
+            guard norm > 0, norm.isFinite else { return nil }
+            return theta.map { $0 / norm }
+        }
+        func preActivations(_ theta: [Double]) -> [Double] {
+            (0..<n).map { i in
+                var h = 0.0
+                for j in 0..<width { h += x[i * width + j] * theta[j] }
+                return h
+            }
+        }
+        /// `Vᵀ(h)₊` for pre-activations `h`.
+        func outputs(_ h: [Double]) -> [Double] {
+            var s = [Double](repeating: 0, count: c)
+            for i in 0..<n where h[i] > 0 { for k in 0..<c { s[k] += v.values[i * c + k] * h[i] } }
+            return s
+        }
+        /// The best bias at the kinks of `Σ wᵢ(hᵢ + b)₊` (one output, fixed `w`) or of
+        /// `‖Σ Vᵢ(hᵢ + b)₊‖`; returns the new bias.
+        func bestKink(_ h: [Double], weights w: [Double]?) -> Double {
+            let order = (0..<n).sorted { h[$0] > h[$1] }
+            var s0 = [Double](repeating: 0, count: c), s1 = [Double](repeating: 0, count: c)
+            var best = -Double.infinity, bias = 0.0
+            for position in 0..<n {
+                let k = order[position], level = h[k]
+                // Active: the samples before position (strictly above the kink, up to ties).
+                let value = w != nil ? s1[0] - level * s0[0] : euclideanNorm((0..<c).map { s1[$0] - level * s0[$0] })
+                if value > best { best = value; bias = -level }
+                if let w {
+                    s0[0] += w[k]; s1[0] += w[k] * level
+                } else {
+                    for j in 0..<c { s0[j] += v.values[k * c + j]; s1[j] += v.values[k * c + j] * level }
+                }
+            }
+            return bias
+        }
+
+        /// The score of `θ` (with the bias moved to its best kink under a free bias) and that `θ`.
+        func evaluate(_ start: [Double], fixed: [Double]?, sign: Double) -> (score: Double, theta: [Double], h: [Double]) {
+            var theta = start
+            var h = preActivations(theta)
+            if freeBias {
+                let shifted = h.map { $0 - theta[width - 1] }
+                theta[width - 1] = bestKink(shifted, weights: fixed)
+                h = shifted.map { $0 + theta[width - 1] }
+            }
+            let s = outputs(h)
+            return (fixed != nil ? sign * s[0] : euclideanNorm(s), theta, h)
+        }
+        func refine(_ start: [Double], _ startScore: Double, fixed: [Double]?, sign: Double) -> ([Double], Double) {
+            var current = evaluate(start, fixed: fixed, sign: sign)
+            guard current.score > 0 else { return (start, startScore) }
+            var step = 0.25
+            for _ in 0..<80 {
+                let w: [Double]
+                if let fixed { w = fixed } else {
+                    let s = outputs(current.h), norm = euclideanNorm(s)
+                    guard norm > 0 else { break }
+                    w = (0..<n).map { i in (0..<c).reduce(0.0) { $0 + v.values[i * c + $1] * s[$1] } / norm }
+                }
+                var g = [Double](repeating: 0, count: penalized)
+                var total = 0.0
+                for i in 0..<n where current.h[i] > 0 {
+                    for j in 0..<penalized { g[j] += w[i] * x[i * width + j] }
+                    total += w[i]
+                }
+                if freeBias, let kink = (0..<n).min(by: { abs(current.h[$0]) < abs(current.h[$1]) }) {
+                    for j in 0..<penalized { g[j] -= total * x[kink * width + j] }
+                }
+                // Tangent part on the sphere of the penalized coordinates.
+                let u = Array(current.theta[0..<penalized])
+                let radial = zip(g, u).reduce(0.0) { $0 + $1.0 * $1.1 }
+                let tangent = zip(g, u).map { $0 - radial * $1 }
+                let length = euclideanNorm(tangent)
+                guard length > 1e-14 * max(1, euclideanNorm(g)) else { break }
+                var accepted = false
+                while step > 1e-12 {
+                    var trial = current.theta
+                    for j in 0..<penalized { trial[j] += step * tangent[j] / length }
+                    guard let unitTrial = normalize(trial) else { break }
+                    if freeBias { trial = Array(unitTrial[0..<penalized]) + [current.theta[width - 1]] } else { trial = unitTrial }
+                    let candidate = evaluate(trial, fixed: fixed, sign: sign)
+                    if candidate.score > current.score {
+                        current = candidate
+                        step *= 1.5
+                        accepted = true
+                        break
+                    }
+                    step *= 0.5
+                }
+                if !accepted { break }
+            }
+            return current.score > startScore ? (current.theta, current.score) : (start, startScore)
+        }
+
+        // The objectives: for one output ±v (fixed weights), for several the norm.
+        let signs: [Double?] = c == 1 ? [1, -1] : [nil]
+        var bestByPattern = [[Bool]: CandidateNeuron]()
+        var scoreByPattern = [[Bool]: Double]()
+        for sign in signs {
+            let fixed = sign.map { s in (0..<n).map { s * v.values[$0] } }
+            var runningBest = 0.0
+            for start in starts where start.count == width {
+                guard var theta = normalize(start) else { continue }
+                var bestTheta = theta, bestScore = -Double.infinity
+                var previous = [Bool]()
+                for _ in 0..<maximumIterations {
+                    var h = preActivations(theta)
+                    if freeBias {
+                        let currentBias = theta[width - 1]
+                        let shifted = h.map { $0 - currentBias }
+                        theta[width - 1] = bestKink(shifted, weights: fixed)
+                        h = shifted.map { $0 + theta[width - 1] }
+                    }
+                    let s = outputs(h)
+                    let score = fixed != nil ? sign! * s[0] : euclideanNorm(s)
+                    if score > bestScore { bestScore = score; bestTheta = theta }
+                    let active = h.map { $0 > 0 }
+                    if active == previous { break }
+                    previous = active
+                    let w: [Double]
+                    if let fixed { w = fixed } else {
+                        let norm = euclideanNorm(s)
+                        guard norm > 0 else { break }
+                        w = (0..<n).map { i in (0..<c).reduce(0.0) { $0 + v.values[i * c + $1] * s[$1] } / norm }
+                    }
+                    var g = [Double](repeating: 0, count: width)
+                    for i in 0..<n where active[i] { for j in 0..<width { g[j] += w[i] * x[i * width + j] } }
+                    if freeBias {
+                        // b follows the kink: b = −x_kᵀu, so the bias coordinate is not a free direction.
+                        g[width - 1] = 0
+                        let kink = (0..<n).min { abs(h[$0]) < abs(h[$1]) }!
+                        let total = (0..<n).reduce(0.0) { active[$1] ? $0 + w[$1] : $0 }
+                        for j in 0..<penalized { g[j] -= total * x[kink * width + j] }
+                        guard let next = normalize(g) else { break }
+                        theta = Array(next[0..<penalized]) + [-(0..<penalized).reduce(0.0) { $0 + x[kink * width + $1] * next[$1] }]
+                    } else {
+                        guard let next = normalize(g) else { break }
+                        theta = next
+                    }
+                }
+                guard bestScore > 0, bestScore >= 0.5 * runningBest else { continue }
+                runningBest = max(runningBest, bestScore)
+                // The fixed point is a chamber's maximum only when it stays in the chamber; the
+                // maxima that matter near the optimum sit on chamber boundaries, which the jumps
+                // step over. A backtracking ascent along the sphere's tangent reaches them.
+                (bestTheta, bestScore) = refine(bestTheta, bestScore, fixed: fixed, sign: sign ?? 1)
+                let h = preActivations(bestTheta)
+                let pattern = h.map { $0 > 0 }
+                if let known = scoreByPattern[pattern], known >= bestScore { continue }
+                let s = outputs(h)
+                scoreByPattern[pattern] = bestScore
+                bestByPattern[pattern] = CandidateNeuron(weights: bestTheta, value: euclideanNorm(s),
+                                                         signedValue: c == 1 ? s[0] : euclideanNorm(s))
+            }
+        }
+        var ranked = bestByPattern.keys.sorted { scoreByPattern[$0]! > scoreByPattern[$1]! }
+        if c == 1, let polish = chamberPolish {
+            // On a fixed pattern the maximum is an SOCP; the best chambers get it exactly (ridge
+            // maxima included, which any ascent only approaches).
+            for pattern in ranked.prefix(polish) {
+                let candidate = bestByPattern[pattern]!
+                let sign: Double = candidate.signedValue >= 0 ? 1 : -1
+                guard let theta = chamberMaximum(design: design, weights: (0..<n).map { sign * v.values[$0] }, active: pattern,
+                                                 freeBias: freeBias, settings: SolverSettings()),
+                      let unitTheta = normalize(theta) else { continue }
+                let h = preActivations(unitTheta)
+                let value = outputs(h)[0]
+                guard sign * value > scoreByPattern[pattern]! else { continue }
+                scoreByPattern[pattern] = sign * value
+                bestByPattern[pattern] = CandidateNeuron(weights: unitTheta, value: abs(value), signedValue: value)
+            }
+            ranked.sort { scoreByPattern[$0]! > scoreByPattern[$1]! }
+        }
+        return ranked.prefix(count).map { bestByPattern[$0]! }
+    }
+
+    /// `argmax wᵀDX̃θ` over the closed cone of pattern `D` (`(2D − I)X̃θ ≥ 0`) and `‖θ₁..d̃‖ ≤ 1`
+    /// (the bias free with `freeBias`): a small SOCP; `nil` when it fails or is unbounded.
+    static func chamberMaximum(design: DenseMatrix, weights w: [Double], active: [Bool], freeBias: Bool,
+                               settings: SolverSettings) -> [Double]? {
+        let n = design.rowCount, width = design.columnCount
+        let penalized = freeBias ? width - 1 : width
+        var q = [Double](repeating: 0, count: width)
+        for i in 0..<n where active[i] { for j in 0..<width { q[j] -= w[i] * design[i, j] } }
+        var rows = [Int](), columns = [Int](), values = [Double](), b = [Double]()
+        for i in 0..<n {
+            let sign: Double = active[i] ? 1 : -1
+            for j in 0..<width where design[i, j] != 0 { rows.append(i); columns.append(j); values.append(-sign * design[i, j]) }
+            b.append(0)
+        }
+        b.append(1)
+        for j in 0..<penalized { rows.append(n + 1 + j); columns.append(j); values.append(-1); b.append(0) }
+        guard let a = try? SparseMatrix(rowCount: n + 1 + penalized, columnCount: width, rows: rows, columns: columns,
+                                        values: values, name: "A"),
+              let problem = try? ConicProblem(q: q, A: a, b: b, cones: [.nonnegative(n), .secondOrder(1 + penalized)]),
+              let solution = try? ConicSolver.solve(problem, settings: settings), solution.status.isOptimal
+        else { return nil }
+        return Array(solution.x[0..<width])
+    }
+}

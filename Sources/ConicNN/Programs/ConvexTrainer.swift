@@ -34,6 +34,35 @@ public struct ConvexTrainingSettings: Sendable {
     public var relaxationSampleLimit = SemidefiniteRelaxation.maximumSamples
     /// Settings of the conic solver.
     public var solver = SolverSettings()
+    /// Rounds of pattern generation (each a solve over the patterns so far, then a search for
+    /// neurons violating the dual constraint); 0 solves once over the initial patterns. Not used
+    /// when every arrangement is enumerated (the program is already exact).
+    public var generationRounds = 50
+    /// A neuron violates the dual constraint when `‖Vᵀ(X̃u)₊‖ > β(1 + ε)`; interior-point dual
+    /// points are accurate to about `10⁻⁷`, so much smaller values only add rounds.
+    public var generationTolerance = 1e-5
+    /// Patterns added per round at most (the best distinct ones the ascent finds).
+    public var patternsPerRound = 30
+    /// Between rounds, drop the patterns whose blocks carry no weight (below `10⁻⁴` of the
+    /// largest): the program stays the size of the network, not of the search history.
+    public var dropUnusedPatterns = true
+    /// Random Gaussian starts of the ascent per round (besides the program's own neurons, the data
+    /// directions and last round's violators).
+    public var randomStarts = 100
+    /// Seconds the whole run may take (patterns, solves, certificate); the last solved round and a
+    /// valid bound are returned when it runs out.
+    public var timeLimit = Double.infinity
+    /// `automatic` enumerates every arrangement only when the rank allows and the count
+    /// `2 Σ_{k<r} C(n−1, k)` is at most this; otherwise it samples and generates.
+    public var exactEnumerationLimit = 1000
+    /// Bytes a program may need (estimated before it is built); larger ones are refused with
+    /// ``ConvexTrainingError/tooLarge(_:)``. Default: half the physical memory, at most 8 GB.
+    public var memoryLimit = ConvexTrainingSettings.defaultMemoryLimit
+
+    /// Half the physical memory, at most 8 GB.
+    public static var defaultMemoryLimit: Int {
+        Int(min(Double(ProcessInfo.processInfo.physicalMemory) / 2, 8 * 1_073_741_824))
+    }
 
     /// A bias that weight decay leaves free.
     var freeBias: Bool { hasBias && !biasRegularized }
@@ -50,6 +79,13 @@ public struct ConvexTrainingSettings: Sendable {
             guard count >= 0 else { throw ConvexTrainingError.invalidSetting("the number of sampled patterns must not be negative") }
         case .exact: break
         }
+        guard generationRounds >= 0, patternsPerRound >= 1, randomStarts >= 0 else {
+            throw ConvexTrainingError.invalidSetting("generation rounds and random starts must not be negative, patterns per round at least 1")
+        }
+        guard generationTolerance >= 0, generationTolerance.isFinite else {
+            throw ConvexTrainingError.invalidSetting("the generation tolerance must be finite and non-negative")
+        }
+        guard timeLimit > 0 else { throw ConvexTrainingError.invalidSetting("the time limit must be positive") }
     }
 }
 
@@ -59,12 +95,15 @@ public enum ConvexTrainingError: Error, Equatable, CustomStringConvertible {
     case invalidData(String)
     /// The solver did not reach an optimal point; the status says why.
     case solverFailed(SolverStatus)
+    /// The program would not fit in memory (or another limit); the message says what it needs.
+    case tooLarge(String)
 
     public var description: String {
         switch self {
         case let .invalidSetting(message): return "invalid setting: \(message)"
         case let .invalidData(message): return "invalid data: \(message)"
         case let .solverFailed(status): return "the conic solver stopped with status \(status.rawValue)"
+        case let .tooLarge(message): return "too large: \(message)"
         }
     }
 }
@@ -91,6 +130,19 @@ public struct ConvexTrainingResult: Sendable {
     public var solveTime: Double
     /// The convex model's predictions on the training data (`n × c`).
     public var convexPredictions: DenseMatrix
+    /// The rounds of pattern generation (one entry when it did not run).
+    public var rounds: [GenerationRound] = []
+    /// Why generation stopped.
+    public var stop: GenerationStop = .notRun
+    /// Whether the certificate's `C` was proven within the search's tolerance (exact for rank ≤ 3).
+    public var boundProven: Bool = false
+    /// The largest `‖Vᵀ(X̃u)₊‖` a concrete neuron reached at the certificate's dual point: `C(V)`
+    /// lies between it and the certificate's ``TrainingCertificate/constraintBound``.
+    public var constraintBestValue: Double = 0
+    /// Branch-and-bound nodes of the dual-constraint searches, summed.
+    public var nodes: Int = 0
+    /// Wall-clock seconds of the whole run.
+    public var wallTime: Double = 0
 }
 
 /// Exact training of two-layer ReLU networks through the convex program of ICML 2020, solved by
@@ -98,62 +150,64 @@ public struct ConvexTrainingResult: Sendable {
 public enum ConvexTrainer {
     /// Trains on raw features `X` (`n × d`) and targets `Y` (`n × c`).
     ///
-    /// Vector outputs (`c > 1`, squared loss) are solved as `c` programs sharing the patterns, so
-    /// each rebuilt neuron feeds a single output; the certificate is for the general problem
-    /// (neurons feeding all outputs) and shows what that restriction costs.
+    /// One output: the program over the initial patterns (every arrangement when affordable, see
+    /// ``PatternChoice``), then pattern generation from its dual (``generatePatterns``). Vector
+    /// outputs (`c > 1`, squared loss) train neurons shared by all outputs: a group lasso over
+    /// generated neurons (``trainSharedNeurons``), the weight-decay problem itself.
     ///
     /// - Parameters:
     ///   - networks: networks whose neuron patterns are added to the pattern set (so that the
-    ///     convex program can represent them).
+    ///     convex program can represent them); their neurons also start the ascent.
     ///   - progress: receives a line of text at each stage.
     public static func train(features: DenseMatrix, targets: DenseMatrix, settings: ConvexTrainingSettings,
                              including networks: [TwoLayerNetwork] = [],
                              progress: ((String) -> Void)? = nil) throws -> ConvexTrainingResult {
+        let started = Date()
+        let deadline = settings.timeLimit.isFinite ? started.addingTimeInterval(settings.timeLimit) : Date.distantFuture
         try settings.validate()
         try validate(features: features, targets: targets, loss: settings.loss)
         let design = settings.hasBias ? features.appendingOnesColumn() : features
-        var patterns = try makePatterns(design: design, choice: settings.patterns)
+        for (index, network) in networks.enumerated() {
+            try checkCompatible(network, design: design, settings: settings, name: "added network \(index + 1)")
+        }
+        let extraStarts = networks.flatMap { network in (0..<network.width).map { network.inputWeights.row($0) } }
+        if let zero = zeroNetworkIfOptimal(features: features, targets: targets, design: design, settings: settings, started: started) {
+            progress?("β exceeds a bound on the dual constraint at V = Y: the zero network is optimal")
+            return zero
+        }
+        if targets.columnCount > 1 {
+            return try trainSharedNeurons(features: features, targets: targets, design: design, settings: settings,
+                                          extraStarts: extraStarts, started: started, deadline: deadline, progress: progress)
+        }
+        let buildStart = Date()
+        var patterns = try makePatterns(design: design, settings: settings, progress: progress)
+        if settings.freeBias {
+            // The constant neuron (u = 0, b > 0) costs nothing with a free bias; its all-active
+            // pattern keeps the program's dual on 1ᵀv = 0.
+            patterns.insert(preActivations: [Double](repeating: 1, count: design.rowCount),
+                            gate: [Double](repeating: 0, count: design.columnCount - 1) + [1])
+        }
         for network in networks { patterns.insert(neuronsOf: network, design: design) }
         guard patterns.count > 0 else { throw ConvexTrainingError.invalidData("the data admit no non-zero activation pattern") }
         progress?("\(patterns.count) activation patterns\(patterns.isComplete ? " (all arrangements)" : " (sampled)")")
+        let patternTime = Date().timeIntervalSince(buildStart)
 
-        let n = design.rowCount, c = targets.columnCount
-        var solutions = [(ConvexReLUProgram, [Double])]()
-        var dual = DenseMatrix(rowCount: n, columnCount: c)
-        var convexObjective = 0.0, iterations = 0, solveTime = 0.0, buildTime = 0.0
-        var worst = SolverStatus.solved
+        let n = design.rowCount
+        let y = targets.column(0)
         let samples = ConvexReLUProgram.constrainingSamples(design)
-        // Generation pays off only when the full set of sign rows is large: each round is a solve.
-        let fullSignRows = 2 * patterns.count * samples.count
-        let initialRows = fullSignRows > settings.signConstraintGenerationThreshold
-            ? initialSignRows(design: design, patterns: patterns, samples: samples)
-            : Array(repeating: samples, count: patterns.count)
-        for output in 0..<c {
-            let y = targets.column(output)
-            let (program, solution, run) = try solveWithSignConstraintGeneration(
-                design: design, targets: y, patterns: patterns, initialRows: initialRows, samples: samples,
-                settings: settings, progress: progress.map { report in { report("output \(output + 1)/\(c), \($0)") } })
-            iterations += run.iterations
-            solveTime += run.solveTime
-            buildTime += run.buildTime
-            if solution.status != .solved { worst = solution.status }
-            convexObjective += solution.primalObjective
-
-            // The dual point comes from the unpruned solution (for the squared loss V = Y − F at the optimum).
-            let f = program.predictions(solution.x)
-            for i in 0..<n {
-                switch settings.loss {
-                case .squared: dual[i, output] = y[i] - f[i]
-                case .hinge: dual[i, output] = solution.z[program.marginRowStart + i]
-                }
-            }
-            if let sparser = try sparserSolution(program, solution, targets: y, settings: settings, progress: progress) {
-                iterations += sparser.iterations
-                solveTime += sparser.time
-                solutions.append((sparser.program, sparser.x))
-            } else {
-                solutions.append((program, solution.x))
-            }
+        var outcome = try generatePatterns(design: design, targets: y, patterns: patterns, samples: samples,
+                                           extraStarts: extraStarts, settings: settings, deadline: deadline, started: started,
+                                           progress: progress)
+        var iterations = outcome.iterations, solveTime = outcome.solveTime
+        let program = outcome.program, solution = outcome.solution
+        var chosen = (program, solution.x)
+        var sparserSettings = settings
+        sparserSettings.solver.timeLimit = min(settings.solver.timeLimit, deadline.timeIntervalSinceNow)
+        if deadline.timeIntervalSinceNow > 1,
+           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, progress: progress) {
+            iterations += sparser.iterations
+            solveTime += sparser.time
+            chosen = (sparser.program, sparser.x)
         }
         // ICML 2020 Theorem 1: each non-zero block z_b becomes a neuron u = z_b/√‖z_b‖ with output
         // weight ±√‖z_b‖ (the sign of the block). An interior-point solution has every block
@@ -161,27 +215,55 @@ public enum ConvexTrainer {
         // the lowest is kept, so that neurons that only carry solver noise are dropped; neurons
         // with parallel input weights (a block split over patterns that share a boundary) merge.
         let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
-            let network = rebuild(solutions, outputs: c, threshold: threshold, settings: settings).merged()
+            let network = rebuild([chosen], outputs: 1, threshold: threshold, settings: settings).merged()
             let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
             return (network: network, objective: objective, threshold: threshold)
         }
         let lowest = candidates.map(\.objective).min()!
         let best = candidates.first { $0.objective <= lowest + 1e-9 * max(1, abs(lowest)) }!
-        let network = best.network, objective = best.objective
-        var predictions = DenseMatrix(rowCount: n, columnCount: c)
-        for (output, (program, x)) in solutions.enumerated() {
-            let f = program.predictions(pruned(x, program: program, threshold: best.threshold))
-            for i in 0..<n { predictions[i, output] = f[i] }
+        let f = chosen.0.predictions(pruned(chosen.1, program: chosen.0, threshold: best.threshold))
+        let predictions = DenseMatrix(rowCount: n, columnCount: 1, values: f)
+        if outcome.bound == nil {
+            progress?("certifying: bounding the dual constraint over all neurons")
+            outcome.bound = constraintBound(design: design, dual: outcome.dual, threshold: settings.beta * (1 + settings.generationTolerance),
+                                            starts: [], found: outcome.rounds.last.map { $0.violation * settings.beta } ?? 0,
+                                            settings: settings,
+                                            timeLeft: max(1, deadline.timeIntervalSinceNow))
         }
-        progress?("certifying: bounding the dual constraint over all neurons")
-        let certificate = DualLowerBound.certificate(objective: objective, dual: dual, design: design, targets: targets,
-                                                     loss: settings.loss, beta: settings.beta,
-                                                     relaxationSampleLimit: settings.relaxationSampleLimit,
-                                                     freeBias: settings.freeBias)
-        return ConvexTrainingResult(network: network, certificate: certificate, convexObjective: convexObjective,
-                                    patternCount: patterns.count, exact: patterns.isComplete, solverStatus: worst,
-                                    iterations: iterations, buildTime: buildTime, solveTime: solveTime,
-                                    convexPredictions: predictions)
+        let bound = outcome.bound!
+        let (lower, scale) = DualLowerBound.bound(dual: outcome.multipliers, targets: targets, loss: settings.loss,
+                                                  beta: settings.beta, constraint: bound.value)
+        let certificate = TrainingCertificate(objective: best.objective, lowerBound: lower, constraintBound: bound.value,
+                                              boundMethod: bound.method, dualScale: scale)
+        let status = solution.status
+        var result = ConvexTrainingResult(network: best.network, certificate: certificate,
+                                          convexObjective: solution.primalObjective, patternCount: program.patternCount,
+                                          exact: program.patterns.isComplete, solverStatus: status, iterations: iterations,
+                                          buildTime: outcome.buildTime + patternTime, solveTime: solveTime,
+                                          convexPredictions: predictions)
+        result.rounds = outcome.rounds
+        result.stop = outcome.stop
+        result.boundProven = bound.proven
+        result.constraintBestValue = bound.bestValue
+        result.nodes = outcome.rounds.reduce(0) { $0 + $1.nodes }
+        result.wallTime = Date().timeIntervalSince(started)
+        return result
+    }
+
+    /// A clear error instead of a trap when a network does not fit the data: its input weights
+    /// must have one entry per column of the design (with or without the bias column).
+    static func checkCompatible(_ network: TwoLayerNetwork, design: DenseMatrix, settings: ConvexTrainingSettings,
+                                name: String) throws {
+        let expected = design.columnCount - (settings.hasBias ? 1 : 0)
+        guard network.hasBias == settings.hasBias else {
+            throw ConvexTrainingError.invalidData("\(name) \(network.hasBias ? "has" : "has no") bias but the training \(settings.hasBias ? "uses one" : "uses none") (--bias)")
+        }
+        guard network.inputWeights.columnCount == design.columnCount else {
+            throw ConvexTrainingError.invalidData("\(name) takes \(network.inputDimension) inputs but the data have \(expected) features")
+        }
+        guard network.inputWeights.values.allSatisfy(\.isFinite) else {
+            throw ConvexTrainingError.invalidData("\(name) holds NaN or infinite weights")
+        }
     }
 
     /// Solves the program for one output starting from the sign constraints `initialRows`, adding
@@ -190,6 +272,7 @@ public enum ConvexTrainer {
     /// sign constraints left out that satisfies all of them solves the full program.
     static func solveWithSignConstraintGeneration(design: DenseMatrix, targets y: [Double], patterns: ActivationPatterns,
                                                   initialRows: [[Int]], samples: [Int], settings: ConvexTrainingSettings,
+                                                  deadline: Date = .distantFuture,
                                                   progress: ((String) -> Void)?) throws
         -> (ConvexReLUProgram, Solution, (iterations: Int, solveTime: Double, buildTime: Double)) {
         var signRows = initialRows
@@ -200,7 +283,11 @@ public enum ConvexTrainer {
                                                 patterns: patterns, signRows: signRows, freeBias: settings.freeBias)
             buildTime += Date().timeIntervalSince(buildStart)
             progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
-            let solution = try solve(program.problem, settings: settings.solver)
+            var solverSettings = settings.solver
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { throw ConvexTrainingError.solverFailed(.timeLimit) }
+            solverSettings.timeLimit = min(solverSettings.timeLimit, left)
+            let solution = try solve(program.problem, settings: solverSettings)
             iterations += solution.iterations
             solveTime += solution.solveTime  // includes the setup
             guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
@@ -307,17 +394,66 @@ public enum ConvexTrainer {
                                biasRegularized: settings.biasRegularized)
     }
 
-    static func makePatterns(design: DenseMatrix, choice: PatternChoice) throws -> ActivationPatterns {
-        switch choice {
+    /// The initial patterns, refusing (``ConvexTrainingError/tooLarge(_:)``) a choice whose program
+    /// would not fit in ``ConvexTrainingSettings/memoryLimit``; `automatic` enumerates only when the
+    /// arrangement is small enough (``ConvexTrainingSettings/exactEnumerationLimit``) and samples otherwise.
+    static func makePatterns(design: DenseMatrix, settings: ConvexTrainingSettings,
+                             progress: ((String) -> Void)? = nil) throws -> ActivationPatterns {
+        let n = design.rowCount
+        func fits(_ count: Double) -> Bool {
+            estimatedProgramBytes(samples: n, width: design.columnCount, patterns: count, settings: settings) <= Double(settings.memoryLimit)
+        }
+        func refuse(_ count: Double, _ what: String) -> ConvexTrainingError {
+            let bytes = estimatedProgramBytes(samples: n, width: design.columnCount, patterns: count, settings: settings)
+            return .tooLarge(String(format: "%@: a program over %.3g patterns of %d samples needs about %.3g GB (limit %.3g GB); use fewer patterns (pattern generation adds the ones that matter)",
+                                    what, count, n, bytes / 1_073_741_824, Double(settings.memoryLimit) / 1_073_741_824))
+        }
+        switch settings.patterns {
         case .exact:
+            let count = arrangementCount(design)
+            // Above rank 3 the enumeration itself refuses (ArrangementError.rankTooHigh).
+            guard !count.isFinite || fits(count) else { throw refuse(count, "exact enumeration") }
             return try ActivationPatterns.enumerated(design)
         case let .sampled(count, seed):
+            guard fits(Double(count)) else { throw refuse(Double(count), "--patterns \(count)") }
             return ActivationPatterns.sampled(design, count: count, seed: seed)
         case let .automatic(count, seed):
-            do { return try ActivationPatterns.enumerated(design) } catch ArrangementError.rankTooHigh {
-                return ActivationPatterns.sampled(design, count: count, seed: seed)
+            let arrangements = arrangementCount(design)
+            if arrangements <= Double(settings.exactEnumerationLimit), fits(arrangements),
+               let all = try? ActivationPatterns.enumerated(design) {
+                return all
             }
+            if arrangements.isFinite {
+                progress?(String(format: "the arrangement has up to %.3g patterns, over the exact-enumeration limit of %d: sampling %d and generating",
+                                 arrangements, settings.exactEnumerationLimit, count))
+            }
+            guard fits(Double(count)) else { throw refuse(Double(count), "\(count) sampled patterns") }
+            return ActivationPatterns.sampled(design, count: count, seed: seed)
         }
+    }
+
+    /// At most `2 Σ_{k<r} C(n−1, k)` chambers for `n` hyperplanes of rank `r ≤ 3` (general
+    /// position is the worst case); infinity above rank 3, where nothing is enumerated.
+    static func arrangementCount(_ design: DenseMatrix) -> Double {
+        let rank = NumericalRank.of(design)
+        guard rank <= 3 else { return .infinity }
+        let m = Double(design.rowCount - 1)
+        let terms = [1, m, m * (m - 1) / 2]
+        return 2 * terms.prefix(max(rank, 1)).reduce(0, +)
+    }
+
+    /// A conservative estimate of the bytes a program over `patterns` patterns takes: the
+    /// constraint matrix (sign rows, three copies in the solver), the loss block, and the dense
+    /// part of the Newton system (`Pd̃ × Pd̃` in the Gram form, `n × n` in the residual form).
+    static func estimatedProgramBytes(samples n: Int, width: Int, patterns: Double, settings: ConvexTrainingSettings) -> Double {
+        let p = max(patterns, 1), d = Double(width), nn = Double(n)
+        let fullRows = 2 * p * nn
+        let rowsPerPattern = fullRows > Double(settings.signConstraintGenerationThreshold) ? min(nn, 3 * d + 8) : nn
+        let signEntries = 3 * p * rowsPerPattern * d
+        let lossEntries = p * nn * d
+        let dense = min(nn, p * d)
+        let entries = 3 * (signEntries + lossEntries) * 2 + 2 * dense * dense + nn * p
+        return 8 * entries
     }
 
     static func validate(features: DenseMatrix, targets: DenseMatrix, loss: Loss) throws {
@@ -373,6 +509,11 @@ extension ConvexTrainer {
         var settings = settings
         settings.hasBias = network.hasBias
         settings.biasRegularized = network.biasRegularized
+        let design = settings.hasBias ? features.appendingOnesColumn() : features
+        try checkCompatible(network, design: design, settings: settings, name: "the network")
+        for (index, extra) in networks.enumerated() {
+            try checkCompatible(extra, design: design, settings: settings, name: "added network \(index + 1)")
+        }
         let training = try train(features: features, targets: targets, settings: settings, including: [network] + networks, progress: progress)
         let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
         return NetworkCertificate(objective: objective, lowerBound: training.certificate.lowerBound,

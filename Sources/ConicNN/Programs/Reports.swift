@@ -23,6 +23,18 @@ public enum Report {
             "iterations": result.iterations,
             "bound_method": certificate.boundMethod.rawValue,
             "dual_scale": number(certificate.dualScale),
+            "proven": result.boundProven,
+            "rounds": result.rounds.count,
+            "nodes": result.nodes,
+            "stop": result.stop.rawValue,
+            "constraint_bound": number(certificate.constraintBound),
+            "constraint_best_value": number(result.constraintBestValue),
+            "wall_time": result.wallTime,
+            "round_history": result.rounds.map { round -> [String: Any] in
+                ["round": round.round, "patterns": round.patterns, "objective": number(round.objective),
+                 "lower_bound": round.lowerBound.map(number) ?? NSNull(), "violation": number(round.violation),
+                 "added": round.added, "nodes": round.nodes, "seconds": round.seconds]
+            },
         ]
     }
 

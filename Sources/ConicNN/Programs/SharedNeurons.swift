@@ -1,0 +1,172 @@
+import ConicSolver
+import Foundation
+
+extension ConvexTrainer {
+    /// Vector outputs: neurons shared by all outputs, by generation of neurons.
+    ///
+    /// Over a finite set of unit neurons `θⱼ` (`‖θⱼ‖ = 1`, or `‖θⱼ,₁..d‖ = 1` with a free bias) the
+    /// weight-decay problem is the group lasso `min ½‖HW − Y‖² + β Σⱼ ‖wⱼ‖` with `H = (X̃Θᵀ)₊`
+    /// (``FiniteNeuronProgram``; a free bias adds an unpenalized output bias, the constant neuron):
+    /// rescaling each neuron to `‖uⱼ‖ = ‖αⱼ‖` turns `(β/2)(‖uⱼ‖² + ‖αⱼ‖²)` into `β‖wⱼ‖`. Its dual
+    /// point `V = Y − HW` satisfies `‖Vᵀhⱼ‖ ≤ β` on the neurons in the program; neurons with
+    /// `‖Vᵀ(X̃θ)₊‖ > β(1 + ε)` found by the ascent (or the dual-constraint search) are added and the
+    /// program solved again. Unlike one program per output column, every neuron feeds all outputs.
+    static func trainSharedNeurons(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
+                                   settings: ConvexTrainingSettings, extraStarts: [[Double]], started: Date,
+                                   deadline: Date, progress: ((String) -> Void)?) throws -> ConvexTrainingResult {
+        guard settings.loss == .squared else {
+            throw ConvexTrainingError.invalidData("several target columns need the squared loss")
+        }
+        let n = design.rowCount, width = design.columnCount, c = targets.columnCount
+        let penalized = settings.freeBias ? width - 1 : width
+        let beta = settings.beta
+        let threshold = beta * (1 + settings.generationTolerance)
+        func unit(_ theta: [Double]) -> [Double]? {
+            let norm = euclideanNorm(theta[0..<penalized])
+            return norm > 0 && norm.isFinite ? theta.map { $0 / norm } : nil
+        }
+        func pattern(_ theta: [Double]) -> [Bool] { design.multiplied(by: theta).map { $0 > 0 } }
+
+        let count: Int
+        var seed: UInt64 = 0
+        switch settings.patterns {
+        case let .sampled(k, s), let .automatic(k, s): count = k; seed = s
+        case .exact: count = 100
+        }
+        let bytes = 8.0 * Double(n) * Double(c) * Double(count + settings.generationRounds * settings.patternsPerRound) * 4
+        guard bytes <= Double(settings.memoryLimit) else {
+            throw ConvexTrainingError.tooLarge(String(format: "%d initial neurons over %d samples and %d outputs need about %.3g GB",
+                                                      count, n, c, bytes / 1_073_741_824))
+        }
+        var neurons = [[Double]](), seen = Set<[Bool]>()
+        func add(_ theta: [Double]) -> Bool {
+            guard let u = unit(theta), seen.insert(pattern(u)).inserted, pattern(u).contains(true) else { return false }
+            neurons.append(u)
+            return true
+        }
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<count { _ = add((0..<width).map { _ in generator.nextGaussian() }) }
+        for theta in extraStarts { _ = add(theta) }
+        guard !neurons.isEmpty else { throw ConvexTrainingError.invalidData("the data admit no non-zero activation pattern") }
+        progress?("\(neurons.count) neurons shared by \(c) outputs")
+
+        var rounds = [GenerationRound]()
+        var lastViolators = [[Double]]()
+        var iterations = 0, solveTime = 0.0
+        var last: (neurons: [[Double]], solution: FiniteNeuronSolution, v: DenseMatrix, bound: ConstraintBound?)?
+        var stop = GenerationStop.roundLimit
+        var round = 0
+        while true {
+            round += 1
+            let programNeurons = neurons
+            var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
+            for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
+            var solverSettings = settings.solver
+            solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, deadline.timeIntervalSinceNow))
+            let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .squared(beta: beta),
+                                                         outputBias: settings.freeBias, settings: solverSettings)
+            iterations += solution.iterations
+            solveTime += solution.solveTime
+            guard solution.status.isOptimal else {
+                if last != nil { stop = solution.status == .timeLimit ? .timeLimit : .roundLimit; break }
+                throw ConvexTrainingError.solverFailed(solution.status)
+            }
+            // V = Y − HW − 1cᵀ, on 1ᵀV = 0 with a free bias.
+            var v = targets
+            let fit = h.multiplied(by: solution.weights)
+            for i in 0..<n { for k in 0..<c { v[i, k] -= fit[i, k] + solution.outputBias[k] } }
+            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: .squared) }
+
+            let weightNorms = (0..<neurons.count).map { euclideanNorm(solution.weights.row($0)) }
+            let largest = weightNorms.max() ?? 0
+            let own = (0..<programNeurons.count).filter { weightNorms[$0] > 1e-6 * largest && weightNorms[$0] > 0 }.map { programNeurons[$0] }
+            let starts = ascentStarts(design: design, neurons: own + lastViolators + (round == 1 ? extraStarts : []),
+                                      random: settings.randomStarts, seed: UInt64(round) &* 7919 &+ 17)
+            let found = settings.generationRounds > 0
+                ? DualConstraintOracle.multiStartAscent(design: design, dual: v, freeBias: settings.freeBias, starts: starts,
+                                                        count: settings.patternsPerRound)
+                : []
+            let bestFound = found.first?.value ?? 0
+            var violators = found.filter { $0.value > threshold }.map(\.weights)
+            let outOfRounds = round >= settings.generationRounds
+            let outOfTime = deadline.timeIntervalSinceNow <= 0
+            var bound: ConstraintBound?
+            if violators.isEmpty || outOfRounds || outOfTime {
+                progress?("round \(round): bounding the dual constraint over all neurons")
+                let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
+                                        found: bestFound, settings: settings, timeLeft: deadline.timeIntervalSinceNow)
+                bound = b
+                if violators.isEmpty { violators = b.violators }
+            }
+            var added = 0
+            if !outOfRounds, !outOfTime, !violators.isEmpty, settings.dropUnusedPatterns {
+                // As for patterns: neurons without weight at this optimum leave the program.
+                let kept = (0..<neurons.count).filter { weightNorms[$0] > 1e-4 * largest }
+                if kept.count < neurons.count, !kept.isEmpty {
+                    neurons = kept.map { neurons[$0] }
+                    seen = Set(neurons.map(pattern))
+                }
+            }
+            if !outOfRounds, !outOfTime { for u in violators where add(u) { added += 1 } }
+            lastViolators = violators
+            let objective = solution.objective
+            let lower = bound.map {
+                DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: $0.value).value
+            }
+            let record = GenerationRound(round: round, patterns: programNeurons.count, objective: objective,
+                                         violation: max(bestFound, bound?.bestValue ?? 0) / beta, lowerBound: lower,
+                                         added: added, nodes: bound?.nodes ?? 0, seconds: Date().timeIntervalSince(started))
+            rounds.append(record)
+            progress?(describe(record, bound: bound, beta: beta).replacingOccurrences(of: "patterns", with: "neurons"))
+            last = (programNeurons, solution, v, bound)
+            if added == 0 {
+                stop = violators.isEmpty ? .noViolation : outOfTime ? .timeLimit : outOfRounds ? .roundLimit : .noNewPattern
+                break
+            }
+        }
+        var (finalNeurons, solution, v, bound) = last!
+        if bound == nil {
+            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons,
+                                    found: rounds.last.map { $0.violation * beta } ?? 0,
+                                    settings: settings, timeLeft: max(1, deadline.timeIntervalSinceNow))
+        }
+        let certified = bound!
+
+        // Neuron j with output weights wⱼ: u = θⱼ√‖wⱼ‖, α = wⱼ/√‖wⱼ‖; a free bias's output bias
+        // is the constant neuron (0, 1).
+        var inputRows = [[Double]](), outputRows = [[Double]]()
+        for (j, theta) in finalNeurons.enumerated() {
+            let w = solution.weights.row(j)
+            let norm = euclideanNorm(w)
+            guard norm > 1e-12 * max(1, solution.weights.values.map(abs).max() ?? 0) else { continue }
+            inputRows.append(theta.map { $0 * norm.squareRoot() })
+            outputRows.append(w.map { $0 / norm.squareRoot() })
+        }
+        if settings.freeBias, solution.outputBias.contains(where: { $0 != 0 }) {
+            inputRows.append([Double](repeating: 0, count: penalized) + [1])
+            outputRows.append(solution.outputBias)
+        }
+        let network = TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: width),
+                                      outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
+                                      biasRegularized: settings.biasRegularized).merged()
+        let objective = network.objective(features: features, targets: targets, beta: beta, loss: .squared)
+        let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: certified.value)
+        var predictions = design.multiplied(by: DenseMatrix(rows: finalNeurons, columnCount: width), transposeOther: true)
+        for k in predictions.values.indices where predictions.values[k] < 0 { predictions.values[k] = 0 }
+        predictions = predictions.multiplied(by: solution.weights)
+        for i in 0..<n { for k in 0..<c { predictions[i, k] += solution.outputBias[k] } }
+        var result = ConvexTrainingResult(
+            network: network,
+            certificate: TrainingCertificate(objective: objective, lowerBound: lower, constraintBound: certified.value,
+                                             boundMethod: certified.method, dualScale: scale),
+            convexObjective: solution.objective, patternCount: finalNeurons.count, exact: false, solverStatus: solution.status,
+            iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
+        result.rounds = rounds
+        result.stop = stop
+        result.boundProven = certified.proven
+        result.constraintBestValue = certified.bestValue
+        result.nodes = rounds.reduce(0) { $0 + $1.nodes }
+        result.wallTime = Date().timeIntervalSince(started)
+        return result
+    }
+}
