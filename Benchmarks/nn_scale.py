@@ -13,7 +13,7 @@ solver's own time, without canonicalization).
     python3 Benchmarks/nn_scale.py [--n 2000] [--d 50] [--patterns 200] [--beta 1e-2]
                                    [--solvers conic,clarabel] [--time-limit 3600] [--conic PATH]
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, signal, subprocess, sys, tempfile, time
 
 import numpy as np
 
@@ -27,11 +27,16 @@ def measured(command, time_limit, workdir):
     cpu s, peak resident MB) of that process alone."""
     stats = os.path.join(workdir, "time.txt")
     start = time.perf_counter()
+    # Its own process group, so that a timeout ends the solver too, not only /usr/bin/time.
+    process = subprocess.Popen(["/usr/bin/time", "-o", stats, "-f", "%M %U %S"] + command,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        out = subprocess.run(["/usr/bin/time", "-o", stats, "-f", "%M %U %S"] + command,
-                             capture_output=True, text=True, timeout=time_limit)
+        stdout, stderr = process.communicate(timeout=time_limit)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return None, time.perf_counter() - start, float("nan"), float("nan")
+    out = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     wall = time.perf_counter() - start
     fields = open(stats).read().split()[-3:]
     return out, wall, float(fields[1]) + float(fields[2]), float(fields[0]) / 1024

@@ -182,9 +182,9 @@ struct ConvexReLUProgram {
     /// P = 200) and leave the quasi-definite one: eliminating pattern `i`'s weights fills the
     /// residual rows of its `nᵢ` active samples, about `3d̃nᵢ²` flops with its sign rows (read off
     /// CHOLMOD's analyses), then the dense `n × n` block, all at the simplicial rate. The Gram
-    /// form wins unless `Pd̃` is several times `n` (measured at n = 2000, Pd̃ = 10⁴: 2.9·10⁷
-    /// factor entries and about 3·10¹⁰ flops per iteration for the residual form against
-    /// 3.3·10¹¹ dense ones for the Gram form, which ran faster).
+    /// form wins unless `Pd̃` is several times `n` (at n = 2000, Pd̃ = 10⁴ the residual form's
+    /// quasi-definite factor has 2.9·10⁷ entries, about 3·10¹⁰ flops per iteration at ~1 GFLOP/s,
+    /// against 3.3·10¹¹ dense flops for the Gram form at tens of GFLOP/s).
     static func squaredLossFormulation(patterns: ActivationPatterns, width d: Int) -> Formulation {
         let n = Double(patterns.sampleCount), size = Double(patterns.count * d)
         let fill = (0..<patterns.count).reduce(0.0) { total, i in
