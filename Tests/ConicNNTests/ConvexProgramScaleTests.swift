@@ -80,6 +80,7 @@ struct ConvexProgramScaleTests {
         training.patterns = .sampled(count: 30, seed: 1)
         training.signConstraintGenerationThreshold = 1000
         training.relaxationSampleLimit = 0
+        training.generationRounds = 0  // the fixed pattern set of the programs above
         training.solver.memoryLimit = limit
         let result = try ConvexTrainer.train(features: x, targets: y, settings: training)
         #expect(result.solverStatus == .solved)

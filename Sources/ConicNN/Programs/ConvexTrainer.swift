@@ -234,7 +234,8 @@ public enum ConvexTrainer {
         let (lower, scale) = DualLowerBound.bound(dual: outcome.multipliers, targets: targets, loss: settings.loss,
                                                   beta: settings.beta, constraint: bound.value)
         let certificate = TrainingCertificate(objective: best.objective, lowerBound: lower, constraintBound: bound.value,
-                                              boundMethod: bound.method, dualScale: scale)
+                                              boundMethod: bound.method, dualScale: scale, boundProven: bound.proven,
+                                              constraintBestValue: bound.bestValue)
         let status = solution.status
         var result = ConvexTrainingResult(network: best.network, certificate: certificate,
                                           convexObjective: solution.primalObjective, patternCount: program.patternCount,

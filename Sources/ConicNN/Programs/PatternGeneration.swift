@@ -280,7 +280,7 @@ extension ConvexTrainer {
         var result = ConvexTrainingResult(
             network: network,
             certificate: TrainingCertificate(objective: objective, lowerBound: min(lower, objective), constraintBound: constraint,
-                                             boundMethod: .norm, dualScale: scale),
+                                             boundMethod: .norm, dualScale: scale, boundProven: true),
             convexObjective: objective, patternCount: 0, exact: false, solverStatus: .solved, iterations: 0, buildTime: 0,
             solveTime: 0, convexPredictions: DenseMatrix(rowCount: targets.rowCount, columnCount: targets.columnCount))
         result.boundProven = true

@@ -158,7 +158,8 @@ extension ConvexTrainer {
         var result = ConvexTrainingResult(
             network: network,
             certificate: TrainingCertificate(objective: objective, lowerBound: lower, constraintBound: certified.value,
-                                             boundMethod: certified.method, dualScale: scale),
+                                             boundMethod: certified.method, dualScale: scale, boundProven: certified.proven,
+                                             constraintBestValue: certified.bestValue),
             convexObjective: solution.objective, patternCount: finalNeurons.count, exact: false, solverStatus: solution.status,
             iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
         result.rounds = rounds
