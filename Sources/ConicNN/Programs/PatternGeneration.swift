@@ -50,10 +50,6 @@ struct ConstraintBound {
 extension ConvexTrainer {
     /// The certified `C ≥ C(V)` from ``DualConstraintBound/search(design:dual:threshold:starts:freeBias:budget:)``,
     /// never below a value a concrete neuron reaches (`found`), so an unsound bound cannot pass.
-    ///
-    /// While the search is the placeholder over the older bounds (it reports no nodes) it does not
-    /// handle a free bias; the free-bias bound over kinks (``DualConstraintOracle/certifiedBound``)
-    /// is used then.
     static func constraintBound(design: DenseMatrix, dual v: DenseMatrix, threshold: Double, starts: [[Double]],
                                 found: Double, settings: ConvexTrainingSettings, timeLeft: Double) -> ConstraintBound {
         var budget = DualConstraintSearchBudget()
@@ -63,17 +59,6 @@ extension ConvexTrainer {
         var bound = ConstraintBound(value: searched.upperBound, method: searched.method, proven: searched.proven,
                                     nodes: searched.nodes, bestValue: max(found, searched.bestValue),
                                     violators: searched.violators)
-        if settings.freeBias, searched.nodes == 0 {
-            let features = DenseMatrix(rows: (0..<design.rowCount).map { Array(design.row($0).dropLast()) },
-                                       columnCount: design.columnCount - 1)
-            let legacy = DualConstraintOracle.certifiedBound(
-                features: features, dual: v, bias: true,
-                reductions: features.columnCount <= 2 ? DualConstraintOracle.exactReductions(features: features, bias: true) : nil,
-                maximumRelaxationSamples: settings.relaxationSampleLimit)
-            bound.value = legacy.value
-            bound.method = legacy.method
-            bound.proven = legacy.method == .exact
-        }
         if bound.value < bound.bestValue {
             // A neuron reaches more than the "bound": trust the neuron.
             bound.value = bound.bestValue
