@@ -235,7 +235,7 @@ public enum ConvexTrainer {
                                                   beta: settings.beta, constraint: bound.value)
         let certificate = TrainingCertificate(objective: best.objective, lowerBound: lower, constraintBound: bound.value,
                                               boundMethod: bound.method, dualScale: scale, boundProven: bound.proven,
-                                              constraintBestValue: bound.bestValue)
+                                              constraintBestValue: bound.bestValue, boundNodes: bound.nodes)
         let status = solution.status
         var result = ConvexTrainingResult(network: best.network, certificate: certificate,
                                           convexObjective: solution.primalObjective, patternCount: program.patternCount,

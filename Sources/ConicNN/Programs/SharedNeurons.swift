@@ -159,7 +159,7 @@ extension ConvexTrainer {
             network: network,
             certificate: TrainingCertificate(objective: objective, lowerBound: lower, constraintBound: certified.value,
                                              boundMethod: certified.method, dualScale: scale, boundProven: certified.proven,
-                                             constraintBestValue: certified.bestValue),
+                                             constraintBestValue: certified.bestValue, boundNodes: certified.nodes),
             convexObjective: solution.objective, patternCount: finalNeurons.count, exact: false, solverStatus: solution.status,
             iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
         result.rounds = rounds
