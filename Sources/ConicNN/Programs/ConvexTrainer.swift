@@ -134,11 +134,12 @@ public struct ConvexTrainingResult: Sendable {
     public var rounds: [GenerationRound] = []
     /// Why generation stopped.
     public var stop: GenerationStop = .notRun
-    /// Whether the certificate's `C` was proven within the search's tolerance (exact for rank ≤ 3).
-    public var boundProven: Bool = false
+    /// Whether the certificate's `C` was proven within the search's tolerance (exact for rank ≤ 3);
+    /// read off the certificate.
+    public var boundProven: Bool { certificate.boundProven ?? false }
     /// The largest `‖Vᵀ(X̃u)₊‖` a concrete neuron reached at the certificate's dual point: `C(V)`
     /// lies between it and the certificate's ``TrainingCertificate/constraintBound``.
-    public var constraintBestValue: Double = 0
+    public var constraintBestValue: Double { certificate.constraintBestValue ?? 0 }
     /// Branch-and-bound nodes of the dual-constraint searches, summed.
     public var nodes: Int = 0
     /// Wall-clock seconds of the whole run.
@@ -244,8 +245,6 @@ public enum ConvexTrainer {
                                           convexPredictions: predictions)
         result.rounds = outcome.rounds
         result.stop = outcome.stop
-        result.boundProven = bound.proven
-        result.constraintBestValue = bound.bestValue
         result.nodes = outcome.rounds.reduce(0) { $0 + $1.nodes }
         result.wallTime = Date().timeIntervalSince(started)
         return result

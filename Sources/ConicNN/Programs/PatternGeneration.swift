@@ -268,7 +268,6 @@ extension ConvexTrainer {
                                              boundMethod: .norm, dualScale: scale, boundProven: true),
             convexObjective: objective, patternCount: 0, exact: false, solverStatus: .solved, iterations: 0, buildTime: 0,
             solveTime: 0, convexPredictions: DenseMatrix(rowCount: targets.rowCount, columnCount: targets.columnCount))
-        result.boundProven = true
         result.stop = .noViolation
         result.wallTime = Date().timeIntervalSince(started)
         return result

@@ -164,8 +164,6 @@ extension ConvexTrainer {
             iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
         result.rounds = rounds
         result.stop = stop
-        result.boundProven = certified.proven
-        result.constraintBestValue = certified.bestValue
         result.nodes = rounds.reduce(0) { $0 + $1.nodes }
         result.wallTime = Date().timeIntervalSince(started)
         return result

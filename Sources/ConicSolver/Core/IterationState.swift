@@ -29,8 +29,9 @@ struct IterationState {
     private var deltaX: [Double], deltaZ: [Double], deltaS: [Double]
     private var affineS: [Double], affineZ: [Double]
     private var Hz: [Double]
-    private let normB: Double, normQ: Double
     private let dataScale: DataScale
+    private var normB: Double { dataScale.normB }
+    private var normQ: Double { dataScale.normQ }
 
     init(problem: ConicProblem, scaled: (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]),
          cones: ConeProduct, kkt: any KKTSolver, settings: SolverSettings) {
@@ -43,8 +44,6 @@ struct IterationState {
         x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
         deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
         dataScale = DataScale(problem)
-        normB = dataScale.normB
-        normQ = dataScale.normQ
     }
 
     /// Barrier parameter `μ = (sᵀz + τκ)/(ν + 1)`.

@@ -131,13 +131,8 @@ public struct ConicProblem: Sendable {
 
     /// The residuals `‖Ax + s − b‖∞` (primal) and `‖Px + Aᵀz + q‖∞` (dual) of a point.
     public func residuals(x: [Double], s: [Double], z: [Double]) -> (primal: Double, dual: Double) {
-        let ax = A.multiply(x)
-        var primal = 0.0
-        for i in 0..<constraintCount { primal = max(primal, abs(ax[i] + s[i] - b[i])) }
-        let px = P.symmetricMultiply(x), atz = A.transposeMultiply(z)
-        var dual = 0.0
-        for j in 0..<variableCount { dual = max(dual, abs(px[j] + atz[j] + q[j])) }
-        return (primal, dual)
+        let r = pointResiduals(x: x, s: s, z: z)
+        return (r.primal, r.dual)
     }
 
     /// The objective `½xᵀPx + qᵀx + c₀` at `x`.
