@@ -222,7 +222,8 @@ struct IterationState {
             lastStepSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         regularizationRaises = 0
-        kkt.regularizationScale = 1
+        kkt.regularizationScale = baseRegularizationScale
+        feasibilityStillToGain = metrics.primalResidual > settings.feasibilityTolerance || metrics.dualResidual > settings.feasibilityTolerance
         let result = trialStep()
         guard case .failure = result, switchToFallback() else { return result }
         return trialStep()
@@ -247,6 +248,22 @@ struct IterationState {
 
     /// Largest relative residual of the Newton solves of the current step.
     private var worstSolveResidual = 0.0
+
+    /// Scale of the static regularizations for this solve, lowered ×0.01 (to ``lowestRegularizationScale``
+    /// at most) when a Newton direction stops reducing the infeasibility: refinement against the
+    /// exact matrix converges at rate ≈ δ/(δ + λ) on a mode of eigenvalue λ, so a matrix with
+    /// eigenvalues far below δ (Maros–Mészáros LISWET: second differences over 10⁴ points,
+    /// λ_min(AAᵀ) ≈ 1e-14) is never solved accurately enough and the iterates converge to a
+    /// point 3–92 % off the optimum with a relative residual of 1e-7. Raising it again after a
+    /// failed factorization or inaccurate solves ends the lowering for the rest of the solve.
+    private var baseRegularizationScale = 1.0
+    private var regularizationLowerable = true
+    static let lowestRegularizationScale = 1e-6
+    /// Whether the residuals are still above the feasibility tolerance at the start of this step.
+    private var feasibilityStillToGain = false
+    /// A direction whose equations hold no better than this fraction of the reduction it asks
+    /// for on the primal or dual residual is treated as stalled.
+    static let stalledDirection = 0.5
 
     private mutating func trialStep() -> StepResult {
         worstSolveResidual = 0
@@ -294,6 +311,11 @@ struct IterationState {
             // at most); the accuracy comes back through refinement against the exact matrix.
             // If that does not make the solves accurate the step is taken as first computed, and
             // after three such steps without a successful raise in between it is not tried again.
+            if baseRegularizationScale < 1 {
+                // The regularization was lowered too far for this matrix: go back one level.
+                baseRegularizationScale *= 100
+                regularizationLowerable = false
+            }
             if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
                 regularizationRaises += 1
                 kkt.regularizationScale *= 100
@@ -310,6 +332,14 @@ struct IterationState {
             }
         } else if regularizationRaises > 0 {
             failedRaises = 0
+        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain,
+                  baseRegularizationScale > Self.lowestRegularizationScale, directionStalled(sigma: sigma, deltaTau: combined.deltaTau) {
+            baseRegularizationScale /= 100
+            kkt.regularizationScale = baseRegularizationScale
+            if settings.verbose {
+                writeLog("  lowering the Newton-system regularization to ×\(baseRegularizationScale): the direction does not reduce the residuals", to: settings.logDestination)
+            }
+            return trialStep()
         }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
         var alphaTaken = min(alpha, 1)
@@ -371,6 +401,31 @@ struct IterationState {
         }
         let deltaKappa = -(dkappa + kappa * deltaTau) / tau
         return (deltaTau, deltaKappa)
+    }
+
+    /// Whether the current direction (`deltaX`, `deltaS`, `deltaZ`, `Δτ`) leaves the primal
+    /// equation `AΔx + Δs − bΔτ = −(1 − σ)r_z` or the dual one `PΔx + AᵀΔz + qΔτ = −(1 − σ)r_x`
+    /// off by more than ``stalledDirection`` of its right-hand side: a step along it cannot
+    /// reduce that residual.
+    private mutating func directionStalled(sigma: Double, deltaTau: Double) -> Bool {
+        let keep = 1 - sigma
+        var primalError = 0.0, primalTarget = 0.0, dualError = 0.0, dualTarget = 0.0
+        fill(&Hz, 0)
+        deltaX.withUnsafeBufferPointer { xp in Hz.withUnsafeMutableBufferPointer { A.multiplyAdd(xp, into: $0, scale: 1) } }
+        for i in 0..<m {
+            primalError = max(primalError, abs(Hz[i] + deltaS[i] - deltaTau * b[i] + keep * rz[i]))
+            primalTarget = max(primalTarget, keep * abs(rz[i]))
+        }
+        var dualLhs = [Double](repeating: 0, count: n)
+        dualLhs.withUnsafeMutableBufferPointer { out in
+            deltaX.withUnsafeBufferPointer { P.symmetricMultiplyAdd($0, into: out, scale: 1) }
+            deltaZ.withUnsafeBufferPointer { A.transposeMultiplyAdd($0, into: out, scale: 1) }
+        }
+        for j in 0..<n {
+            dualError = max(dualError, abs(dualLhs[j] + deltaTau * q[j] + keep * rx[j]))
+            dualTarget = max(dualTarget, keep * abs(rx[j]))
+        }
+        return primalError > Self.stalledDirection * primalTarget || dualError > Self.stalledDirection * dualTarget
     }
 
     /// Largest step ≤ `maxStep` keeping `s`, `z`, `τ`, `κ` interior along the current direction.
