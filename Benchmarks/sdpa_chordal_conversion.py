@@ -1,6 +1,6 @@
 """Experiment (not part of the solver): chordal conversion of a one-block SDPA problem into a
 multi-block one, to measure what a chordal decomposition of sparse PSD cones would gain before
-building it into the solver (docs/benchmarks.md, 2026-11-23, "Sparse max-cut against Clarabel").
+building it into the solver (docs/history/benchmarks-log.md, 2026-11-23, "Sparse max-cut against Clarabel").
 
 The aggregate sparsity pattern of the block is extended to a chordal one by minimum-degree
 elimination; its maximal cliques become the new blocks (with `merge`, a child clique is merged

@@ -4,7 +4,7 @@
 The last iterations of ill-conditioned SDPs finish within a factor 1-2 of the 1e-8 tolerances, so
 their status can flip on rounding alone: the BLAS thread count changes the order of summation in
 the products, and with it `solved` into `almost_solved` (measured: control5 with c2b28ca). A change
-to the end game is judged on both columns, not on one run (see docs/benchmarks.md, 2026-11-23).
+to the end game is judged on both columns, not on one run (see docs/history/benchmarks-log.md, 2026-11-23).
 
     python3 Benchmarks/sdplib_threads.py [--conic PATH] [--only a,b,c] [--time-limit 120]
 

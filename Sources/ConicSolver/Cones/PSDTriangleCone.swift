@@ -344,7 +344,7 @@ final class PSDTriangleCone: Cone {
             Dense.triangularSolve(l.baseAddress!, dm.baseAddress!, n: n, right: true)
             // All eigenvalues (dsyev): `dsyevr` for the smallest alone is a third faster at order
             // 500, but its result differs in the last bits, and that alone turned control6, hinf7
-            // and hinf14 from `solved` into `almost_solved` (docs/benchmarks.md, 2026-11-23).
+            // and hinf14 from `solved` into `almost_solved` (docs/history/benchmarks-log.md, 2026-11-23).
             guard Dense.symmetricEigenvalues(dm.baseAddress!, n: n, into: w.baseAddress!) else { return 0 }
             let smallest = w[0]
             return smallest < 0 ? min(maxStep, -1 / smallest) : maxStep

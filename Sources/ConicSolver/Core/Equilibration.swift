@@ -57,7 +57,7 @@ struct Equilibration {
         }
         // Cost scaling, only for extreme costs: bring the larger of the mean column norm of P and
         // ‖q‖∞ into [1e-4, 1e4]. Scaling moderate costs to one cost iterations on the
-        // Maros–Mészáros set and made QSHARE1B stall (docs/benchmarks.md).
+        // Maros–Mészáros set and made QSHARE1B stall (docs/history/benchmarks-log.md).
         if iterations > 0 {
             var columnNorm = [Double](repeating: 0, count: n)
             for j in 0..<n {

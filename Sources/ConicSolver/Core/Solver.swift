@@ -317,7 +317,7 @@ public final class InteriorPointSolver {
     }
 
     // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
-    // (docs/benchmarks.md): the supernodal path pays a fixed overhead (many small BLAS calls)
+    // (docs/history/benchmarks-log.md): the supernodal path pays a fixed overhead (many small BLAS calls)
     // that the simplicial one does not, but runs faster once the factor is large.
     static let supernodalFlopRate = 2.5e9
     static let supernodalOverhead = 5e-4
