@@ -54,4 +54,14 @@ struct MemoryLimitTests {
         #expect(required > 1000)
         #expect(throws: ConicError.insufficientMemory(required: required, limit: 1000)) { try solve(problem, settings: settings) }
     }
+
+    @Test("The memory budget (CONIC_MEMORY_LIMIT or MemoryBudget.limit) sets the solver's default limit")
+    func budgetSetsDefaultLimit() throws {
+        let problem = try denseRowProblem(50)
+        let settings = MemoryBudget.$limit.withValue(1000) { SolverSettings() }
+        #expect(settings.memoryLimit == 750)
+        let solution = try InteriorPointSolver(problem: problem, settings: settings).solve()
+        #expect(solution.status == .insufficientMemory)
+        #expect(SolverSettings().memoryLimit > 1e6, "without a budget the default follows the machine")
+    }
 }

@@ -222,9 +222,17 @@ struct IterationState {
             lastStepSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         regularizationRaises = 0
+        loweringTrial = nil
+        loweringTriedThisStep = false
         kkt.regularizationScale = baseRegularizationScale
         feasibilityStillToGain = metrics.primalResidual > settings.feasibilityTolerance || metrics.dualResidual > settings.feasibilityTolerance
-        let result = trialStep()
+        var result = trialStep()
+        if case .failure = result, baseRegularizationScale < 1 {
+            // A lowered regularization this matrix cannot be factored with: back one level, for good.
+            raiseLoweredRegularization()
+            regularizationRaises = 0
+            result = trialStep()
+        }
         guard case .failure = result, switchToFallback() else { return result }
         return trialStep()
     }
@@ -258,6 +266,17 @@ struct IterationState {
     /// failed factorization or inaccurate solves ends the lowering for the rest of the solve.
     private var baseRegularizationScale = 1.0
     private var regularizationLowerable = true
+    /// The stall ratio of the direction that made this step lower the regularization: the redo
+    /// must reduce it, or the lowering is undone for this step. After
+    /// ``maximumFailedLowerings`` such steps it is not tried again.
+    private var loweringTrial: Double?
+    private var loweringTriedThisStep = false
+    private var failedLowerings = 0
+    static let maximumFailedLowerings = 3
+    /// A lowering is undone when the redone direction is worse by this factor: the solves at the
+    /// lower level are then unstable, not merely slow to refine (LISWET8 gets through steps that
+    /// are 50–100× worse for a step or two and ends `solved`).
+    static let worseningAfterLowering = 1e3
     static let lowestRegularizationScale = 1e-6
     /// Whether the residuals are still above the feasibility tolerance at the start of this step.
     private var feasibilityStillToGain = false
@@ -311,11 +330,7 @@ struct IterationState {
             // at most); the accuracy comes back through refinement against the exact matrix.
             // If that does not make the solves accurate the step is taken as first computed, and
             // after three such steps without a successful raise in between it is not tried again.
-            if baseRegularizationScale < 1 {
-                // The regularization was lowered too far for this matrix: go back one level.
-                baseRegularizationScale *= 100
-                regularizationLowerable = false
-            }
+            if baseRegularizationScale < 1 { raiseLoweredRegularization() }
             if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
                 regularizationRaises += 1
                 kkt.regularizationScale *= 100
@@ -327,19 +342,31 @@ struct IterationState {
             if regularizationRaises > 0 {
                 failedRaises += 1
                 regularizationRaises = -1  // marks the redo at the original regularization
-                kkt.regularizationScale = 1
+                kkt.regularizationScale = baseRegularizationScale
                 return trialStep()
             }
         } else if regularizationRaises > 0 {
             failedRaises = 0
-        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain,
-                  baseRegularizationScale > Self.lowestRegularizationScale, directionStalled(sigma: sigma, deltaTau: combined.deltaTau) {
-            baseRegularizationScale /= 100
-            kkt.regularizationScale = baseRegularizationScale
-            if settings.verbose {
-                writeLog("  lowering the Newton-system regularization to ×\(baseRegularizationScale): the direction does not reduce the residuals", to: settings.logDestination)
+        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain {
+            let ratio = stallRatio(sigma: sigma, deltaTau: combined.deltaTau)
+            if let before = loweringTrial {
+                loweringTrial = nil
+                if !(ratio < Self.worseningAfterLowering * before) {
+                    if settings.verbose { writeLog("  the lower regularization did not help (\(ratio) against \(before)): back to the previous one", to: settings.logDestination) }
+                    failedLowerings += 1
+                    raiseLoweredRegularization(forGood: failedLowerings >= Self.maximumFailedLowerings)
+                    return trialStep()
+                }
+            } else if ratio > Self.stalledDirection, !loweringTriedThisStep, baseRegularizationScale > Self.lowestRegularizationScale {
+                loweringTrial = ratio
+                loweringTriedThisStep = true
+                baseRegularizationScale /= 100
+                kkt.regularizationScale = baseRegularizationScale
+                if settings.verbose {
+                    writeLog("  lowering the Newton-system regularization to ×\(baseRegularizationScale): the direction does not reduce the residuals", to: settings.logDestination)
+                }
+                return trialStep()
             }
-            return trialStep()
         }
         let alpha = settings.maxStepFraction * stepLength(deltaTau: combined.deltaTau, deltaKappa: combined.deltaKappa, maxStep: 1 / settings.maxStepFraction)
         var alphaTaken = min(alpha, 1)
@@ -403,11 +430,19 @@ struct IterationState {
         return (deltaTau, deltaKappa)
     }
 
-    /// Whether the current direction (`deltaX`, `deltaS`, `deltaZ`, `Δτ`) leaves the primal
+    /// Undoes the last lowering of the regularization and, `forGood`, ends the lowering for this solve.
+    private mutating func raiseLoweredRegularization(forGood: Bool = true) {
+        baseRegularizationScale *= 100
+        if forGood { regularizationLowerable = false }
+        loweringTrial = nil
+        kkt.regularizationScale = baseRegularizationScale
+    }
+
+    /// How far the current direction (`deltaX`, `deltaS`, `deltaZ`, `Δτ`) leaves the primal
     /// equation `AΔx + Δs − bΔτ = −(1 − σ)r_z` or the dual one `PΔx + AᵀΔz + qΔτ = −(1 − σ)r_x`
-    /// off by more than ``stalledDirection`` of its right-hand side: a step along it cannot
-    /// reduce that residual.
-    private mutating func directionStalled(sigma: Double, deltaTau: Double) -> Bool {
+    /// off, as a fraction of the right-hand side: above ``stalledDirection`` a step along it
+    /// cannot reduce that residual.
+    private mutating func stallRatio(sigma: Double, deltaTau: Double) -> Double {
         let keep = 1 - sigma
         var primalError = 0.0, primalTarget = 0.0, dualError = 0.0, dualTarget = 0.0
         fill(&Hz, 0)
@@ -425,7 +460,8 @@ struct IterationState {
             dualError = max(dualError, abs(dualLhs[j] + deltaTau * q[j] + keep * rx[j]))
             dualTarget = max(dualTarget, keep * abs(rx[j]))
         }
-        return primalError > Self.stalledDirection * primalTarget || dualError > Self.stalledDirection * dualTarget
+        // A residual that is already exactly zero asks for no reduction.
+        return max(primalTarget > 0 ? primalError / primalTarget : 0, dualTarget > 0 ? dualError / dualTarget : 0)
     }
 
     /// Largest step ≤ `maxStep` keeping `s`, `z`, `τ`, `κ` interior along the current direction.

@@ -78,6 +78,17 @@ public enum MemoryBudget {
         return bytes(terms)
     }
 
+    /// Default of ``SolverSettings/memoryLimit``: 3/4 of the explicit budget (the task-local
+    /// ``limit`` or `CONIC_MEMORY_LIMIT`) when one is set, else of the physical memory, and never
+    /// more than the address-space headroom. One source for both checks, so that
+    /// `CONIC_MEMORY_LIMIT` bounds the Newton system as it bounds the readers.
+    public static func defaultSolverLimit() -> Double {
+        let physical = Double(ProcessInfo.processInfo.physicalMemory)
+        var budget = (limit ?? explicitLimit()).map(Double.init) ?? physical
+        if let headroom = addressSpaceHeadroom() { budget = min(budget, Double(headroom)) }
+        return 0.75 * budget
+    }
+
     /// A byte count for messages: "1.5 GiB", "300.0 MiB", "12 bytes".
     public static func describe(_ bytes: Int) -> String {
         if bytes == Int.max { return "more than 8 EiB" }

@@ -72,8 +72,10 @@ public struct SolverSettings: Sendable, Equatable {
     /// Bytes the Newton system (its pattern, assembly maps and factor) may take. Forms whose
     /// estimate exceeds it are never built; when none fits the solve ends with
     /// ``SolverStatus/insufficientMemory`` instead of failing an allocation. Default: 3/4 of the
-    /// physical memory, which leaves room for the problem data and the iterates.
-    public var memoryLimit = 0.75 * Double(ProcessInfo.processInfo.physicalMemory)
+    /// physical memory, or of the budget set through ``MemoryBudget`` (`CONIC_MEMORY_LIMIT`),
+    /// which leaves room for the problem data and the iterates
+    /// (``MemoryBudget/defaultSolverLimit()``).
+    public var memoryLimit = MemoryBudget.defaultSolverLimit()
 
     /// Default settings.
     public init() {}
