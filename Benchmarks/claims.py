@@ -205,6 +205,38 @@ def _max_abs(M) -> float:
     return float(np.max(np.abs(M.data))) if M.nnz else 0.0
 
 
+def _check_residual(name, entry, r, data, terms, tol: Tolerances, failures, m):
+    """Normwise test of the residual `r` of `data` against `max(1, ‖data‖, ‖each term‖)`, then
+    per entry with `dataᵢ ≠ 0` against `|dataᵢ| + Σ|termᵢ|` (no floor); returns those sums."""
+    scale = max(1.0, _inf(data), *(_inf(v) for v in terms))
+    m[f"{name}_res"] = _inf(r) / scale
+    if not m[f"{name}_res"] <= tol.eps:
+        failures.append(f"{name} residual {m[f'{name}_res']:.2e} > {tol.eps:g}")
+    sums = np.abs(data) + sum(np.abs(v) for v in terms)
+    own = data != 0
+    if np.any(own):
+        rel = np.abs(r[own]) / sums[own]
+        k = int(np.argmax(rel))
+        key = f"{entry[:3]}_res"
+        m[key] = float(rel[k])
+        if not m[key] <= tol.row:
+            i = int(np.flatnonzero(own)[k])
+            failures.append(f"{entry} {i} {name} residual {abs(r[i]):.3e} = {m[key]:.2e} of its "
+                            f"terms {sums[i]:.3e} > {tol.row:g}")
+    return sums
+
+
+def _check_membership(name, v, cones, dual: bool, tol: Tolerances, failures, m) -> None:
+    """The worst cone violation of `v` against ε‖v‖ (K*, the zero cone free, when `dual`)."""
+    viol, where = worst_violation(v, cones, dual)
+    norm = _inf(v)
+    key = f"{name}_cone"
+    m[key] = viol / norm if norm > 0 else 0.0
+    if not m[key] <= tol.eps:
+        failures.append(f"{name} outside {'K*' if dual else 'K'} by {viol:.3e} ({m[key]:.2e} of ‖{name}‖) "
+                        f"at {where}")
+
+
 def check_solved(prob: dict, x, s, z, tol: Tolerances, reported_objective, maximize: bool,
                  reference_rule=None):
     """(failures, metrics) for a claimed primal-dual optimum."""
@@ -222,45 +254,11 @@ def check_solved(prob: dict, x, s, z, tol: Tolerances, reported_objective, maxim
     ATz = A.T @ z
     ATabs_z = absA.T @ np.abs(z)
 
-    rp = Ax + s - b
-    scale_p = max(1.0, _inf(b), _inf(Aabs_x), _inf(s))
-    m["primal_res"] = _inf(rp) / scale_p
-    if not m["primal_res"] <= tol.eps:
-        failures.append(f"primal residual {m['primal_res']:.2e} > {tol.eps:g}")
-    row_terms = np.abs(b) + Aabs_x + np.abs(s)
-    has_rhs = b != 0
-    if np.any(has_rhs):
-        rel = np.abs(rp[has_rhs]) / row_terms[has_rhs]
-        k = int(np.argmax(rel))
-        m["row_res"] = float(rel[k])
-        if not m["row_res"] <= tol.row:
-            i = int(np.flatnonzero(has_rhs)[k])
-            failures.append(f"row {i} residual {abs(rp[i]):.3e} = {m['row_res']:.2e} of its terms "
-                            f"{row_terms[i]:.3e} > {tol.row:g}")
+    row_terms = _check_residual("primal", "row", Ax + s - b, b, (Aabs_x, s), tol, failures, m)
+    _check_residual("dual", "column", Px + ATz + q, q, (Pabs_x, ATabs_z), tol, failures, m)
 
-    rd = Px + ATz + q
-    scale_d = max(1.0, _inf(q), _inf(Pabs_x), _inf(ATabs_z))
-    m["dual_res"] = _inf(rd) / scale_d
-    if not m["dual_res"] <= tol.eps:
-        failures.append(f"dual residual {m['dual_res']:.2e} > {tol.eps:g}")
-    col_terms = np.abs(q) + Pabs_x + ATabs_z
-    has_cost = q != 0
-    if np.any(has_cost):
-        rel = np.abs(rd[has_cost]) / col_terms[has_cost]
-        k = int(np.argmax(rel))
-        m["col_res"] = float(rel[k])
-        if not m["col_res"] <= tol.row:
-            j = int(np.flatnonzero(has_cost)[k])
-            failures.append(f"column {j} dual residual {abs(rd[j]):.3e} = {m['col_res']:.2e} of its "
-                            f"terms {col_terms[j]:.3e} > {tol.row:g}")
-
-    for name, v, dual in (("s", s, False), ("z", z, True)):
-        viol, where = worst_violation(v, cones, dual)
-        norm = _inf(v)
-        m[f"{name}_cone"] = viol / norm if norm > 0 else 0.0
-        if not m[f"{name}_cone"] <= tol.eps:
-            failures.append(f"{name} outside {'K*' if dual else 'K'} by {viol:.3e} "
-                            f"({m[f'{name}_cone']:.2e} of ‖{name}‖) at {where}")
+    _check_membership("s", s, cones, False, tol, failures, m)
+    _check_membership("z", z, cones, True, tol, failures, m)
     nn = nonnegative_rows(cones)
     nn = nn[b[nn] != 0] if nn.size else nn
     if nn.size:
@@ -317,10 +315,7 @@ def check_primal_infeasible(prob: dict, z, tol: Tolerances):
             failures.append(f"certificate excludes only ‖x‖₁ < {-bz / max(_inf(ATz), 1e-300):.3e}, "
                             f"against a data scale ‖b‖/‖A‖ = {normb / normA:.3e} "
                             f"(ratio {m['radius']:.2e} > {tol.eps:g})")
-    viol, where = worst_violation(z, cones, dual=True)
-    m["z_cone"] = viol / _inf(z) if _inf(z) > 0 else 0.0
-    if not m["z_cone"] <= tol.eps:
-        failures.append(f"z outside K* by {viol:.3e} ({m['z_cone']:.2e} of ‖z‖) at {where}")
+    _check_membership("z", z, cones, True, tol, failures, m)
     return failures, m
 
 
@@ -356,10 +351,7 @@ def check_dual_infeasible(prob: dict, x, s, tol: Tolerances):
         if not m["radius"] <= tol.eps:
             failures.append(f"direction too short against the data scale ‖q‖/‖A‖, ‖q‖/‖P‖ "
                             f"(ratio {m['radius']:.2e} > {tol.eps:g})")
-    viol, where = worst_violation(s, cones, dual=False)
-    m["s_cone"] = viol / _inf(s) if _inf(s) > 0 else 0.0
-    if not m["s_cone"] <= tol.eps:
-        failures.append(f"s outside K by {viol:.3e} ({m['s_cone']:.2e} of ‖s‖) at {where}")
+    _check_membership("s", s, cones, False, tol, failures, m)
     return failures, m
 
 
@@ -466,7 +458,7 @@ def self_test() -> int:
     xw = np.array([1e10, 0.5e-10])
     cases.append(("scaled LP row broken by half", bad,
                   _solution("solved", xw, [0, 0, 1e12 - 1e10 - 0.5], [1e-10, 1e10, 0], 1.5), None,
-                  "row 1 residual"))
+                  "row 1 primal residual"))
 
     # QP: min ½x² − x, x ≤ 2 (row x + s = 2): x = 1, z = 0, objective −½.
     qp = _problem([[1.0]], [-1], [[1]], [2], [("nonnegative", 1)])

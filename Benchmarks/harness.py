@@ -461,31 +461,44 @@ def conic_export(conic: str, path: Path, export_path: Path, timeout: float):
 CLAIM_FIELDS = ["claim_check", "almost_check", "claim_metrics"]
 
 
-def claim_solution_path(work_dir: Path, name: str):
-    """Where `conic solve --solution` writes for problem `name`, or None when the check is off."""
-    return None if work_dir is None else Path(work_dir) / f"{name}.solution.json"
+# Above this many rows (entries of s and z) the solution file is not written: `conic solve
+# --solution` builds the JSON in memory (SDPLIB maxG60, 24.5 million rows, would need several GB
+# on top of the solve, and this script's json.load as much again). A claim on such a problem is
+# recorded as `not_checked: ...`, never as passed.
+CLAIM_MAX_ROWS = 5_000_000
+
+
+def claim_solution_path(work_dir: Path, name: str, rows=None):
+    """Where `conic solve --solution` writes for problem `name`, or None when the check is off
+    (work_dir None) or the problem has more than CLAIM_MAX_ROWS rows (`rows`, when known)."""
+    if work_dir is None or (rows is not None and rows > CLAIM_MAX_ROWS):
+        return None
+    return Path(work_dir) / f"{name}.solution.json"
 
 
 def check_conic_claim(res: dict, conic: str, problem: Path, export_path: Path, solution_path,
-                      timeout: float, reference_rule=None) -> None:
+                      timeout: float, reference_rule=None, skip_reason=None) -> None:
     """Checks conic's status in `res` from the data alone (Benchmarks/claims.py) and stores the
     verdicts: `claim_check` (full claims: passed / failed: reason), `almost_check` (almost_*
     claims: passed / inaccurate: reason), each `not_a_claim` otherwise, and `claim_metrics`.
 
     `solution_path` is the file `run_conic_solve(..., solution=)` wrote (None: the check is off;
-    everything becomes `not_checked`). The problem is exported to `export_path` unless it is
+    everything becomes `not_checked`, with `skip_reason` for a claim when given). The problem is
+    exported to `export_path` unless it is
     there already; the solution file is deleted afterwards. `reference_rule(objective) -> reason
     | None` is the script's false-status rule for an optimal objective."""
     import claims
 
     res["claim_metrics"] = ""
-    if solution_path is None:
-        res["claim_check"] = res["almost_check"] = "not_checked"
-        return
     kind = ("full" if res["status"] in claims.FULL_CLAIMS
             else "almost" if res["status"] in claims.ALMOST_CLAIMS else "none")
-    res["claim_check"] = res["almost_check"] = "not_a_claim"
     key = "claim_check" if kind == "full" else "almost_check"
+    if solution_path is None:
+        res["claim_check"] = res["almost_check"] = "not_checked"
+        if skip_reason and kind != "none":
+            res[key] = f"not_checked: {skip_reason}"
+        return
+    res["claim_check"] = res["almost_check"] = "not_a_claim"
     try:
         if kind == "none":
             return
@@ -530,8 +543,8 @@ def claim_cell(res: dict) -> str:
             return "FALSE"
         if v.startswith("inaccurate"):
             return "inaccurate"
-        if v.startswith("error"):
-            return "error"
+        if v.startswith(("error", "not_checked:")):
+            return "unchecked"
     if "passed" in (res.get("claim_check"), res.get("almost_check")):
         return "passed"
     return "-"
@@ -557,12 +570,13 @@ def claim_summary_sections(results):
     inaccurate = [f"{n} {r['status']}: {r['almost_check']}" for n, r in results
                   if r["almost_check"].startswith("inaccurate")]
     errors = [f"{n} {r['status']}: {r[k]}" for n, r in results for k in ("claim_check", "almost_check")
-              if r[k].startswith("error")]
+              if r[k].startswith(("error", "not_checked:"))]
     lines.append(f"false claims (solved / infeasible / unbounded failing the check): {len(false)}; "
-                 f"inaccurate almost_* claims: {len(inaccurate)}; check errors: {len(errors)}")
+                 f"inaccurate almost_* claims: {len(inaccurate)}; claims not checked (errors, too "
+                 f"large): {len(errors)}")
     sections = [("independent claim check of conic's statuses (Benchmarks/claims.py):", lines)]
     for title, items in (("FALSE CLAIMS", false), ("inaccurate almost_* claims", inaccurate),
-                         ("claim check errors", errors)):
+                         ("claims not checked", errors)):
         if items:
             sections.append((f"{title} ({len(items)}):", items))
     return sections

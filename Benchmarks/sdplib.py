@@ -548,13 +548,14 @@ def main(argv=None) -> int:
     params_desc = ""
     if sdpa:
         params_desc = write_sdpa_params(work / "param.sdpa", args.sdpa_print_solution)
-    blocks = {}
+    blocks, rows = {}, {}
     for name in names:
         try:
             _, sizes, _, _ = read_sdpa(data_dir / f"{name}.dat-s", header_only=True)
         except (OSError, ValueError, IndexError):
             sizes = []
         blocks[name] = max([s for s in sizes if s > 0], default=0)
+        rows[name] = sum(s * (s + 1) // 2 if s > 0 else -s for s in sizes) if sizes else None
 
     header = H.base_header()
     if conic:
@@ -591,7 +592,7 @@ def main(argv=None) -> int:
             dat = data_dir / f"{name}.dat-s"
             rs = {}
             export_path = export_dir / f"{name}.json"
-            solution = H.claim_solution_path(None if args.no_claim_check else work, name)
+            solution = H.claim_solution_path(None if args.no_claim_check else work, name, rows[name])
             if "conic" in solvers:
                 rs["conic"] = H.run_conic_solve(conic, dat, tl,
                                                 extra=("--tol", str(args.conic_tol)) if args.conic_tol else (),
@@ -605,7 +606,8 @@ def main(argv=None) -> int:
                 evaluate(r, info, tl)
             if "conic" in solvers:
                 H.check_conic_claim(rs["conic"], conic, dat, export_path, solution, tl + 30,
-                                    reference_rule(info))
+                                    reference_rule(info), f"{rows[name]} rows, above the "
+                                    f"{H.CLAIM_MAX_ROWS} a solution file is written for")
                 H.apply_claim_verdict(rs["conic"], tl)
             if not args.export_dir and export_path.exists():
                 export_path.unlink()
