@@ -522,14 +522,103 @@ def self_test() -> int:
     return 1 if bad_count else 0
 
 
+# ----------------------------------------------------------------------------------------------
+# trap problems of issue 15 through the command line
+# ----------------------------------------------------------------------------------------------
+
+def _qps(name: str, rows: str, columns: str, rhs: str = "", bounds: str = "", head: str = "",
+         quad: str = "") -> str:
+    text = f"NAME {name}\n{head}ROWS\n N obj\n{rows}COLUMNS\n{columns}"
+    text += f"RHS\n{rhs}" if rhs else ""
+    text += f"BOUNDS\n{bounds}" if bounds else ""
+    text += f"QUADOBJ\n{quad}" if quad else ""
+    return text + "ENDATA\n"
+
+
+def _sdpa(c, blocks, entries) -> str:
+    """SDPA sparse text: minimize cᵀx s.t. Σ xᵢFᵢ − F₀ ⪰ 0; entries (matrix, block, i, j, value)."""
+    lines = [str(len(c)), str(len(blocks)), " ".join(map(str, blocks)), " ".join(map(repr, c))]
+    lines += [f"{k} {b} {i} {j} {v!r}" for k, b, i, j, v in entries]
+    return "\n".join(lines) + "\n"
+
+
+def trap_files():
+    """(file name, text, expected status, optimum or None): the wrong-status classes of issue 15."""
+    sweep_rows = "".join(f" G r{i}\n" for i in range(13))
+    sweep_cols = "".join(f" x{i} obj 1 r{i} 1e{2 * i - 12}\n" for i in range(13))
+    sweep_rhs = "".join(f" rhs r{i} 1e{2 * i - 12}\n" for i in range(13))
+    return [
+        ("bigrhs.qps", _qps("BIGRHS", " G c1\n", " x1 obj 1 c1 1\n x2 obj 1 c1 1\n", " rhs c1 1e9\n"),
+         "solved", 1e9),
+        ("bigcost.qps", _qps("BIGCOST", " L c1\n", " x obj 1e9 c1 1\n", " rhs c1 1\n"), "solved", 0.0),
+        ("bigcost_neg.qps", _qps("BIGCOSTNEG", " L c1\n", " x obj -1e9 c1 1\n", " rhs c1 1\n"),
+         "solved", -1e9),
+        ("scaled_lp.qps", _qps("SCALEDLP", " G r1\n G r2\n L r3\n",
+                               " x obj 1e-10 r1 1\n x r3 1\n y obj 1e10 r2 1\n y r3 1e10\n",
+                               " rhs r1 1e10 r2 1e-10\n rhs r3 1e12\n"), "solved", 2.0),
+        ("row_sweep.qps", _qps("ROWSWEEP", sweep_rows, sweep_cols, sweep_rhs), "solved", 13.0),
+        ("maximize.qps", _qps("MAXLP", " L c1\n", " x1 obj 1 c1 1\n x2 obj 1 c1 2\n", " rhs c1 4\n",
+                              " UP bnd x1 3\n", "OBJSENSE\n    MAX\n"), "solved", 3.5),
+        ("infeasible_big.qps", _qps("INFBIG", " G r1\n L r2\n", " x obj 1 r1 1\n x r2 1\n",
+                                    " rhs r1 1e6 r2 -1e6\n", " FR bnd x\n"), "primal_infeasible", None),
+        ("unbounded.qps", _qps("UNBND", " E r1\n", " x1 obj -1 r1 1\n x2 r1 -1\n", " rhs r1 5\n"),
+         "dual_infeasible", None),
+        ("unbounded_big.qps", _qps("UNBNDBIG", " E r1\n", " x1 obj -1e9 r1 1\n x2 r1 -1\n",
+                                   " rhs r1 5e9\n"), "dual_infeasible", None),
+        # min x₁² − 4x₂² + x₁x₂ + 0.1x₁ + 0.2x₂ on [−1, 1]²: not convex, was `solved` at a saddle
+        ("indefinite.qps", _qps("INDEF", " L c1\n", " x1 obj 0.1 c1 1\n x2 obj 0.2 c1 1\n", " rhs c1 2\n",
+                                " LO bnd x1 -1\n UP bnd x1 1\n LO bnd x2 -1\n UP bnd x2 1\n",
+                                quad=" x1 x1 2\n x2 x1 1\n x2 x2 -8\n"), "error (not convex)", None),
+        # min x₁ s.t. [[0, x₁, 0], [x₁, x₂, 0], [0, 0, x₁ + 1]] ⪰ 0: primal 0, dual −1 (no optimum
+        # can pass the tests; facial reduction used to make it `solved` at −1)
+        ("sdp_gap.dat-s", _sdpa([1.0, 0.0], [3], [(0, 1, 3, 3, -1.0), (1, 1, 1, 2, 1.0), (1, 1, 3, 3, 1.0),
+                                                  (2, 1, 2, 2, 1.0)]), "not solved", None),
+        # [[x₁, 1], [1, x₂]] ⪰ 0 with x₂ = 0 (a diagonal block x₂ ≥ 0, −x₂ ≥ 0): weakly infeasible
+        ("sdp_weak.dat-s", _sdpa([1.0, 0.0], [2, -2], [(0, 1, 1, 2, -1.0), (1, 1, 1, 1, 1.0), (2, 1, 2, 2, 1.0),
+                                                       (2, 2, 1, 1, 1.0), (2, 2, 2, 2, -1.0)]),
+         "not solved", None),
+    ]
+
+
+def run_traps(conic: str, work: Path) -> int:
+    """Solves each trap with `conic solve --solution`, checks the claim from `conic export`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import harness  # noqa: E402
+
+    work.mkdir(parents=True, exist_ok=True)
+    false = 0
+    print(f"{'problem':20s} {'expected':18s} {'status':26s} {'objective':>16s}  check")
+    for fname, text, expected, optimum in trap_files():
+        path = work / fname
+        path.write_text(text)
+        export, solution = work / (fname + ".json"), work / (fname + ".solution.json")
+        res = harness.run_conic_solve(conic, path, 30.0, solution=solution)
+        rule = None if optimum is None else (
+            lambda obj, opt=optimum: None if harness.within(obj, opt, 1e-3) else f"off the optimum {opt:g}")
+        harness.check_conic_claim(res, conic, path, export, solution, 60.0, rule)
+        verdict = res["claim_check"] if res["claim_check"] != "not_a_claim" else res["almost_check"]
+        false += res["claim_check"].startswith("failed")
+        obj = harness.fmt_num(res["objective"], ".9e")
+        print(f"{fname:20s} {expected:18s} {res['status']:26s} {obj:>16s}  {verdict}"
+              + (f" ({res['note']})" if res.get("note") else ""))
+    print(f"false claims: {false}")
+    return 1 if false else 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Check a solver's claim independently from the exported data.")
     ap.add_argument("--self-test", action="store_true", help="run the hand-made test problems")
+    ap.add_argument("--traps", metavar="CONIC",
+                    help="solve the issue-15 trap problems with this conic executable and check each claim")
+    ap.add_argument("--work-dir", metavar="DIR", type=Path, default=Path("/tmp/conic-claim-traps"),
+                    help="where --traps writes its problem and solution files (default: %(default)s)")
     ap.add_argument("--export", metavar="P.json", help="problem from `conic export FILE --output P.json`")
     ap.add_argument("--solution", metavar="SOL.json", help="from `conic solve FILE --solution SOL.json`")
     args = ap.parse_args(argv)
     if args.self_test:
         return self_test()
+    if args.traps:
+        return run_traps(args.traps, args.work_dir)
     if not (args.export and args.solution):
         ap.error("give --export and --solution, or --self-test")
     check = check_files(args.export, args.solution)
