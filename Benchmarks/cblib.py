@@ -154,6 +154,7 @@ def main(argv=None) -> int:
         ("tolerance", f"|obj - ref| <= {FULL_TOL:g}*|ref| (|ref| >= 1) or {FULL_TOL:g} (|ref| < 1)"),
         ("time limit", f"{tl:g} s per problem and solver (subprocess killed after {tl + 30:g} s)"),
         ("memory", f"limit {mem_desc}; MB = peak RSS of the solver process (see README)"),
+        ("claims", H.claim_check_description(not args.no_claim_check and "conic" in solvers)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     H.print_header(header)

@@ -112,11 +112,13 @@ def read_reference(data_dir: Path):
 
 def run_conic(conic: str, sif: Path, time_limit: float, solution=None) -> dict:
     cmd = [conic, "solve", str(sif), "--json", "--time-limit", f"{time_limit:g}"]
+    timeout = time_limit + 30
     if solution is not None:
         cmd += ["--solution", str(solution)]
-    rc, out, err, wall = run_cmd(cmd, time_limit + 30)
+        timeout += _harness.solution_write_allowance()
+    rc, out, err, wall = run_cmd(cmd, timeout)
     if rc is None:
-        res = empty_result("timeout", f"killed after {time_limit + 30:g} s")
+        res = empty_result("timeout", f"killed after {timeout:g} s")
         res["wall_time"] = wall
         return res
     data = parse_json_stdout(out)
@@ -236,6 +238,7 @@ def main(argv=None) -> int:
         ("conic", f"{conic} (repo revision {git_revision()})"),
         ("data", f"{data_dir} ({len(names)} problems)"),
         ("time limit", f"{tl:g} s per problem and solver (subprocess timeout {tl + 30:g} s)"),
+        ("claims", _harness.claim_check_description(not args.no_claim_check)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     for key, value in header:

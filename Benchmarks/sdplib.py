@@ -573,6 +573,7 @@ def main(argv=None) -> int:
                          else "published digits (see README)")),
         ("time limit", f"{tl:g} s per problem and solver (subprocess killed after {tl + 30:g} s)"),
         ("memory", f"limit {mem_desc}; MB = peak RSS of the solver process (see README)"),
+        ("claims", H.claim_check_description(not args.no_claim_check and "conic" in solvers)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     H.print_header(header)
@@ -596,7 +597,7 @@ def main(argv=None) -> int:
             if "conic" in solvers:
                 rs["conic"] = H.run_conic_solve(conic, dat, tl,
                                                 extra=("--tol", str(args.conic_tol)) if args.conic_tol else (),
-                                                solution=solution)
+                                                solution=solution, solution_rows=rows[name])
             if "sdpa" in solvers:
                 rs["sdpa"] = run_sdpa(sdpa, dat, work, work / "param.sdpa", tl)
             if "clarabel" in solvers:
