@@ -493,28 +493,32 @@ def check_conic_claim(res: dict, conic: str, problem: Path, export_path: Path, s
     verdicts: `claim_check` (full claims: passed / failed: reason), `almost_check` (almost_*
     claims: passed / inaccurate: reason), each `not_a_claim` otherwise, and `claim_metrics`.
 
-    `solution_path` is the file `run_conic_solve(..., solution=)` wrote (None: the check is off;
-    everything becomes `not_checked`, with `skip_reason` for a claim when given). The problem is
-    exported to `export_path` unless it is
-    there already; the solution file is deleted afterwards. `reference_rule(objective) -> reason
-    | None` is the script's false-status rule for an optimal objective."""
+    `solution_path` is the file `run_conic_solve(..., solution=)` wrote; None with a
+    `skip_reason` (the file was not asked for) makes a claim `not_checked: <reason>`, None without
+    one means the check is off (everything `not_checked`). The problem
+    is exported to `export_path` unless it is there already; the solution file is deleted
+    afterwards. `reference_rule(objective) -> reason | None` is the script's false-status rule
+    for an optimal objective. A claim that cannot be checked (no file, a failed export) is
+    recorded as `error: ...`, never as passed."""
     import claims
 
     res["claim_metrics"] = ""
     kind = ("full" if res["status"] in claims.FULL_CLAIMS
             else "almost" if res["status"] in claims.ALMOST_CLAIMS else "none")
     key = "claim_check" if kind == "full" else "almost_check"
-    if solution_path is None:
+    if solution_path is None and skip_reason is None:  # the check is off
         res["claim_check"] = res["almost_check"] = "not_checked"
-        if skip_reason and kind != "none":
-            res[key] = f"not_checked: {skip_reason}"
         return
     res["claim_check"] = res["almost_check"] = "not_a_claim"
+    if solution_path is None:
+        if kind != "none":
+            res[key] = f"not_checked: {skip_reason}"
+        return
     try:
         if kind == "none":
             return
         if not Path(solution_path).exists():
-            res[key] = ("failed: " if kind == "full" else "inaccurate: ") + "no solution file written"
+            res[key] = "error: conic wrote no solution file"
             return
         if not Path(export_path).exists():
             err = conic_export(conic, problem, Path(export_path), timeout)
