@@ -88,6 +88,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import cone_rows, load_export  # noqa: E402  (the one reader of exported problems)
+
 FULL_CLAIMS = ("solved", "primal_infeasible", "dual_infeasible")
 ALMOST_CLAIMS = ("almost_solved", "almost_primal_infeasible", "almost_dual_infeasible")
 
@@ -155,10 +158,7 @@ def cone_violations(v: np.ndarray, cones, dual: bool):
     out = []
     row = 0
     for kind, dim in cones:
-        if kind == "psd_triangle":
-            size = dim * (dim + 1) // 2
-        else:
-            size = dim
+        size = cone_rows(kind, dim)
         blk = v[row:row + size]
         if kind == "zero":
             viol = 0.0 if dual or size == 0 else float(np.max(np.abs(blk)))
@@ -183,9 +183,10 @@ def worst_violation(v: np.ndarray, cones, dual: bool):
 
 
 def nonnegative_rows(cones) -> np.ndarray:
+    """The row indices of the nonnegative cones."""
     rows, row = [], 0
     for kind, dim in cones:
-        size = dim * (dim + 1) // 2 if kind == "psd_triangle" else dim
+        size = cone_rows(kind, dim)
         if kind == "nonnegative":
             rows.extend(range(row, row + size))
         row += size
@@ -414,8 +415,6 @@ def check_claim(prob: dict, sol: dict, reference_rule=None) -> ClaimCheck:
 
 def check_files(export_path, solution_path, reference_rule=None) -> ClaimCheck:
     """`check_claim` on the files written by `conic export` and `conic solve --solution`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from harness import load_export  # noqa: E402  (the one reader of exported problems)
     with open(solution_path) as f:
         sol = json.load(f)
     return check_claim(load_export(str(export_path)), sol, reference_rule)
@@ -603,8 +602,7 @@ def trap_files():
 
 def run_traps(conic: str, work: Path) -> int:
     """Solves each trap with `conic solve --solution`, checks the claim from `conic export`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import harness  # noqa: E402
+    import harness
 
     work.mkdir(parents=True, exist_ok=True)
     false = 0
