@@ -247,7 +247,7 @@ def main(argv=None) -> int:
             md_path, f"CBLIB benchmark: {' vs '.join(solvers)}", header, columns, text_rows, sections,
             "ok: `yes` = status solved and |obj − ref| ≤ 1e-6·|ref| (|ref| ≥ 1) or ≤ 1e-6 (|ref| < 1); "
             "`FALSE` = false status (see Benchmarks/README.md). MB = peak resident memory of the "
-            "solver process.")
+            "solver process." + H.CLAIM_FOOTNOTE)
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 

@@ -549,6 +549,12 @@ def claim_check_description(enabled: bool) -> str:
             "60 s (+100 µs a row) later than the time limit + 30 s")
 
 
+# The markdown footnote sentence for the `claim` column.
+CLAIM_FOOTNOTE = (" claim: conic's status checked from the data (Benchmarks/claims.py): `passed`, `FALSE` "
+                  "(a failed solved/infeasible/unbounded claim), `inaccurate` (a failed almost_* claim), "
+                  "`unchecked`, or `-` (not a claim).")
+
+
 def apply_claim_verdict(res: dict, time_limit: float) -> None:
     """A failed full claim is a false status (call after the script's `evaluate`)."""
     verdict = res.get("claim_check", "")

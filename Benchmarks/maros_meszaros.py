@@ -397,7 +397,8 @@ def main(argv=None) -> int:
                 for line in lines:
                     f.write(f"{indent}- {line}\n")
             f.write("\nok: `yes` = status solved and |obj − ref| ≤ 1e-6·|ref| (|ref| ≥ 1) or ≤ 1e-6 "
-                    "(|ref| < 1); `FALSE` = false status (see Benchmarks/README.md).\n")
+                    "(|ref| < 1); `FALSE` = false status (see Benchmarks/README.md)."
+                    + _harness.CLAIM_FOOTNOTE + "\n")
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 

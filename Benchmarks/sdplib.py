@@ -701,7 +701,7 @@ def main(argv=None) -> int:
             md_path, f"SDPLIB benchmark: {' vs '.join(solvers)}", header, columns, text_rows, sections,
             "ok: `yes` = status solved (SDPA: pdOPT) and |obj − ref| ≤ max(1e-6·|ref|, half a unit in the "
             "last published digit), or the right infeasibility reported; `FALSE` = false status (see "
-            "Benchmarks/README.md). MB = peak resident memory of the solver process.")
+            "Benchmarks/README.md). MB = peak resident memory of the solver process." + H.CLAIM_FOOTNOTE)
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 
