@@ -13,7 +13,9 @@ SOCP/LP instances in the Conic Benchmark Format) this script
      with Clarabel (default settings, time_limit = T) and with ECOS (default settings; ECOS has
      no time limit, so its process is killed after T + 30 s), each in its own Python process,
   3. compares the objective values with reference.csv (1e-6 relative, 1e-6 absolute when the
-     reference is below 1 in magnitude).
+     reference is below 1 in magnitude),
+  4. checks conic's claim (solved, infeasible, unbounded, almost_*) independently from the
+     exported data and the `--solution` file (Benchmarks/claims.py; off with --no-claim-check).
 
 Every solver's peak resident memory is recorded as in sdplib.py. See Benchmarks/README.md.
 """
@@ -152,6 +154,7 @@ def main(argv=None) -> int:
         ("tolerance", f"|obj - ref| <= {FULL_TOL:g}*|ref| (|ref| >= 1) or {FULL_TOL:g} (|ref| < 1)"),
         ("time limit", f"{tl:g} s per problem and solver (subprocess killed after {tl + 30:g} s)"),
         ("memory", f"limit {mem_desc}; MB = peak RSS of the solver process (see README)"),
+        ("claims", H.claim_check_description(not args.no_claim_check and "conic" in solvers)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     H.print_header(header)
@@ -159,7 +162,7 @@ def main(argv=None) -> int:
     width = max(9, max(len(n) for n in names))
     columns = [("problem", width, "<")]
     for s in solvers:
-        columns += solver_columns(s)
+        columns += solver_columns(s) + ([("claim", 10, "<")] if s == "conic" else [])
     print(H.text_line(columns, [c[0] for c in columns]))
     print("-" * len(H.text_line(columns, ["x" * w for _, w, _ in columns])), flush=True)
 
@@ -177,22 +180,29 @@ def main(argv=None) -> int:
             info = reference[name]
             path = files[name]
             rs = {}
+            export_path = export_dir / f"{name}.json"
+            solution = H.claim_solution_path(None if args.no_claim_check else Path(tmp.name), name)
             if "conic" in solvers:
-                rs["conic"] = H.run_conic_solve(conic, path, tl)
+                rs["conic"] = H.run_conic_solve(conic, path, tl, solution=solution)
             peers = [s for s in solvers if s != "conic"]
             if peers:
-                export_path = export_dir / f"{name}.json"
                 err = H.conic_export(conic, path, export_path, tl + 30)
                 for s in peers:
                     rs[s] = dict(err) if err else H.run_peer_worker(s, export_path, tl)
-                if not args.export_dir and export_path.exists():
-                    export_path.unlink()
             for r in rs.values():
                 evaluate(r, info["ref"], tl)
+            if "conic" in solvers:
+                ref = info["ref"]
+                H.check_conic_claim(rs["conic"], conic, path, export_path, solution, tl + 30,
+                                    None if ref is None else lambda obj: None if H.within(obj, ref, LOOSE_TOL)
+                                    else f"off the reference {ref:.9e} by more than {LOOSE_TOL:g} (rule scaled)")
+                H.apply_claim_verdict(rs["conic"], tl)
+            if not args.export_dir and export_path.exists():
+                export_path.unlink()
             results.append((name, info, rs))
             cells = [name]
             for s in solvers:
-                cells += solver_cells(rs[s])
+                cells += solver_cells(rs[s]) + ([H.claim_cell(rs[s])] if s == "conic" else [])
             text_rows.append(cells)
             print(H.text_line(columns, cells), flush=True)
     except KeyboardInterrupt:
@@ -217,12 +227,14 @@ def main(argv=None) -> int:
                    for name, info, rs in results for s in solvers if rs[s]["false_status"]]
     time_lines = H.time_summary_lines(results, solvers, TIME_SHIFT, tl, f"{TIME_SHIFT * 1000:g} ms")
     sections = [(None, summary)] + H.closing_sections(false_lines, time_lines, results, solvers)
+    if "conic" in solvers:
+        sections += H.claim_summary_sections([(name, rs["conic"]) for name, _, rs in results])
     print()
     H.print_report(sections)
 
     fields = ["status", "status_raw", "objective", "dual_objective", "rel_error", "ok", "within_tol",
               "false_status", "iterations", "solve_time", "wall_time", "mem_kb", "note"]
-    extra = {"conic": ["setup_time"],
+    extra = {"conic": ["setup_time"] + H.CLAIM_FIELDS,
              "clarabel": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"],
              "ecos": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"]}
     H.write_results_csv(args.output_csv.resolve(), ["name", "n_vars", "n_constraints", "reference"],
@@ -235,7 +247,7 @@ def main(argv=None) -> int:
             md_path, f"CBLIB benchmark: {' vs '.join(solvers)}", header, columns, text_rows, sections,
             "ok: `yes` = status solved and |obj − ref| ≤ 1e-6·|ref| (|ref| ≥ 1) or ≤ 1e-6 (|ref| < 1); "
             "`FALSE` = false status (see Benchmarks/README.md). MB = peak resident memory of the "
-            "solver process.")
+            "solver process." + H.CLAIM_FOOTNOTE)
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 

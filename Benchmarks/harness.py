@@ -12,6 +12,11 @@
   `clarabel_one` (Clarabel, default settings) and `ecos_one` (ECOS, default settings). They run
   in their own Python process: `python3 Benchmarks/harness.py --clarabel-one X.json
   --time-limit T` (or `--ecos-one X.json`) prints one JSON object on stdout;
+* the independent check of conic's claims (`check_conic_claim`, `apply_claim_verdict`,
+  `claim_summary_sections`; the checks themselves are in Benchmarks/claims.py): each script
+  runs `conic solve --solution`, checks the status from the exported data and records the
+  verdicts in the columns `conic_claim_check`, `conic_almost_check` and `conic_claim_metrics`;
+  a failed full claim counts as a false status (`--no-claim-check` skips it all);
 * machine/revision information and `swift build -c release`.
 
 The exported JSON is `minimize ½xᵀPx + qᵀx + c0  s.t.  Ax + s = b, s ∈ K` with keys n, m,
@@ -416,12 +421,26 @@ def result_from_json(data: dict, wall: float, rc) -> dict:
     return res
 
 
-def run_conic_solve(conic: str, path: Path, time_limit: float, extra=()) -> dict:
-    """`conic solve PATH --json --time-limit T` with peak memory; killed after T + 30 s."""
+def solution_write_allowance(rows=None) -> float:
+    """Extra seconds before a `conic solve --solution` run is killed: the solver writes the file
+    after its time limit's check, at about 60 µs a row here under load (SDPLIB qpG51, 2·10⁶ rows:
+    two minutes); 60 s plus 100 µs a row when the row count is known."""
+    return 60.0 + (1e-4 * rows if rows else 0.0)
+
+
+def run_conic_solve(conic: str, path: Path, time_limit: float, extra=(), solution=None,
+                    solution_rows=None) -> dict:
+    """`conic solve PATH --json --time-limit T` with peak memory; killed after T + 30 s.
+    With `solution`, the point or certificate is written there too (`--solution`), and the kill
+    waits `solution_write_allowance(solution_rows)` longer (wall_time then includes the writing)."""
     cmd = [conic, "solve", str(path), "--json", "--time-limit", f"{time_limit:g}", *extra]
-    rc, out, err, wall, maxrss = run_measured(cmd, time_limit + 30)
+    timeout = time_limit + 30
+    if solution is not None:
+        cmd += ["--solution", str(solution)]
+        timeout += solution_write_allowance(solution_rows)
+    rc, out, err, wall, maxrss = run_measured(cmd, timeout)
     if rc is None:
-        res = empty_result("timeout", f"killed after {time_limit + 30:g} s")
+        res = empty_result("timeout", f"killed after {timeout:g} s")
     else:
         data = parse_json_stdout(out)
         if data is None:
@@ -443,6 +462,154 @@ def conic_export(conic: str, path: Path, export_path: Path, timeout: float):
     if rc != 0 or not export_path.exists():
         return empty_result("export_error", f"conic export exit code {rc}: {short(err or out)}")
     return None
+
+
+# ----------------------------------------------------------------------------------------------
+# independent claim check of conic's statuses (Benchmarks/claims.py)
+# ----------------------------------------------------------------------------------------------
+
+# Result keys the claim check adds; the scripts write them as CSV columns `conic_<key>`.
+CLAIM_FIELDS = ["claim_check", "almost_check", "claim_metrics"]
+
+
+# Above this many rows (entries of s and z) the solution file is not written: `conic solve
+# --solution` builds the JSON in memory (SDPLIB maxG60, 24.5 million rows, would need several GB
+# on top of the solve, and this script's json.load as much again). A claim on such a problem is
+# recorded as `not_checked: ...`, never as passed.
+CLAIM_MAX_ROWS = 5_000_000
+
+
+def claim_solution_path(work_dir: Path, name: str, rows=None):
+    """Where `conic solve --solution` writes for problem `name`, or None when the check is off
+    (work_dir None) or the problem has more than CLAIM_MAX_ROWS rows (`rows`, when known)."""
+    if work_dir is None or (rows is not None and rows > CLAIM_MAX_ROWS):
+        return None
+    return Path(work_dir) / f"{name}.solution.json"
+
+
+def check_conic_claim(res: dict, conic: str, problem: Path, export_path: Path, solution_path,
+                      timeout: float, reference_rule=None, skip_reason=None) -> None:
+    """Checks conic's status in `res` from the data alone (Benchmarks/claims.py) and stores the
+    verdicts: `claim_check` (full claims: passed / failed: reason), `almost_check` (almost_*
+    claims: passed / inaccurate: reason), each `not_a_claim` otherwise, and `claim_metrics`.
+
+    `solution_path` is the file `run_conic_solve(..., solution=)` wrote; None with a
+    `skip_reason` (the file was not asked for) makes a claim `not_checked: <reason>`, None without
+    one means the check is off (everything `not_checked`). The problem
+    is exported to `export_path` unless it is there already; the solution file is deleted
+    afterwards. `reference_rule(objective) -> reason | None` is the script's false-status rule
+    for an optimal objective. A claim that cannot be checked (no file, a failed export) is
+    recorded as `error: ...`, never as passed."""
+    import claims
+
+    res["claim_metrics"] = ""
+    kind = ("full" if res["status"] in claims.FULL_CLAIMS
+            else "almost" if res["status"] in claims.ALMOST_CLAIMS else "none")
+    key = "claim_check" if kind == "full" else "almost_check"
+    if solution_path is None and skip_reason is None:  # the check is off
+        res["claim_check"] = res["almost_check"] = "not_checked"
+        return
+    res["claim_check"] = res["almost_check"] = "not_a_claim"
+    if solution_path is None:
+        if kind != "none":
+            res[key] = f"not_checked: {skip_reason}"
+        return
+    try:
+        if kind == "none":
+            return
+        if not Path(solution_path).exists():
+            res[key] = "error: conic wrote no solution file"
+            return
+        if not Path(export_path).exists():
+            err = conic_export(conic, problem, Path(export_path), timeout)
+            if err:
+                res[key] = f"error: {err['note']}"
+                return
+        check = claims.check_files(export_path, solution_path, reference_rule)
+        if check.status != res["status"]:
+            res[key] = f"error: the solution file says {check.status}, the JSON {res['status']}"
+            return
+        res[key] = check.verdict()
+        res["claim_metrics"] = check.metrics_text()
+    except Exception as exc:  # a broken file must not stop the benchmark: record it
+        res[key] = f"error: {type(exc).__name__}: {short(str(exc), 120)}"
+    finally:
+        try:
+            Path(solution_path).unlink()
+        except OSError:
+            pass
+
+
+def claim_check_description(enabled: bool) -> str:
+    """The header line of the claim check."""
+    if not enabled:
+        return "off (--no-claim-check)"
+    return ("conic's solved/infeasible/unbounded/almost_* claims checked from `conic export` and "
+            "`conic solve --solution` (Benchmarks/claims.py); with the solution file, conic is killed "
+            "60 s (+100 µs a row) later than the time limit + 30 s")
+
+
+# The markdown footnote sentence for the `claim` column.
+CLAIM_FOOTNOTE = (" claim: conic's status checked from the data (Benchmarks/claims.py): `passed`, `FALSE` "
+                  "(a failed solved/infeasible/unbounded claim), `inaccurate` (a failed almost_* claim), "
+                  "`unchecked`, or `-` (not a claim).")
+
+
+def apply_claim_verdict(res: dict, time_limit: float) -> None:
+    """A failed full claim is a false status (call after the script's `evaluate`)."""
+    verdict = res.get("claim_check", "")
+    if verdict.startswith("failed"):
+        if not res.get("false_status"):
+            res["false_status"] = "independent claim check " + verdict
+        res["ok"] = False
+        res["gm_time"] = time_limit
+
+
+def claim_cell(res: dict) -> str:
+    """Short table cell: passed, FALSE (failed full claim), inaccurate, error, or -."""
+    for key in ("claim_check", "almost_check"):
+        v = res.get(key, "")
+        if v.startswith("failed"):
+            return "FALSE"
+        if v.startswith("inaccurate"):
+            return "inaccurate"
+        if v.startswith(("error", "not_checked:")):
+            return "unchecked"
+    if "passed" in (res.get("claim_check"), res.get("almost_check")):
+        return "passed"
+    return "-"
+
+
+def claim_summary_sections(results):
+    """Report sections for the claim check; results = [(name, conic result)]."""
+    results = [(n, r) for n, r in results if r.get("claim_check") not in (None, "not_checked")]
+    if not results:
+        return [(None, ["independent claim check: off (--no-claim-check)"])]
+    counts = {}
+    for _, r in results:
+        for key in ("claim_check", "almost_check"):
+            v = r.get(key, "not_a_claim")
+            if v != "not_a_claim":
+                c = counts.setdefault(r["status"], [0, 0])
+                c[0] += 1
+                c[1] += v == "passed"
+    parts = [f"{st} {n} ({p} passed)" for st, (n, p) in sorted(counts.items())]
+    lines = ["claims checked: " + (", ".join(parts) if parts else "none")]
+    false = [f"{n} {r['status']}: {r['claim_check']}" for n, r in results
+             if r["claim_check"].startswith("failed")]
+    inaccurate = [f"{n} {r['status']}: {r['almost_check']}" for n, r in results
+                  if r["almost_check"].startswith("inaccurate")]
+    errors = [f"{n} {r['status']}: {r[k]}" for n, r in results for k in ("claim_check", "almost_check")
+              if r[k].startswith(("error", "not_checked:"))]
+    lines.append(f"false claims (solved / infeasible / unbounded failing the check): {len(false)}; "
+                 f"inaccurate almost_* claims: {len(inaccurate)}; claims not checked (errors, too "
+                 f"large): {len(errors)}")
+    sections = [("independent claim check of conic's statuses (Benchmarks/claims.py):", lines)]
+    for title, items in (("FALSE CLAIMS", false), ("inaccurate almost_* claims", inaccurate),
+                         ("claims not checked", errors)):
+        if items:
+            sections.append((f"{title} ({len(items)}):", items))
+    return sections
 
 
 def run_peer_worker(mode: str, export_path: Path, time_limit: float) -> dict:
@@ -1001,6 +1168,9 @@ def add_common_options(ap, default_time_limit: float, default_csv: Path, default
                     help="CSV with all per-problem results (default: %(default)s)")
     ap.add_argument("--export-dir", metavar="DIR", type=Path,
                     help="keep the exported JSON problems in DIR (default: a temporary directory)")
+    ap.add_argument("--no-claim-check", action="store_true",
+                    help="skip the independent check of conic's solved/infeasible/unbounded claims "
+                         "from the exported data (Benchmarks/claims.py); quicker")
     if not memory_limit:
         return
     ap.add_argument("--memory-limit", metavar="GB", type=float, default=default_memory_limit_gb(),

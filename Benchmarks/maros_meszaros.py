@@ -12,7 +12,9 @@ For every QPS file NAME.SIF in the data directory this script
      problem with Clarabel (default settings, time_limit = T, verbose = False) in a separate
      Python subprocess (this script re-invoked with the hidden `--clarabel-one` mode), so
      that a hang or crash on one problem cannot stop the run,
-  3. compares both objective values with the reference value from reference.csv.
+  3. compares both objective values with the reference value from reference.csv,
+  4. checks conic's claim (solved, infeasible, unbounded, almost_*) independently from the
+     exported data and the `--solution` file (Benchmarks/claims.py; off with --no-claim-check).
 
 Shared helpers (subprocess handling, the Clarabel worker, formatting) live in
 Benchmarks/harness.py, which sdplib.py and cblib.py use as well.
@@ -108,11 +110,15 @@ def read_reference(data_dir: Path):
     return ref
 
 
-def run_conic(conic: str, sif: Path, time_limit: float) -> dict:
+def run_conic(conic: str, sif: Path, time_limit: float, solution=None) -> dict:
     cmd = [conic, "solve", str(sif), "--json", "--time-limit", f"{time_limit:g}"]
-    rc, out, err, wall = run_cmd(cmd, time_limit + 30)
+    timeout = time_limit + 30
+    if solution is not None:
+        cmd += ["--solution", str(solution)]
+        timeout += _harness.solution_write_allowance()
+    rc, out, err, wall = run_cmd(cmd, timeout)
     if rc is None:
-        res = empty_result("timeout", f"killed after {time_limit + 30:g} s")
+        res = empty_result("timeout", f"killed after {timeout:g} s")
         res["wall_time"] = wall
         return res
     data = parse_json_stdout(out)
@@ -167,7 +173,7 @@ def ok_cell(res: dict) -> str:
 COLUMNS = [  # (header, width, align)
     ("problem", 9, "<"),
     ("conic status", 21, "<"), ("objective", 16, ">"), ("rel.err", 8, ">"), ("ok", 5, ">"),
-    ("iter", 4, ">"), ("time[s]", 9, ">"),
+    ("iter", 4, ">"), ("time[s]", 9, ">"), ("claim", 10, "<"),
     ("clarabel status", 21, "<"), ("objective", 16, ">"), ("rel.err", 8, ">"), ("ok", 5, ">"),
     ("iter", 4, ">"), ("time[s]", 9, ">"),
 ]
@@ -178,6 +184,8 @@ def row_cells(name: str, a: dict, b: dict):
     for r in (a, b):
         cells += [r["status"], fmt_num(r["objective"], ".9e"), fmt_num(r["rel_error"], ".1e"),
                   ok_cell(r), fmt_num(r["iterations"], "d"), fmt_num(r["solve_time"], ".3g")]
+        if r is a:
+            cells.append(_harness.claim_cell(a))
     return cells
 
 
@@ -230,6 +238,7 @@ def main(argv=None) -> int:
         ("conic", f"{conic} (repo revision {git_revision()})"),
         ("data", f"{data_dir} ({len(names)} problems)"),
         ("time limit", f"{tl:g} s per problem and solver (subprocess timeout {tl + 30:g} s)"),
+        ("claims", _harness.claim_check_description(not args.no_claim_check)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     for key, value in header:
@@ -253,10 +262,17 @@ def main(argv=None) -> int:
             info = reference.get(name, {"ref": None, "n_vars": "", "n_constraints": ""})
             ref = info["ref"]
             sif = files[name]
-            a = run_conic(conic, sif, tl)
+            solution = _harness.claim_solution_path(None if args.no_claim_check else export_dir, name)
+            a = run_conic(conic, sif, tl, solution)
             b = run_clarabel(conic, sif, export_dir / f"{name}.json", tl)
             evaluate(a, ref, tl)
             evaluate(b, ref, tl)
+            _harness.check_conic_claim(
+                a, conic, sif, export_dir / f"{name}.json", solution, tl + 30,
+                None if ref is None else
+                lambda obj: None if within(obj, ref, LOOSE_TOL) else
+                f"off the reference {ref:.9e} by more than {LOOSE_TOL:g} (rule scaled)")
+            _harness.apply_claim_verdict(a, tl)
             results.append((name, info, a, b))
             print(text_line(row_cells(name, a, b)), flush=True)
     except KeyboardInterrupt:
@@ -322,6 +338,8 @@ def main(argv=None) -> int:
         print("false statuses: none")
     for line in time_lines:
         print(line)
+    claim_sections = _harness.claim_summary_sections([(name, a) for name, _, a, _ in results])
+    _harness.print_report(claim_sections)
 
     # CSV
     csv_path = args.output_csv.resolve()
@@ -332,7 +350,8 @@ def main(argv=None) -> int:
         w = csv.writer(f)
         w.writerow(["name", "n_vars", "n_constraints", "reference"]
                    + [f"conic_{k}" for k in fields] + ["clarabel_status_raw"]
-                   + [f"clarabel_{k}" for k in fields])
+                   + [f"clarabel_{k}" for k in fields]
+                   + [f"conic_{k}" for k in _harness.CLAIM_FIELDS])
         for name, info, a, b in results:
             def vals(r):
                 return [r["status"], repr(r["objective"]), repr(r["dual_objective"]),
@@ -341,7 +360,8 @@ def main(argv=None) -> int:
                         repr(r["solve_time"]), repr(r["wall_time"]), r["note"]]
             w.writerow([name, info["n_vars"], info["n_constraints"],
                         "" if info["ref"] is None else repr(info["ref"])]
-                       + vals(a) + [b.get("status_raw", "")] + vals(b))
+                       + vals(a) + [b.get("status_raw", "")] + vals(b)
+                       + [a.get(k, "") for k in _harness.CLAIM_FIELDS])
     print(f"\nCSV written to {csv_path}")
 
     # Markdown
@@ -369,8 +389,16 @@ def main(argv=None) -> int:
             f.write(f"- {time_lines[0]}\n")
             for line in time_lines[1:]:
                 f.write(f"  - {line.strip()}\n")
+            for sec_title, lines in claim_sections:
+                indent = ""
+                if sec_title is not None:
+                    f.write(f"- {sec_title}\n")
+                    indent = "  "
+                for line in lines:
+                    f.write(f"{indent}- {line}\n")
             f.write("\nok: `yes` = status solved and |obj − ref| ≤ 1e-6·|ref| (|ref| ≥ 1) or ≤ 1e-6 "
-                    "(|ref| < 1); `FALSE` = false status (see Benchmarks/README.md).\n")
+                    "(|ref| < 1); `FALSE` = false status (see Benchmarks/README.md)."
+                    + _harness.CLAIM_FOOTNOTE + "\n")
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 

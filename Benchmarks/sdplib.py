@@ -13,7 +13,9 @@ format) this script
      off the printing of the solution matrices, see README) and parses its output,
   3. runs `conic export NAME.dat-s --output NAME.json` and solves exactly that exported problem
      with Clarabel (default settings, time_limit = T) in a separate Python process,
-  4. compares the three objective values with reference.csv, to the digits it publishes.
+  4. compares the three objective values with reference.csv, to the digits it publishes,
+  5. checks conic's claim (solved, infeasible, unbounded, almost_*) independently from the
+     exported data and the `--solution` file (Benchmarks/claims.py; off with --no-claim-check).
 
 Every solver runs in its own subprocess (killed after T + 30 s) and its peak resident memory is
 taken from `os.wait4` on that process. See Benchmarks/README.md for the rules and the output.
@@ -428,6 +430,15 @@ def evaluate(res: dict, info: dict, time_limit: float) -> None:
     res["gm_time"] = t if res["ok"] else time_limit
 
 
+def reference_rule(info: dict):
+    """The false-status rule of `evaluate` for an optimal objective, for the claim check."""
+    ref, tol = info["ref"], info["tol"]
+    if ref is None:
+        return None
+    loose = max(tol, LOOSE_TOL * max(abs(ref), 1.0))
+    return lambda obj: None if abs(obj - ref) <= loose else f"off the reference {ref:.9e} by more than {loose:.3g}"
+
+
 ok_cell = H.ok_cell
 
 
@@ -537,13 +548,14 @@ def main(argv=None) -> int:
     params_desc = ""
     if sdpa:
         params_desc = write_sdpa_params(work / "param.sdpa", args.sdpa_print_solution)
-    blocks = {}
+    blocks, rows = {}, {}
     for name in names:
         try:
             _, sizes, _, _ = read_sdpa(data_dir / f"{name}.dat-s", header_only=True)
         except (OSError, ValueError, IndexError):
             sizes = []
         blocks[name] = max([s for s in sizes if s > 0], default=0)
+        rows[name] = sum(s * (s + 1) // 2 if s > 0 else -s for s in sizes) if sizes else None
 
     header = H.base_header()
     if conic:
@@ -561,13 +573,14 @@ def main(argv=None) -> int:
                          else "published digits (see README)")),
         ("time limit", f"{tl:g} s per problem and solver (subprocess killed after {tl + 30:g} s)"),
         ("memory", f"limit {mem_desc}; MB = peak RSS of the solver process (see README)"),
+        ("claims", H.claim_check_description(not args.no_claim_check and "conic" in solvers)),
         ("command", " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)),
     ]
     H.print_header(header)
 
     columns = [("problem", 9, "<"), ("reference", 11, ">")]
     for s in solvers:
-        columns += solver_columns(s)
+        columns += solver_columns(s) + ([("claim", 10, "<")] if s == "conic" else [])
     print(H.text_line(columns, [c[0] for c in columns]))
     print("-" * len(H.text_line(columns, ["x" * w for _, w, _ in columns])), flush=True)
 
@@ -579,23 +592,31 @@ def main(argv=None) -> int:
             info = reference[name]
             dat = data_dir / f"{name}.dat-s"
             rs = {}
+            export_path = export_dir / f"{name}.json"
+            solution = H.claim_solution_path(None if args.no_claim_check else work, name, rows[name])
             if "conic" in solvers:
                 rs["conic"] = H.run_conic_solve(conic, dat, tl,
-                                                extra=("--tol", str(args.conic_tol)) if args.conic_tol else ())
+                                                extra=("--tol", str(args.conic_tol)) if args.conic_tol else (),
+                                                solution=solution, solution_rows=rows[name])
             if "sdpa" in solvers:
                 rs["sdpa"] = run_sdpa(sdpa, dat, work, work / "param.sdpa", tl)
             if "clarabel" in solvers:
-                export_path = export_dir / f"{name}.json"
                 err = H.conic_export(conic, dat, export_path, tl + 30)
                 rs["clarabel"] = err if err else H.run_peer_worker("clarabel", export_path, tl)
-                if not args.export_dir and export_path.exists():
-                    export_path.unlink()
             for r in rs.values():
                 evaluate(r, info, tl)
+            if "conic" in solvers:
+                too_large = (None if args.no_claim_check else
+                             f"{rows[name]} rows, above the {H.CLAIM_MAX_ROWS} a solution file is written for")
+                H.check_conic_claim(rs["conic"], conic, dat, export_path, solution, tl + 30,
+                                    reference_rule(info), too_large)
+                H.apply_claim_verdict(rs["conic"], tl)
+            if not args.export_dir and export_path.exists():
+                export_path.unlink()
             results.append((name, info, rs))
             cells = [name, ref_cell(info)]
             for s in solvers:
-                cells += solver_cells(s, rs[s])
+                cells += solver_cells(s, rs[s]) + ([H.claim_cell(rs[s])] if s == "conic" else [])
             text_rows.append(cells)
             print(H.text_line(columns, cells), flush=True)
     except KeyboardInterrupt:
@@ -652,6 +673,8 @@ def main(argv=None) -> int:
     if inf_lines:
         sections.append(("infeasible problems:", inf_lines))
     sections += H.closing_sections(false_lines, time_lines, results, solvers)
+    if "conic" in solvers:
+        sections += H.claim_summary_sections([(name, rs["conic"]) for name, _, rs in results])
     if large_lines:
         sections.append((large_title, large_lines))
     print()
@@ -662,7 +685,7 @@ def main(argv=None) -> int:
               "false_status", "iterations", "solve_time", "wall_time", "mem_kb", "note"]
     extra = {"sdpa": ["main_loop_time", "relative_gap", "p_feas_error", "d_feas_error"],
              "clarabel": ["mem_process_kb", "mem_baseline_kb", "mem_load_peak_kb"],
-             "conic": ["setup_time"]}
+             "conic": ["setup_time"] + H.CLAIM_FIELDS}
     H.write_results_csv(
         args.output_csv.resolve(),
         ["name", "n_vars", "n_constraints", "max_psd_block", "expected", "reference", "reference_text",
@@ -678,7 +701,7 @@ def main(argv=None) -> int:
             md_path, f"SDPLIB benchmark: {' vs '.join(solvers)}", header, columns, text_rows, sections,
             "ok: `yes` = status solved (SDPA: pdOPT) and |obj − ref| ≤ max(1e-6·|ref|, half a unit in the "
             "last published digit), or the right infeasibility reported; `FALSE` = false status (see "
-            "Benchmarks/README.md). MB = peak resident memory of the solver process.")
+            "Benchmarks/README.md). MB = peak resident memory of the solver process." + H.CLAIM_FOOTNOTE)
         print(f"markdown written to {md_path}")
     return 130 if interrupted else 0
 
