@@ -1,0 +1,88 @@
+"""Input checks and conversions shared by the solver and the network functions.
+
+Everything handed to C is a C-contiguous float64 (or int64) numpy array with finite entries;
+anything else is converted here (copying when needed) or refused with an InvalidInputError that
+names the argument.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from ._errors import InvalidInputError
+
+
+def _to_numpy(value):
+    """A numpy view of a torch tensor (detached, on the CPU); other values unchanged."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def dense(value, name, ndim=None):
+    """``value`` as a C-contiguous float64 array with finite entries."""
+    value = _to_numpy(value)
+    if sp.issparse(value):
+        value = value.toarray()
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise InvalidInputError(f"{name}: cannot be read as an array ({exc})") from exc
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise InvalidInputError(f"{name}: expected numbers, got an array of dtype {array.dtype}")
+    if np.iscomplexobj(array):
+        raise InvalidInputError(f"{name}: complex values are not supported")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if ndim is not None and array.ndim != ndim:
+        raise InvalidInputError(f"{name}: expected a {ndim}-dimensional array, got shape {array.shape}")
+    finite(array, name)
+    return array
+
+
+def vector(value, name, length=None):
+    """A 1-D float64 vector; an ``(n, 1)`` or ``(1, n)`` array is flattened."""
+    array = dense(value, name)
+    if array.ndim == 2 and 1 in array.shape:
+        array = array.reshape(-1)
+    if array.ndim != 1:
+        raise InvalidInputError(f"{name}: expected a vector, got shape {array.shape}")
+    if length is not None and array.shape[0] != length:
+        raise InvalidInputError(f"{name}: expected {length} entries, got {array.shape[0]}")
+    return array
+
+
+def finite(array, name):
+    if array.size and not np.isfinite(array).all():
+        index = np.argwhere(~np.isfinite(array))[0]
+        where = tuple(int(i) for i in index)
+        raise InvalidInputError(f"{name}: holds {array[where]} at index {where if len(where) > 1 else where[0]}")
+
+
+def csc(value, name, shape):
+    """A sparse or dense matrix as canonical CSC arrays ``(colptr, rowval, nzval)`` (int64, int64,
+    float64), duplicates summed and row indices sorted."""
+    value = _to_numpy(value)
+    if sp.issparse(value):
+        if np.iscomplexobj(value.data):
+            raise InvalidInputError(f"{name}: complex values are not supported")
+        try:
+            matrix = sp.csc_matrix(value, dtype=np.float64)
+        except Exception as exc:
+            raise InvalidInputError(f"{name}: cannot be converted to a float64 sparse matrix ({exc})") from exc
+    else:
+        array = dense(value, name)
+        if array.ndim != 2:
+            raise InvalidInputError(f"{name}: expected a matrix, got shape {array.shape}")
+        matrix = sp.csc_matrix(array)
+    if matrix.shape != shape:
+        raise InvalidInputError(f"{name}: expected shape {shape}, got {matrix.shape}")
+    matrix = matrix.copy()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    finite(matrix.data, name)
+    return (np.ascontiguousarray(matrix.indptr, dtype=np.int64),
+            np.ascontiguousarray(matrix.indices, dtype=np.int64),
+            np.ascontiguousarray(matrix.data, dtype=np.float64))
+
+
+def address(array):
+    """The address of an array's data for a C call (None for an empty array)."""
+    return array.ctypes.data if array.size else None
