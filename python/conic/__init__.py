@@ -10,11 +10,11 @@ The library is called through ctypes, which releases the GIL during every call.
 """
 from ._errors import (ConicError, InvalidInputError, InvalidSettingError, ProblemTooLargeError,
                       SolverError)
-from ._lib import lib as _lib
+from ._lib import lib as _clib
 from .solver import (NonnegativeCone, PSDTriangleCone, SecondOrderCone, Solution, ZeroCone, solve)
 from . import nn
 
-__version__ = _lib.conic_version().decode()
+__version__ = _clib.conic_version().decode()
 
 __all__ = ["solve", "Solution", "ZeroCone", "NonnegativeCone", "SecondOrderCone", "PSDTriangleCone",
            "ConicError", "InvalidInputError", "InvalidSettingError", "ProblemTooLargeError", "SolverError",
