@@ -141,8 +141,11 @@ def _torch_weights(model):
     """(W1, b1, W2) of a ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
     try:
         import torch
-    except ImportError as exc:
-        raise InvalidInputError(f"expected a Network, a (W1, b1, W2) tuple or a torch model, got {type(model).__name__}") from exc
+    except ImportError:
+        torch = None
+    if torch is None or not isinstance(model, torch.nn.Module):
+        raise InvalidInputError("expected a Network, a (W1, b1, W2) tuple of arrays or a "
+                                f"torch.nn.Sequential(Linear, ReLU, Linear); got {type(model).__name__}")
     layers = list(model) if isinstance(model, torch.nn.Sequential) else None
     if (layers is None or len(layers) != 3 or not isinstance(layers[0], torch.nn.Linear)
             or not isinstance(layers[1], torch.nn.ReLU) or not isinstance(layers[2], torch.nn.Linear)):
