@@ -16,6 +16,25 @@ private func matrix(rows: Int, columns: Int, colptr: UnsafePointer<Int64>?, rowv
                             values: values, name: name)
 }
 
+/// `P` as the solver takes it: its upper triangle. A whole symmetric matrix is accepted too (its
+/// upper triangle is kept), as numpy and scipy users often hold one; any other entry below the
+/// diagonal is an error.
+private func upperTriangle(_ P: SparseMatrix) throws -> SparseMatrix {
+    if P.isUpperTriangular { return P }
+    guard P == P.transposed() else {
+        throw CAPIError(.data, "P: give its upper triangle or the whole symmetric matrix (P has entries below the diagonal and is not symmetric)")
+    }
+    var starts = [0], rows: [Int] = [], values: [Double] = []
+    for j in 0..<P.columnCount {
+        for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] <= j {
+            rows.append(P.rowIndices[k]); values.append(P.values[k])
+        }
+        starts.append(rows.count)
+    }
+    return try SparseMatrix(rowCount: P.rowCount, columnCount: P.columnCount, columnStarts: starts, rowIndices: rows,
+                            values: values, name: "P")
+}
+
 /// The cones of a C cone list (`CONIC_CONE_*` codes of `conic.h`).
 private func cones(count: Int, types: UnsafePointer<Int32>?, dims: UnsafePointer<Int64>?,
                    params: UnsafePointer<Double>?) throws -> [ConeSpec] {
@@ -53,13 +72,11 @@ public func conic_solve(_ n: Int64, _ m: Int64,
             guard box.kind == .solver else { throw CAPIError(.argument, "conic_solve needs settings from conic_settings_new, not conic_nn_settings_new") }
             solverSettings = box.solver
         }
-        let P = pColptr == nil ? nil : try matrix(rows: n, columns: n, colptr: pColptr, rowval: pRowval, nzval: pNzval, name: "P")
+        let P = pColptr == nil ? nil : try upperTriangle(matrix(rows: n, columns: n, colptr: pColptr, rowval: pRowval, nzval: pNzval, name: "P"))
         let A = try matrix(rows: m, columns: n, colptr: aColptr, rowval: aRowval, nzval: aNzval, name: "A")
         let problem = try ConicProblem(P: P, q: try array(q, count: n, "q"), A: A, b: try array(b, count: m, "b"),
                                        cones: try cones(count: Int(coneCount), types: coneTypes, dims: coneDims, params: coneParams))
         let solution = try ConicSolver.solve(problem, settings: solverSettings)
-        var report = SolutionJSON.summary(solution, problem: problem)
-        if let required = solution.requiredMemory { report["required_memory"] = required }
-        return ResultBox(report: report, vectors: ["x": solution.x, "s": solution.s, "z": solution.z])
+        return ResultBox(solution: solution, problem: problem)
     }
 }

@@ -17,8 +17,20 @@ def _to_numpy(value):
     return value
 
 
-def dense(value, name, ndim=None):
-    """``value`` as a C-contiguous float64 array with finite entries."""
+def dense(value, name, ndim=None, check_finite=True):
+    """``value`` as a C-contiguous float64 array (with finite entries, when asked to check)."""
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.flags.c_contiguous:
+        array = value  # the common case, checked without conversions
+    else:
+        array = _convert(value, name)
+    if ndim is not None and array.ndim != ndim:
+        raise InvalidInputError(f"{name}: expected a {ndim}-dimensional array, got shape {array.shape}")
+    if check_finite:
+        finite(array, name)
+    return array
+
+
+def _convert(value, name):
     value = _to_numpy(value)
     if sp.issparse(value):
         value = value.toarray()
@@ -30,16 +42,12 @@ def dense(value, name, ndim=None):
         raise InvalidInputError(f"{name}: expected numbers, got an array of dtype {array.dtype}")
     if np.iscomplexobj(array):
         raise InvalidInputError(f"{name}: complex values are not supported")
-    array = np.ascontiguousarray(array, dtype=np.float64)
-    if ndim is not None and array.ndim != ndim:
-        raise InvalidInputError(f"{name}: expected a {ndim}-dimensional array, got shape {array.shape}")
-    finite(array, name)
-    return array
+    return np.ascontiguousarray(array, dtype=np.float64)
 
 
-def vector(value, name, length=None):
+def vector(value, name, length=None, check_finite=True):
     """A 1-D float64 vector; an ``(n, 1)`` or ``(1, n)`` array is flattened."""
-    array = dense(value, name)
+    array = dense(value, name, check_finite=check_finite)
     if array.ndim == 2 and 1 in array.shape:
         array = array.reshape(-1)
     if array.ndim != 1:
@@ -50,16 +58,26 @@ def vector(value, name, length=None):
 
 
 def finite(array, name):
-    if array.size and not np.isfinite(array).all():
+    # A dot product is a fast first test (NaN and ±Inf make it non-finite); only when it is not
+    # finite — bad data, or finite entries so large that their squares overflow — are the
+    # entries checked one by one.
+    if array.size and not np.isfinite(np.dot(array.ravel(), array.ravel())) and not np.isfinite(array).all():
         index = np.argwhere(~np.isfinite(array))[0]
         where = tuple(int(i) for i in index)
         raise InvalidInputError(f"{name}: holds {array[where]} at index {where if len(where) > 1 else where[0]}")
 
 
-def csc(value, name, shape):
+def csc(value, name, shape, check_finite=True):
     """A sparse or dense matrix as canonical CSC arrays ``(colptr, rowval, nzval)`` (int64, int64,
     float64), duplicates summed and row indices sorted."""
     value = _to_numpy(value)
+    if sp.issparse(value) and value.format == "csc" and value.dtype == np.float64 and value.has_canonical_format:
+        # Already canonical (the common case, and what CVXPY hands over): no copy of the entries.
+        if value.shape != shape:
+            raise InvalidInputError(f"{name}: expected shape {shape}, got {value.shape}")
+        if check_finite:
+            finite(value.data, name)
+        return (value.indptr.astype(np.int64), value.indices.astype(np.int64), np.ascontiguousarray(value.data))
     if sp.issparse(value):
         if np.iscomplexobj(value.data):
             raise InvalidInputError(f"{name}: complex values are not supported")
@@ -68,7 +86,7 @@ def csc(value, name, shape):
         except Exception as exc:
             raise InvalidInputError(f"{name}: cannot be converted to a float64 sparse matrix ({exc})") from exc
     else:
-        array = dense(value, name)
+        array = dense(value, name, check_finite=check_finite)
         if array.ndim != 2:
             raise InvalidInputError(f"{name}: expected a matrix, got shape {array.shape}")
         matrix = sp.csc_matrix(array)
@@ -77,7 +95,8 @@ def csc(value, name, shape):
     matrix = matrix.copy()
     matrix.sum_duplicates()
     matrix.sort_indices()
-    finite(matrix.data, name)
+    if check_finite:
+        finite(matrix.data, name)
     return (np.ascontiguousarray(matrix.indptr, dtype=np.int64),
             np.ascontiguousarray(matrix.indices, dtype=np.int64),
             np.ascontiguousarray(matrix.data, dtype=np.float64))

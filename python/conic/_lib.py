@@ -7,6 +7,8 @@ import ctypes
 import os
 from pathlib import Path
 
+import numpy as np
+
 from ._errors import error_for
 
 _c_double_p = ctypes.POINTER(ctypes.c_double)
@@ -133,12 +135,13 @@ class Result:
     def json(self):
         return lib.conic_result_json(self.handle).decode()
 
-    def vector(self, name):
-        import numpy as np
+    def vector(self, name, length=None):
+        """A vector by name (its length, when the caller knows it, saves a call)."""
         key = name.encode()
-        length = lib.conic_result_length(self.handle, key)
-        if length < 0:
-            raise KeyError(name)
+        if length is None:
+            length = lib.conic_result_length(self.handle, key)
+            if length < 0:
+                raise KeyError(name)
         out = np.empty(length, dtype=np.float64)
         if lib.conic_result_copy(self.handle, key, out.ctypes.data, length) != 0:
             raise KeyError(name)
@@ -148,6 +151,11 @@ class Result:
         if self.handle:
             lib.conic_result_free(self.handle)
             self.handle = None
+
+    def __del__(self):
+        # At interpreter exit the module globals may be gone already.
+        if getattr(self, "handle", None) and lib is not None:
+            self.close()
 
     def __enter__(self):
         return self

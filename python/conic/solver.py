@@ -7,10 +7,9 @@ The problem is::
 
 with P symmetric positive semidefinite and the cones in row order.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _arrays
 from ._errors import InvalidInputError
@@ -54,8 +53,7 @@ _CLARABEL_NAMES = {"ZeroConeT": ZeroCone, "NonnegativeConeT": NonnegativeCone,
                    "SecondOrderConeT": SecondOrderCone, "PSDTriangleConeT": PSDTriangleCone}
 
 
-def _rows(cone):
-    return cone.dim * (cone.dim + 1) // 2 if isinstance(cone, PSDTriangleCone) else cone.dim
+_CONE_TYPES = (ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone)
 
 
 def _cone(value, index):
@@ -79,7 +77,6 @@ def _cone(value, index):
     return type(cone)(int(dim))
 
 
-@dataclass
 class Solution:
     """The result of :func:`solve`, with Clarabel's attribute names.
 
@@ -88,25 +85,74 @@ class Solution:
     ``numerical_error``, ``insufficient_progress``, ``insufficient_memory`` (docs/solver.md).
     With an infeasibility status, ``z`` (primal infeasible) or ``x`` (dual infeasible) holds the
     certificate and the objectives are NaN.
+
+    Values are read from the library's result when first asked for (a small problem's solve is
+    short enough for reading all of them to show); the result is freed with this object.
     """
-    status: str
-    x: np.ndarray
-    s: np.ndarray
-    z: np.ndarray
-    obj_val: float
-    obj_val_dual: float
-    iterations: int
-    solve_time: float
-    setup_time: float
-    r_prim: float
-    r_dual: float
-    gap: float
-    info: dict = field(repr=False)
+
+    _numbers = {"obj_val": "objective", "obj_val_dual": "dual_objective", "solve_time": "solve_time",
+                "setup_time": "setup_time", "r_prim": "primal_residual", "r_dual": "dual_residual", "gap": "gap"}
+
+    def __init__(self, result, n, m):
+        self._result = result
+        self._n, self._m = n, m
+        self._cache = {}
+
+    def _read(self, name, read):
+        if name not in self._cache:
+            self._cache[name] = read()
+        return self._cache[name]
+
+    @property
+    def status(self):
+        return self._read("status", lambda: self._result.string("status"))
+
+    @property
+    def x(self):
+        """Primal variables (or the certificate of dual infeasibility)."""
+        return self._read("x", lambda: self._result.vector("x", self._n))
+
+    @property
+    def s(self):
+        """Slacks ``s = b − Ax``."""
+        return self._read("s", lambda: self._result.vector("s", self._m))
+
+    @property
+    def z(self):
+        """Duals of ``Ax + s = b`` in the dual cone (or the certificate of primal infeasibility)."""
+        return self._read("z", lambda: self._result.vector("z", self._m))
+
+    @property
+    def iterations(self):
+        return int(self._read("iterations", lambda: self._result.number("iterations")))
+
+    def __getattr__(self, name):
+        # obj_val, obj_val_dual, solve_time, setup_time, r_prim, r_dual, gap
+        key = Solution._numbers.get(name)
+        if key is None or name.startswith("_"):
+            raise AttributeError(name)
+        return self._read(name, lambda: self._result.number(key))
+
+    @property
+    def info(self):
+        """The keys of `conic solve --json`: status, objective, dual_objective, iterations,
+        solve_time, setup_time, primal_residual, dual_residual, gap, n, m."""
+        def read():
+            info = {key: self._result.number(key) for key in _INFO_KEYS}
+            info["status"] = self.status
+            for key in ("iterations", "n", "m"):
+                info[key] = int(info[key])
+            return info
+        return self._read("info", read)
 
     @property
     def is_optimal(self):
         """Whether the status reports an optimal point (at full or reduced accuracy)."""
         return self.status in ("solved", "almost_solved")
+
+    def __repr__(self):
+        return (f"Solution(status={self.status!r}, obj_val={self.obj_val!r}, iterations={self.iterations}, "
+                f"x={self.x!r})")
 
 
 def solve(P, q, A, b, cones, **settings):
@@ -115,8 +161,8 @@ def solve(P, q, A, b, cones, **settings):
     Parameters
     ----------
     P : None, scipy sparse matrix or array (n × n)
-        The quadratic cost: its upper triangle, or the whole symmetric matrix (then its upper
-        triangle is taken). None for a linear objective.
+        The quadratic cost: its upper triangle, or the whole symmetric matrix (the library then
+        keeps its upper triangle). None for a linear objective.
     q : array (n,)
     A : scipy sparse matrix or array (m × n)
     b : array (m,)
@@ -138,56 +184,42 @@ def solve(P, q, A, b, cones, **settings):
 
     The call releases the GIL while the solver runs.
     """
-    q = _arrays.vector(q, "q")
-    b = _arrays.vector(b, "b")
+    # Shapes and dtypes are checked (and converted) here; NaN and Inf by the library, whose message
+    # names the array and the entry (checking twice would cost a small solve about 5 %).
+    q = _arrays.vector(q, "q", check_finite=False)
+    b = _arrays.vector(b, "b", check_finite=False)
     n, m = q.shape[0], b.shape[0]
-    cone_list = [_cone(cone, k) for k, cone in enumerate(cones)]
-    rows = sum(_rows(cone) for cone in cone_list)
+    cone_list = [cone if type(cone) in _CONE_TYPES and type(cone.dim) is int and cone.dim >= 0 else _cone(cone, k)
+                 for k, cone in enumerate(cones)]
+    rows = sum(cone.dim * (cone.dim + 1) // 2 if cone.code == 3 else cone.dim for cone in cone_list)
     if rows != m:
         raise InvalidInputError(f"cones: their dimensions add up to {rows} rows but b has {m} entries")
-    A_arrays = _arrays.csc(A, "A", (m, n))
-    P_arrays = None
-    if P is not None:
-        P_arrays = _upper_triangle(P, n)
+    A_colptr, A_rowval, A_nzval = _arrays.csc(A, "A", (m, n), check_finite=False)
+    # The arrays must outlive the call: keep them, not only their addresses.
+    # P: its upper triangle or the whole symmetric matrix (the library keeps the upper triangle).
+    P_arrays = None if P is None else _arrays.csc(P, "P", (n, n), check_finite=False)
+    P_addresses = (None, None, None) if P is None else tuple(a.ctypes.data for a in P_arrays)
     types = np.array([cone.code for cone in cone_list], dtype=np.int32)
     dims = np.array([cone.dim for cone in cone_list], dtype=np.int64)
-    address = _arrays.address
-    with Settings(settings) as handle:
-        raw = lib.conic_solve(
-            n, m,
-            *(address(a) for a in P_arrays) if P_arrays else (None, None, None),
-            address(q),
-            *(address(a) for a in A_arrays),
-            address(b),
-            len(cone_list), address(types), address(dims), None,
-            handle.handle)
-    with Result(raw) as result:
-        # The keys of `conic solve --json` (read one by one: cheaper than JSON for small problems).
-        info = {key: result.number(key) for key in _INFO_KEYS}
-        info["status"] = result.string("status")
-        for key in ("iterations", "n", "m"):
-            info[key] = int(info[key])
-        return Solution(
-            status=info["status"],
-            x=result.vector("x"), s=result.vector("s"), z=result.vector("z"),
-            obj_val=info["objective"], obj_val_dual=info["dual_objective"],
-            iterations=info["iterations"], solve_time=info["solve_time"], setup_time=info["setup_time"],
-            r_prim=info["primal_residual"], r_dual=info["dual_residual"], gap=info["gap"],
-            info=info)
+    # Defaults need no settings handle (a null pointer). Array addresses are never null here: the
+    # library reads no entry of an empty array.
+    with (Settings(settings) if settings else _NO_SETTINGS) as handle:
+        raw = lib.conic_solve(n, m, *P_addresses, q.ctypes.data, A_colptr.ctypes.data, A_rowval.ctypes.data,
+                              A_nzval.ctypes.data, b.ctypes.data, len(cone_list), types.ctypes.data,
+                              dims.ctypes.data, None, handle.handle)
+    return Solution(Result(raw), n, m)
 
 
+class _NoSettings:
+    handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+_NO_SETTINGS = _NoSettings()
 _INFO_KEYS = ("objective", "dual_objective", "iterations", "solve_time", "setup_time", "primal_residual",
               "dual_residual", "gap", "n", "m")
-
-
-def _upper_triangle(P, n):
-    """The upper triangle of P; a P with entries below the diagonal must be symmetric."""
-    if not sp.issparse(P):
-        P = sp.csc_matrix(_arrays.dense(P, "P", ndim=2))
-    if P.shape != (n, n):
-        raise InvalidInputError(f"P: expected shape {(n, n)}, got {P.shape}")
-    lower = sp.tril(P, k=-1)
-    if lower.nnz and abs(P - P.T).max() > 0:
-        raise InvalidInputError("P: give its upper triangle or the whole symmetric matrix (P has entries below "
-                                "the diagonal and is not symmetric)")
-    return _arrays.csc(sp.triu(P), "P", (n, n))

@@ -27,9 +27,10 @@ def test_non_contiguous_and_integer_arrays_are_converted():
 
 
 @pytest.mark.parametrize("args, message", [
-    ((None, [np.nan, 1], A, b, cones), "q: holds nan"),
-    ((None, q, A, [1, np.inf, 0], cones), "b: holds inf"),
-    ((None, q, sp.csc_matrix(np.array([[1, np.nan], [0, 0], [0, 1.0]])), b, cones), "A: holds nan"),
+    ((None, [np.nan, 1], A, b, cones), "q has nan at stored entry 0"),
+    ((None, q, A, [1, np.inf, 0], cones), "b has inf at stored entry 1"),
+    ((None, q, sp.csc_matrix(np.array([[1, np.nan], [0, 0], [0, 1.0]])), b, cones), "A has nan at stored entry 1"),
+    ((sp.csc_matrix(np.array([[1, np.inf], [0, 1.0]])), q, A, b, cones), "P has inf"),
     ((None, q, A[:, :1], b, cones), "A: expected shape (3, 2)"),
     ((None, q, A, b[:2], cones), "cones: their dimensions add up to 3 rows but b has 2"),
     ((None, q, A, b, [conic.NonnegativeCone(2)]), "add up to 2 rows"),
