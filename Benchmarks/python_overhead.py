@@ -12,7 +12,8 @@ alternate, one repeat of all problems at a time:
   - swift:  SparseMatrix + ConicProblem construction and ConicSolver.solve in a Swift loop;
   - python: conic.solve(P, q, A, b, cones) from scipy CSC matrices and numpy vectors, then its
             status, objective and x read (the whole Python path: checks, conversion, ctypes, result);
-  - ctypes: the bare C call conic_solve on prepared arrays, result freed (the C ABI's share).
+  - ctypes: the bare C call conic_solve on prepared arrays and addresses, objective read, result
+            freed (the C ABI's share: the rest of the python column is the package's Python code).
 A process per problem (`conic solve FILE`) would measure process start-up, not the interface.
 """
 import argparse
@@ -103,19 +104,23 @@ def time_python(items, best):
 
 
 def time_ctypes(items, best):
-    # The arrays conic.solve would hand over, prepared outside the timing.
-    prepared = []
+    # The arrays conic.solve would hand over and their addresses, prepared outside the timing: what
+    # is left is the C call itself (argument conversion, copying into Swift arrays, the result).
+    prepared, keep = [], []
     for P, q, A, b, cones in items:
-        Pa = None if P is None else (P.indptr.astype(np.int64), P.indices.astype(np.int64), P.data)
-        prepared.append((len(q), len(b), Pa, q, (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data), b,
-                         np.array([c.code for c in cones], dtype=np.int32), np.array([c.dim for c in cones], dtype=np.int64)))
+        arrays = [] if P is None else [P.indptr.astype(np.int64), P.indices.astype(np.int64), P.data]
+        arrays += [q, A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data, b,
+                   np.array([c.code for c in cones], dtype=np.int32), np.array([c.dim for c in cones], dtype=np.int64)]
+        keep.append(arrays)
+        addresses = [a.ctypes.data for a in arrays]
+        if P is None:
+            addresses = [None, None, None] + addresses
+        prepared.append((len(q), len(b), addresses, len(cones)))
     out = ctypes.c_double()
     objectives = []
-    for k, (n, m, Pa, q, Aa, b, types, dims) in enumerate(prepared):
+    for k, (n, m, a, count) in enumerate(prepared):
         started = time.perf_counter()
-        raw = lib.conic_solve(n, m, *(a.ctypes.data for a in Pa) if Pa else (None, None, None), q.ctypes.data,
-                              *(a.ctypes.data for a in Aa), b.ctypes.data, len(types), types.ctypes.data,
-                              dims.ctypes.data, None, None)
+        raw = lib.conic_solve(n, m, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], count, a[8], a[9], None, None)
         lib.conic_result_number(raw, b"objective", ctypes.byref(out))
         lib.conic_result_free(raw)
         best[k] = min(best[k], time.perf_counter() - started)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._arrays import address
 from ._errors import error_for
 
 _c_double_p = ctypes.POINTER(ctypes.c_double)
@@ -143,7 +144,7 @@ class Result:
             if length < 0:
                 raise KeyError(name)
         out = np.empty(length, dtype=np.float64)
-        if lib.conic_result_copy(self.handle, key, out.ctypes.data, length) != 0:
+        if lib.conic_result_copy(self.handle, key, address(out), length) != 0:
             raise KeyError(name)
         return out
 

@@ -96,54 +96,53 @@ class Solution:
     def __init__(self, result, n, m):
         self._result = result
         self._n, self._m = n, m
-        self._cache = {}
+        self._vectors = {}
+        self._info = None
+        self.status = result.string("status")
 
-    def _read(self, name, read):
-        if name not in self._cache:
-            self._cache[name] = read()
-        return self._cache[name]
-
-    @property
-    def status(self):
-        return self._read("status", lambda: self._result.string("status"))
+    def _vector(self, name, length):
+        vector = self._vectors.get(name)
+        if vector is None:
+            vector = self._vectors[name] = self._result.vector(name, length)
+        return vector
 
     @property
     def x(self):
         """Primal variables (or the certificate of dual infeasibility)."""
-        return self._read("x", lambda: self._result.vector("x", self._n))
+        return self._vector("x", self._n)
 
     @property
     def s(self):
         """Slacks ``s = b − Ax``."""
-        return self._read("s", lambda: self._result.vector("s", self._m))
+        return self._vector("s", self._m)
 
     @property
     def z(self):
         """Duals of ``Ax + s = b`` in the dual cone (or the certificate of primal infeasibility)."""
-        return self._read("z", lambda: self._result.vector("z", self._m))
+        return self._vector("z", self._m)
 
     @property
     def iterations(self):
-        return int(self._read("iterations", lambda: self._result.number("iterations")))
+        return int(self._result.number("iterations"))
 
     def __getattr__(self, name):
         # obj_val, obj_val_dual, solve_time, setup_time, r_prim, r_dual, gap
         key = Solution._numbers.get(name)
-        if key is None or name.startswith("_"):
+        if key is None:
             raise AttributeError(name)
-        return self._read(name, lambda: self._result.number(key))
+        return self._result.number(key)
 
     @property
     def info(self):
         """The keys of `conic solve --json`: status, objective, dual_objective, iterations,
         solve_time, setup_time, primal_residual, dual_residual, gap, n, m."""
-        def read():
+        if self._info is None:
             info = {key: self._result.number(key) for key in _INFO_KEYS}
             info["status"] = self.status
             for key in ("iterations", "n", "m"):
                 info[key] = int(info[key])
-            return info
-        return self._read("info", read)
+            self._info = info
+        return dict(self._info)
 
     @property
     def is_optimal(self):
@@ -198,15 +197,14 @@ def solve(P, q, A, b, cones, **settings):
     # The arrays must outlive the call: keep them, not only their addresses.
     # P: its upper triangle or the whole symmetric matrix (the library keeps the upper triangle).
     P_arrays = None if P is None else _arrays.csc(P, "P", (n, n), check_finite=False)
-    P_addresses = (None, None, None) if P is None else tuple(a.ctypes.data for a in P_arrays)
+    address = _arrays.address
+    P_addresses = (None, None, None) if P is None else tuple(address(a) for a in P_arrays)
     types = np.array([cone.code for cone in cone_list], dtype=np.int32)
     dims = np.array([cone.dim for cone in cone_list], dtype=np.int64)
-    # Defaults need no settings handle (a null pointer). Array addresses are never null here: the
-    # library reads no entry of an empty array.
+    # Defaults need no settings handle (a null pointer). The library reads no entry of an empty array.
     with (Settings(settings) if settings else _NO_SETTINGS) as handle:
-        raw = lib.conic_solve(n, m, *P_addresses, q.ctypes.data, A_colptr.ctypes.data, A_rowval.ctypes.data,
-                              A_nzval.ctypes.data, b.ctypes.data, len(cone_list), types.ctypes.data,
-                              dims.ctypes.data, None, handle.handle)
+        raw = lib.conic_solve(n, m, *P_addresses, address(q), address(A_colptr), address(A_rowval), address(A_nzval),
+                              address(b), len(cone_list), address(types), address(dims), None, handle.handle)
     return Solution(Result(raw), n, m)
 
 
