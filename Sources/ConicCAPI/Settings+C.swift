@@ -147,7 +147,7 @@ public func conic_version() -> UnsafePointer<CChar> {
     versionString.pointer
 }
 
-private let versionString = CString("1.0.0")
+private let versionString = CString(ConicVersion.string)
 
 @_cdecl("conic_abi_version")
 public func conic_abi_version() -> Int32 { 1 }
