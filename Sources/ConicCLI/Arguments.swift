@@ -8,6 +8,15 @@ import Foundation
 extension NewtonSystemForm: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension Optimizer: ExpressibleByArgument {}
+extension OneDimensionalFormulation: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
+extension FilterSource: ExpressibleByArgument {}
+extension SimplexQPMethod: ExpressibleByArgument {}
+
+/// `--oracle` of `nn cutting-plane`: a ``NeuronOracle``, or `auto` (exact when the rank allows).
+enum OracleArgument: String, CaseIterable, ExpressibleByArgument {
+    case relaxation, exact, ascent, auto
+}
 
 /// `--patterns`: `exact`, `auto`, or a count of sampled gate vectors (`1000` or `1e3`; a count no
 /// program can hold is refused by ``choice(seed:)`` with advice).

@@ -26,7 +26,7 @@ struct NNClosedForm: ParsableCommand {
     @Option(name: .customLong("gd-seeds"), help: "Gradient-descent runs (seeds 1…N) of the same architecture to compare with (deep, β > 0).")
     var gdSeeds: Int = 3
     @Option(name: .customLong("gd-epochs"), help: "Full-batch steps per gradient-descent run.") var gdEpochs: Int = 5000
-    @Option(help: "Optimizer of the comparison: adam, gd, or sgd (full-batch heavy ball).") var optimizer: String = "adam"
+    @Option(help: "Optimizer of the comparison: adam, gd, or sgd (full-batch heavy ball).") var optimizer: Optimizer = .adam
     @Option(help: "Learning rate of the comparison.") var lr: Double = 1e-2
     @Option(help: "Momentum (sgd).") var momentum: Double = 0.9
     @Flag(help: "Print one JSON object with the result.") var json = false
@@ -123,7 +123,7 @@ struct NNClosedForm: ParsableCommand {
         object["path_scales"] = solution.pathScales
         object["max_residual"] = jsonNumber(solution.maximumResidual)
         guard beta > 0, gdSeeds > 0 else { return }
-        guard let method = Optimizer(rawValue: optimizer) else { throw ValidationError("--optimizer must be adam, gd or sgd") }
+        let method = optimizer
         var runs = [[String: Any]]()
         var best = Double.infinity
         for seed in 1...gdSeeds {
