@@ -190,13 +190,20 @@ func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> String {
     return String(cString: pointer)
 }
 
-/// Copies `count` entries from a C array, refusing a null pointer unless `count` is 0.
+/// Copies `count` entries from a C array, refusing a null pointer unless `count` is 0, and a
+/// length no caller's memory can hold (sizes given wrong, which would otherwise be read far past
+/// the array; a smaller error in a size cannot be caught here).
 func array<T>(_ pointer: UnsafePointer<T>?, count: Int, _ name: String) throws -> [T] {
     guard count >= 0 else { throw CAPIError(.argument, "\(name): negative length \(count)") }
     if count == 0 { return [] }
+    guard Double(count) * Double(MemoryLayout<T>.stride) <= physicalMemory else {
+        throw CAPIError(.tooLarge, "\(name): \(count) entries exceed the machine's memory (is a size wrong?)")
+    }
     guard let pointer else { throw CAPIError(.argument, "\(name) is a null pointer but should hold \(count) entries") }
     return Array(UnsafeBufferPointer(start: pointer, count: count))
 }
+
+private let physicalMemory = Double(ProcessInfo.processInfo.physicalMemory)
 
 /// `a · b` for sizes from a C caller, refusing negative values and overflow.
 func product(_ a: Int, _ b: Int, _ what: String) throws -> Int {

@@ -63,6 +63,7 @@ public func conic_nn_certify(_ settings: OpaquePointer?, _ n: Int64, _ d: Int64,
         let settings = try networkSettings(settings)
         let (features, targets) = try data(n: n, d: d, X: X, c: c, Y: Y)
         guard width >= 0 else { throw CAPIError(.argument, "negative width \(width)") }
+        guard d < Int64.max else { throw CAPIError(.argument, "d = \(d) is too large") }
         guard hasBias == 0 || hasBias == 1 else { throw CAPIError(.argument, "has_bias must be 0 or 1, got \(hasBias)") }
         let training = settings.resolved()
         let freeBias = training.hasBias && !training.biasRegularized

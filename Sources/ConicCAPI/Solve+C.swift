@@ -67,6 +67,8 @@ public func conic_solve(_ n: Int64, _ m: Int64,
     makeResult {
         let n = Int(n), m = Int(m)
         guard n >= 0, m >= 0, coneCount >= 0 else { throw CAPIError(.argument, "negative size (n = \(n), m = \(m), cones = \(coneCount))") }
+        // n + 1 column pointers must be countable.
+        guard n < Int.max else { throw CAPIError(.argument, "n = \(n) is too large") }
         var solverSettings = SolverSettings()
         if let box = settingsBox(settings) {
             guard box.kind == .solver else { throw CAPIError(.argument, "conic_solve needs settings from conic_settings_new, not conic_nn_settings_new") }

@@ -95,3 +95,21 @@ def test_the_c_abi_refuses_inconsistent_csc_arrays():
     with pytest.raises(conic.InvalidInputError, match="exponential"):
         Result(raw)
     assert lib.conic_result_error(None) == 1 and lib.conic_result_number(None, b"x", ctypes.byref(ctypes.c_double())) == 1
+
+
+def test_the_c_abi_refuses_sizes_no_memory_can_hold():
+    """A size given wrong by a C caller is refused before any entry is read, not read past the array."""
+    from conic._lib import Result, Settings, lib
+    v = np.zeros(2)
+    with pytest.raises(conic.ProblemTooLargeError, match="exceed the machine's memory"):
+        Result(lib.conic_solve(2 ** 62, 0, None, None, None, v.ctypes.data, None, None, None, None, 0, None, None,
+                               None, None))
+    with pytest.raises(conic.InvalidInputError, match="too large"):
+        Result(lib.conic_solve(2 ** 63 - 1, 0, None, None, None, v.ctypes.data, None, None, None, None, 0, None, None,
+                               None, None))
+    with Settings({}, beta=1.0) as settings:
+        with pytest.raises(conic.InvalidInputError, match="overflow"):
+            Result(lib.conic_nn_certify(settings.handle, 2 ** 40, 2 ** 40, v.ctypes.data, 1, v.ctypes.data, 1,
+                                        v.ctypes.data, v.ctypes.data, 1))
+        with pytest.raises(conic.ProblemTooLargeError, match="X: .* entries exceed"):
+            Result(lib.conic_nn_train(settings.handle, 1, 2 ** 62, v.ctypes.data, 1, v.ctypes.data))

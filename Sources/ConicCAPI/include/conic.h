@@ -16,6 +16,8 @@
  *   returned and may be read from several threads at once.
  * - Strings returned by the library (messages, status, JSON) are owned by the handle and stay
  *   valid until the handle is freed.
+ * - Every array must hold the entries its sizes say; sizes no memory could hold are refused
+ *   (CONIC_ERROR_TOO_LARGE) before any entry is read.
  * - Dense matrices are row-major (C order). Sparse matrices are CSC with 64-bit indices: column j
  *   holds rowval[colptr[j] .. colptr[j+1]-1], strictly increasing within a column.
  *
