@@ -13,6 +13,12 @@ extension Pooling: ExpressibleByArgument {}
 extension FilterSource: ExpressibleByArgument {}
 extension SimplexQPMethod: ExpressibleByArgument {}
 
+/// `--kind` of `nn closed-form`.
+enum ClosedFormKind: String, CaseIterable, ExpressibleByArgument {
+    case twoNeuron = "two-neuron"
+    case deep
+}
+
 /// `--oracle` of `nn cutting-plane`: a ``NeuronOracle``, or `auto` (exact when the rank allows).
 enum OracleArgument: String, CaseIterable, ExpressibleByArgument {
     case relaxation, exact, ascent, auto

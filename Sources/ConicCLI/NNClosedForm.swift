@@ -12,7 +12,7 @@ struct NNClosedForm: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "two-neuron (JMLR Lemma 3.1/3.2, scalar targets) or deep (ICLR 2021 Thm 4.3 for β = 0, Thm 4.4 for β > 0). Default: deep when --deep is given.")
-    var kind: String?
+    var kind: ClosedFormKind?
     @Option(help: "Weight decay β ≥ 0 of the deep objective ½‖f − Y‖² + (β/2)Σ‖Wₗ‖² (deep only).") var beta: Double = 0
     @Flag(help: "Apply zero-phase whitening (no centering) to the features first.") var whiten = false
     @Option(help: "Hidden widths of the deep network, comma-separated (e.g. 6,6 for L = 3); default two layers of width 2K.")
@@ -38,13 +38,12 @@ struct NNClosedForm: ParsableCommand {
         if whiten {
             do { train.features = try Whitening.fit(train.features).apply(train.features) } catch { throw fail(error) }
         }
-        let resolvedKind = kind ?? (deep == nil ? "two-neuron" : "deep")
-        var object: [String: Any] = ["kind": resolvedKind, "samples": train.sampleCount, "features": train.featureCount,
+        let resolvedKind = kind ?? (deep == nil ? .twoNeuron : .deep)
+        var object: [String: Any] = ["kind": resolvedKind.rawValue, "samples": train.sampleCount, "features": train.featureCount,
                                      "whitened": whiten]
         switch resolvedKind {
-        case "two-neuron": try twoNeuron(train, into: &object)
-        case "deep": try deepNetwork(train, into: &object)
-        default: throw ValidationError("--kind must be two-neuron or deep")
+        case .twoNeuron: try twoNeuron(train, into: &object)
+        case .deep: try deepNetwork(train, into: &object)
         }
         if json {
             try printJSON(object)
