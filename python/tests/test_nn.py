@@ -119,3 +119,18 @@ def test_the_c_abi_checks_training_data():
     with Settings({}) as solver_settings:
         with pytest.raises(conic.InvalidInputError, match="conic_nn_settings_new"):
             Result(lib.conic_nn_train(solver_settings.handle, 2, 1, X.ctypes.data, 1, y.ctypes.data))
+
+
+def test_vector_outputs_average_over_every_entry():
+    """MSELoss(mean) averages over the n·c entries: scale 2/(n·c), β = n·c·wd/2."""
+    X, y = data(n=12)
+    Y = np.column_stack([y, np.cos(X[:, 0])])
+    wd = 1e-3
+    result = conic.nn.train(X, Y, weight_decay=wd, bias=True)
+    network, certificate = result.network, result.certificate
+    assert network.W2.shape == (2, network.width)
+    assert certificate.convention.scale == pytest.approx(2 / 24) and certificate.beta == pytest.approx(24 * wd / 2)
+    f = network.predict(X)
+    weights = np.sum(network.W1 ** 2) + np.sum(network.b1 ** 2) + np.sum(network.W2 ** 2)
+    assert certificate.pytorch.objective == pytest.approx(np.mean((f - Y) ** 2) + 0.5 * wd * weights, rel=1e-9)
+    assert certificate.lower_bound <= certificate.objective
