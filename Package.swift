@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "ConicSolver", targets: ["ConicSolver"]),
         .library(name: "ConicNN", targets: ["ConicNN"]),
         .executable(name: "conic", targets: ["ConicCLI"]),
+        // The C ABI (Sources/ConicCAPI/include/conic.h) that the Python package loads.
+        .library(name: "ConicCAPI", type: .dynamic, targets: ["ConicCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +24,11 @@ let package = Package(
         .target(
             name: "ConicNN",
             dependencies: ["ConicSolver", "CZlib"]
+        ),
+        .target(
+            name: "ConicCAPI",
+            dependencies: ["ConicSolver", "ConicNN"],
+            exclude: ["include"]
         ),
         .executableTarget(
             name: "ConicCLI",

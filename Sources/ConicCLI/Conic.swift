@@ -7,6 +7,7 @@ struct Conic: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conic",
         abstract: "A conic (LP, QP, SOCP, SDP) interior-point solver, and exact training of ReLU networks on top of it.",
+        version: ConicVersion.string,
         subcommands: [Solve.self, Export.self, NN.self]
     )
 }
@@ -50,8 +51,8 @@ struct Solve: ParsableCommand {
     @Option(name: .customLong("solution"),
             help: "Also write the result with the vectors x, s, z and the cone layout as JSON to this file (see docs/solver.md).")
     var solutionPath: String?
-    @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced, quasi-definite or schur.")
-    var newtonSystem: String = "automatic"
+    @Option(name: .customLong("newton-system"), help: "Newton system form.")
+    var newtonSystem: NewtonSystemForm = .automatic
     @Flag(name: .customLong("no-facial-reduction"),
           help: "Solve PSD cones whose dual the data confine to a face as given, without reducing them first.")
     var noFacialReduction = false
@@ -60,9 +61,6 @@ struct Solve: ParsableCommand {
     var noChordalDecomposition = false
 
     func run() throws {
-        guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
-            throw ValidationError("--newton-system must be one of \(NewtonSystemForm.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         let (problem, maximize) = try readProblemWithSense(file)
         var settings = SolverSettings()
         if let tol {
@@ -73,7 +71,7 @@ struct Solve: ParsableCommand {
         if let timeLimit { settings.timeLimit = timeLimit }
         if let threads { settings.threads = threads }
         settings.verbose = verbose && !json
-        settings.newtonSystem = form
+        settings.newtonSystem = newtonSystem
         settings.facialReduction = !noFacialReduction
         settings.chordalDecomposition = !noChordalDecomposition
         let solution: Solution

@@ -114,9 +114,9 @@ func printEntries(of object: [String: Any], prefixes: [String]) {
 /// Options for the convex program shared by `train` and `certify`.
 struct ConvexOptions: ParsableArguments {
     @Option(help: "Weight decay β > 0.") var beta: Double
-    @Option(help: "Loss: squared or hinge (binary labels).") var loss: String = "squared"
+    @Option(help: "Loss (hinge: binary labels).") var loss: Loss = .squared
     @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (start from N sampled gate vectors, then generate), or auto (all arrangements when the rank is ≤ 3 and they number at most 1000, else 100 sampled, then generate).")
-    var patterns: String = "auto"
+    var patterns: PatternsArgument = .automatic
     @Option(name: .customLong("max-rounds"), help: "Rounds of pattern generation from the dual (0: solve once over the initial patterns).")
     var maxRounds: Int = 50
     @Option(name: .customLong("time-limit"), help: "Seconds the whole run may take; the last solved round and a valid bound are reported when it runs out.")
@@ -133,29 +133,14 @@ struct ConvexOptions: ParsableArguments {
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
-    func parsedLoss() throws -> Loss {
-        guard let value = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
-        return value
-    }
+    func parsedLoss() throws -> Loss { loss }
 
     func settings(hasBias: Bool, seed: UInt64) throws -> ConvexTrainingSettings {
         var settings = ConvexTrainingSettings(beta: beta)
         settings.loss = try parsedLoss()
         settings.hasBias = hasBias || freeBias
         settings.biasRegularized = !freeBias
-        switch patterns {
-        case "exact": settings.patterns = .exact
-        case "auto": settings.patterns = .automatic(count: 100, seed: seed)
-        default:
-            // Accept "1e6" as well as "1000000"; the library refuses counts whose program cannot fit.
-            guard let value = Double(patterns), value >= 0, value.rounded() == value else {
-                throw ValidationError("--patterns must be exact, auto or a count")
-            }
-            guard value <= Double(Int32.max) else {
-                throw ValidationError(String(format: "--patterns %.3g: far more patterns than any program can hold; use a few hundred and let generation add the ones that matter", value))
-            }
-            settings.patterns = .sampled(count: Int(value), seed: seed)
-        }
+        settings.patterns = try patterns.choice(seed: seed)
         guard maxRounds >= 0 else { throw ValidationError("--max-rounds must not be negative") }
         guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be finite and non-negative") }
@@ -284,8 +269,8 @@ struct NNGradient: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Weight decay β ≥ 0.") var beta: Double
     @Option(help: "Number of hidden neurons.") var width: Int
-    @Option(help: "Loss: squared or hinge (binary labels).") var loss: String = "squared"
-    @Option(help: "Optimizer: gd (full batch), sgd or adam.") var optimizer: String = "adam"
+    @Option(help: "Loss (hinge: binary labels).") var loss: Loss = .squared
+    @Option(help: "Optimizer: gd (full batch), sgd or adam.") var optimizer: Optimizer = .adam
     @Option(help: "Learning rate.") var lr: Double = 1e-2
     @Option(help: "Number of epochs.") var epochs: Int = 1000
     @Option(name: .customLong("batch-size"), help: "Mini-batch size (sgd, adam).") var batchSize: Int = 32
@@ -297,8 +282,7 @@ struct NNGradient: ParsableCommand {
     @Flag(help: "No progress on standard error.") var quiet = false
 
     func run() throws {
-        guard let lossValue = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
-        guard let method = Optimizer(rawValue: optimizer) else { throw ValidationError("--optimizer must be gd, sgd or adam") }
+        let lossValue = loss, method = optimizer
         guard width >= 1 else { throw ValidationError("--width must be at least 1") }
         let (train, test) = try dataOptions.load()
         let y = try targets(of: train, loss: lossValue)

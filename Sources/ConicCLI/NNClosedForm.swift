@@ -12,7 +12,7 @@ struct NNClosedForm: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "two-neuron (JMLR Lemma 3.1/3.2, scalar targets) or deep (ICLR 2021 Thm 4.3 for β = 0, Thm 4.4 for β > 0). Default: deep when --deep is given.")
-    var kind: String?
+    var kind: ClosedFormKind?
     @Option(help: "Weight decay β ≥ 0 of the deep objective ½‖f − Y‖² + (β/2)Σ‖Wₗ‖² (deep only).") var beta: Double = 0
     @Flag(help: "Apply zero-phase whitening (no centering) to the features first.") var whiten = false
     @Option(help: "Hidden widths of the deep network, comma-separated (e.g. 6,6 for L = 3); default two layers of width 2K.")
@@ -26,7 +26,7 @@ struct NNClosedForm: ParsableCommand {
     @Option(name: .customLong("gd-seeds"), help: "Gradient-descent runs (seeds 1…N) of the same architecture to compare with (deep, β > 0).")
     var gdSeeds: Int = 3
     @Option(name: .customLong("gd-epochs"), help: "Full-batch steps per gradient-descent run.") var gdEpochs: Int = 5000
-    @Option(help: "Optimizer of the comparison: adam, gd, or sgd (full-batch heavy ball).") var optimizer: String = "adam"
+    @Option(help: "Optimizer of the comparison: adam, gd, or sgd (full-batch heavy ball).") var optimizer: Optimizer = .adam
     @Option(help: "Learning rate of the comparison.") var lr: Double = 1e-2
     @Option(help: "Momentum (sgd).") var momentum: Double = 0.9
     @Flag(help: "Print one JSON object with the result.") var json = false
@@ -38,13 +38,12 @@ struct NNClosedForm: ParsableCommand {
         if whiten {
             do { train.features = try Whitening.fit(train.features).apply(train.features) } catch { throw fail(error) }
         }
-        let resolvedKind = kind ?? (deep == nil ? "two-neuron" : "deep")
-        var object: [String: Any] = ["kind": resolvedKind, "samples": train.sampleCount, "features": train.featureCount,
+        let resolvedKind = kind ?? (deep == nil ? .twoNeuron : .deep)
+        var object: [String: Any] = ["kind": resolvedKind.rawValue, "samples": train.sampleCount, "features": train.featureCount,
                                      "whitened": whiten]
         switch resolvedKind {
-        case "two-neuron": try twoNeuron(train, into: &object)
-        case "deep": try deepNetwork(train, into: &object)
-        default: throw ValidationError("--kind must be two-neuron or deep")
+        case .twoNeuron: try twoNeuron(train, into: &object)
+        case .deep: try deepNetwork(train, into: &object)
         }
         if json {
             try printJSON(object)
@@ -123,7 +122,7 @@ struct NNClosedForm: ParsableCommand {
         object["path_scales"] = solution.pathScales
         object["max_residual"] = jsonNumber(solution.maximumResidual)
         guard beta > 0, gdSeeds > 0 else { return }
-        guard let method = Optimizer(rawValue: optimizer) else { throw ValidationError("--optimizer must be adam, gd or sgd") }
+        let method = optimizer
         var runs = [[String: Any]]()
         var best = Double.infinity
         for seed in 1...gdSeeds {

@@ -10,7 +10,7 @@ struct NNExtremePoints: ParsableCommand {
         abstract: "Extreme-point neurons along basis directions: one neuron per sample that is a vertex of the hull of the samples.")
 
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: "How the simplex QPs are solved: active-set or interior-point.") var method: String = "active-set"
+    @Option(help: "How the simplex QPs are solved: active-set or interior-point.") var method: SimplexQPMethod = .activeSet
     @Option(name: .customLong("interior-tolerance"), help: "Relative distance under which a sample counts as inside the hull of the others.")
     var interiorTolerance: Double = ExtremePointSettings().interiorTolerance
     @Flag(help: "Solve the samples one after another instead of on all cores.") var serial = false
@@ -18,7 +18,7 @@ struct NNExtremePoints: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
-        guard let qpMethod = SimplexQPMethod(rawValue: method) else { throw ValidationError("--method must be active-set or interior-point") }
+        let qpMethod = method
         let (train, _) = try dataOptions.load()
         var settings = ExtremePointSettings()
         settings.method = qpMethod
@@ -74,10 +74,10 @@ struct NNConvexRF: ParsableCommand {
     @Option(help: "Number P of sampled patches (filters before removing those inside the hull).") var filters: Int = 200
     @Flag(help: "ZCA-whiten the patches.") var whiten = false
     @Option(help: "β of the ℓ1 output layer.") var beta: Double = 1.0
-    @Option(help: "Pooling: max or mean.") var pool: String = "max"
+    @Option(help: "Pooling.") var pool: Pooling = .max
     @Option(name: .customLong("pool-grid"), help: "Pool over a G×G grid of cells (2: quadrants).") var poolGrid: Int = 2
     @Option(name: .customLong("filter-source"), help: "Filters: extreme-points (Convex-RF) or random (Gaussian baseline).")
-    var filterSource: String = "extreme-points"
+    var filterSource: FilterSource = .extremePoints
     @Flag(help: "Baseline: the same ℓ1 layer on the raw pixels (patch options ignored).") var linear = false
     @Option(name: .customLong("normalization-epsilon"), help: "ε of the per-patch normalization (pixels scaled to [0, 1]).")
     var normalizationEpsilon: Double = ConvexRFSettings().normalizationEpsilon
@@ -91,8 +91,7 @@ struct NNConvexRF: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
-        guard let pooling = Pooling(rawValue: pool) else { throw ValidationError("--pool must be max or mean") }
-        guard let source = FilterSource(rawValue: filterSource) else { throw ValidationError("--filter-source must be extreme-points or random") }
+        let pooling = pool, source = filterSource
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must lie in (0, 1)") }
         let (train, test) = try loadSplit()
         guard let trainLabels = train.labels, let testLabels = test.labels, let classes = train.classCount else {

@@ -19,9 +19,9 @@ struct NNCuttingPlane: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Weight decay β > 0 (regularized problem).") var beta: Double?
     @Flag(help: "Minimum-norm interpolation instead of a regularized fit.") var interpolate = false
-    @Option(help: "Loss with --beta: squared or hinge (binary labels).") var loss: String = "squared"
+    @Option(help: "Loss with --beta (hinge: binary labels).") var loss: Loss = .squared
     @Option(help: "Oracle for violating neurons: relaxation (spike-free, two SOCPs per round), exact (arrangements; rank ≤ 3), ascent (fixed-point ascent from every sample; a heuristic for n > d) or auto (exact when the rank allows).")
-    var oracle: String = "relaxation"
+    var oracle: OracleArgument = .relaxation
     @Flag(help: "Whiten the features (zero-phase, fitted on the training part) before training.") var whiten = false
     @Flag(name: .customLong("extreme-points"), help: "Start from the extreme-point neurons along the basis directions (JMLR Lemma 2.7; needs --bias).")
     var extremePoints = false
@@ -39,9 +39,7 @@ struct NNCuttingPlane: ParsableCommand {
 
     func run() throws {
         var (train, test) = try dataOptions.load()
-        let lossValue: Loss
-        guard let parsed = Loss(rawValue: loss) else { throw ValidationError("--loss must be squared or hinge") }
-        lossValue = parsed
+        let lossValue = loss
         var settings = CuttingPlaneSettings()
         switch (beta, interpolate) {
         case (nil, true): settings.objective = .interpolation
@@ -63,13 +61,12 @@ struct NNCuttingPlane: ParsableCommand {
             } catch { throw fail(error) }
         }
         switch oracle {
-        case "relaxation": settings.oracle = .relaxation
-        case "exact": settings.oracle = .exact
-        case "ascent": settings.oracle = .ascent
-        case "auto":
+        case .relaxation: settings.oracle = .relaxation
+        case .exact: settings.oracle = .exact
+        case .ascent: settings.oracle = .ascent
+        case .auto:
             let columns = train.featureCount + (dataOptions.bias ? 1 : 0)
             settings.oracle = columns <= 3 || NumericalRank.of(train.features) <= (dataOptions.bias ? 2 : 3) ? .exact : .relaxation
-        default: throw ValidationError("--oracle must be relaxation, exact, ascent or auto")
         }
         let y = try targets(of: train, loss: lossValue)
         if extremePoints {

@@ -6,7 +6,7 @@ import Foundation
 /// Options shared by `nn spline` and `nn svm1d`.
 struct OneDimensionalOptions: ParsableArguments {
     @Option(help: "Program form: banded (O(n) nonzeros, default) or kernel (the dense kernel (±(tᵢ − tⱼ))₊).")
-    var formulation: String = "banded"
+    var formulation: OneDimensionalFormulation = .banded
     @Option(help: "Write an SVG plot of the result to this file.") var plot: String?
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
     @Option(name: .customLong("gd-runs"), help: "Also train this many networks by gradient descent (free bias, seeds --seed+1 …) and compare their objectives.")
@@ -14,30 +14,22 @@ struct OneDimensionalOptions: ParsableArguments {
     @Option(name: .customLong("gd-width"), help: "Width of the gradient-descent networks.") var gdWidth: Int = 50
     @Option(name: .customLong("gd-epochs"), help: "Epochs of each gradient-descent run.") var gdEpochs: Int = 5000
     @Option(name: .customLong("gd-lr"), help: "Learning rate of the gradient-descent runs.") var gdLr: Double = 1e-3
-    @Option(name: .customLong("gd-optimizer"), help: "Optimizer of the comparison runs: gd, sgd or adam.") var gdOptimizer: String = "gd"
+    @Option(name: .customLong("gd-optimizer"), help: "Optimizer of the comparison runs.") var gdOptimizer: Optimizer = .gd
     @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
-    @Option(name: .customLong("newton-system"), help: "The solver's Newton system: automatic, reduced or quasi-definite (default: quasi-definite for the banded form, automatic for the kernel form).")
-    var newtonSystem: String?
+    @Option(name: .customLong("newton-system"), help: "The solver's Newton system (default: quasi-definite for the banded form, automatic for the kernel form).")
+    var newtonSystem: NewtonSystemForm?
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func parsedFormulation() throws -> OneDimensionalFormulation {
-        guard let value = OneDimensionalFormulation(rawValue: formulation) else {
-            throw ValidationError("--formulation must be banded or kernel")
-        }
-        return value
+        formulation
     }
 
     func settings(objective: TrainingObjective) throws -> OneDimensionalSettings {
         var settings = OneDimensionalSettings(objective: objective, formulation: try parsedFormulation())
         settings.solver.threads = threads
-        if let newtonSystem {
-            guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
-                throw ValidationError("--newton-system must be automatic, reduced or quasi-definite")
-            }
-            settings.solver.newtonSystem = form
-        }
+        if let newtonSystem { settings.solver.newtonSystem = newtonSystem }
         settings.solver.verbose = verbose && !quiet
         settings.solver.logDestination = .standardError
         return settings
@@ -51,9 +43,7 @@ private func runOneDimensional(data: DataOptions, options: OneDimensionalOptions
     if options.gdRuns > 0, case .interpolation = objective {
         throw ValidationError("--gd-runs needs --beta (gradient descent cannot enforce interpolation)")
     }
-    guard let gdOptimizer = Optimizer(rawValue: options.gdOptimizer) else {
-        throw ValidationError("--gd-optimizer must be gd, sgd or adam")
-    }
+    let gdOptimizer = options.gdOptimizer
     let (train, test) = try data.load()
     let y: DenseMatrix
     do { y = try targetsOf(train) } catch { throw fail(error) }
