@@ -1,0 +1,204 @@
+import ConicSolver
+
+/// The convex program of ICML 2021 Theorem 1 (eq. 12) over a set of units, in the solver's form
+/// `min ½xᵀPx + qᵀx  s.t.  Ax + s = b, s ∈ K`:
+///
+///     minimize   ½‖Σᵤ D₂ᵤ Σⱼ Iᵤⱼ D₁ᵤⱼ X̃ (vᵤⱼ − wᵤⱼ) − y‖² + β Σᵤⱼ (‖vᵤⱼ‖ + ‖wᵤⱼ‖)
+///     subject to (2D₁ᵤⱼ − I)X̃zᵤⱼ ≥ 0,  (2D₂ᵤ − I) Σⱼ Iᵤⱼ D₁ᵤⱼ X̃zᵤⱼ ≥ 0   for z = v and z = w,
+///
+/// a group-ℓ1 problem with one `d̃`-dimensional group per neuron (the unit-Frobenius constraint
+/// on `W₁` and the weight decay on `w₂`, `w₃` give the gauge `Σⱼ‖zⱼ‖` of a sub-network; see
+/// ``ThreeLayerUnit``). `v` are the units with a positive output weight `w₃`, `w` the negative ones.
+///
+/// As in ``ConvexReLUProgram`` the variables are `x = [a | w | t]` with `a = v − w`, so that the
+/// squared loss is the Gram form `½aᵀMᵀMa − (Mᵀy)ᵀa + ½‖y‖²` on the `a` block alone
+/// (`M = [D₂ᵤIᵤⱼD₁ᵤⱼX̃]`); `t` holds one second-order cone `(t, z)` per neuron and copy.
+///
+/// Rows: every sign constraint (nonnegative cone; rows whose coefficients all vanish are left
+/// out), then the cones.
+struct ThreeLayerProgram {
+    let design: DenseMatrix
+    let units: ThreeLayerUnits
+    /// First global neuron index of each unit; neuron `g` owns columns `g·d̃ ..< (g+1)·d̃` of `a`.
+    let neuronStart: [Int]
+    let neuronCount: Int
+    /// `M`, `n × G·d̃`.
+    let features: DenseMatrix
+    let problem: ConicProblem
+
+    var width: Int { design.columnCount }
+
+    init(design: DenseMatrix, targets y: [Double], beta: Double, units: ThreeLayerUnits) throws {
+        let n = design.rowCount, d = design.columnCount
+        precondition(y.count == n && units.sampleCount == n)
+        self.design = design
+        self.units = units
+        var starts = [Int](), total = 0
+        for unit in units.units { starts.append(total); total += unit.neuronCount }
+        neuronStart = starts
+        neuronCount = total
+        let g = total, aCount = g * d
+        let tStart = 2 * aCount, variableCount = tStart + 2 * g
+
+        var m = DenseMatrix(rowCount: n, columnCount: aCount)
+        for (u, unit) in units.units.enumerated() {
+            for j in 0..<unit.neuronCount {
+                let column = (starts[u] + j) * d
+                for k in 0..<n where unit.secondLayer[k] && unit.firstLayer[j][k] {
+                    for c in 0..<d { m[k, column + c] = unit.signs[j] * design[k, c] }
+                }
+            }
+        }
+        features = m
+
+        var rows = [Int](), columns = [Int](), values = [Double]()
+        var row = 0
+        // z's columns for copy 0 (v = a + w) and copy 1 (w).
+        func add(copy: Int, neuron: Int, entry c: Int, value: Double) {
+            guard value != 0 else { return }
+            rows.append(row); columns.append((g + neuron) * d + c); values.append(value)
+            if copy == 0 { rows.append(row); columns.append(neuron * d + c); values.append(value) }
+        }
+        let nonzeroSample = (0..<n).map { k in (0..<d).contains { design[k, $0] != 0 } }
+        for copy in 0..<2 {
+            for (u, unit) in units.units.enumerated() {
+                for j in 0..<unit.neuronCount {
+                    for k in 0..<n where nonzeroSample[k] {  // −(2D₁ − I)X̃z ≤ 0
+                        let sign: Double = unit.firstLayer[j][k] ? 1 : -1
+                        for c in 0..<d { add(copy: copy, neuron: starts[u] + j, entry: c, value: -sign * design[k, c]) }
+                        row += 1
+                    }
+                }
+                for k in 0..<n where nonzeroSample[k] && unit.reaches(k) {  // −(2D₂ − I)ΣⱼIⱼD₁ⱼX̃zⱼ ≤ 0
+                    let sign: Double = unit.secondLayer[k] ? 1 : -1
+                    for j in 0..<unit.neuronCount where unit.firstLayer[j][k] {
+                        for c in 0..<d { add(copy: copy, neuron: starts[u] + j, entry: c, value: -sign * unit.signs[j] * design[k, c]) }
+                    }
+                    row += 1
+                }
+            }
+        }
+        let signRows = row
+        for copy in 0..<2 {
+            for neuron in 0..<g {
+                rows.append(row); columns.append(tStart + 2 * neuron + copy); values.append(-1)
+                row += 1
+                for c in 0..<d { add(copy: copy, neuron: neuron, entry: c, value: -1); row += 1 }
+            }
+        }
+        let a = try SparseMatrix(rowCount: row, columnCount: variableCount, rows: rows, columns: columns, values: values, name: "A")
+
+        // Upper triangle of MᵀM on the a block.
+        let gram = m.multiplied(by: m, transposeSelf: true)
+        var pRows = [Int](), pColumns = [Int](), pValues = [Double]()
+        for column in 0..<aCount {
+            for r in 0...column where gram[r, column] != 0 {
+                pRows.append(r); pColumns.append(column); pValues.append(gram[r, column])
+            }
+        }
+        let p = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, rows: pRows, columns: pColumns,
+                                 values: pValues, name: "P")
+        var q = [Double](repeating: 0, count: variableCount)
+        let linear = m.transposeMultiplied(by: y)
+        for k in 0..<aCount { q[k] = -linear[k] }
+        for k in tStart..<variableCount { q[k] = beta }
+        var cones = [ConeSpec]()
+        if signRows > 0 { cones.append(.nonnegative(signRows)) }
+        cones.append(contentsOf: Array(repeating: .secondOrder(d + 1), count: 2 * g))
+        problem = try ConicProblem(P: p, q: q, A: a, b: [Double](repeating: 0, count: row), cones: cones,
+                                   objectiveConstant: 0.5 * y.reduce(0) { $0 + $1 * $1 })
+    }
+
+    /// The blocks `(v_g, w_g)` of every neuron of a primal solution.
+    func blocks(of x: [Double]) -> [(v: [Double], w: [Double])] {
+        let d = width
+        return (0..<neuronCount).map { neuron in
+            let a = Array(x[(neuron * d)..<((neuron + 1) * d)])
+            let w = Array(x[((neuronCount + neuron) * d)..<((neuronCount + neuron + 1) * d)])
+            return (zip(a, w).map(+), w)
+        }
+    }
+}
+
+/// A solution of the three-layer convex program: per neuron of every unit, the blocks `v` and
+/// `w`, with the model's predictions, its objective, and the network it maps to (Proposition 1).
+public struct ThreeLayerConvexModel: Sendable, Equatable {
+    /// The units the program was built over.
+    public let units: ThreeLayerUnits
+    /// `(v_g, w_g)` for every neuron `g` of every unit, in unit order.
+    public let blocks: [(v: [Double], w: [Double])]
+    /// Whether the design has a ones column (a first-layer bias).
+    public let hasBias: Bool
+
+    public static func == (lhs: ThreeLayerConvexModel, rhs: ThreeLayerConvexModel) -> Bool {
+        lhs.units == rhs.units && lhs.hasBias == rhs.hasBias && lhs.blocks.count == rhs.blocks.count
+            && zip(lhs.blocks, rhs.blocks).allSatisfy { $0.v == $1.v && $0.w == $1.w }
+    }
+
+    /// The convex model's outputs `Σᵤ D₂ᵤ Σⱼ Iᵤⱼ D₁ᵤⱼ X̃(vᵤⱼ − wᵤⱼ)` on the training samples.
+    public func predictions(design: DenseMatrix) -> [Double] {
+        var f = [Double](repeating: 0, count: design.rowCount)
+        var neuron = 0
+        for unit in units.units {
+            for j in 0..<unit.neuronCount {
+                let (v, w) = blocks[neuron]
+                neuron += 1
+                for k in 0..<design.rowCount where unit.secondLayer[k] && unit.firstLayer[j][k] {
+                    var h = 0.0
+                    for c in 0..<design.columnCount { h += design[k, c] * (v[c] - w[c]) }
+                    f[k] += unit.signs[j] * h
+                }
+            }
+        }
+        return f
+    }
+
+    /// `β Σ (‖v‖ + ‖w‖)`, the group-ℓ1 regularizer.
+    public func regularization(beta: Double) -> Double {
+        beta * blocks.reduce(0) { $0 + euclideanNorm($1.v) + euclideanNorm($1.w) }
+    }
+
+    /// The convex objective `½‖f − y‖² + β Σ (‖v‖ + ‖w‖)`.
+    public func objective(design: DenseMatrix, targets y: [Double], beta: Double) -> Double {
+        Loss.squared.value(predictions: predictions(design: design), targets: y) + regularization(beta: beta)
+    }
+
+    /// The model with every block of norm at most `threshold` times the largest set to zero.
+    public func pruned(threshold: Double) -> ThreeLayerConvexModel {
+        let largest = blocks.map { max(euclideanNorm($0.v), euclideanNorm($0.w)) }.max() ?? 0
+        let zero = [Double](repeating: 0, count: blocks.first?.v.count ?? 0)
+        let kept = blocks.map { block in
+            (v: euclideanNorm(block.v) <= threshold * largest ? zero : block.v,
+             w: euclideanNorm(block.w) <= threshold * largest ? zero : block.w)
+        }
+        return ThreeLayerConvexModel(units: units, blocks: kept, hasBias: hasBias)
+    }
+
+    /// Proposition 1: each unit and output sign with `s = Σⱼ‖zⱼ‖ > 0` becomes the sub-network
+    /// `W₁ = [zⱼ/√(s‖zⱼ‖)]`, `w₂ⱼ = Iⱼ√‖zⱼ‖`, `w₃ = ±√s`: then `‖W₁‖_F = 1`, `‖w₂‖² = w₃² = s`
+    /// (so the weight decay is `βs`, the unit's share of the group-ℓ1 term), and the sub-network's
+    /// output is `±D₂ΣⱼIⱼD₁ⱼX̃zⱼ` wherever the sign constraints hold. Neurons with `zⱼ = 0` are left out.
+    public func network() -> ThreeLayerNetwork {
+        var subNetworks = [ThreeLayerNetwork.SubNetwork]()
+        let d = blocks.first?.v.count ?? 0
+        var start = 0
+        for unit in units.units {
+            defer { start += unit.neuronCount }
+            for copy in 0..<2 {
+                let z = (0..<unit.neuronCount).map { copy == 0 ? blocks[start + $0].v : blocks[start + $0].w }
+                let norms = z.map { euclideanNorm($0) }
+                let s = norms.reduce(0, +)
+                guard s > 0 else { continue }
+                let used = (0..<unit.neuronCount).filter { norms[$0] > 0 }
+                var w1 = DenseMatrix(rowCount: d, columnCount: used.count)
+                for (column, j) in used.enumerated() {
+                    let scale = 1 / (s * norms[j]).squareRoot()
+                    for c in 0..<d { w1[c, column] = z[j][c] * scale }
+                }
+                subNetworks.append(.init(firstLayer: w1, secondLayer: used.map { unit.signs[$0] * norms[$0].squareRoot() },
+                                         output: copy == 0 ? s.squareRoot() : -s.squareRoot()))
+            }
+        }
+        return ThreeLayerNetwork(subNetworks: subNetworks, hasBias: hasBias)
+    }
+}
