@@ -163,13 +163,27 @@ public struct ThreeLayerConvexModel: Sendable, Equatable {
         Loss.squared.value(predictions: predictions(design: design), targets: y) + regularization(beta: beta)
     }
 
-    /// The model with every block of norm at most `threshold` times the largest set to zero.
+    /// The model with every sub-network (a unit's `v` or `w` blocks together) whose `Σⱼ‖zⱼ‖` is at
+    /// most `threshold` times the largest set to zero. A unit is pruned whole: dropping one of its
+    /// neurons would break its second-layer sign constraint, which holds for the sum.
     public func pruned(threshold: Double) -> ThreeLayerConvexModel {
-        let largest = blocks.map { max(euclideanNorm($0.v), euclideanNorm($0.w)) }.max() ?? 0
+        var sums = [(v: Double, w: Double)]()
+        var start = 0
+        for unit in units.units {
+            let range = start..<(start + unit.neuronCount)
+            sums.append((range.reduce(0) { $0 + euclideanNorm(blocks[$1].v) }, range.reduce(0) { $0 + euclideanNorm(blocks[$1].w) }))
+            start += unit.neuronCount
+        }
+        let largest = sums.map { max($0.v, $0.w) }.max() ?? 0
         let zero = [Double](repeating: 0, count: blocks.first?.v.count ?? 0)
-        let kept = blocks.map { block in
-            (v: euclideanNorm(block.v) <= threshold * largest ? zero : block.v,
-             w: euclideanNorm(block.w) <= threshold * largest ? zero : block.w)
+        var kept = blocks
+        start = 0
+        for (unit, sum) in zip(units.units, sums) {
+            for g in start..<(start + unit.neuronCount) {
+                if sum.v <= threshold * largest { kept[g].v = zero }
+                if sum.w <= threshold * largest { kept[g].w = zero }
+            }
+            start += unit.neuronCount
         }
         return ThreeLayerConvexModel(units: units, blocks: kept, hasBias: hasBias)
     }
