@@ -8,6 +8,9 @@
           regression on the class index): training objective (4), test MSE/accuracy and time, convex
           program against projected SGD.
   timing  The identical program (same units, written by --save-units) in CVXPY + Clarabel, at two sizes.
+  conv    ICML 2020 §4 on the digits (8 x 8): the separable ReLU CNN (`conic nn conv`, digits 3 against 8),
+          and the linear CNN's nuclear-norm program (12) against CVXPY + Clarabel at two sizes, with the
+          SDP (11) and, on circular patches, the Fourier program (14).
 
     python3 Benchmarks/nn_deep.py [fig4|table1|timing|all] [--conic .build/release/conic] [--figures docs/figures]
 """
@@ -195,9 +198,78 @@ def timing(conic, work, sizes):
     return rows
 
 
+def digits(classes=None, count=None):
+    import gzip
+    with gzip.open("/work/shared/data/digits/digits.csv.gz", "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    x, label = data[:, :-1] / 16.0, data[:, -1]
+    if classes is not None:
+        keep = np.isin(label, classes)
+        x, label = x[keep], label[keep]
+    if count is not None:
+        x, label = x[:count], label[:count]
+    return x, label
+
+
+def conv(conic, work):
+    print("== Separable two-layer ReLU CNN on digits 3 vs 8 (8x8, 3x3 filters, stride 2, padding 1, bias, beta = 1e-2) ==")
+    x, label = digits([3, 8], 200)
+    y = np.where(label == 3, 1.0, -1.0)
+    data = os.path.join(work, "digits38.csv")
+    np.savetxt(data, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
+    start = time.perf_counter()
+    out = subprocess.run([conic, "nn", "conv", "--data", data, "--image-shape", "8x8", "--filter", "3", "--stride", "2", "--padding", "1",
+                          "--bias", "--beta", "1e-2", "--test-fraction", "0.3", "--seed", "1", "--time-limit", "600", "--json", "--quiet"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    print(f"n = {r['samples']} train images, {r['patches_per_image']} patches each: {r['filters']} filters from {r['patterns']} patterns "
+          f"({r['rounds']} rounds), objective {r['objective']:.6e}, lower bound {r['lower_bound']:.6e} ({r['bound_method']}), "
+          f"relative gap {r['relative_gap']:.2e}; train accuracy {r['train_accuracy']:.3f}, test accuracy {r['test_accuracy']:.3f}; "
+          f"{time.perf_counter() - start:.1f} s")
+
+    print("== Linear CNN, nuclear-norm program (12): conic against CVXPY + Clarabel (digits, y = label, beta = 1) ==")
+    print(f"{'size':<34} | {'conic (12)':>14} {'s':>7} | {'conic SDP (11)':>14} {'s':>7} | {'CVXPY (12)':>14} {'total s':>8} {'Clarabel s':>10}")
+    import cvxpy as cp
+    for n, filt, stride in [(200, 3, 1), (1000, 3, 1)]:
+        x, label = digits(None, n)
+        data = os.path.join(work, f"lin{n}.csv")
+        np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+        start = time.perf_counter()
+        out = subprocess.run([conic, "nn", "conv", "--linear", "--data", data, "--image-shape", "8x8", "--filter", str(filt),
+                              "--stride", str(stride), "--beta", "1", "--json", "--quiet"], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(out.stderr)
+        r = json.loads(out.stdout)
+        process = time.perf_counter() - start
+        pos = (8 - filt) // stride + 1
+        patches = [x.reshape(n, 8, 8)[:, a * stride:a * stride + filt, b * stride:b * stride + filt].reshape(n, filt * filt)
+                   for a in range(pos) for b in range(pos)]
+        start = time.perf_counter()
+        z = cp.Variable((filt * filt, len(patches)))
+        fit = sum(patches[k] @ z[:, k] for k in range(len(patches)))
+        problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - label) + cp.normNuc(z)))
+        problem.solve(solver="CLARABEL")
+        total = time.perf_counter() - start
+        print(f"n = {n}, {filt}x{filt} filters, K = {len(patches):<3} | {r['nuclear_norm']['value']:>14.8e} {r['nuclear_norm']['solve_time']:>7.3f} | "
+              f"{r['sdp']['value']:>14.8e} {r['sdp']['solve_time']:>7.3f} | {problem.value:>14.8e} {total:>8.3f} {problem.solver_stats.solve_time:>10.3f}"
+              f"   (conic process {process:.2f} s for both programs)")
+
+    print("== Linear circular CNN: (12) = (11) = (14) on the circular shifts of digit rows (n = 100, d = 64, beta = 1) ==")
+    x, label = digits(None, 100)
+    data = os.path.join(work, "circ.csv")
+    np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+    out = subprocess.run([conic, "nn", "conv", "--circular", "--data", data, "--beta", "1", "--json", "--quiet"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    print("  ".join(f"{key}: {r[key]['value']:.10e} ({r[key]['solve_time']:.2f} s)" for key in ("nuclear_norm", "sdp", "fourier")))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "all"])
     parser.add_argument("--conic", default=".build/release/conic")
     parser.add_argument("--figures", default="docs/figures")
     parser.add_argument("--fig4-units", type=int, default=2000)
@@ -214,6 +286,8 @@ def main():
             table1(args.conic, args.table_units, args.table_epochs, args.table_lr)
         if args.what in ("timing", "all"):
             timing(args.conic, work, [("n = 40, d = 3, m1 = 3", 40, 3, 3, 20), ("n = 150, d = 5, m1 = 5", 150, 5, 5, 60)])
+        if args.what in ("conv", "all"):
+            conv(args.conic, work)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ struct NNConvolution: ParsableCommand {
     @OptionGroup var convex: ConvexOptions
     @Option(name: .customLong("image-shape"), help: "Image shape HxW (rows x columns); 1xL for sequences. Default: square images.")
     var imageShape: String?
-    @Option(help: "Filter size: HxW, or N for N×N (1xN for sequences).") var filter: String
+    @Option(help: "Filter size: HxW, or N for N×N (1xN for sequences). Not used with --circular.") var filter: String?
+    @Flag(help: "Linear CNN instead (ICML 2020 §4.2): solve the nuclear-norm program (12) and its SDP dual (11) on the patches.")
+    var linear = false
+    @Flag(help: "Linear circular CNN with full-length filters (§4.3): programs (12), (11) on the circular shifts of each row, and the Fourier ℓ1 program (14).")
+    var circular = false
     @Option(help: "Stride (≥ 1).") var stride: Int = 1
     @Option(help: "Zeros added on every side.") var padding: Int = 0
     @Option(name: .customLong("save-network"), help: "Write the trained filters and output weights (.json or .npz; the input weights are the filters).")
@@ -32,6 +36,8 @@ struct NNConvolution: ParsableCommand {
     }
 
     func run() throws {
+        if linear || circular { return try runLinear() }
+        guard let filter else { throw ValidationError("--filter is required (except with --circular)") }
         let (train, test) = try dataOptions.load()
         let shape: ImageShape
         if let imageShape {
@@ -99,6 +105,70 @@ struct NNConvolution: ParsableCommand {
             print(String(format: "gap:             %.3e  (relative %.3e)%@", certificate.gap, certificate.relativeGap,
                          gapVerdict(relativeGap: certificate.relativeGap)))
             printEntries(of: object, prefixes: ["test_", "train_"])
+        }
+    }
+
+    /// `--linear` / `--circular`: the linear CNN's convex programs side by side.
+    func runLinear() throws {
+        let (train, _) = try dataOptions.load()
+        guard train.targets.columnCount == 1 else { throw ValidationError("the linear CNN programs need one target column") }
+        let y = train.targets.values
+        let patches: [DenseMatrix]
+        var object: [String: Any] = ["beta": convex.beta, "samples": train.sampleCount]
+        if circular {
+            patches = LinearConvolution.circularPatches(train.features)
+            object["filter"] = [1, train.featureCount]
+        } else {
+            guard let filter else { throw ValidationError("--filter is required with --linear") }
+            let shape: ImageShape
+            if let imageShape {
+                let (h, w) = try Self.parsePair(imageShape, name: "--image-shape")
+                shape = ImageShape(height: h, width: w)
+            } else {
+                do { shape = try ImageShape.square(featureCount: train.featureCount) } catch { throw fail(error) }
+            }
+            var (fh, fw) = try Self.parsePair(filter, name: "--filter")
+            if shape.height == 1, !filter.lowercased().contains("x") { (fh, fw) = (1, fw) }
+            do {
+                patches = try ConvolutionGeometry(image: shape, filterHeight: fh, filterWidth: fw, stride: stride, padding: padding)
+                    .patchMatrices(train.features)
+            } catch { throw fail(error) }
+            object["filter"] = [fh, fw]
+        }
+        var solver = SolverSettings()
+        solver.threads = convex.threads
+        solver.verbose = convex.verbose && !convex.quiet
+        solver.logDestination = .standardError
+        func entry(_ outcome: LinearConvolution.Outcome) -> [String: Any] {
+            ["value": jsonNumber(outcome.value), "status": outcome.status.rawValue, "iterations": outcome.iterations, "solve_time": outcome.solveTime]
+        }
+        do {
+            let nuclear = try LinearConvolution.nuclearNorm(patches: patches, targets: y, beta: convex.beta, solver: solver)
+            let sdp = try LinearConvolution.semidefiniteDual(patches: patches, targets: y, beta: convex.beta, solver: solver)
+            object["nuclear_norm"] = entry(nuclear.outcome)
+            object["sdp"] = entry(sdp.outcome)
+            object["filters"] = nuclear.network.filters.columnCount
+            object["objective"] = jsonNumber(nuclear.network.objective(patches: patches, targets: y, beta: convex.beta))
+            if circular {
+                object["fourier"] = entry(try LinearConvolution.fourier(features: train.features, targets: y, beta: convex.beta, solver: solver).outcome)
+            }
+            if let saveNetwork {
+                guard saveNetwork.lowercased().hasSuffix(".json") else { throw ValidationError("--save-network: the linear CNN is written as .json") }
+                let document: [String: Any] = [
+                    "filters": (0..<nuclear.network.filters.columnCount).map { nuclear.network.filters.column($0) },
+                    "output_weights": (0..<nuclear.network.outputWeights.columnCount).map { nuclear.network.outputWeights.column($0) },
+                ]
+                try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: saveNetwork), options: .atomic)
+            }
+        } catch let error as ValidationError { throw error } catch { throw fail(error) }
+        if json {
+            try printJSON(object)
+        } else {
+            for key in ["nuclear_norm", "sdp", "fourier"] {
+                guard let e = object[key] as? [String: Any] else { continue }
+                print("\(key): \(e["value"]!)  (\(e["status"]!), \(e["iterations"]!) iterations, \(e["solve_time"]!) s)")
+            }
+            print("rebuilt linear CNN: \(object["filters"]!) filters, objective \(object["objective"]!)")
         }
     }
 }

@@ -26,6 +26,9 @@ struct NNThreeLayer: ParsableCommand {
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json).") var saveNetwork: String?
     @Option(name: .customLong("save-units"), help: "Write the units (masks and signs) of the convex program (.json), e.g. to build the identical program elsewhere.")
     var saveUnits: String?
+    @Option(name: .customLong("initial-sign-rows"), help: "Sign constraints per cone in the first program (those nearest to tight at the sampled sub-network); violated ones are added and the program solved again. 0: all from the start.")
+    var initialSignRows: Int = ThreeLayerSettings(beta: 1, width: 1).initialSignRows
+    @Option(help: "Squared-loss form of the program: gram or residual (default: by size).") var formulation: String?
     @Option(help: "BLAS threads (0: automatic).") var threads: Int = 0
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
@@ -73,6 +76,9 @@ struct NNThreeLayer: ParsableCommand {
                 guard let count = Int(units), count >= 1 else { throw ValidationError("--units must be exact or a positive count") }
                 settings.units = .sampled(count: count, seed: dataOptions.seed)
             }
+            guard initialSignRows >= 0 else { throw ValidationError("--initial-sign-rows must not be negative") }
+            settings.initialSignRows = initialSignRows
+            settings.lossFormulation = formulation
             settings.solver.threads = threads
             settings.solver.verbose = verbose && !quiet
             settings.solver.logDestination = .standardError
@@ -97,6 +103,8 @@ struct NNThreeLayer: ParsableCommand {
                 "exact": result.exact,
                 "variables": result.variables,
                 "constraints": result.constraints,
+                "full_constraints": result.fullConstraints,
+                "rounds": result.rounds,
                 "solver_status": result.solverStatus.rawValue,
                 "iterations": result.iterations,
                 "solve_time": result.solveTime,

@@ -61,6 +61,26 @@ struct ThreeLayerTests {
         #expect(zip(loaded.predict(features), result.network.predict(features)).allSatisfy { abs($0 - $1) <= 1e-12 })
     }
 
+    @Test("Gram and residual forms, and sign-constraint generation, reach the same optimum")
+    func formulationsAgree() throws {
+        var rng = SeededGenerator(seed: 21)
+        let features = gaussianMatrix(12, 2, &rng)
+        let y = (0..<12).map { k in max(0, features[k, 0]) - max(0, features[k, 1]) + 0.1 * rng.nextGaussian() }
+        var settings = ThreeLayerSettings(beta: 0.05, width: 2, units: .sampled(count: 12, seed: 4))
+        settings.lossFormulation = "gram"
+        let gram = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)
+        settings.lossFormulation = "residual"
+        let residual = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)
+        settings.initialSignRows = 3
+        let generated = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)
+        #expect(gram.rounds == 1 && generated.constraints <= generated.fullConstraints)
+        for other in [residual, generated] {
+            #expect(abs(other.convexObjective - gram.convexObjective) <= 1e-7 * max(1, gram.convexObjective))
+            #expect(other.predictionDifference <= 1e-8)
+        }
+        #expect(gram.predictionDifference <= 1e-8)
+    }
+
     @Test("with exhaustive units on tiny 2-D data no projected Adam run beats the convex optimum")
     func gradientNeverBeatsExhaustive() throws {
         let features = DenseMatrix(rows: [[1.0, 0.2], [-0.4, 1.0], [0.3, -0.9]])

@@ -14,9 +14,53 @@ import ConicSolver
 /// squared loss is the Gram form `½aᵀMᵀMa − (Mᵀy)ᵀa + ½‖y‖²` on the `a` block alone
 /// (`M = [D₂ᵤIᵤⱼD₁ᵤⱼX̃]`); `t` holds one second-order cone `(t, z)` per neuron and copy.
 ///
-/// Rows: every sign constraint (nonnegative cone; rows whose coefficients all vanish are left
-/// out), then the cones.
+/// Rows: the sign constraints listed in ``SignRows`` (nonnegative cone; rows whose coefficients
+/// all vanish are left out), then the cones. Most sign constraints are redundant (a cone in `ℝ^d̃`
+/// cut by `n` half-spaces has few facets), so ``ThreeLayerTrainer`` starts from a subset and adds
+/// the ones a solution violates.
 struct ThreeLayerProgram {
+    /// Which sign constraints the program holds: samples per neuron (first layer) and per unit
+    /// (second layer), the same for both output signs.
+    struct SignRows: Equatable {
+        var firstLayer: [[Int]]
+        var secondLayer: [[Int]]
+
+        /// Every constraint.
+        static func all(_ units: ThreeLayerUnits, design: DenseMatrix) -> SignRows {
+            let samples = (0..<design.rowCount).filter { k in (0..<design.columnCount).contains { design[k, $0] != 0 } }
+            return SignRows(firstLayer: units.units.flatMap { unit in Array(repeating: samples, count: unit.neuronCount) },
+                            secondLayer: units.units.map { unit in samples.filter { unit.reaches($0) } })
+        }
+
+        var count: Int { firstLayer.reduce(0) { $0 + $1.count } + secondLayer.reduce(0) { $0 + $1.count } }
+
+        /// A first guess at the facets: for units with a known feasible point (sampled units), the
+        /// `keep` constraints of each cone closest to being tight there (smallest margin over
+        /// `‖x̃ₖ‖`); every constraint of the others.
+        static func initial(_ units: ThreeLayerUnits, design: DenseMatrix, keep: Int) -> SignRows {
+            var rows = all(units, design: design)
+            let d = design.columnCount
+            let rowNorms = (0..<design.rowCount).map { k in euclideanNorm((0..<d).map { design[k, $0] }) }
+            var start = 0
+            for (u, unit) in units.units.enumerated() {
+                defer { start += unit.neuronCount }
+                guard let gate = units.gates[u] else { continue }
+                func nearest(_ samples: [Int], _ margin: (Int) -> Double) -> [Int] {
+                    guard samples.count > keep else { return samples }
+                    return samples.map { ($0, margin($0) / rowNorms[$0]) }.sorted { $0.1 < $1.1 }.prefix(keep).map(\.0).sorted()
+                }
+                func h(_ j: Int, _ k: Int) -> Double { (0..<d).reduce(0) { $0 + design[k, $1] * gate[j][$1] } }
+                for j in 0..<unit.neuronCount {
+                    rows.firstLayer[start + j] = nearest(rows.firstLayer[start + j]) { k in (unit.firstLayer[j][k] ? 1 : -1) * h(j, k) }
+                }
+                rows.secondLayer[u] = nearest(rows.secondLayer[u]) { k in
+                    (unit.secondLayer[k] ? 1 : -1) * (0..<unit.neuronCount).reduce(0) { $0 + (unit.firstLayer[$1][k] ? unit.signs[$1] * h($1, k) : 0) }
+                }
+            }
+            return rows
+        }
+    }
+
     let design: DenseMatrix
     let units: ThreeLayerUnits
     /// First global neuron index of each unit; neuron `g` owns columns `g·d̃ ..< (g+1)·d̃` of `a`.
@@ -28,7 +72,22 @@ struct ThreeLayerProgram {
 
     var width: Int { design.columnCount }
 
-    init(design: DenseMatrix, targets y: [Double], beta: Double, units: ThreeLayerUnits) throws {
+    let signRows: SignRows
+
+    /// How the squared loss enters: the Gram form `½aᵀMᵀMa − (Mᵀy)ᵀa` (a dense block of order
+    /// `Gd̃` in the Newton system), or residuals `r = Ma − y` with `½‖r‖²` (equality rows instead:
+    /// cheaper once `Gd̃` is several times `n`, as the dense block's cube outgrows the `n` dense rows).
+    enum Formulation: String { case gram, residual }
+    let formulation: Formulation
+
+    /// The Gram form while its dense block is at most twice the sample count (measured on the
+    /// benchmark sizes of docs/nn-deep.md), residuals beyond.
+    static func formulation(neurons: Int, width: Int, samples: Int) -> Formulation {
+        neurons * width <= 2 * samples ? .gram : .residual
+    }
+
+    init(design: DenseMatrix, targets y: [Double], beta: Double, units: ThreeLayerUnits, signRows: SignRows? = nil,
+         formulation requested: Formulation? = nil) throws {
         let n = design.rowCount, d = design.columnCount
         precondition(y.count == n && units.sampleCount == n)
         self.design = design
@@ -37,8 +96,12 @@ struct ThreeLayerProgram {
         for unit in units.units { starts.append(total); total += unit.neuronCount }
         neuronStart = starts
         neuronCount = total
+        let included = signRows ?? .all(units, design: design)
+        self.signRows = included
         let g = total, aCount = g * d
-        let tStart = 2 * aCount, variableCount = tStart + 2 * g
+        let formulation = requested ?? Self.formulation(neurons: g, width: d, samples: n)
+        self.formulation = formulation
+        let tStart = 2 * aCount, rStart = tStart + 2 * g, variableCount = rStart + (formulation == .residual ? n : 0)
 
         var m = DenseMatrix(rowCount: n, columnCount: aCount)
         for (u, unit) in units.units.enumerated() {
@@ -59,17 +122,16 @@ struct ThreeLayerProgram {
             rows.append(row); columns.append((g + neuron) * d + c); values.append(value)
             if copy == 0 { rows.append(row); columns.append(neuron * d + c); values.append(value) }
         }
-        let nonzeroSample = (0..<n).map { k in (0..<d).contains { design[k, $0] != 0 } }
         for copy in 0..<2 {
             for (u, unit) in units.units.enumerated() {
                 for j in 0..<unit.neuronCount {
-                    for k in 0..<n where nonzeroSample[k] {  // −(2D₁ − I)X̃z ≤ 0
+                    for k in included.firstLayer[starts[u] + j] {  // −(2D₁ − I)X̃z ≤ 0
                         let sign: Double = unit.firstLayer[j][k] ? 1 : -1
                         for c in 0..<d { add(copy: copy, neuron: starts[u] + j, entry: c, value: -sign * design[k, c]) }
                         row += 1
                     }
                 }
-                for k in 0..<n where nonzeroSample[k] && unit.reaches(k) {  // −(2D₂ − I)ΣⱼIⱼD₁ⱼX̃zⱼ ≤ 0
+                for k in included.secondLayer[u] {  // −(2D₂ − I)ΣⱼIⱼD₁ⱼX̃zⱼ ≤ 0
                     let sign: Double = unit.secondLayer[k] ? 1 : -1
                     for j in 0..<unit.neuronCount where unit.firstLayer[j][k] {
                         for c in 0..<d { add(copy: copy, neuron: starts[u] + j, entry: c, value: -sign * unit.signs[j] * design[k, c]) }
@@ -78,7 +140,7 @@ struct ThreeLayerProgram {
                 }
             }
         }
-        let signRows = row
+        let signRowCount = row
         for copy in 0..<2 {
             for neuron in 0..<g {
                 rows.append(row); columns.append(tStart + 2 * neuron + copy); values.append(-1)
@@ -86,27 +148,79 @@ struct ThreeLayerProgram {
                 for c in 0..<d { add(copy: copy, neuron: neuron, entry: c, value: -1); row += 1 }
             }
         }
-        let a = try SparseMatrix(rowCount: row, columnCount: variableCount, rows: rows, columns: columns, values: values, name: "A")
-
-        // Upper triangle of MᵀM on the a block.
-        let gram = m.multiplied(by: m, transposeSelf: true)
+        let coneRows = row
+        var b = [Double](repeating: 0, count: row)
         var pRows = [Int](), pColumns = [Int](), pValues = [Double]()
-        for column in 0..<aCount {
-            for r in 0...column where gram[r, column] != 0 {
-                pRows.append(r); pColumns.append(column); pValues.append(gram[r, column])
+        var q = [Double](repeating: 0, count: variableCount)
+        for k in tStart..<rStart { q[k] = beta }
+        var constant = 0.0
+        switch formulation {
+        case .residual:  // r − Ma = −y, ½‖r‖²
+            for k in 0..<n {
+                for column in 0..<aCount where m[k, column] != 0 {
+                    rows.append(row); columns.append(column); values.append(-m[k, column])
+                }
+                rows.append(row); columns.append(rStart + k); values.append(1)
+                b.append(-y[k])
+                pRows.append(rStart + k); pColumns.append(rStart + k); pValues.append(1)
+                row += 1
             }
+        case .gram:  // upper triangle of MᵀM on the a block
+            let gram = m.multiplied(by: m, transposeSelf: true)
+            for column in 0..<aCount {
+                for r in 0...column where gram[r, column] != 0 {
+                    pRows.append(r); pColumns.append(column); pValues.append(gram[r, column])
+                }
+            }
+            let linear = m.transposeMultiplied(by: y)
+            for k in 0..<aCount { q[k] = -linear[k] }
+            constant = 0.5 * y.reduce(0) { $0 + $1 * $1 }
         }
+        let a = try SparseMatrix(rowCount: row, columnCount: variableCount, rows: rows, columns: columns, values: values, name: "A")
         let p = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, rows: pRows, columns: pColumns,
                                  values: pValues, name: "P")
-        var q = [Double](repeating: 0, count: variableCount)
-        let linear = m.transposeMultiplied(by: y)
-        for k in 0..<aCount { q[k] = -linear[k] }
-        for k in tStart..<variableCount { q[k] = beta }
         var cones = [ConeSpec]()
-        if signRows > 0 { cones.append(.nonnegative(signRows)) }
+        if signRowCount > 0 { cones.append(.nonnegative(signRowCount)) }
         cones.append(contentsOf: Array(repeating: .secondOrder(d + 1), count: 2 * g))
-        problem = try ConicProblem(P: p, q: q, A: a, b: [Double](repeating: 0, count: row), cones: cones,
-                                   objectiveConstant: 0.5 * y.reduce(0) { $0 + $1 * $1 })
+        if row > coneRows { cones.append(.zero(row - coneRows)) }
+        problem = try ConicProblem(P: p, q: q, A: a, b: b, cones: cones, objectiveConstant: constant)
+    }
+
+    /// Sign constraints of the full program that the blocks violate by more than `tolerance`
+    /// relative to `‖x̃ₖ‖` times the norms involved; sub-networks (a unit's `v` or `w` blocks) with
+    /// `Σ‖zⱼ‖` below `negligible` are not checked (they are pruned).
+    func violations(_ blocks: [(v: [Double], w: [Double])], tolerance: Double, negligible: Double) -> SignRows {
+        let n = design.rowCount, d = width
+        let all = SignRows.all(units, design: design)
+        let rowNorms = (0..<n).map { k in euclideanNorm((0..<d).map { design[k, $0] }) }
+        var out = SignRows(firstLayer: all.firstLayer.map { _ in [] }, secondLayer: all.secondLayer.map { _ in [] })
+        for (u, unit) in units.units.enumerated() {
+            let range = neuronStart[u]..<(neuronStart[u] + unit.neuronCount)
+            for copy in 0..<2 {
+                let z = range.map { copy == 0 ? blocks[$0].v : blocks[$0].w }
+                let norms = z.map { euclideanNorm($0) }
+                let total = norms.reduce(0, +)
+                guard total > negligible else { continue }
+                var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: unit.neuronCount)
+                for j in 0..<unit.neuronCount { for k in 0..<n { for c in 0..<d { h[j][k] += design[k, c] * z[j][c] } } }
+                let included1 = range.map { Set(signRows.firstLayer[$0]) }, included2 = Set(signRows.secondLayer[u])
+                for j in 0..<unit.neuronCount {
+                    for k in all.firstLayer[range.lowerBound + j] where !included1[j].contains(k) {
+                        let sign: Double = unit.firstLayer[j][k] ? 1 : -1
+                        if sign * h[j][k] < -tolerance * rowNorms[k] * norms[j], !out.firstLayer[range.lowerBound + j].contains(k) {
+                            out.firstLayer[range.lowerBound + j].append(k)
+                        }
+                    }
+                }
+                for k in all.secondLayer[u] where !included2.contains(k) {
+                    let sign: Double = unit.secondLayer[k] ? 1 : -1
+                    var value = 0.0
+                    for j in 0..<unit.neuronCount where unit.firstLayer[j][k] { value += unit.signs[j] * h[j][k] }
+                    if sign * value < -tolerance * rowNorms[k] * total, !out.secondLayer[u].contains(k) { out.secondLayer[u].append(k) }
+                }
+            }
+        }
+        return out
     }
 
     /// The blocks `(v_g, w_g)` of every neuron of a primal solution.
@@ -167,17 +281,11 @@ public struct ThreeLayerConvexModel: Sendable, Equatable {
     /// most `threshold` times the largest set to zero. A unit is pruned whole: dropping one of its
     /// neurons would break its second-layer sign constraint, which holds for the sum.
     public func pruned(threshold: Double) -> ThreeLayerConvexModel {
-        var sums = [(v: Double, w: Double)]()
-        var start = 0
-        for unit in units.units {
-            let range = start..<(start + unit.neuronCount)
-            sums.append((range.reduce(0) { $0 + euclideanNorm(blocks[$1].v) }, range.reduce(0) { $0 + euclideanNorm(blocks[$1].w) }))
-            start += unit.neuronCount
-        }
+        let sums = unitSums
         let largest = sums.map { max($0.v, $0.w) }.max() ?? 0
         let zero = [Double](repeating: 0, count: blocks.first?.v.count ?? 0)
         var kept = blocks
-        start = 0
+        var start = 0
         for (unit, sum) in zip(units.units, sums) {
             for g in start..<(start + unit.neuronCount) {
                 if sum.v <= threshold * largest { kept[g].v = zero }
@@ -187,6 +295,21 @@ public struct ThreeLayerConvexModel: Sendable, Equatable {
         }
         return ThreeLayerConvexModel(units: units, blocks: kept, hasBias: hasBias)
     }
+
+    /// `Σⱼ‖vⱼ‖` and `Σⱼ‖wⱼ‖` of every unit.
+    var unitSums: [(v: Double, w: Double)] {
+        var sums = [(v: Double, w: Double)]()
+        var start = 0
+        for unit in units.units {
+            let range = start..<(start + unit.neuronCount)
+            sums.append((range.reduce(0) { $0 + euclideanNorm(blocks[$1].v) }, range.reduce(0) { $0 + euclideanNorm(blocks[$1].w) }))
+            start += unit.neuronCount
+        }
+        return sums
+    }
+
+    /// The sizes `Σⱼ‖zⱼ‖` of all sub-networks (both output signs of every unit).
+    var subNetworkSizes: [Double] { unitSums.flatMap { [$0.v, $0.w] } }
 
     /// Proposition 1: each unit and output sign with `s = Σⱼ‖zⱼ‖ > 0` becomes the sub-network
     /// `W₁ = [zⱼ/√(s‖zⱼ‖)]`, `w₂ⱼ = Iⱼ√‖zⱼ‖`, `w₃ = ±√s`: then `‖W₁‖_F = 1`, `‖w₂‖² = w₃² = s`

@@ -81,19 +81,37 @@ public struct ThreeLayerUnits: Sendable, Equatable {
     public private(set) var units: [ThreeLayerUnit]
     /// Whether every realizable unit is present, so that the program is the exact training problem.
     public let isComplete: Bool
+    /// For sampled units, a feasible point of the unit's cone (the blocks `zⱼ = |u₂ⱼ|U₁ⱼ` of the
+    /// sub-network it was drawn from), used to guess which sign constraints are facets.
+    private(set) var gates: [[[Double]]?]
 
-    /// Units given explicitly (duplicates dropped, as are units whose second mask is all zero).
+    /// Units given explicitly (duplicates dropped, as are units whose second mask is all zero),
+    /// with an optional feasible point each (one block per neuron).
     public init(sampleCount: Int, width: Int, units: [ThreeLayerUnit], isComplete: Bool = false) {
+        self.init(sampleCount: sampleCount, width: width, units: units, gates: Array(repeating: nil, count: units.count),
+                  isComplete: isComplete)
+    }
+
+    init(sampleCount: Int, width: Int, units: [ThreeLayerUnit], gates: [[[Double]]?], isComplete: Bool) {
         self.sampleCount = sampleCount
         self.width = width
         var seen = Set<ThreeLayerUnit>()
-        self.units = units.filter { unit in
+        var kept = [ThreeLayerUnit](), keptGates = [[[Double]]?]()
+        for (unit, gate) in zip(units, gates) {
             precondition(unit.secondLayer.count == sampleCount && unit.firstLayer.allSatisfy { $0.count == sampleCount },
                          "ThreeLayerUnits: masks of the wrong length")
             precondition(unit.neuronCount <= width, "ThreeLayerUnits: a unit wider than m₁")
-            return unit.neuronCount > 0 && unit.secondLayer.contains(true) && seen.insert(unit).inserted
+            guard unit.neuronCount > 0, unit.secondLayer.contains(true), seen.insert(unit).inserted else { continue }
+            kept.append(unit)
+            keptGates.append(gate)
         }
+        self.units = kept
+        self.gates = keptGates
         self.isComplete = isComplete
+    }
+
+    public static func == (lhs: ThreeLayerUnits, rhs: ThreeLayerUnits) -> Bool {
+        lhs.sampleCount == rhs.sampleCount && lhs.width == rhs.width && lhs.units == rhs.units && lhs.isComplete == rhs.isComplete
     }
 
     /// Number of units.
@@ -110,17 +128,27 @@ public struct ThreeLayerUnits: Sendable, Equatable {
     public static func sampled(_ design: DenseMatrix, width: Int, count: Int, seed: UInt64) -> ThreeLayerUnits {
         let n = design.rowCount, d = design.columnCount
         var generator = SeededGenerator(seed: seed)
-        var units = [ThreeLayerUnit]()
+        var units = [ThreeLayerUnit](), gates = [[[Double]]?]()
         for _ in 0..<count {
             let u1 = DenseMatrix(rowCount: d, columnCount: width, values: (0..<(d * width)).map { _ in generator.nextGaussian() })
             let u2 = (0..<width).map { _ in generator.nextGaussian() }
             let h1 = design.multiplied(by: u1)
             var h2 = [Double](repeating: 0, count: n)
             for k in 0..<n { for j in 0..<width { h2[k] += max(0, h1[k, j]) * u2[j] } }
-            units.append(ThreeLayerUnit(firstLayer: (0..<width).map { j in (0..<n).map { h1[$0, j] >= 0 } },
-                                        signs: u2.map { $0 < 0 ? -1 : 1 }, secondLayer: h2.map { $0 >= 0 }))
+            let masks = (0..<width).map { j in (0..<n).map { h1[$0, j] >= 0 } }
+            let signs: [Double] = u2.map { $0 < 0 ? -1 : 1 }
+            let unit = ThreeLayerUnit(firstLayer: masks, signs: signs, secondLayer: h2.map { $0 >= 0 })
+            // The drawn sub-network as a point of the unit: zⱼ = |u₂ⱼ|U₁ⱼ, merged neurons added.
+            units.append(unit)
+            gates.append((0..<unit.neuronCount).map { c in
+                var z = [Double](repeating: 0, count: d)
+                for j in 0..<width where masks[j] == unit.firstLayer[c] && signs[j] == unit.signs[c] {
+                    for i in 0..<d { z[i] += abs(u2[j]) * u1[i, j] }
+                }
+                return z
+            })
         }
-        return ThreeLayerUnits(sampleCount: n, width: width, units: units)
+        return ThreeLayerUnits(sampleCount: n, width: width, units: units, gates: gates, isComplete: false)
     }
 
     /// Every unit, for small data: first-layer masks from the chambers of the data's hyperplane
