@@ -29,6 +29,8 @@ struct NNThreeLayer: ParsableCommand {
     @Option(name: .customLong("initial-sign-rows"), help: "Sign constraints per cone in the first program (those nearest to tight at the sampled sub-network); violated ones are added and the program solved again. 0: all from the start.")
     var initialSignRows: Int = ThreeLayerSettings(beta: 1, width: 1).initialSignRows
     @Option(help: "Squared-loss form of the program: gram or residual (default: by size).") var formulation: String?
+    @Flag(name: .customLong("no-sparsify"), help: "Keep the full program's solution instead of re-solving over the units that carry it.")
+    var noSparsify = false
     @Option(help: "BLAS threads (0: automatic).") var threads: Int = 0
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
@@ -79,6 +81,7 @@ struct NNThreeLayer: ParsableCommand {
             guard initialSignRows >= 0 else { throw ValidationError("--initial-sign-rows must not be negative") }
             settings.initialSignRows = initialSignRows
             settings.lossFormulation = formulation
+            settings.sparsify = !noSparsify
             settings.solver.threads = threads
             settings.solver.verbose = verbose && !quiet
             settings.solver.logDestination = .standardError
@@ -105,6 +108,7 @@ struct NNThreeLayer: ParsableCommand {
                 "constraints": result.constraints,
                 "full_constraints": result.fullConstraints,
                 "rounds": result.rounds,
+                "sparsified": result.sparsified,
                 "solver_status": result.solverStatus.rawValue,
                 "iterations": result.iterations,
                 "solve_time": result.solveTime,

@@ -30,6 +30,9 @@ public struct ThreeLayerSettings: Sendable, Equatable {
     public var initialSignRows = 0
     /// Force the Gram (`"gram"`) or residual (`"residual"`) form of the squared loss; `nil` chooses by size.
     public var lossFormulation: String? = nil
+    /// Re-solve over the units carrying the solution (above 10⁻¹, 10⁻², 10⁻³ of the largest) and
+    /// keep the first whose optimum matches the full program's to 1e-7: far fewer sub-networks.
+    public var sparsify = true
 
     /// Settings with 100 sampled units.
     public init(beta: Double, width: Int, units: Units = .sampled(count: 100, seed: 0), hasBias: Bool = false) {
@@ -89,6 +92,8 @@ public struct ThreeLayerTrainingResult: Sendable {
     public let fullConstraints: Int
     /// Programs solved (more than one when violated sign constraints were added).
     public let rounds: Int
+    /// Whether the network comes from the program restricted to the largest units (``ThreeLayerSettings/sparsify``).
+    public let sparsified: Bool
     /// The solver's status, iterations and time (setup included), and the program's build time.
     public let solverStatus: SolverStatus
     public let iterations: Int
@@ -164,6 +169,36 @@ public enum ThreeLayerTrainer {
             }
         }
 
+        // The dual bound comes from the full program's residual, valid whatever is done next.
+        let residual = zip(y, full.predictions(design: design)).map { $0 - $1 }
+        let fullObjective = full.objective(design: design, targets: y, beta: settings.beta)
+        // An interior-point solution spreads over every unit of an optimal face (many units give the
+        // same outputs on n samples); the program restricted to the largest units usually keeps the
+        // optimum (to 1e-7) with far fewer sub-networks.
+        var sparsified = false
+        if settings.sparsify {
+            let sizes = full.unitSums.map { max($0.v, $0.w) }
+            let largest = sizes.max() ?? 0
+            for threshold in [1e-1, 1e-2, 1e-3] {
+                let kept = sizes.indices.filter { sizes[$0] > threshold * largest }
+                guard kept.count < units.count, !kept.isEmpty else { continue }
+                let subset = ThreeLayerUnits(sampleCount: units.sampleCount, width: units.width, units: kept.map { units.units[$0] })
+                guard let restricted = try? ThreeLayerProgram(design: design, targets: y, beta: settings.beta, units: subset,
+                                                              formulation: settings.lossFormulation.flatMap(ThreeLayerProgram.Formulation.init(rawValue:))),
+                      let answer = try? solve(restricted.problem, settings: settings.solver) else { continue }
+                iterations += answer.iterations
+                solveTime += answer.solveTime
+                guard answer.status.isOptimal else { continue }
+                let model = ThreeLayerConvexModel(units: subset, blocks: restricted.blocks(of: answer.x), hasBias: settings.hasBias)
+                if model.objective(design: design, targets: y, beta: settings.beta) <= fullObjective + 1e-7 * max(1, abs(fullObjective)) {
+                    progress?("restricted to the \(kept.count) units above \(threshold) of the largest: same optimum")
+                    full = model
+                    sparsified = true
+                    break
+                }
+            }
+        }
+
         // An interior-point solution has every block slightly non-zero: keep the largest pruning
         // threshold whose network objective is within 1e-9 (relative) of the lowest. Sub-networks
         // below the smallest threshold were not checked against the left-out constraints.
@@ -178,7 +213,6 @@ public enum ThreeLayerTrainer {
         let networkPredictions = network.predict(features)
         let difference = zip(convexPredictions, networkPredictions).map { abs($0 - $1) }.max() ?? 0
 
-        let residual = zip(y, full.predictions(design: design)).map { $0 - $1 }
         let bound = dualBound(design: design, targets: y, dual: residual, beta: settings.beta,
                               relaxationSampleLimit: settings.relaxationSampleLimit)
         return ThreeLayerTrainingResult(model: model, network: network,
@@ -187,6 +221,7 @@ public enum ThreeLayerTrainer {
                                         unitCount: units.count, exact: units.isComplete,
                                         variables: program.problem.variableCount, constraints: program.problem.constraintCount,
                                         fullConstraints: program.problem.constraintCount - rows.count + allRows.count, rounds: round,
+                                        sparsified: sparsified,
                                         solverStatus: solution.status, iterations: iterations,
                                         solveTime: solveTime, buildTime: buildTime)
     }
