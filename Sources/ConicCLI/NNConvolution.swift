@@ -35,24 +35,31 @@ struct NNConvolution: ParsableCommand {
         throw ValidationError("\(name) must be N or HxW, got \(text)")
     }
 
-    func run() throws {
-        if linear || circular { return try runLinear() }
-        guard let filter else { throw ValidationError("--filter is required (except with --circular)") }
-        let (train, test) = try dataOptions.load()
+    /// The geometry of `--image-shape` (default: square), `--filter` (`N` is `1×N` on sequences),
+    /// `--stride` and `--padding`, checked against the rows of `features`.
+    func geometry(filter: String, features: DenseMatrix) throws -> ConvolutionGeometry {
         let shape: ImageShape
         if let imageShape {
             let (h, w) = try Self.parsePair(imageShape, name: "--image-shape")
             shape = ImageShape(height: h, width: w)
         } else {
-            do { shape = try ImageShape.square(featureCount: train.featureCount) } catch { throw fail(error) }
+            do { shape = try ImageShape.square(featureCount: features.columnCount) } catch { throw fail(error) }
         }
         var (fh, fw) = try Self.parsePair(filter, name: "--filter")
         if shape.height == 1, !filter.lowercased().contains("x") { (fh, fw) = (1, fw) }
-        let geometry: ConvolutionGeometry
         do {
-            geometry = try ConvolutionGeometry(image: shape, filterHeight: fh, filterWidth: fw, stride: stride, padding: padding)
-            try geometry.check(train.features)
+            let geometry = try ConvolutionGeometry(image: shape, filterHeight: fh, filterWidth: fw, stride: stride, padding: padding)
+            try geometry.check(features)
+            return geometry
         } catch { throw fail(error) }
+    }
+
+    func run() throws {
+        if linear || circular { return try runLinear() }
+        guard let filter else { throw ValidationError("--filter is required (except with --circular)") }
+        let (train, test) = try dataOptions.load()
+        let geometry = try geometry(filter: filter, features: train.features)
+        let (shape, fh, fw) = (geometry.image, geometry.filterHeight, geometry.filterWidth)
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
         let settings = try convex.settings(hasBias: dataOptions.bias, seed: dataOptions.seed)
@@ -120,20 +127,9 @@ struct NNConvolution: ParsableCommand {
             object["filter"] = [1, train.featureCount]
         } else {
             guard let filter else { throw ValidationError("--filter is required with --linear") }
-            let shape: ImageShape
-            if let imageShape {
-                let (h, w) = try Self.parsePair(imageShape, name: "--image-shape")
-                shape = ImageShape(height: h, width: w)
-            } else {
-                do { shape = try ImageShape.square(featureCount: train.featureCount) } catch { throw fail(error) }
-            }
-            var (fh, fw) = try Self.parsePair(filter, name: "--filter")
-            if shape.height == 1, !filter.lowercased().contains("x") { (fh, fw) = (1, fw) }
-            do {
-                patches = try ConvolutionGeometry(image: shape, filterHeight: fh, filterWidth: fw, stride: stride, padding: padding)
-                    .patchMatrices(train.features)
-            } catch { throw fail(error) }
-            object["filter"] = [fh, fw]
+            let geometry = try geometry(filter: filter, features: train.features)
+            do { patches = try geometry.patchMatrices(train.features) } catch { throw fail(error) }
+            object["filter"] = [geometry.filterHeight, geometry.filterWidth]
         }
         var solver = SolverSettings()
         solver.threads = convex.threads
