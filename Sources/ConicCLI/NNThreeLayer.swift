@@ -91,7 +91,7 @@ struct NNThreeLayer: ParsableCommand {
                 throw fail(error)
             }
             network = result.network
-            if let saveUnits { try writeUnits(result.model.units, to: saveUnits) }
+            if let saveUnits { try writeUnits(result.units, to: saveUnits) }
             object.merge([
                 "objective": jsonNumber(result.networkObjective),
                 "convex_objective": jsonNumber(result.convexObjective),

@@ -85,6 +85,8 @@ public struct ThreeLayerTrainingResult: Sendable {
     public let predictionDifference: Double
     /// The certified lower bound.
     public let bound: ThreeLayerDualBound
+    /// The units of the program (``model`` may use a subset of them: ``sparsified``).
+    public let units: ThreeLayerUnits
     /// Units in the program and whether they are all of them.
     public let unitCount: Int
     public let exact: Bool
@@ -220,7 +222,7 @@ public enum ThreeLayerTrainer {
         return ThreeLayerTrainingResult(model: model, network: network,
                                         convexObjective: model.objective(design: design, targets: y, beta: settings.beta),
                                         networkObjective: networkObjective, predictionDifference: difference, bound: bound,
-                                        unitCount: units.count, exact: units.isComplete,
+                                        units: units, unitCount: units.count, exact: units.isComplete,
                                         variables: program.problem.variableCount, constraints: program.problem.constraintCount,
                                         fullConstraints: program.problem.constraintCount - rows.count + allRows.count, rounds: round,
                                         sparsified: sparsified,
