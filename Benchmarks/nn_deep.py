@@ -11,6 +11,8 @@
   conv    ICML 2020 §4 on the digits (8 x 8): the separable ReLU CNN (`conic nn conv`, digits 3 against 8),
           and the linear CNN's nuclear-norm program (12) against CVXPY + Clarabel at two sizes, with the
           SDP (11) and, on circular patches, the Fourier program (14).
+  fig5    ICML 2020 Fig. 5 on digits (middle pixel rows, d = 16): the circular linear CNN (13) trained by Adam
+          (numpy, full batch, 5 seeds) against the Fourier program (14). Writes docs/figures/linear-cnn-fig5.svg.
 
     python3 Benchmarks/nn_deep.py [fig4|table1|timing|all] [--conic .build/release/conic] [--figures docs/figures]
 """
@@ -272,9 +274,57 @@ def conv(conic, work):
     print("  ".join(f"{key}: {r[key]['value']:.10e} ({r[key]['solve_time']:.2f} s)" for key in ("nuclear_norm", "sdp", "fourier")))
 
 
+def fig5(conic, work, figures, steps):
+    """Circular linear CNN (13) with full-length filters on digit pixel rows, Adam against (14)."""
+    n, beta = 200, 1.0
+    x, label = digits(None, n)
+    x = x[:, 24:40]  # the middle two pixel rows: d = 16
+    d = x.shape[1]
+    width = d
+    data = os.path.join(work, "fig5.csv")
+    np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+    out = subprocess.run([conic, "nn", "conv", "--circular", "--data", data, "--beta", str(beta), "--json", "--quiet"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    optimum = r["fourier"]["value"]
+    patches = np.stack([np.roll(x, -k, axis=1) for k in range(d)])  # X_k = X S^k: column j is column (j + k) mod d
+    k = patches.shape[0]
+    print(f"== Fig. 5 (ICML 2020), circular linear CNN: digits' middle pixel rows, n = {n}, d = h = {d}, m = {width}, beta = {beta} ==")
+    print(f"Fourier program (14): {optimum:.8e} ({r['fourier']['solve_time']:.4f} s); nuclear norm (12) {r['nuclear_norm']['value']:.8e}, "
+          f"SDP (11) {r['sdp']['value']:.8e}")
+    colours = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+    series, finals = [], []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        u, a = 0.1 * rng.standard_normal((d, width)), 0.1 * rng.standard_normal((k, width))
+        params, moments = [u, a], [[np.zeros_like(u), np.zeros_like(u)], [np.zeros_like(a), np.zeros_like(a)]]
+        lr, history = 1e-2, []
+        for step in range(1, steps + 1):
+            z = u @ a.T
+            f = np.einsum("kni,ik->n", patches, z)
+            res = f - label
+            value = 0.5 * res @ res + 0.5 * beta * (np.sum(u * u) + np.sum(a * a))
+            if step == 1 or step % max(1, steps // 200) == 0:
+                history.append((step, value))
+            dz = np.einsum("kni,n->ik", patches, res)
+            grads = [dz @ a + beta * u, dz.T @ u + beta * a]
+            for p_, g, mom in zip(params, grads, moments):
+                mom[0] = 0.9 * mom[0] + 0.1 * g
+                mom[1] = 0.999 * mom[1] + 0.001 * g * g
+                p_ -= lr * (mom[0] / (1 - 0.9 ** step)) / (np.sqrt(mom[1] / (1 - 0.999 ** step)) + 1e-8)
+        finals.append(value)
+        series.append((f"Adam seed {seed}", colours[seed], history))
+    svg_chart(series, [("Fourier program (14)", "#2ca02c", optimum)], "ICML 2020 Fig. 5: circular linear CNN, Adam against (14)",
+              "iteration", "objective (13)", os.path.join(figures, "linear-cnn-fig5.svg"))
+    print("Adam final objectives: " + ", ".join(f"{v:.8e}" for v in finals)
+          + f"; relative excess over (14): " + ", ".join(f"{(v - optimum) / optimum:.1e}" for v in finals))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "fig5", "all"])
     parser.add_argument("--conic", default=".build/release/conic")
     parser.add_argument("--figures", default="docs/figures")
     parser.add_argument("--fig4-units", type=int, default=2000)
@@ -282,6 +332,7 @@ def main():
     parser.add_argument("--table-units", type=int, default=40)
     parser.add_argument("--table-epochs", type=int, default=2000)
     parser.add_argument("--table-lr", type=float, default=1e-3)
+    parser.add_argument("--fig5-steps", type=int, default=20000)
     args = parser.parse_args()
     os.makedirs(args.figures, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
@@ -294,6 +345,8 @@ def main():
                                       ("n = 1000, d = 4, m1 = 3", 1000, 4, 3, 20)])
         if args.what in ("conv", "all"):
             conv(args.conic, work)
+        if args.what in ("fig5", "all"):
+            fig5(args.conic, work, args.figures, args.fig5_steps)
 
 
 if __name__ == "__main__":
