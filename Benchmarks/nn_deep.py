@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Three-layer parallel ReLU networks (Ergen & Pilanci, ICML 2021) with `conic nn three-layer`.
+
+  fig4    Fig. 4: n = 5, d = 2 synthetic data from a random teacher (m1 = 3, K = 5), beta = 0.002,
+          batch 5: projected SGD (5 initializations, K = 2 and K = 10) against the convex program.
+          Writes docs/figures/three-layer-fig4-K*.svg.
+  table1  Table 1: m1 = 7, K = 10, beta = 0.1, batch floor(n/8) on five UCI sets (fold 0, standardized,
+          regression on the class index): training objective (4), test MSE/accuracy and time, convex
+          program against projected SGD.
+  timing  The identical program (same units, written by --save-units) in CVXPY + Clarabel, at two sizes.
+  conv    ICML 2020 §4 on the digits (8 x 8): the separable ReLU CNN (`conic nn conv`, digits 3 against 8),
+          and the linear CNN's nuclear-norm program (12) against CVXPY + Clarabel at two sizes, with the
+          SDP (11) and, on circular patches, the Fourier program (14).
+  fig5    ICML 2020 Fig. 5 on digits (middle pixel rows, d = 16): the circular linear CNN (13) trained by Adam
+          (numpy, full batch, 5 seeds) against the Fourier program (14). Writes docs/figures/linear-cnn-fig5.svg.
+
+    python3 Benchmarks/nn_deep.py [fig4|table1|timing|all] [--conic .build/release/conic] [--figures docs/figures]
+"""
+import argparse, json, os, subprocess, sys, tempfile, time
+
+import numpy as np
+
+UCI = "/work/shared/data/uci"
+TABLE1 = {  # dataset: (paper n, d, SGD objective, convex objective, SGD test error, convex test error)
+    "acute-inflammation": (120, 6, 0.0029, 0.0013, 0.0224, 0.0217),
+    "acute-nephritis": (120, 6, 0.0039, 0.0021, 0.0198, 0.0192),
+    "balloons": (16, 4, 0.7901, 0.6695, 0.2693, 0.1496),
+    "breast-tissue": (106, 9, 0.5219, 0.3979, 1.4082, 1.0377),
+    "pittsburg-bridges-SPAN": (92, 7, 0.1723, 0.1668, 1.4373, 1.3112),
+}
+
+
+def run(conic, *args):
+    start = time.perf_counter()
+    out = subprocess.run([conic, "nn", "three-layer", *args, "--json", "--quiet"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"conic nn three-layer {' '.join(args)} failed: {out.stderr}")
+    result = json.loads(out.stdout)
+    result["process_time"] = time.perf_counter() - start
+    return result
+
+
+def svg_chart(series, hlines, title, xlabel, ylabel, path, width=720, height=450):
+    """A log-log line chart: series = [(name, colour, [(x, y)])], hlines = [(name, colour, y)]."""
+    left, right, top, bottom = 80, 190, 40, 60
+    xs = [x for _, _, pts in series for x, _ in pts if x > 0]
+    ys = [y for _, _, pts in series for _, y in pts if y > 0] + [y for _, _, y in hlines if y > 0]
+    lx0, lx1 = np.log10(min(xs)), np.log10(max(xs))
+    ly0, ly1 = np.log10(min(ys)) - 0.05, np.log10(max(ys)) + 0.05
+    def px(x): return left + (np.log10(x) - lx0) / max(lx1 - lx0, 1e-12) * (width - left - right)
+    def py(y): return height - bottom - (np.log10(y) - ly0) / max(ly1 - ly0, 1e-12) * (height - top - bottom)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
+           f'<text x="{(left + width - right) / 2}" y="{height - 15}" text-anchor="middle">{xlabel}</text>',
+           f'<text x="20" y="{(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 20 {(top + height - bottom) / 2})">{ylabel}</text>']
+    for e in range(int(np.floor(lx0)), int(np.ceil(lx1)) + 1):
+        if lx0 <= e <= lx1:
+            out.append(f'<text x="{px(10.0 ** e):.1f}" y="{height - bottom + 18}" text-anchor="middle">1e{e}</text>')
+    for v in np.linspace(ly0, ly1, 6):
+        out.append(f'<text x="{left - 6}" y="{py(10 ** v) + 4:.1f}" text-anchor="end">{10 ** v:.3g}</text>')
+    legend_y = top
+    for name, colour, y in hlines:
+        out.append(f'<line x1="{left}" y1="{py(y):.1f}" x2="{width - right}" y2="{py(y):.1f}" stroke="{colour}" stroke-dasharray="6 4" stroke-width="2"/>')
+        out.append(f'<text x="{width - right + 8}" y="{legend_y + 4}" fill="{colour}">{name}</text>')
+        legend_y += 18
+    for name, colour, pts in series:
+        pts = [(x, y) for x, y in pts if x > 0 and y > 0]
+        if not pts:
+            continue
+        path_d = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.1f},{py(y):.1f}" for i, (x, y) in enumerate(pts))
+        out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        if len(pts) == 1:
+            out.append(f'<circle cx="{px(pts[0][0]):.1f}" cy="{py(pts[0][1]):.1f}" r="6" fill="{colour}"/>')
+        out.append(f'<text x="{width - right + 8}" y="{legend_y + 4}" fill="{colour}">{name}</text>')
+        legend_y += 18
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def teacher_data(n, d, m1, k, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    y = np.zeros(n)
+    for _ in range(k):
+        w1 = rng.standard_normal((d, m1))
+        w1 /= np.linalg.norm(w1)
+        y += np.maximum(np.maximum(x @ w1, 0) @ rng.standard_normal(m1), 0) * rng.standard_normal()
+    return x, y
+
+
+def fig4(conic, work, figures, units, epochs):
+    x, y = teacher_data(5, 2, 3, 5, seed=0)
+    data = os.path.join(work, "fig4.csv")
+    np.savetxt(data, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
+    beta = 0.002
+    convex = run(conic, "--data", data, "--beta", str(beta), "--width", "3", "--units", str(units))
+    print(f"== Fig. 4 (n = 5, d = 2, m1 = 3, beta = {beta}) ==")
+    print(f"convex program: {convex['units']} sampled units, objective {convex['convex_objective']:.8e}, rebuilt network "
+          f"{convex['objective']:.8e} ({convex['subnetworks']} sub-networks), predictions agree to {convex['prediction_difference']:.1e}, "
+          f"lower bound {convex['lower_bound']:.6e} ({convex['bound_method']}, relaxed), solve {convex['solve_time']:.3f} s")
+    colours = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+    summary = {}
+    for k in (2, 10):
+        series, finals = [], []
+        for trial in range(5):
+            r = run(conic, "--data", data, "--beta", str(beta), "--width", "3", "--method", "sgd", "--subnetworks", str(k),
+                    "--batch-size", "5", "--lr", "0.02", "--epochs", str(epochs), "--seed", str(trial + 1))
+            finals.append(r["objective"])
+            series.append((f"SGD trial {trial + 1}", colours[trial], [(h[2], h[1]) for h in r["history"]]))
+        series.append(("convex (solve time)", "#2ca02c", [(convex["solve_time"] + convex["build_time"], convex["convex_objective"])]))
+        hlines = [("convex optimum", "#2ca02c", convex["convex_objective"]), ("rebuilt network", "#d62728", convex["objective"])]
+        name = f"three-layer-fig4-K{k}.svg"
+        svg_chart(series, hlines, f"Fig. 4: K = {k}, SGD (5 trials) against the convex program", "time (s)",
+                  "objective (4)", os.path.join(figures, name))
+        above = sum(f > convex["objective"] * (1 + 1e-2) for f in finals)
+        print(f"K = {k:>2}: SGD final objectives " + ", ".join(f"{f:.5e}" for f in finals)
+              + f"; {above} of 5 end more than 1% above the convex program's network ({name})")
+        summary[k] = finals
+    return convex, summary
+
+
+def table1(conic, units, epochs, lr):
+    print("== Table 1 (m1 = 7, K = 10, beta = 0.1, fold 0, standardized, class index as target) ==")
+    print(f"{'dataset':<24} {'n':>4} {'d':>3} | {'paper SGD':>9} {'paper cvx':>9} | {'SGD obj':>9} {'convex obj':>10} {'LB':>8} | "
+          f"{'SGD test':>8} {'cvx test':>8} | {'SGD acc':>7} {'cvx acc':>7} | {'SGD s':>6} {'cvx s':>6}")
+    rows = []
+    for name, paper in TABLE1.items():
+        data = os.path.join(UCI, name)
+        common = ["--data", data, "--beta", "0.1", "--width", "7", "--fold", "0", "--standardize", "--label-targets"]
+        convex = run(conic, *common, "--units", str(units))
+        n = convex["samples"]
+        sgd = run(conic, *common, "--method", "sgd", "--subnetworks", "10", "--batch-size", str(max(1, n // 8)),
+                  "--epochs", str(epochs), "--lr", str(lr), "--seed", "1")
+        row = dict(dataset=name, n=n, d=convex["features"], paper=paper, convex=convex, sgd=sgd)
+        rows.append(row)
+        print(f"{name:<24} {n:>4} {convex['features']:>3} | {paper[2]:>9.4f} {paper[3]:>9.4f} | {sgd['objective']:>9.4f} "
+              f"{convex['objective']:>10.4f} {convex['lower_bound']:>8.4f} | {sgd['test_mse']:>8.4f} {convex['test_mse']:>8.4f} | "
+              f"{sgd['test_accuracy']:>7.3f} {convex['test_accuracy']:>7.3f} | {sgd['time']:>6.2f} {convex['time']:>6.2f}")
+    return rows
+
+
+def solve_cvxpy(x, y, units, beta):
+    import cvxpy as cp
+    start = time.perf_counter()
+    n, d = x.shape
+    first, signs, owner, second = [], [], [], []
+    for u, unit in enumerate(units):
+        for mask, sign in zip(unit["first"], unit["signs"]):
+            first.append(mask); signs.append(sign); owner.append(u)
+        second.append(unit["second"])
+    d1 = np.array(first, dtype=float).T            # n x G
+    d2 = np.array(second, dtype=float).T           # n x U
+    g, u_count = d1.shape[1], d2.shape[1]
+    member = np.zeros((g, u_count)); member[np.arange(g), owner] = 1
+    inner = d1 * np.array(signs)                   # I_j D1j, n x G
+    reach = (d1 @ member) > 0                      # sample k reaches unit u
+    v, w = cp.Variable((g, d)), cp.Variable((g, d))
+    fit = cp.sum(cp.multiply(inner * (d2 @ member.T), x @ (v - w).T), axis=1)
+    objective = 0.5 * cp.sum_squares(fit - y) + beta * (cp.sum(cp.norm(v, 2, axis=1)) + cp.sum(cp.norm(w, 2, axis=1)))
+    constraints = []
+    s1, s2 = 2 * d1 - 1, (2 * d2 - 1) * reach
+    for z in (v, w):
+        constraints.append(cp.multiply(s1, x @ z.T) >= 0)
+        constraints.append(cp.multiply(s2, cp.multiply(inner, x @ z.T) @ member) >= 0)
+    problem = cp.Problem(cp.Minimize(objective), constraints)
+    try:
+        problem.solve(solver="CLARABEL")
+    except Exception as error:  # a solver failure is a result
+        return {"status": f"error: {error}", "objective": None, "time": time.perf_counter() - start, "solver_time": None}
+    return {"status": problem.status, "objective": problem.value, "time": time.perf_counter() - start,
+            "solver_time": problem.solver_stats.solve_time}
+
+
+def timing(conic, work, sizes):
+    print("== Time: conic against CVXPY + Clarabel on the identical program (same units) ==")
+    print(f"{'size':<28} {'units':>5} {'vars':>6} {'rows':>7} | {'conic obj':>14} {'build+solve s':>13} {'process s':>9} | "
+          f"{'CVXPY obj':>14} {'total s':>8} {'Clarabel s':>10} | {'rel diff':>8}")
+    rows = []
+    for label, n, d, width, units in sizes:
+        rng = np.random.default_rng(n)
+        x = rng.standard_normal((n, d))
+        y = np.maximum(x @ rng.standard_normal(d), 0) - np.maximum(x @ rng.standard_normal(d), 0) + 0.1 * rng.standard_normal(n)
+        data, unit_file = os.path.join(work, f"t{n}.csv"), os.path.join(work, f"u{n}.json")
+        np.savetxt(data, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
+        # --no-sparsify: time the one program CVXPY solves too (no restricted re-solve).
+        conic_result = run(conic, "--data", data, "--beta", "0.05", "--width", str(width), "--units", str(units),
+                           "--save-units", unit_file, "--no-sparsify")
+        with open(unit_file) as f:
+            saved = json.load(f)["units"]
+        peer = solve_cvxpy(x, y, saved, 0.05)
+        rel = abs(conic_result["convex_objective"] - peer["objective"]) / max(1, abs(peer["objective"])) if peer["objective"] else float("nan")
+        own = conic_result["build_time"] + conic_result["solve_time"]
+        print(f"{label:<28} {conic_result['units']:>5} {conic_result['variables']:>6} {conic_result['constraints']:>7} | "
+              f"{conic_result['convex_objective']:>14.8e} {own:>13.3f} {conic_result['process_time']:>9.3f} | "
+              f"{peer['objective'] or float('nan'):>14.8e} {peer['time']:>8.3f} {peer['solver_time'] or float('nan'):>10.3f} | {rel:>8.1e}")
+        rows.append((label, conic_result, peer))
+    return rows
+
+
+def digits(classes=None, count=None):
+    import gzip
+    with gzip.open("/work/shared/data/digits/digits.csv.gz", "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    x, label = data[:, :-1] / 16.0, data[:, -1]
+    if classes is not None:
+        keep = np.isin(label, classes)
+        x, label = x[keep], label[keep]
+    if count is not None:
+        x, label = x[:count], label[:count]
+    return x, label
+
+
+def conv(conic, work):
+    # --standardize: on raw pixels (zero on many patterns' samples) `nn train`'s own program crashes in the
+    # solver's convexity check (explicit zeros in P; reported, not in this package's NN code).
+    print("== Separable two-layer ReLU CNN on digits 3 vs 8 (8x8, 3x3 filters, stride 2, padding 1, bias, standardized, beta = 1e-2, 3 rounds) ==")
+    x, label = digits([3, 8], 200)
+    y = np.where(label == 3, 1.0, -1.0)
+    data = os.path.join(work, "digits38.csv")
+    np.savetxt(data, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
+    start = time.perf_counter()
+    out = subprocess.run([conic, "nn", "conv", "--data", data, "--image-shape", "8x8", "--filter", "3", "--stride", "2", "--padding", "1",
+                          "--bias", "--standardize", "--beta", "1e-2", "--test-fraction", "0.3", "--seed", "1", "--max-rounds", "3",
+                          "--time-limit", "600", "--json", "--quiet"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    print(f"n = {r['samples']} train images, {r['patches_per_image']} patches each: {r['filters']} filters from {r['patterns']} patterns "
+          f"({r['rounds']} rounds), objective {r['objective']:.6e}, lower bound {r['lower_bound']:.6e} ({r['bound_method']}), "
+          f"relative gap {r['relative_gap']:.2e}; train accuracy {r['train_accuracy']:.3f}, test accuracy {r['test_accuracy']:.3f}; "
+          f"{time.perf_counter() - start:.1f} s")
+
+    print("== Linear CNN, nuclear-norm program (12): conic against CVXPY + Clarabel (digits, y = label, beta = 1) ==")
+    print(f"{'size':<34} | {'conic (12)':>14} {'s':>7} | {'conic SDP (11)':>14} {'s':>7} | {'CVXPY (12)':>14} {'total s':>8} {'Clarabel s':>10}")
+    import cvxpy as cp
+    for n, filt, stride in [(200, 3, 1), (1000, 3, 1)]:
+        x, label = digits(None, n)
+        data = os.path.join(work, f"lin{n}.csv")
+        np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+        start = time.perf_counter()
+        out = subprocess.run([conic, "nn", "conv", "--linear", "--data", data, "--image-shape", "8x8", "--filter", str(filt),
+                              "--stride", str(stride), "--beta", "1", "--json", "--quiet"], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(out.stderr)
+        r = json.loads(out.stdout)
+        process = time.perf_counter() - start
+        pos = (8 - filt) // stride + 1
+        patches = [x.reshape(n, 8, 8)[:, a * stride:a * stride + filt, b * stride:b * stride + filt].reshape(n, filt * filt)
+                   for a in range(pos) for b in range(pos)]
+        start = time.perf_counter()
+        z = cp.Variable((filt * filt, len(patches)))
+        fit = sum(patches[k] @ z[:, k] for k in range(len(patches)))
+        problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - label) + cp.normNuc(z)))
+        problem.solve(solver="CLARABEL")
+        total = time.perf_counter() - start
+        print(f"n = {n}, {filt}x{filt} filters, K = {len(patches):<3} | {r['nuclear_norm']['value']:>14.8e} {r['nuclear_norm']['solve_time']:>7.3f} | "
+              f"{r['sdp']['value']:>14.8e} {r['sdp']['solve_time']:>7.3f} | {problem.value:>14.8e} {total:>8.3f} {problem.solver_stats.solve_time:>10.3f}"
+              f"   (conic process {process:.2f} s for both programs)")
+
+    print("== Linear circular CNN: (12) = (11) = (14) on circular shifts (digits, middle two pixel rows: n = 200, d = 16, beta = 1) ==")
+    x, label = digits(None, 200)
+    x = x[:, 24:40]
+    data = os.path.join(work, "circ.csv")
+    np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+    out = subprocess.run([conic, "nn", "conv", "--circular", "--data", data, "--beta", "1", "--json", "--quiet"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    print("  ".join(f"{key}: {r[key]['value']:.10e} ({r[key]['solve_time']:.2f} s)" for key in ("nuclear_norm", "sdp", "fourier")))
+
+
+def fig5(conic, work, figures, steps):
+    """Circular linear CNN (13) with full-length filters on digit pixel rows, Adam against (14)."""
+    n, beta = 200, 1.0
+    x, label = digits(None, n)
+    x = x[:, 24:40]  # the middle two pixel rows: d = 16
+    d = x.shape[1]
+    width = d
+    data = os.path.join(work, "fig5.csv")
+    np.savetxt(data, np.column_stack([x, label]), delimiter=",", fmt="%.17g")
+    out = subprocess.run([conic, "nn", "conv", "--circular", "--data", data, "--beta", str(beta), "--json", "--quiet"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    r = json.loads(out.stdout)
+    optimum = r["fourier"]["value"]
+    patches = np.stack([np.roll(x, -k, axis=1) for k in range(d)])  # X_k = X S^k: column j is column (j + k) mod d
+    k = patches.shape[0]
+    print(f"== Fig. 5 (ICML 2020), circular linear CNN: digits' middle pixel rows, n = {n}, d = h = {d}, m = {width}, beta = {beta} ==")
+    print(f"Fourier program (14): {optimum:.8e} ({r['fourier']['solve_time']:.4f} s); nuclear norm (12) {r['nuclear_norm']['value']:.8e}, "
+          f"SDP (11) {r['sdp']['value']:.8e}")
+    colours = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+    series, finals = [], []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        u, a = 0.1 * rng.standard_normal((d, width)), 0.1 * rng.standard_normal((k, width))
+        params, moments = [u, a], [[np.zeros_like(u), np.zeros_like(u)], [np.zeros_like(a), np.zeros_like(a)]]
+        lr, history = 1e-2, []
+        for step in range(1, steps + 1):
+            z = u @ a.T
+            f = np.einsum("kni,ik->n", patches, z)
+            res = f - label
+            value = 0.5 * res @ res + 0.5 * beta * (np.sum(u * u) + np.sum(a * a))
+            if step == 1 or step % max(1, steps // 200) == 0:
+                history.append((step, value))
+            dz = np.einsum("kni,n->ik", patches, res)
+            grads = [dz @ a + beta * u, dz.T @ u + beta * a]
+            for p_, g, mom in zip(params, grads, moments):
+                mom[0] = 0.9 * mom[0] + 0.1 * g
+                mom[1] = 0.999 * mom[1] + 0.001 * g * g
+                p_ -= lr * (mom[0] / (1 - 0.9 ** step)) / (np.sqrt(mom[1] / (1 - 0.999 ** step)) + 1e-8)
+        finals.append(value)
+        series.append((f"Adam seed {seed}", colours[seed], history))
+    svg_chart(series, [("Fourier program (14)", "#2ca02c", optimum)], "ICML 2020 Fig. 5: circular linear CNN, Adam against (14)",
+              "iteration", "objective (13)", os.path.join(figures, "linear-cnn-fig5.svg"))
+    print("Adam final objectives: " + ", ".join(f"{v:.8e}" for v in finals)
+          + f"; relative excess over (14): " + ", ".join(f"{(v - optimum) / optimum:.1e}" for v in finals))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "fig5", "all"])
+    parser.add_argument("--conic", default=".build/release/conic")
+    parser.add_argument("--figures", default="docs/figures")
+    parser.add_argument("--fig4-units", type=int, default=2000)
+    parser.add_argument("--fig4-epochs", type=int, default=20000)
+    parser.add_argument("--table-units", type=int, default=40)
+    parser.add_argument("--table-epochs", type=int, default=2000)
+    parser.add_argument("--table-lr", type=float, default=1e-3)
+    parser.add_argument("--fig5-steps", type=int, default=20000)
+    args = parser.parse_args()
+    os.makedirs(args.figures, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        if args.what in ("fig4", "all"):
+            fig4(args.conic, work, args.figures, args.fig4_units, args.fig4_epochs)
+        if args.what in ("table1", "all"):
+            table1(args.conic, args.table_units, args.table_epochs, args.table_lr)
+        if args.what in ("timing", "all"):
+            timing(args.conic, work, [("n = 40, d = 3, m1 = 3", 40, 3, 3, 20), ("n = 150, d = 5, m1 = 5", 150, 5, 5, 60),
+                                      ("n = 1000, d = 4, m1 = 3", 1000, 4, 3, 20)])
+        if args.what in ("conv", "all"):
+            conv(args.conic, work)
+        if args.what in ("fig5", "all"):
+            fig5(args.conic, work, args.figures, args.fig5_steps)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
