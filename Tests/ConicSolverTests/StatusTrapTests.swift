@@ -195,6 +195,19 @@ struct StatusTrapTests {
         }
     }
 
+    /// Stored zeros in `P` whose row no nonzero touches (as the NN layer's Gram form writes):
+    /// the check once copied them with row index −1 and corrupted CHOLMOD's heap.
+    @Test func storedZerosInQuadraticAreHarmless() throws {
+        // Upper triangle, column by column: (0,0) = 1; column 2 holds a stored zero at row 1 and 2 on its diagonal.
+        let P = try SparseMatrix(rowCount: 3, columnCount: 3, columnStarts: [0, 1, 1, 3], rowIndices: [0, 1, 2], values: [1, 0, 2])
+        let problem = try ConicProblem(P: P, q: [-1, 1, -2], A: testMatrix([[-1, 0, 0], [0, -1, 0], [0, 0, -1]], columns: 3),
+                                       b: [0, 0, 0], cones: [.nonnegative(3)])
+        #expect(problem.P.nonzeroCount == 3, "the stored zero must reach the check")
+        // min ½x₀² − x₀ + x₁ + x₂² − 2x₂ over x ≥ 0: x = (1, 0, 1), value −1.5.
+        let solution = try solve(problem)
+        #expect(expectHonest(problem, solution, optimum: -1.5, "stored zeros in P") == .solved)
+    }
+
     // MARK: Ill-posed SDPs, with and without presolve
 
     /// `min x₁` s.t. `[[0, x₁, 0], [x₁, x₂, 0], [0, 0, x₁ + 1]] ⪰ 0`: primal optimum 0, dual

@@ -44,7 +44,8 @@ extension ConicProblem {
         var starts = [0], rows = [Int](), values = [Double]()
         for j in 0..<n where touched[j] {
             var hasDiagonal = false
-            for k in P.columnStarts[j]..<P.columnStarts[j + 1] {
+            // Stored zeros are left out: their row may be one no nonzero touches (no index).
+            for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.values[k] != 0 {
                 let i = P.rowIndices[k]
                 let value = i == j ? max(P.values[k], 0) : P.values[k]
                 if i == j { hasDiagonal = true }
