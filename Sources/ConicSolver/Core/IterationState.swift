@@ -55,6 +55,15 @@ struct IterationState {
     /// from `x = 0`, `s = z = e` instead, which the homogeneous embedding accepts as well.
     mutating func initialize() -> Bool {
         cones.setIdentityScaling()
+        tau = 1; kappa = 1
+        // Non-symmetric cones start at their central unit point (as Clarabel does): the shifted
+        // least-squares point below is not central for them, which costs their safeguarded steps.
+        if cones.hasNonsymmetric {
+            fill(&x, 0)
+            cones.setToIdentity(&s)
+            cones.setToIdentity(&z)
+            return true
+        }
         guard kkt.update() else { return false }
         var rhsX = q
         for j in 0..<n { rhsX[j] = -q[j] }
@@ -68,11 +77,11 @@ struct IterationState {
         for i in 0..<m { s[i] = -z[i] }
         var zeroSlack = s
         cones.setToIdentity(&zeroSlack)  // zero on equality rows, the identity elsewhere
-        for (cone, r) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
+        for (cone, r) in zip(cones.cones, cones.ranges) where cone.isZero {
             for i in r { s[i] = zeroSlack[i] }
         }
         cones.shiftToInterior(&s)
-        cones.shiftToInterior(&z)
+        cones.shiftToInterior(&z, dual: true)
         return true
     }
 
@@ -319,9 +328,10 @@ struct IterationState {
         var trialS = s, trialZ = z
         for _ in 0..<30 {
             for i in 0..<m { trialS[i] = s[i] + alphaTaken * deltaS[i]; trialZ[i] = z[i] + alphaTaken * deltaZ[i] }
-            if cones.isInterior(trialS) && cones.isInterior(trialZ) { break }
+            if cones.isInterior(trialS) && cones.isInterior(trialZ, dual: true) { break }
             alphaTaken *= 0.8
         }
+        if cones.hasNonsymmetric { alphaTaken = centralStep(alphaTaken, combined: combined, trialS: &trialS, trialZ: &trialZ) }
         for j in 0..<n { x[j] += alphaTaken * deltaX[j] }
         s = trialS; z = trialZ
         tau += alphaTaken * combined.deltaTau
@@ -330,6 +340,33 @@ struct IterationState {
     }
 
     private func pow3(_ v: Double) -> Double { v * v * v }
+
+    /// The centrality safeguard of the non-symmetric cones: shortens the step `α` (by 0.8 at a
+    /// time, as long as that leaves a step of at least ``minimumCentralStepFraction`` of it)
+    /// until every non-symmetric cone's barrier measure at the new point is within
+    /// ``neighborhood`` of the central path. Those cones have no Nesterov–Todd scaling that
+    /// keeps a long step well centered; a point near their boundary makes the next primal–dual
+    /// scaling, and the step after it, poor.
+    private func centralStep(_ alpha: Double, combined: (deltaTau: Double, deltaKappa: Double),
+                             trialS: inout [Double], trialZ: inout [Double]) -> Double {
+        var alphaTaken = alpha
+        for _ in 0..<Self.maximumCentralShortenings {
+            let newTau = tau + alphaTaken * combined.deltaTau, newKappa = kappa + alphaTaken * combined.deltaKappa
+            let newMu = (dot(trialS, trialZ) + newTau * newKappa) / Double(cones.degree + 1)
+            if cones.worstProximity(s: trialS, z: trialZ, mu: newMu) <= Self.neighborhood { break }
+            let shorter = alphaTaken * 0.8
+            guard shorter >= Self.minimumCentralStepFraction * alpha else { break }
+            alphaTaken = shorter
+            for i in 0..<m { trialS[i] = s[i] + alphaTaken * deltaS[i]; trialZ[i] = z[i] + alphaTaken * deltaZ[i] }
+        }
+        return alphaTaken
+    }
+
+    /// Bound on the non-symmetric cones' barrier measure after a step (0 on the central path).
+    static let neighborhood = 6.0
+    static let maximumCentralShortenings = 30
+    /// The safeguard never shortens a step below this fraction of the longest interior one.
+    static let minimumCentralStepFraction = 1e-3
 
     /// Solves the Newton system for the targets `d = (1 − σ) r` and the centrality target `t`
     /// (predictor when `corrector` is `nil`); fills `deltaX`, `deltaZ`, `deltaS`.
@@ -360,7 +397,7 @@ struct IterationState {
                     for i in 0..<m { out[i] = -keep * rz[i] + deltaTau * b[i] }
                     A.multiplyAdd(xp, into: out, scale: -1)
                     // Equality rows keep s = 0 (the regularized solve leaves AΔx − bΔτ off by δΔz there).
-                    for (cone, range) in zip(cones.cones, cones.ranges) where cone.degree == 0 {
+                    for (cone, range) in zip(cones.cones, cones.ranges) where cone.isZero {
                         for i in range { out[i] = 0 }
                     }
                 }
