@@ -135,6 +135,8 @@ private func makeCone(_ spec: ConeSpec) -> any Cone {
     case let .nonnegative(n): return NonnegativeCone(dimension: n)
     case let .secondOrder(n): return SecondOrderCone(dimension: n)
     case let .positiveSemidefinite(n): return PSDTriangleCone(order: n)
+    case .exponential, .dualExponential, .power, .dualPower:
+        preconditionFailure("the non-symmetric cones have their own harness (NonsymmetricConePropertyTests)")
     }
 }
 
@@ -152,6 +154,8 @@ private func randomInterior(_ spec: ConeSpec, _ rng: inout TestSeededGenerator) 
         let tail = rng.vector(n - 1, -2, 2)
         let norm = certNorm2(tail)
         return [scale * (norm + margin * max(norm, 1))] + tail.map { scale * $0 }
+    case .exponential, .dualExponential, .power, .dualPower:
+        preconditionFailure("the non-symmetric cones have their own harness (NonsymmetricConePropertyTests)")
     case .positiveSemidefinite(let n):
         // B Bᵀ + margin·I: positive definite, with smallest eigenvalue near margin·scale.
         let b = (0..<n).map { _ in rng.vector(n, -1, 1) }
@@ -199,6 +203,7 @@ struct ConePropertyTests {
         case .nonnegative(let d), .positiveSemidefinite(let d): expectedDegree = d
         case .secondOrder: expectedDegree = 1
         case .zero: expectedDegree = 0
+        case .exponential, .dualExponential, .power, .dualPower: expectedDegree = 3
         }
         #expect(cone.degree == expectedDegree, "\(spec): degree \(cone.degree), expected \(expectedDegree)")
     }
@@ -254,7 +259,7 @@ struct ConePropertyTests {
                 let trace = (0..<n).reduce(0) { $0 + t[Svec.index($1, $1)] }
                 expectClose(trace, sz, tol: 1e-9, "\(label): tr(λ∘λ) = sᵀz")
                 #expect(testConeViolation(spec, t[...]) <= 1e-12 * certMaxAbs(t), "\(label): λ∘λ must be PSD")
-            case .zero: break
+            case .zero, .exponential, .dualExponential, .power, .dualPower: break
             }
             // W(λ \ λ∘λ) = Wλ = s.
             let ds = coneSlackOffset(cone, t)
@@ -452,7 +457,11 @@ struct ConePropertyTests {
             let alpha = product.stepLength(s: s, deltaS: dS, z: z, deltaZ: dZ, maxStep: 1)
             var blockMin = 1.0
             for (cone, r) in zip(product.cones, product.ranges) {
-                blockMin = coneStep(cone, s: Array(s[r]), ds: Array(dS[r]), z: Array(z[r]), dz: Array(dZ[r]), maxStep: blockMin)
+                blockMin = Array(s[r]).withUnsafeBufferPointer { sp in Array(dS[r]).withUnsafeBufferPointer { dsp in
+                    Array(z[r]).withUnsafeBufferPointer { zp in Array(dZ[r]).withUnsafeBufferPointer { dzp in
+                        cone.stepLength(s: sp, deltaS: dsp, z: zp, deltaZ: dzp, maxStep: blockMin)
+                    } }
+                } }
             }
             #expect(alpha == blockMin, "trial \(trial): product step \(alpha), blockwise \(blockMin)")
             var v = rng.vector(s.count, -3, 3)

@@ -233,22 +233,34 @@ enum ThreeDimensionalBarrier: Equatable {
         return f
     }
 
+    /// `cᵢ / vᵢᵏ`, zero where `cᵢ = 0` (that `vᵢ` has no logarithm and may be zero).
+    private func weighted(_ v: SIMD3<Double>, power k: Int) -> SIMD3<Double> {
+        let w = weights
+        var out = SIMD3<Double>.zero
+        for i in 0..<3 where w[i] > 0 {
+            var d = v[i]
+            for _ in 1..<k { d *= v[i] }
+            out[i] = w[i] / d
+        }
+        return out
+    }
+
     /// `∇F(v)` and `∇²F(v)` at an interior `v`.
     func derivatives(_ v: SIMD3<Double>) -> (gradient: SIMD3<Double>, hessian: Matrix3) {
-        let p = psi(v), dp = psiGradient(v), hp = psiHessian(v), w = weights
-        let gradient = -dp / p - w / v
-        let hessian = (1 / (p * p)) * Matrix3.outer(dp, dp) - (1 / p) * hp + Matrix3.diagonal(w / (v * v))
+        let p = psi(v), dp = psiGradient(v), hp = psiHessian(v)
+        let gradient = -dp / p - weighted(v, power: 1)
+        let hessian = (1 / (p * p)) * Matrix3.outer(dp, dp) - (1 / p) * hp + Matrix3.diagonal(weighted(v, power: 2))
         return (gradient, hessian.symmetrized)
     }
 
     /// `∇³F(v)[a, b]` at an interior `v`.
     func thirdDerivative(_ v: SIMD3<Double>, _ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
-        let p = psi(v), dp = psiGradient(v), hp = psiHessian(v), w = weights
+        let p = psi(v), dp = psiGradient(v), hp = psiHessian(v)
         let da = dot3(dp, a), db = dot3(dp, b), hab = dot3(a, hp.times(b))
         var out = -psiThird(v, a, b) / p
         out += (hab * dp + db * hp.times(a) + da * hp.times(b)) / (p * p)
         out -= 2 * da * db * dp / (p * p * p)
-        out -= 2 * w * a * b / (v * v * v)
+        out -= 2 * weighted(v, power: 3) * a * b
         return out
     }
 }
