@@ -45,6 +45,8 @@ func solveExpectingInfeasible(_ problem: ConicProblem, primal: Bool, label: Stri
                 sourceLocation: sourceLocation)
         if solution.status == .primalInfeasible { checkPrimalInfeasibilityCertificate(problem, solution.z, sourceLocation: sourceLocation) }
         if solution.status == .dualInfeasible { checkDualInfeasibilityCertificate(problem, solution.x, sourceLocation: sourceLocation) }
+        #expect(problem.claimFailure(of: solution, settings: settings) == nil,
+                "\(label), \(form): the solver's own verification rejects its claim", sourceLocation: sourceLocation)
     }
 }
 

@@ -73,6 +73,41 @@ struct Matrix3: Equatable {
         return nil
     }
 
+    /// The eigendecomposition `M = Q diag(λ) Qᵀ` of a symmetric matrix by cyclic Jacobi
+    /// rotations (accurate for the small eigenvalues of the graded Hessians near a boundary);
+    /// `Q` has the eigenvectors as columns.
+    var symmetricEigen: (values: SIMD3<Double>, vectors: Matrix3) {
+        var a = [[c0.x, c1.x, c2.x], [c0.y, c1.y, c2.y], [c0.z, c1.z, c2.z]]
+        var q = [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
+        for _ in 0..<30 {
+            let off = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2]
+            let diagonal = a[0][0] * a[0][0] + a[1][1] * a[1][1] + a[2][2] * a[2][2]
+            if off <= 1e-36 * diagonal || off == 0 { break }
+            for (p, r) in [(0, 1), (0, 2), (1, 2)] where a[p][r] != 0 {
+                let theta = (a[r][r] - a[p][p]) / (2 * a[p][r])
+                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                let c = 1 / (t * t + 1).squareRoot(), sn = t * c
+                for k in 0..<3 {
+                    let akp = a[k][p], akr = a[k][r]
+                    a[k][p] = c * akp - sn * akr; a[k][r] = sn * akp + c * akr
+                }
+                for k in 0..<3 {
+                    let apk = a[p][k], ark = a[r][k]
+                    a[p][k] = c * apk - sn * ark; a[r][k] = sn * apk + c * ark
+                }
+                for k in 0..<3 {
+                    let qkp = q[k][p], qkr = q[k][r]
+                    q[k][p] = c * qkp - sn * qkr; q[k][r] = sn * qkp + c * qkr
+                }
+            }
+        }
+        return (SIMD3(a[0][0], a[1][1], a[2][2]),
+                Matrix3(c0: SIMD3(q[0][0], q[1][0], q[2][0]), c1: SIMD3(q[0][1], q[1][1], q[2][1]), c2: SIMD3(q[0][2], q[1][2], q[2][2])))
+    }
+
+    /// `Mᵀ v`.
+    func transposeTimes(_ v: SIMD3<Double>) -> SIMD3<Double> { SIMD3(dot3(c0, v), dot3(c1, v), dot3(c2, v)) }
+
     /// `(M + Mᵀ)/2`.
     var symmetrized: Matrix3 {
         let a01 = (c1.x + c0.y) / 2, a02 = (c2.x + c0.z) / 2, a12 = (c2.y + c1.z) / 2
@@ -301,9 +336,13 @@ final class NonsymmetricCone: Cone {
     /// `∇F*(z)` and `∇²F*(z)⁻¹` at the last scaling point.
     private var dualGradient = SIMD3<Double>.zero
     private var dualHessianInverse = Matrix3.identity
-    /// The scaling `H` and its inverse.
+    /// The scaling `H = Q diag(ω) Qᵀ` and its inverse `Q diag(1/ω) Qᵀ`, both applied in `Q`'s
+    /// coordinates so that they are inverses to rounding whatever `H`'s condition number (it
+    /// grows like `1/μ²`; refinement measures with `H` what the reduced form solved with `H⁻¹`).
     private(set) var scaling = Matrix3.identity
     private(set) var scalingInverse = Matrix3.identity
+    private var eigenvectors = Matrix3.identity
+    private var omega = SIMD3<Double>(repeating: 1)
     /// `z̃ = −∇F(s)` of the last update, the next update's starting point.
     private var conjugatePoint: SIMD3<Double>?
     /// Whether the last update used the primal–dual scaling (else the dual scaling `μ∇²F*(z)`).
@@ -367,6 +406,7 @@ final class NonsymmetricCone: Cone {
 
     func setIdentityScaling() {
         scaling = .identity; scalingInverse = .identity
+        eigenvectors = .identity; omega = SIMD3(repeating: 1)
         usedPrimalDualScaling = false
     }
 
@@ -408,9 +448,21 @@ final class NonsymmetricCone: Cone {
         } else {
             conjugatePoint = nil
         }
-        guard let (matrix, inverse) = h.regularizedInverse else { return false }
-        scaling = matrix; scalingInverse = inverse
+        guard let (matrix, _) = h.regularizedInverse else { return false }
+        let (values, vectors) = matrix.symmetricEigen
+        let largest = values.max()
+        guard largest > 0, largest.isFinite else { return false }
+        // Eigenvalues below rounding of the largest are rounding themselves: floor them there.
+        omega = SIMD3(max(values.x, 1e-15 * largest), max(values.y, 1e-15 * largest), max(values.z, 1e-15 * largest))
+        eigenvectors = vectors
+        scaling = Self.compose(vectors, omega)
+        scalingInverse = Self.compose(vectors, 1 / omega)
         return true
+    }
+
+    /// `Q diag(d) Qᵀ`.
+    private static func compose(_ q: Matrix3, _ d: SIMD3<Double>) -> Matrix3 {
+        (d.x * Matrix3.outer(q.c0, q.c0) + d.y * Matrix3.outer(q.c1, q.c1) + d.z * Matrix3.outer(q.c2, q.c2)).symmetrized
     }
 
     /// Below this `μμ̃ − 1` (and relative determinants) the primal–dual update is ill-defined and
@@ -461,12 +513,12 @@ final class NonsymmetricCone: Cone {
     }
 
     func multiplyHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        store(scaling.times(load(v)), out)
+        store(eigenvectors.times(omega * eigenvectors.transposeTimes(load(v))), out)
     }
 
     func multiplyInverseHessian(_ v: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>,
                                 equalityRegularization delta: Double) {
-        store(scalingInverse.times(load(v)), out)
+        store(eigenvectors.times(eigenvectors.transposeTimes(load(v)) / omega), out)
     }
 
     func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
