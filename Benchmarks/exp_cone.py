@@ -79,13 +79,13 @@ def entropy_max(n: int, k: int, seed: int):
 
 
 def geometric_program(n: int, terms: int, constraints: int, seed: int):
-    """A random feasible GP, minimize a posynomial subject to posynomial constraints <= 1 and
-    box bounds, in log variables (log-sum-exp of affine functions)."""
+    """A random GP, minimize a posynomial subject to posynomial constraints <= 1 and box bounds,
+    in log variables (log-sum-exp of affine functions); x = 0 is strictly feasible."""
     rng = np.random.default_rng(seed)
     x = cp.Variable(n)
     def lse(t):
         E = rng.uniform(-1, 1, (t, n))
-        c = rng.uniform(-1, 0, t)
+        c = rng.uniform(-1, 0, t) - math.log(t) - 0.1   # sum of exp(c) < 1: x = 0 is feasible
         return cp.log_sum_exp(E @ x + c)
     cons = [lse(terms) <= 0 for _ in range(constraints)] + [x >= -3, x <= 3]
     return cp.Problem(cp.Minimize(lse(terms)), cons)
@@ -168,16 +168,16 @@ def write_cbf(d, path: Path):
     if alphas:
         lines += ["POWCONES", f"{len(alphas)} {2 * len(alphas)}"]
         for a in alphas:
-            lines += ["2", repr(float(a)), repr(float(1 - a))]
+            lines += ["2", repr(float(a)), repr(1 - float(a))]
         lines.append("")
     lines += ["OBJSENSE", "MIN", "", "VAR", f"{n} 1", f"F {n}", "", "CON", f"{m} {len(blocks)}"]
     lines += [f"{k} {s}" for k, s in blocks] + [""]
     c = d["c"]
     nz = np.nonzero(c)[0]
-    lines += ["OBJACOORD", str(len(nz))] + [f"{j} {c[j]!r}" for j in nz] + [""]
-    lines += ["ACOORD", str(A.nnz)] + [f"{i} {j} {v!r}" for i, j, v in zip(A.row, A.col, A.data)] + [""]
+    lines += ["OBJACOORD", str(len(nz))] + [f"{j} {float(c[j])!r}" for j in nz] + [""]
+    lines += ["ACOORD", str(A.nnz)] + [f"{i} {j} {float(v)!r}" for i, j, v in zip(A.row, A.col, A.data)] + [""]
     nzb = np.nonzero(b)[0]
-    lines += ["BCOORD", str(len(nzb))] + [f"{i} {b[i]!r}" for i in nzb] + [""]
+    lines += ["BCOORD", str(len(nzb))] + [f"{i} {float(b[i])!r}" for i in nzb] + [""]
     path.write_text("\n".join(lines))
 
 

@@ -14,7 +14,7 @@ struct Matrix3: Equatable {
 
     /// `diag(d)`.
     static func diagonal(_ d: SIMD3<Double>) -> Matrix3 {
-        Matrix3(c0: [d.x, 0, 0], c1: [0, d.y, 0], c2: [0, 0, d.z])
+        Matrix3(c0: SIMD3<Double>(d.x, 0, 0), c1: SIMD3<Double>(0, d.y, 0), c2: SIMD3<Double>(0, 0, d.z))
     }
 
     static func + (a: Matrix3, b: Matrix3) -> Matrix3 { Matrix3(c0: a.c0 + b.c0, c1: a.c1 + b.c1, c2: a.c2 + b.c2) }
@@ -56,7 +56,7 @@ struct Matrix3: Equatable {
         let r0 = SIMD3(i00, i10, i20), r1 = SIMD3(0, i11, i21), r2 = SIMD3(0, 0, i22)
         // Columns of L⁻¹ are r0, r1, r2; (L⁻ᵀL⁻¹)ᵢⱼ = rᵢ · rⱼ.
         let a01 = dot3(r0, r1), a02 = dot3(r0, r2), a12 = dot3(r1, r2)
-        return Matrix3(c0: [dot3(r0, r0), a01, a02], c1: [a01, dot3(r1, r1), a12], c2: [a02, a12, dot3(r2, r2)])
+        return Matrix3(c0: SIMD3<Double>(dot3(r0, r0), a01, a02), c1: SIMD3<Double>(a01, dot3(r1, r1), a12), c2: SIMD3<Double>(a02, a12, dot3(r2, r2)))
     }
 
     /// ``positiveDefiniteInverse`` of `M + δI` for the smallest of `δ = 0, 10⁻¹⁴, 10⁻¹²,
@@ -111,7 +111,7 @@ struct Matrix3: Equatable {
     /// `(M + Mᵀ)/2`.
     var symmetrized: Matrix3 {
         let a01 = (c1.x + c0.y) / 2, a02 = (c2.x + c0.z) / 2, a12 = (c2.y + c1.z) / 2
-        return Matrix3(c0: [c0.x, a01, a02], c1: [a01, c1.y, a12], c2: [a02, a12, c2.z])
+        return Matrix3(c0: SIMD3<Double>(c0.x, a01, a02), c1: SIMD3<Double>(a01, c1.y, a12), c2: SIMD3<Double>(a02, a12, c2.z))
     }
 
     /// The entries column by column.
@@ -155,24 +155,24 @@ enum ThreeDimensionalBarrier: Equatable {
 
     var weights: SIMD3<Double> {
         switch self {
-        case .exponential: return [0, 1, 1]
-        case .dualExponential: return [1, 0, 1]
-        case let .power(alpha), let .dualPower(alpha): return [1 - alpha, alpha, 0]
+        case .exponential: return SIMD3<Double>(0, 1, 1)
+        case .dualExponential: return SIMD3<Double>(1, 0, 1)
+        case let .power(alpha), let .dualPower(alpha): return SIMD3<Double>(1 - alpha, alpha, 0)
         }
     }
 
     var signs: SIMD3<Double> {
         switch self {
-        case .dualExponential: return [-1, 1, 1]
-        default: return [1, 1, 1]
+        case .dualExponential: return SIMD3<Double>(-1, 1, 1)
+        default: return SIMD3<Double>(1, 1, 1)
         }
     }
 
     /// A point of the interior, to start Newton's method from.
     var interiorPoint: SIMD3<Double> {
         switch self {
-        case .exponential, .dualExponential: return [-1, 1, 1]
-        case .power, .dualPower: return [1, 1, 0]
+        case .exponential, .dualExponential: return SIMD3<Double>(-1, 1, 1)
+        case .power, .dualPower: return SIMD3<Double>(1, 1, 0)
         }
     }
 
@@ -190,7 +190,7 @@ enum ThreeDimensionalBarrier: Equatable {
         let beta = 1 - alpha
         let a = dual ? alpha : 1, b = dual ? beta : 1
         let ell = 2 * alpha * log(v.x / a) + 2 * beta * log(v.y / b)
-        return (exp(ell), [2 * alpha / v.x, 2 * beta / v.y, 0], [-2 * alpha / (v.x * v.x), -2 * beta / (v.y * v.y), 0])
+        return (exp(ell), SIMD3<Double>(2 * alpha / v.x, 2 * beta / v.y, 0), SIMD3<Double>(-2 * alpha / (v.x * v.x), -2 * beta / (v.y * v.y), 0))
     }
 
     /// `ψ(v)`; only meaningful where ``logArgumentsPositive(_:)``.
@@ -205,8 +205,8 @@ enum ThreeDimensionalBarrier: Equatable {
 
     private func psiGradient(_ v: SIMD3<Double>) -> SIMD3<Double> {
         switch self {
-        case .exponential: return [-1, log(v.z / v.y) - 1, v.y / v.z]
-        case .dualExponential: return [log(-v.x / v.z), 1, -v.x / v.z]
+        case .exponential: return SIMD3<Double>(-1, log(v.z / v.y) - 1, v.y / v.z)
+        case .dualExponential: return SIMD3<Double>(log(-v.x / v.z), 1, -v.x / v.z)
         case let .power(alpha), let .dualPower(alpha):
             let t = powerTerms(v, alpha, dual: self != .power(alpha))
             return t.phi * t.gradient - SIMD3(0, 0, 2 * v.z)
@@ -217,14 +217,14 @@ enum ThreeDimensionalBarrier: Equatable {
         switch self {
         case .exponential:
             let yz = 1 / v.z
-            return Matrix3(c0: .zero, c1: [0, -1 / v.y, yz], c2: [0, yz, -v.y / (v.z * v.z)])
+            return Matrix3(c0: .zero, c1: SIMD3<Double>(0, -1 / v.y, yz), c2: SIMD3<Double>(0, yz, -v.y / (v.z * v.z)))
         case .dualExponential:
             let uw = -1 / v.z
-            return Matrix3(c0: [1 / v.x, 0, uw], c1: .zero, c2: [uw, 0, v.x / (v.z * v.z)])
+            return Matrix3(c0: SIMD3<Double>(1 / v.x, 0, uw), c1: .zero, c2: SIMD3<Double>(uw, 0, v.x / (v.z * v.z)))
         case let .power(alpha), let .dualPower(alpha):
             let t = powerTerms(v, alpha, dual: self != .power(alpha))
             return t.phi * (Matrix3.outer(t.gradient, t.gradient) + Matrix3.diagonal(t.hessian))
-                - Matrix3.diagonal([0, 0, 2])
+                - Matrix3.diagonal(SIMD3<Double>(0, 0, 2))
         }
     }
 
@@ -235,12 +235,12 @@ enum ThreeDimensionalBarrier: Equatable {
             // ψ_yyy = 1/y², ψ_yzz = −1/z², ψ_zzz = 2y/z³.
             let y = v.y, z = v.z
             let pyyy = 1 / (y * y), pyzz = -1 / (z * z), pzzz = 2 * y / (z * z * z)
-            return [0, pyyy * a.y * b.y + pyzz * a.z * b.z, pyzz * (a.y * b.z + a.z * b.y) + pzzz * a.z * b.z]
+            return SIMD3<Double>(0, pyyy * a.y * b.y + pyzz * a.z * b.z, pyzz * (a.y * b.z + a.z * b.y) + pzzz * a.z * b.z)
         case .dualExponential:
             // ψ_uuu = −1/u², ψ_uww = 1/w², ψ_www = −2u/w³.
             let u = v.x, w = v.z
             let puuu = -1 / (u * u), puww = 1 / (w * w), pwww = -2 * u / (w * w * w)
-            return [puuu * a.x * b.x + puww * a.z * b.z, 0, puww * (a.x * b.z + a.z * b.x) + pwww * a.z * b.z]
+            return SIMD3<Double>(puuu * a.x * b.x + puww * a.z * b.z, 0, puww * (a.x * b.z + a.z * b.x) + pwww * a.z * b.z)
         case let .power(alpha), let .dualPower(alpha):
             // φ = e^ℓ: ∇³φ[a, b] = φ[(gᵀa)(gᵀb)g + (aᵀDb)g + (gᵀa)Db + (gᵀb)Da + ∇³ℓ[a, b]],
             // g = ∇ℓ, D = ∇²ℓ (diagonal), ∇³ℓ[a, b] = (4α a₀b₀/x³, 4(1−α) a₁b₁/y³, 0).
@@ -522,12 +522,12 @@ final class NonsymmetricCone: Cone {
     }
 
     func inverseHessian(diagonal: UnsafeMutableBufferPointer<Double>, equalityRegularization delta: Double) -> ScalingBlock {
-        store([scalingInverse.c0.x, scalingInverse.c1.y, scalingInverse.c2.z], diagonal)
+        store(SIMD3<Double>(scalingInverse.c0.x, scalingInverse.c1.y, scalingInverse.c2.z), diagonal)
         return .dense(scalingInverse.columnMajor)
     }
 
     func hessian(diagonal: UnsafeMutableBufferPointer<Double>) -> ScalingBlock {
-        store([scaling.c0.x, scaling.c1.y, scaling.c2.z], diagonal)
+        store(SIMD3<Double>(scaling.c0.x, scaling.c1.y, scaling.c2.z), diagonal)
         return .dense(scaling.columnMajor)
     }
 

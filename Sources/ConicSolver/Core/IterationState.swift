@@ -349,11 +349,14 @@ struct IterationState {
     /// scaling, and the step after it, poor.
     private func centralStep(_ alpha: Double, combined: (deltaTau: Double, deltaKappa: Double),
                              trialS: inout [Double], trialZ: inout [Double]) -> Double {
+        // A point already outside the neighborhood is not asked to get back in at once, only
+        // not to get worse: shortening towards it cannot do better than it.
+        let bound = max(Self.neighborhood, cones.worstProximity(s: s, z: z, mu: mu))
         var alphaTaken = alpha
         for _ in 0..<Self.maximumCentralShortenings {
             let newTau = tau + alphaTaken * combined.deltaTau, newKappa = kappa + alphaTaken * combined.deltaKappa
             let newMu = (dot(trialS, trialZ) + newTau * newKappa) / Double(cones.degree + 1)
-            if cones.worstProximity(s: trialS, z: trialZ, mu: newMu) <= Self.neighborhood { break }
+            if cones.worstProximity(s: trialS, z: trialZ, mu: newMu) <= bound { break }
             let shorter = alphaTaken * 0.8
             guard shorter >= Self.minimumCentralStepFraction * alpha else { break }
             alphaTaken = shorter
@@ -363,7 +366,10 @@ struct IterationState {
     }
 
     /// Bound on the non-symmetric cones' barrier measure after a step (0 on the central path).
-    static let neighborhood = 6.0
+    /// Measured on the exponential-cone benchmark's logistic regressions: 6 let steps run into
+    /// the boundary and stall for a dozen iterations (38 against 23 iterations on pima), 1 cut
+    /// steps short (46).
+    static let neighborhood = 2.0
     static let maximumCentralShortenings = 30
     /// The safeguard never shortens a step below this fraction of the longest interior one.
     static let minimumCentralStepFraction = 1e-3
