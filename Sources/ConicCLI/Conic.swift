@@ -52,6 +52,8 @@ struct Solve: ParsableCommand {
     var solutionPath: String?
     @Option(name: .customLong("newton-system"), help: "Newton system form: automatic, reduced, quasi-definite or schur.")
     var newtonSystem: String = "automatic"
+    @Option(name: .customLong("nonsymmetric-scaling"), help: "Scaling of exponential and power cones: primal-dual (default) or dual.")
+    var nonsymmetricScaling: String = "primal-dual"
     @Flag(name: .customLong("no-facial-reduction"),
           help: "Solve PSD cones whose dual the data confine to a face as given, without reducing them first.")
     var noFacialReduction = false
@@ -62,6 +64,9 @@ struct Solve: ParsableCommand {
     func run() throws {
         guard let form = NewtonSystemForm(rawValue: newtonSystem) else {
             throw ValidationError("--newton-system must be one of \(NewtonSystemForm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let scaling = NonsymmetricScaling(rawValue: nonsymmetricScaling) else {
+            throw ValidationError("--nonsymmetric-scaling must be one of \(NonsymmetricScaling.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let (problem, maximize) = try readProblemWithSense(file)
         var settings = SolverSettings()
@@ -74,6 +79,7 @@ struct Solve: ParsableCommand {
         if let threads { settings.threads = threads }
         settings.verbose = verbose && !json
         settings.newtonSystem = form
+        settings.nonsymmetricScaling = scaling
         settings.facialReduction = !noFacialReduction
         settings.chordalDecomposition = !noChordalDecomposition
         let solution: Solution

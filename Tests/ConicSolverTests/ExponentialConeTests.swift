@@ -8,8 +8,10 @@ import Testing
 // takes these cones. Rows of a cone `(x, y, z)` mean `y e^{x/y} ≤ z`.
 
 /// The forms that must solve problems with non-symmetric cones (the Schur form hands over to
-/// the automatic choice).
-let nonsymmetricForms: [NewtonSystemForm] = [.automatic, .reduced, .quasiDefinite, .schurComplement]
+/// the automatic choice), with the default primal–dual scaling.
+let nonsymmetricForms: [(form: NewtonSystemForm, scaling: NonsymmetricScaling)] = [
+    (.automatic, .primalDual), (.reduced, .primalDual), (.quasiDefinite, .primalDual), (.schurComplement, .primalDual),
+]
 
 /// Builds `A`, `b` row by row: each row is `s_i = b_i − Σ A_ij x_j` given as `(b_i, [j: −A_ij])`,
 /// i.e. the slack as an affine function of `x`.
@@ -22,11 +24,12 @@ func slackRows(_ rows: [(constant: Double, terms: [Int: Double])], columns n: In
 /// Solves with every form and checks optimality against `expected`.
 func solveAndCheck(_ problem: ConicProblem, expected: Double, tol: Double = 1e-6, label: String,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for form in nonsymmetricForms {
+    for (form, scaling) in nonsymmetricForms {
         var settings = SolverSettings()
         settings.newtonSystem = form
+        settings.nonsymmetricScaling = scaling
         let solution = try solve(problem, settings: settings)
-        checkOptimality(problem, solution, tol: tol, expectedObjective: expected, label: "\(label), \(form)",
+        checkOptimality(problem, solution, tol: tol, expectedObjective: expected, label: "\(label), \(form), \(scaling)",
                         sourceLocation: sourceLocation)
         #expect(problem.claimFailure(of: solution, settings: settings) == nil,
                 "\(label), \(form): the solver's own verification rejects its claim", sourceLocation: sourceLocation)
@@ -36,9 +39,10 @@ func solveAndCheck(_ problem: ConicProblem, expected: Double, tol: Double = 1e-6
 /// Solves with every form, expects the infeasibility status and checks its certificate.
 func solveExpectingInfeasible(_ problem: ConicProblem, primal: Bool, label: String,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for form in nonsymmetricForms {
+    for (form, scaling) in nonsymmetricForms {
         var settings = SolverSettings()
         settings.newtonSystem = form
+        settings.nonsymmetricScaling = scaling
         let solution = try solve(problem, settings: settings)
         let expected: SolverStatus = primal ? .primalInfeasible : .dualInfeasible
         #expect(solution.status == expected, "\(label), \(form): status \(solution.status), expected \(expected)",
@@ -228,11 +232,12 @@ struct ExponentialConeTests {
         #expect(problem.A.multiply([1])[0] == -1)
         // EXP* (g₀, g₁, g₂) = (1, 1, −1) becomes (u, v, w) = (−1, 1, 1): −u e^{v/u − 1} = e^{−2} ≤ 1.
         #expect(Array(problem.b[9..<12]) == [-1, 1, 1])
-        for form in nonsymmetricForms {
+        for (form, scaling) in nonsymmetricForms {
             var settings = SolverSettings()
             settings.newtonSystem = form
+            settings.nonsymmetricScaling = scaling
             let solution = try solve(problem, settings: settings)
-            checkOptimality(problem, solution, expectedObjective: -1, label: "cbf, \(form)")
+            checkOptimality(problem, solution, expectedObjective: -1, label: "cbf, \(form), \(scaling)")
         }
         // Malformed parametric cones are parse errors, not crashes.
         for bad in ["@1:POW 3", "@0:POW 4", "@x:POW 3", "EXP 2"] {

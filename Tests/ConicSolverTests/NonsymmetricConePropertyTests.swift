@@ -125,6 +125,13 @@ struct NonsymmetricConePropertyTests {
                 primalDualUsed += 1
                 let hz = h.times(z)
                 for r in 0..<3 { #expect(abs(hz[r] - s[r]) <= 1e-7 * (1 + abs(s[r])), "\(spec): Hz = \(hz) ≠ s = \(s)") }
+                // The second secant equation H z̃ = s̃, with z̃ = −∇F(s) (∇F*(z̃) = −s) and s̃ = −∇F*(z).
+                if let zt = cone.conjugatePoint {
+                    let back = barrier.derivatives(zt).gradient
+                    for r in 0..<3 { #expect(abs(back[r] + s[r]) <= 1e-8 * (1 + abs(s[r])), "\(spec): ∇F*(z̃) ≠ −s") }
+                    let st = -barrier.derivatives(z).gradient, hzt = h.times(zt)
+                    for r in 0..<3 { #expect(abs(hzt[r] - st[r]) <= 1e-7 * (1 + abs(st[r])), "\(spec): Hz̃ = \(hzt) ≠ s̃ = \(st)") }
+                }
             }
         }
         #expect(primalDualUsed >= 15, "\(spec): the primal–dual scaling was used \(primalDualUsed) times of 20")

@@ -13,7 +13,9 @@ final class ConeProduct {
     /// the neighborhood safeguard of the step).
     let hasNonsymmetric: Bool
 
-    init(_ specs: [ConeSpec]) {
+    /// With `primalDualScaling`, the non-symmetric cones use the primal–dual scaling instead of
+    /// the dual scaling (``NonsymmetricScaling``).
+    init(_ specs: [ConeSpec], primalDualScaling: Bool = true) {
         enum Kind: Equatable { case zero, nonnegative, secondOrder, positiveSemidefinite, nonsymmetric(ThreeDimensionalBarrier) }
         var blocks: [(Kind, Int)] = []
         func merge(_ kind: Kind, _ n: Int) {
@@ -42,7 +44,8 @@ final class ConeProduct {
             case .nonnegative: cone = .nonnegative(NonnegativeCone(dimension: n))
             case .secondOrder: cone = .secondOrder(SecondOrderCone(dimension: n))
             case .positiveSemidefinite: cone = .positiveSemidefinite(PSDTriangleCone(order: n))
-            case let .nonsymmetric(barrier): cone = .nonsymmetric(NonsymmetricCone(dualBarrier: barrier))
+            case let .nonsymmetric(barrier):
+                cone = .nonsymmetric(NonsymmetricCone(dualBarrier: barrier, primalDualScaling: primalDualScaling))
             }
             cones.append(cone)
             ranges.append(start..<start + cone.dimension)

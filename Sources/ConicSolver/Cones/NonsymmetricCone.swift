@@ -313,7 +313,8 @@ enum ThreeDimensionalBarrier: Equatable {
 ///     H = H₀ + S (YᵀS)⁻¹ Sᵀ − H₀Y (YᵀH₀Y)⁻¹ YᵀH₀,      Y = [z z̃],  S = [s s̃],
 ///
 /// which is symmetric positive definite when `μμ̃ > 1`; near the central path (where the update
-/// is ill-defined) `H = H₀` (the dual scaling). In the ``Cone`` contract: the predictor's
+/// is ill-defined) `H = H₀` (the dual scaling, also selectable throughout:
+/// ``NonsymmetricScaling``). In the ``Cone`` contract: the predictor's
 /// `dₛ = s`, and the corrector's
 ///
 ///     dₛ = s + σμ∇F*(z) − η,      η = ½ ∇³F*(z)[Δzₐ, ∇²F*(z)⁻¹Δsₐ],
@@ -344,13 +345,16 @@ final class NonsymmetricCone: Cone {
     private var eigenvectors = Matrix3.identity
     private var omega = SIMD3<Double>(repeating: 1)
     /// `z̃ = −∇F(s)` of the last update, the next update's starting point.
-    private var conjugatePoint: SIMD3<Double>?
+    private(set) var conjugatePoint: SIMD3<Double>?
+    /// Whether ``updateScaling(s:z:)`` tries the primal–dual scaling (else `H = μ∇²F*(z)`).
+    let primalDualScaling: Bool
     /// Whether the last update used the primal–dual scaling (else the dual scaling `μ∇²F*(z)`).
     private(set) var usedPrimalDualScaling = false
 
     /// The cone `K` whose dual has the barrier `dualBarrier`.
-    init(dualBarrier: ThreeDimensionalBarrier) {
+    init(dualBarrier: ThreeDimensionalBarrier, primalDualScaling: Bool = true) {
         self.dualBarrier = dualBarrier
+        self.primalDualScaling = primalDualScaling
         primalBarrier = dualBarrier.dual
         unit = Self.centralPoint(dualBarrier)
         centralProximity = primalBarrier.value(unit) + dualBarrier.value(unit) + 3
@@ -421,7 +425,7 @@ final class NonsymmetricCone: Cone {
         let h0 = mu * hd
         usedPrimalDualScaling = false
         var h = h0
-        if let zt = conjugateGradient(s) {
+        if primalDualScaling, let zt = conjugateGradient(s) {
             conjugatePoint = zt
             let st = -g
             let muTilde = dot3(st, zt) / 3

@@ -119,7 +119,7 @@ public final class InteriorPointSolver {
         // taken): a dense factorization or eigendecomposition cannot be interrupted, and on
         // maxG55 (a PSD cone of order 5000) the starting point alone took two minutes.
         func outOfTime(after seconds: Double = 0) -> Bool { presolveTime + elapsed() + seconds > settings.timeLimit }
-        let cones = ConeProduct(problem.cones)
+        let cones = ConeProduct(problem.cones, primalDualScaling: settings.nonsymmetricScaling == .primalDual)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations,
                                          stopWhen: { outOfTime() })
         guard !outOfTime() else { return failed(.timeLimit, problem: problem, time: elapsed()) }
