@@ -6,6 +6,7 @@ import Foundation
 // Enum-valued options parse through their raw values (the spellings in use stay valid) and list
 // them in `--help`.
 extension NewtonSystemForm: ExpressibleByArgument {}
+extension NonsymmetricScaling: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension Optimizer: ExpressibleByArgument {}
 extension OneDimensionalFormulation: ExpressibleByArgument {}

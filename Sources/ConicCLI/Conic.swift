@@ -53,6 +53,8 @@ struct Solve: ParsableCommand {
     var solutionPath: String?
     @Option(name: .customLong("newton-system"), help: "Newton system form.")
     var newtonSystem: NewtonSystemForm = .automatic
+    @Option(name: .customLong("nonsymmetric-scaling"), help: "Scaling of exponential and power cones.")
+    var nonsymmetricScaling: NonsymmetricScaling = .primalDual
     @Flag(name: .customLong("no-facial-reduction"),
           help: "Solve PSD cones whose dual the data confine to a face as given, without reducing them first.")
     var noFacialReduction = false
@@ -72,6 +74,7 @@ struct Solve: ParsableCommand {
         if let threads { settings.threads = threads }
         settings.verbose = verbose && !json
         settings.newtonSystem = newtonSystem
+        settings.nonsymmetricScaling = nonsymmetricScaling
         settings.facialReduction = !noFacialReduction
         settings.chordalDecomposition = !noChordalDecomposition
         let solution: Solution

@@ -348,7 +348,7 @@ struct CBFReaderTests {
         #expect(throws: ConicError.self) { try CBFReader.read(path: directory.path) }
     }
 
-    @Test("INT sections, CBF 4 SVECPSD cones, exponential and power cones are reported clearly")
+    @Test("INT sections, CBF 4 SVECPSD cones and malformed power cones are reported clearly")
     func unsupported() {
         let int = cbfParseError("VER\n1\nVAR\n2 1\nL+ 2\nINT\n1\n0\n")
         #expect(int?.line == 6)
@@ -356,15 +356,19 @@ struct CBFReaderTests {
         let svec = cbfParseError("VER\n3\nVAR\n3 1\nSVECPSD 3\n")
         #expect(svec?.line == 5)
         #expect(svec?.message.contains("SVECPSD cones in VAR or CON (CBF version 4) are not supported") == true)
-        let exp = cbfParseError("VER\n3\nVAR\n3 1\nEXP 3\n")
+        // Exponential and power cones are read (ExponentialConeTests); these are malformed.
+        let exp = cbfParseError("VER\n3\nVAR\n4 1\nEXP 4\n")
         #expect(exp?.line == 5)
-        #expect(exp?.message.contains("exponential cones are not supported") == true)
-        let pow = cbfParseError("VER\n3\nPOWCONES\n1 2\n2\n1\n1\n")
-        #expect(pow?.line == 3)
-        #expect(pow?.message.contains("power cones are not supported") == true)
+        #expect(exp?.message.contains("cones have dimension 3") == true)
+        let pow = cbfParseError("VER\n3\nPOWCONES\n1 3\n3\n1\n1\n1\n")
+        #expect(pow?.line == 4)
+        #expect(pow?.message.contains("only 3-D power cones") == true)
         let powCone = cbfParseError("VER\n3\nVAR\n3 1\n@0:POW 3\n")
         #expect(powCone?.line == 5)
-        #expect(powCone?.message.contains("power cones are not supported") == true)
+        #expect(powCone?.message.contains("refers to power cone 0, but POWCONES declares 0") == true)
+        let negative = cbfParseError("VER\n3\nPOWCONES\n1 2\n2\n1\n-1\n")
+        #expect(negative?.line == 7)
+        #expect(negative?.message.contains("must be positive") == true)
     }
 
     @Test("malformed files give parse errors with line numbers")
@@ -374,7 +378,7 @@ struct CBFReaderTests {
             ("", 0, "the file is empty"),
             ("# only a comment\n\n", 0, "the file is empty"),
             ("VAR\n1 1\nF 1\n", 1, "must start with the VER keyword"),
-            ("VER\n4\nVAR\n1 1\nF 1\n", 2, "unsupported CBF version 4"),
+            ("VER\n5\nVAR\n1 1\nF 1\n", 2, "unsupported CBF version 5"),
             ("VER\nx\n", 2, "'x' is not a valid integer (version)"),
             ("VER\n", 1, "VER must be followed by a line 'version', but the file ends"),
             ("VER\n1\nOBJSENSE\nMAXIMIZE\n", 4, "unknown objective sense 'MAXIMIZE'"),

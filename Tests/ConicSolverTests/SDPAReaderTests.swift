@@ -260,7 +260,8 @@ struct SDPAReaderTests {
             let orders = problem.cones.reduce(0) { total, cone in
                 switch cone {
                 case let .positiveSemidefinite(k), let .nonnegative(k): return total + k
-                case .zero, .secondOrder: return total + 1_000_000 // never produced
+                case .zero, .secondOrder, .exponential, .dualExponential, .power, .dualPower:
+                    return total + 1_000_000 // never produced
                 }
             }
             #expect(orders == expected.constraints, "\(name)")

@@ -1,8 +1,9 @@
 /// The contract every cone of the product `K` fulfils. The maths is written here once.
 ///
-/// The interior-point method keeps `s ∈ int K` and `z ∈ int K*` (all our cones are self-dual
-/// except the zero cone, whose dual is the whole space). Each iteration builds the Nesterov–Todd
-/// scaling `W` (symmetric, positive definite) with
+/// The interior-point method keeps `s ∈ int K` and `z ∈ int K*`. The symmetric cones (zero,
+/// nonnegative, second-order, PSD) are self-dual except the zero cone, whose dual is the whole
+/// space; for them each iteration builds the Nesterov–Todd scaling `W` (symmetric, positive
+/// definite) with
 ///
 ///     W z = W⁻¹ s = λ,      H = WᵀW  (so H z = s),
 ///
@@ -18,6 +19,10 @@
 ///
 /// which is what the Newton system consumes: `H` enters its matrix and `dₛ` its right-hand side.
 /// For the predictor `t = λ∘λ` and `dₛ = s`.
+///
+/// The exponential and power cones are not self-scaled: ``NonsymmetricCone`` gives its own `H`
+/// (a primal–dual scaling with `H z = s`) and `dₛ` (with a third-order corrector) in the same
+/// contract, `Δs = −dₛ − H Δz`, documented there.
 ///
 /// Cones work on their own slice of the flat vectors; every buffer passed in has the cone's
 /// dimension.
@@ -37,6 +42,11 @@ protocol Cone: AnyObject {
     /// Whether `v` is strictly inside the cone as ``updateScaling(s:z:)`` will judge it
     /// (always true for the zero cone, whose slack is fixed and whose dual is free).
     func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool
+    /// The smallest "eigenvalue" of `v` against the dual cone `K*` (the same for self-dual cones;
+    /// `+∞` for the zero cone, whose dual is free).
+    func dualMinimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double
+    /// Whether `v` is strictly inside `K*` as ``updateScaling(s:z:)`` will judge `z`.
+    func isDualInterior(_ v: UnsafeBufferPointer<Double>) -> Bool
     /// `v ← v + α e`.
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double)
     /// `v ← e` (zero for the zero cone).
@@ -66,6 +76,12 @@ protocol Cone: AnyObject {
     /// Largest `α ≤ αmax` keeping `s + αΔs ∈ K` and `z + αΔz ∈ K*`.
     func stepLength(s: UnsafeBufferPointer<Double>, deltaS: UnsafeBufferPointer<Double>,
                     z: UnsafeBufferPointer<Double>, deltaZ: UnsafeBufferPointer<Double>, maxStep: Double) -> Double
+}
+
+extension Cone {
+    /// Self-dual cones judge `z` as they judge `s`.
+    func dualMinimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double { minimumEigenvalue(v) }
+    func isDualInterior(_ v: UnsafeBufferPointer<Double>) -> Bool { isInterior(v) }
 }
 
 /// How a cone hands its `H` or `H⁻¹` block to the Newton-system solvers.

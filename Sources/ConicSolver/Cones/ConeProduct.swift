@@ -2,15 +2,21 @@
 ///
 /// Adjacent zero cones and adjacent nonnegative cones are merged into one block, and
 /// second-order cones of dimension 1 and PSD cones of order 1 are treated as nonnegative, so the
-/// per-cone work is done over as few, as large blocks as possible.
+/// per-cone work is done over as few, as large blocks as possible. Each cone owns one range of
+/// the flat vectors (`ranges[k]` for `cones[k]`).
 final class ConeProduct {
-    let cones: [any Cone]
+    let cones: [ConeBlock]
     let ranges: [Range<Int>]
     let dimension: Int
     let degree: Int
+    /// Whether an exponential or power cone is present (they need the unit starting point and
+    /// the neighborhood safeguard of the step).
+    let hasNonsymmetric: Bool
 
-    init(_ specs: [ConeSpec]) {
-        enum Kind: Equatable { case zero, nonnegative, secondOrder, positiveSemidefinite }
+    /// With `primalDualScaling`, the non-symmetric cones use the primal–dual scaling instead of
+    /// the dual scaling (``NonsymmetricScaling``).
+    init(_ specs: [ConeSpec], primalDualScaling: Bool = true) {
+        enum Kind: Equatable { case zero, nonnegative, secondOrder, positiveSemidefinite, nonsymmetric(ThreeDimensionalBarrier) }
         var blocks: [(Kind, Int)] = []
         func merge(_ kind: Kind, _ n: Int) {
             if let last = blocks.last, last.0 == kind { blocks[blocks.count - 1].1 += n } else { blocks.append((kind, n)) }
@@ -23,16 +29,23 @@ final class ConeProduct {
             case let .secondOrder(n): blocks.append((.secondOrder, n))
             case .positiveSemidefinite(1): merge(.nonnegative, 1)
             case let .positiveSemidefinite(order): blocks.append((.positiveSemidefinite, order))
+            // Each cone is listed by the barrier of its dual, which its scaling evaluates.
+            case .exponential: blocks.append((.nonsymmetric(.dualExponential), 3))
+            case .dualExponential: blocks.append((.nonsymmetric(.exponential), 3))
+            case let .power(alpha): blocks.append((.nonsymmetric(.dualPower(alpha)), 3))
+            case let .dualPower(alpha): blocks.append((.nonsymmetric(.power(alpha)), 3))
             }
         }
-        var cones: [any Cone] = [], ranges: [Range<Int>] = [], start = 0
+        var cones: [ConeBlock] = [], ranges: [Range<Int>] = [], start = 0
         for (kind, n) in blocks {
-            let cone: any Cone
+            let cone: ConeBlock
             switch kind {
-            case .zero: cone = ZeroCone(dimension: n)
-            case .nonnegative: cone = NonnegativeCone(dimension: n)
-            case .secondOrder: cone = SecondOrderCone(dimension: n)
-            case .positiveSemidefinite: cone = PSDTriangleCone(order: n)
+            case .zero: cone = .zero(ZeroCone(dimension: n))
+            case .nonnegative: cone = .nonnegative(NonnegativeCone(dimension: n))
+            case .secondOrder: cone = .secondOrder(SecondOrderCone(dimension: n))
+            case .positiveSemidefinite: cone = .positiveSemidefinite(PSDTriangleCone(order: n))
+            case let .nonsymmetric(barrier):
+                cone = .nonsymmetric(NonsymmetricCone(dualBarrier: barrier, primalDualScaling: primalDualScaling))
             }
             cones.append(cone)
             ranges.append(start..<start + cone.dimension)
@@ -42,6 +55,7 @@ final class ConeProduct {
         self.ranges = ranges
         dimension = start
         degree = cones.reduce(0) { $0 + $1.degree }
+        hasNonsymmetric = cones.contains { $0.nonsymmetricCone != nil }
     }
 
     func setIdentityScaling() { for cone in cones { cone.setIdentityScaling() } }
@@ -57,30 +71,53 @@ final class ConeProduct {
         }
     }
 
-    /// The smallest eigenvalue of `v` over all cones (`+∞` when only zero cones are present).
-    func minimumEigenvalue(_ v: [Double]) -> Double {
+    /// The smallest eigenvalue of `v` over all cones (`+∞` when only zero cones are present),
+    /// against `K*` when `dual`.
+    func minimumEigenvalue(_ v: [Double], dual: Bool = false) -> Double {
         v.withUnsafeBufferPointer { v in
             var m = Double.infinity
-            for (cone, r) in zip(cones, ranges) { m = min(m, cone.minimumEigenvalue(.init(rebasing: v[r]))) }
+            for (cone, r) in zip(cones, ranges) {
+                let slice = UnsafeBufferPointer(rebasing: v[r])
+                m = min(m, dual ? cone.dualMinimumEigenvalue(slice) : cone.minimumEigenvalue(slice))
+            }
             return m
         }
     }
 
-    /// Moves `v` into the interior: `v ← v + (1 − m)e` when its smallest eigenvalue `m` is below 1.
-    func shiftToInterior(_ v: inout [Double]) {
+    /// Moves `v` into the interior of `K` (or `K*`): `v ← v + (1 − m)e` when its smallest
+    /// eigenvalue `m` is below 1.
+    func shiftToInterior(_ v: inout [Double], dual: Bool = false) {
         v.withUnsafeMutableBufferPointer { v in
             for (cone, r) in zip(cones, ranges) {
                 let slice = UnsafeMutableBufferPointer(rebasing: v[r])
-                let m = cone.minimumEigenvalue(UnsafeBufferPointer(slice))
+                let m = dual ? cone.dualMinimumEigenvalue(UnsafeBufferPointer(slice)) : cone.minimumEigenvalue(UnsafeBufferPointer(slice))
                 if m < 1, m.isFinite { cone.addIdentity(slice, scale: 1 - m) }
             }
         }
     }
 
-    /// Whether `v` is strictly inside every cone, as the scaling update will judge it.
-    func isInterior(_ v: [Double]) -> Bool {
+    /// Whether `v` is strictly inside every cone (of `K*` when `dual`), as the scaling update
+    /// will judge it.
+    func isInterior(_ v: [Double], dual: Bool = false) -> Bool {
         v.withUnsafeBufferPointer { v in
-            zip(cones, ranges).allSatisfy { cone, r in cone.isInterior(.init(rebasing: v[r])) }
+            zip(cones, ranges).allSatisfy { cone, r in
+                dual ? cone.isDualInterior(.init(rebasing: v[r])) : cone.isInterior(.init(rebasing: v[r]))
+            }
+        }
+    }
+
+    /// The largest neighborhood measure ``NonsymmetricCone/proximity(s:z:mu:)`` over the
+    /// non-symmetric cones (`−∞` without one).
+    func worstProximity(s: [Double], z: [Double], mu: Double) -> Double {
+        s.withUnsafeBufferPointer { s in
+            z.withUnsafeBufferPointer { z in
+                var worst = -Double.infinity
+                for (cone, r) in zip(cones, ranges) {
+                    guard let cone = cone.nonsymmetricCone else { continue }
+                    worst = max(worst, cone.proximity(s: .init(rebasing: s[r]), z: .init(rebasing: z[r]), mu: mu))
+                }
+                return worst
+            }
         }
     }
 

@@ -11,6 +11,7 @@ final class ZeroCone: Cone {
     func updateScaling(s: UnsafeBufferPointer<Double>, z: UnsafeBufferPointer<Double>) -> Bool { true }
     func minimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double { .infinity }
     func isInterior(_ v: UnsafeBufferPointer<Double>) -> Bool { true }
+    func dualMinimumEigenvalue(_ v: UnsafeBufferPointer<Double>) -> Double { .infinity }
     func addIdentity(_ v: UnsafeMutableBufferPointer<Double>, scale alpha: Double) {}
     func setToIdentity(_ v: UnsafeMutableBufferPointer<Double>) { v.update(repeating: 0) }
     func affineTarget(_ out: UnsafeMutableBufferPointer<Double>) { out.update(repeating: 0) }

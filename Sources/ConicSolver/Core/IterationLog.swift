@@ -13,6 +13,10 @@ struct IterationLog {
             case .nonnegative: counts["nonnegative", default: 0] += 1
             case .secondOrder: counts["second-order", default: 0] += 1
             case .positiveSemidefinite: counts["PSD", default: 0] += 1
+            case .exponential: counts["exponential", default: 0] += 1
+            case .dualExponential: counts["dual exponential", default: 0] += 1
+            case .power: counts["power", default: 0] += 1
+            case .dualPower: counts["dual power", default: 0] += 1
             }
         }
         let coneText = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")

@@ -1,41 +1,3 @@
-/// One cone of the product `K`, with its dimension.
-///
-/// The cones of a problem are listed in the order of the rows of `A` they constrain; any order
-/// and any repetition is allowed.
-public enum ConeSpec: Sendable, Equatable, Hashable {
-    /// `{0}ⁿ`: the rows are equalities `Ax = b`. Its dual cone is all of `ℝⁿ`.
-    case zero(Int)
-    /// The nonnegative orthant `ℝⁿ₊`: the rows are inequalities `Ax ≤ b`.
-    case nonnegative(Int)
-    /// The second-order cone `{(t, x) ∈ ℝ × ℝⁿ⁻¹ : ‖x‖₂ ≤ t}`, of total dimension `n ≥ 1`.
-    case secondOrder(Int)
-    /// The cone of positive semidefinite `n × n` matrices (`n` is the matrix order, `n ≥ 1`),
-    /// vectorized as `svec`: the upper triangle column by column, off-diagonal entries times √2,
-    /// so that `svec(X)ᵀsvec(Y) = tr(XY)`. It covers `n(n+1)/2` rows. See `docs/psd-vectorization.md`.
-    case positiveSemidefinite(Int)
-
-    /// Number of rows of `A` (entries of `s`) the cone covers, or `nil` when it does not fit in
-    /// an `Int` (a PSD order above about 4.3·10⁹): validation uses this instead of ``dimension``,
-    /// which would trap on such an order.
-    public var checkedDimension: Int? {
-        switch self {
-        case let .zero(n), let .nonnegative(n), let .secondOrder(n): return n
-        case let .positiveSemidefinite(n):
-            let (square, overflow) = n.multipliedReportingOverflow(by: n)
-            guard !overflow, square <= Int.max - n else { return nil }
-            return (square + n) / 2
-        }
-    }
-
-    /// Number of rows of `A` (entries of `s`) the cone covers.
-    public var dimension: Int {
-        switch self {
-        case let .zero(n), let .nonnegative(n), let .secondOrder(n): return n
-        case let .positiveSemidefinite(n): return n * (n + 1) / 2
-        }
-    }
-}
-
 /// A conic program
 ///
 ///     minimize    ½xᵀPx + qᵀx + c₀
@@ -104,6 +66,12 @@ public struct ConicProblem: Sendable {
                 guard d >= 1 else { throw ConicError.invalidCones("second-order cone \(index) has dimension \(d); it needs at least 1") }
             case let .positiveSemidefinite(order):
                 guard order >= 1 else { throw ConicError.invalidCones("PSD cone \(index) has order \(order); it needs at least 1") }
+            case .exponential, .dualExponential:
+                break
+            case let .power(alpha), let .dualPower(alpha):
+                guard alpha > 0, alpha < 1 else {
+                    throw ConicError.invalidCones("power cone \(index) has exponent \(alpha); it needs 0 < α < 1")
+                }
             }
             // Checked sums: cone sizes from input may be near Int.max, and a wrapped total could
             // even match b.count by accident.

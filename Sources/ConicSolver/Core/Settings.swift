@@ -1,4 +1,16 @@
 import Foundation
+/// The scaling `H` (with `Δs = −dₛ − HΔz`) of the exponential and power cones, which have no
+/// Nesterov–Todd scaling.
+public enum NonsymmetricScaling: String, Sendable, Equatable, CaseIterable {
+    /// `H = μ∇²F*(z)`, `μ = sᵀz/3` of the cone: fewer iterations on the benchmark's larger
+    /// logistic regressions, but it ended some small test problems short of their tolerances
+    /// (docs/benchmarks.md).
+    case dual
+    /// The primal–dual scaling of Dahl & Andersen (2022), the default: `H` maps `z ↦ s` and
+    /// `−∇F(s) ↦ −∇F*(z)` (the dual scaling near the central path, where that is ill-defined).
+    case primalDual = "primal-dual"
+}
+
 /// How the Newton system is factored.
 public enum NewtonSystemForm: String, Sendable, Equatable, CaseIterable {
     /// Pick the cheaper form from CHOLMOD's symbolic analysis of both.
@@ -49,6 +61,8 @@ public struct SolverSettings: Sendable, Equatable {
     public var threads = 0
     /// Form of the Newton system and its factorization.
     public var newtonSystem = NewtonSystemForm.automatic
+    /// Scaling of the exponential and power cones.
+    public var nonsymmetricScaling = NonsymmetricScaling.primalDual
     /// Reduce PSD cones whose dual variable the data confine to a face (a variable without cost
     /// whose constraint matrix is semidefinite, such as `⟨11ᵀ, Z⟩ = 0`) before solving, and map the
     /// solution back (see `docs/solver.md`, "Facial reduction").

@@ -119,7 +119,7 @@ public final class InteriorPointSolver {
         // taken): a dense factorization or eigendecomposition cannot be interrupted, and on
         // maxG55 (a PSD cone of order 5000) the starting point alone took two minutes.
         func outOfTime(after seconds: Double = 0) -> Bool { presolveTime + elapsed() + seconds > settings.timeLimit }
-        let cones = ConeProduct(problem.cones)
+        let cones = ConeProduct(problem.cones, primalDualScaling: settings.nonsymmetricScaling == .primalDual)
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations,
                                          stopWhen: { outOfTime() })
         guard !outOfTime() else { return failed(.timeLimit, problem: problem, time: elapsed()) }
@@ -223,14 +223,20 @@ public final class InteriorPointSolver {
         switch settings.newtonSystem {
         case .reduced: return reducedSolver().map { ($0, nil) }
         case .quasiDefinite: return fullSolver().map { ($0, nil) }
-        case .schurComplement: return schurSolver().map { ($0, nil) }
+        case .schurComplement:
+            // The Schur form has no assembly for the exponential and power cones: such problems
+            // take the automatic choice among the other forms instead, said in the log.
+            guard cones.hasNonsymmetric else { return schurSolver().map { ($0, nil) } }
+            if settings.verbose {
+                writeLog("  the Schur-complement form does not take exponential or power cones; choosing another form", to: settings.logDestination)
+            }
         case .automatic: break
         }
         // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
         let psdBlockEntries = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
-            pair.0 is PSDTriangleCone ? total + Double(pair.1.count) * Double(pair.1.count) : total
+            pair.0.psd != nil ? total + Double(pair.1.count) * Double(pair.1.count) : total
         }
-        let hasPSD = cones.cones.contains { $0 is PSDTriangleCone }
+        let hasPSD = cones.cones.contains { $0.psd != nil }
         var candidates: [(time: Double, solver: any KKTSolver)] = []
         let schur = hasPSD ? schurSolver() : nil
         if let schur { candidates.append((schur.flops / Self.denseFlopRate, schur)) }
@@ -241,7 +247,7 @@ public final class InteriorPointSolver {
         // left to the fallback.
         if let schur, psdBlockEntries <= Self.maximumSparseBlockEntries {
             let blocks = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
-                pair.0 is PSDTriangleCone ? total + pow(Double(pair.1.count), 3) / 3 : total
+                pair.0.psd != nil ? total + pow(Double(pair.1.count), 3) / 3 : total
             }
             if schur.flops / Self.denseFlopRate < (blocks + schur.factorizationFlops) / Self.simplicialFlopRate {
                 return (schur, { _ in fullSolver() })
@@ -334,14 +340,14 @@ public final class InteriorPointSolver {
     /// eigendecompositions (scaling, step lengths) at the dense rate.
     static func stepSeconds(kkt: any KKTSolver, cones: ConeProduct) -> Double {
         let psd = cones.cones.reduce(0.0) { total, cone in
-            (cone as? PSDTriangleCone).map { total + 12 * pow(Double($0.order), 3) } ?? total
+            cone.psd.map { total + 12 * pow(Double($0.order), 3) } ?? total
         }
         return kkt.flops / supernodalFlopRate + psd / denseFlopRate
     }
 
     /// `2n³` for the largest PSD cone (0 without one).
     static func largestPSDProductFlops(_ cones: ConeProduct) -> Double {
-        cones.cones.compactMap { ($0 as? PSDTriangleCone).map { 2 * pow(Double($0.order), 3) } }.max() ?? 0
+        cones.cones.compactMap { $0.psd.map { 2 * pow(Double($0.order), 3) } }.max() ?? 0
     }
     /// Once the best iterate meets the reduced tolerances, iterations without a better one
     /// before the run stops.

@@ -113,8 +113,9 @@ extension ConicProblem {
             let floor = -tolerance * max(largest(v), .leastNormalMagnitude)
             return v.withUnsafeBufferPointer { v in
                 zip(cones.cones, cones.ranges).allSatisfy { cone, r in
-                    if cone.degree == 0 { return dual || r.allSatisfy { abs(v[$0]) <= -floor } }
-                    return cone.minimumEigenvalue(.init(rebasing: v[r])) >= floor
+                    if cone.isZero { return dual || r.allSatisfy { abs(v[$0]) <= -floor } }
+                    let slice = UnsafeBufferPointer(rebasing: v[r])
+                    return (dual ? cone.dualMinimumEigenvalue(slice) : cone.minimumEigenvalue(slice)) >= floor
                 }
             }
         }

@@ -1,7 +1,7 @@
 import CZlib
 import Foundation
 
-/// Reader for the Conic Benchmark Format (CBF, versions 1 to 3), the format of the CBLIB library
+/// Reader for the Conic Benchmark Format (CBF, versions 1 to 4), the format of the CBLIB library
 /// (https://cblib.zib.de, specification: https://cblib.zib.de/doc/format3.pdf). Files may be
 /// plain text or gzip-compressed (`.cbf.gz`); compression is detected from the magic bytes
 /// `1f 8b`, not from the file name.
@@ -23,7 +23,17 @@ import Foundation
 /// | `L=` | `u = 0`                                                |
 /// | `Q`  | `u₁ ≥ ‖(u₂, …, u_d)‖₂` (second-order cone)             |
 /// | `QR` | `2u₁u₂ ≥ ‖(u₃, …, u_d)‖₂²`, `u₁, u₂ ≥ 0` (rotated cone) |
+/// | `EXP` | `u₁ ≥ u₂ exp(u₃/u₂)`, `u₂ > 0` (closure; `d = 3`)      |
+/// | `EXP*` | `u₁ ≥ −u₃ exp(u₂/u₃ − 1)`, `u₃ < 0` (closure; `d = 3`) |
+/// | `@k:POW` | `u₁^{a₁/(a₁+a₂)} u₂^{a₂/(a₁+a₂)} ≥ |u₃|`, `u₁, u₂ ≥ 0` (`d = 3`) |
+/// | `@k:POW*` | `(u₁/α)^α (u₂/(1−α))^{1−α} ≥ |u₃|`, `α = a₁/(a₁+a₂)` (`d = 3`) |
 ///
+/// where `(a₁, a₂)` is entry `k` (0-based) of the `POWCONES` (for `POW*`: `POW*CONES`) section: a
+/// line `count total`, then per cone a line with its number of parameters (2: only 3-D power
+/// cones are supported) and one line per parameter (`aᵢ > 0`). An `EXP` or `EXP*` block `g` maps
+/// to ``ConeSpec/exponential`` or ``ConeSpec/dualExponential`` on the reversed rows
+/// `(g₃, g₂, g₁)` (the solver lists the bound last), a `POW` block to ``ConeSpec/power(_:)``
+/// `(α)` and a `POW*` block to ``ConeSpec/dualPower(_:)`` `(α)` in file order;
 /// the `Xⱼ` are the symmetric matrix variables of section `PSDVAR`, and the `Gᵢ` the affine matrix
 /// constraints of section `PSDCON` (see below).
 ///
@@ -91,7 +101,7 @@ import Foundation
 ///   `c₀`, `ACOORD` the matrix `A_cbf` (a count line, then `i j value` lines) and `BCOORD` the
 ///   vector `b_cbf` (a count line, then `i value` lines). Indices are 0-based; entries given more
 ///   than once are summed (also in the semidefinite sections).
-/// - `VER` must be the first keyword; versions 1, 2 and 3 are accepted. `VAR` is required; `CON`,
+/// - `VER` must be the first keyword; versions 1 to 4 are accepted. `VAR` is required; `CON`,
 ///   `PSDVAR` and `PSDCON` may be absent. A section must come after the sections that declare its
 ///   dimensions: `OBJACOORD` after `VAR`, `ACOORD` after `VAR` and `CON`, `BCOORD` after `CON`,
 ///   `OBJFCOORD` after `PSDVAR`, `FCOORD` after `PSDVAR` and `CON`, `HCOORD` after `PSDCON` and
@@ -105,8 +115,8 @@ import Foundation
 ///   throws ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` before the reader
 ///   allocates anything of that size.
 /// - Not supported, reported as parse errors at the line where they appear: integer variables
-///   (`INT`), power cones (`POWCONES`, `POW*CONES`, cones `@k:POW`, `@k:POW*`), exponential cones
-///   (`EXP`, `EXP*`) and the CBF 4 `SVECPSD` cones in `VAR` or `CON`.
+///   (`INT`), power cones of more than 3 entries or with other than 2 parameters, and the CBF 4
+///   `SVECPSD` cones in `VAR` or `CON`.
 ///
 /// Malformed input throws ``ConicError/parse(file:line:message:)`` with the 1-based line number
 /// (0 for problems not tied to a line, such as a missing `VAR` section); files that cannot be
@@ -127,6 +137,15 @@ public enum CBFReader {
         case quadratic = "Q"
         /// `QR`: rotated second-order cone `2u₁u₂ ≥ ‖u₃:‖²`, `u₁, u₂ ≥ 0`.
         case rotatedQuadratic = "QR"
+        /// `EXP`: exponential cone `u₁ ≥ u₂ exp(u₃/u₂)`.
+        case exponential = "EXP"
+        /// `EXP*`: dual exponential cone `u₁ ≥ −u₃ exp(u₂/u₃ − 1)`.
+        case dualExponential = "EXP*"
+        /// `@k:POW`: power cone with the parameters of entry `k` of `POWCONES`
+        /// (``ConeBlock/powerIndex``).
+        case power = "POW"
+        /// `@k:POW*`: dual power cone with the parameters of entry `k` of `POW*CONES`.
+        case dualPower = "POW*"
     }
 
     /// One `CONE dim` line of a `VAR` or `CON` section.
@@ -135,10 +154,13 @@ public enum CBFReader {
         public let cone: Cone
         /// The number of variables or rows it covers.
         public let dimension: Int
+        /// For `@k:POW` and `@k:POW*`: `k`, the entry of the `POWCONES` (`POW*CONES`) section.
+        public let powerIndex: Int?
 
-        public init(_ cone: Cone, _ dimension: Int) {
+        public init(_ cone: Cone, _ dimension: Int, powerIndex: Int? = nil) {
             self.cone = cone
             self.dimension = dimension
+            self.powerIndex = powerIndex
         }
     }
 
@@ -323,6 +345,9 @@ private struct CBFParser {
     var psdVariableOffsets: [Int] = []
     var psdVariableLength = 0
     var psdConstraintOrders: [Int]?
+    /// The exponents `α = a₁/(a₁ + a₂)` of the `POWCONES` and `POW*CONES` entries.
+    var powerAlphas: [Double] = []
+    var dualPowerAlphas: [Double] = []
     /// Start of the rows of `PSDCON` constraint `i` among the PSDCON rows.
     var psdConstraintOffsets: [Int] = []
     var psdConstraintLength = 0
@@ -541,8 +566,8 @@ private struct CBFParser {
             case .coordF: try readF(headerLine)
             case .coordH: try readH(headerLine)
             case .coordD: try readD(headerLine)
-            case .powerCones, .dualPowerCones:
-                throw fail("power cones are not supported (\(keyword.rawValue) section)")
+            case .powerCones: powerAlphas = try readPowerCones(keyword.rawValue, headerLine)
+            case .dualPowerCones: dualPowerAlphas = try readPowerCones(keyword.rawValue, headerLine)
             case .objectiveA: try readObjectiveA(headerLine)
             case .objectiveB: try readObjectiveB(headerLine)
             case .coordA: try readA(headerLine)
@@ -557,8 +582,8 @@ private struct CBFParser {
     private mutating func readVersion(_ headerLine: Int) throws {
         try dataLine("VER", headerLine: headerLine, fields: 1, layout: "version")
         let v = try integer(0, "version")
-        guard (1...3).contains(v) else {
-            throw fail("unsupported CBF version \(v); versions 1 to 3 are supported")
+        guard (1...4).contains(v) else {
+            throw fail("unsupported CBF version \(v); versions 1 to 4 are supported")
         }
         version = v
     }
@@ -570,6 +595,34 @@ private struct CBFParser {
         case "MAX": maximize = true
         default: throw fail("unknown objective sense '\(field(0))'; expected MIN or MAX")
         }
+    }
+
+    /// A `POWCONES` or `POW*CONES` section: a line `count total`, then per cone a line with its
+    /// number of parameters and one line per parameter. Returns each cone's `α = a₁/(a₁ + a₂)`.
+    private mutating func readPowerCones(_ keyword: String, _ headerLine: Int) throws -> [Double] {
+        try dataLine(keyword, headerLine: headerLine, fields: 2, layout: "number of cones, number of parameters")
+        let count = try size(0, "number of power cones", maximum: cbfMaxDimension)
+        let total = try size(1, "number of parameters", maximum: cbfMaxDimension)
+        guard total == 2 * count else {
+            throw fail("\(keyword) declares \(total) parameters for \(count) cones; only 3-D power cones (2 parameters each) are supported")
+        }
+        var alphas: [Double] = []
+        for k in 0..<count {
+            try dataLine(keyword, headerLine: headerLine, fields: 1, layout: "number of parameters", entry: k, total: count, noun: .cone)
+            guard try size(0, "number of parameters") == 2 else {
+                throw fail("power cone \(k) of \(keyword) has \(field(0)) parameters; only 3-D power cones (2 parameters) are supported")
+            }
+            var a = [0.0, 0.0]
+            for t in 0..<2 {
+                try dataLine(keyword, headerLine: headerLine, fields: 1, layout: "parameter", entry: k, total: count, noun: .cone)
+                a[t] = try real(0, "parameter \(t) of power cone \(k)")
+                guard a[t] > 0 else { throw fail("parameter \(t) of power cone \(k) is \(a[t]); power-cone parameters must be positive") }
+            }
+            let alpha = a[0] / (a[0] + a[1])
+            guard alpha > 0, alpha < 1 else { throw fail("power cone \(k) has exponent \(alpha); it needs 0 < α < 1") }
+            alphas.append(alpha)
+        }
+        return alphas
     }
 
     private mutating func readVariables(_ headerLine: Int) throws {
@@ -623,15 +676,26 @@ private struct CBFParser {
         for k in 0..<count {
             try dataLine(keyword, headerLine: headerLine, fields: 2, layout: "cone name, dimension",
                          entry: k, total: count, noun: .cone)
-            let cone = try coneName(0)
+            let (cone, powerIndex) = try coneName(0)
             let minimum = cone == .rotatedQuadratic ? 2 : 1
             let dimension = try size(1, "dimension of the \(cone.rawValue) cone", minimum: minimum)
+            switch cone {
+            case .exponential, .dualExponential, .power, .dualPower:
+                guard dimension == 3 else { throw fail("\(field(0)) cones have dimension 3, not \(dimension)") }
+            default: break
+            }
+            if let powerIndex {
+                let table = cone == .power ? powerAlphas : dualPowerAlphas
+                guard powerIndex < table.count else {
+                    throw fail("\(field(0)) refers to power cone \(powerIndex), but \(cone == .power ? "POWCONES" : "POW*CONES") declares \(table.count)")
+                }
+            }
             // Compared before adding: a dimension near Int.max must not overflow the sum.
             guard dimension <= total - covered else {
                 throw fail("the cones of \(keyword) cover more than the \(total) \(noun) declared on line \(countLine)")
             }
             covered += dimension
-            blocks.append(CBFReader.ConeBlock(cone, dimension))
+            blocks.append(CBFReader.ConeBlock(cone, dimension, powerIndex: powerIndex))
         }
         guard covered == total else {
             throw CBFFailure(line: countLine, message:
@@ -640,20 +704,23 @@ private struct CBFParser {
         return (total, blocks)
     }
 
-    private func coneName(_ k: Int) throws -> CBFReader.Cone {
+    /// The cone of a `CONE dim` line, with the parameter entry `k` of `@k:POW` and `@k:POW*`.
+    private func coneName(_ k: Int) throws -> (CBFReader.Cone, Int?) {
         let name = field(k)
-        if let cone = CBFReader.Cone(rawValue: name) { return cone }
-        if name == "EXP" || name == "EXP*" {
-            throw fail("exponential cones are not supported (\(name))")
-        }
-        if name.hasPrefix("@"), name.hasSuffix(":POW") || name.hasSuffix(":POW*") {
-            throw fail("power cones are not supported (\(name))")
+        if let cone = CBFReader.Cone(rawValue: name), cone != .power, cone != .dualPower { return (cone, nil) }
+        if name.hasPrefix("@"), let colon = name.firstIndex(of: ":") {
+            let kind = name[name.index(after: colon)...]
+            guard kind == "POW" || kind == "POW*" else { throw fail("unknown parametric cone '\(name)'; expected @k:POW or @k:POW*") }
+            guard let index = Int(name[name.index(after: name.startIndex)..<colon]), index >= 0 else {
+                throw fail("'\(name)' does not name a parameter entry (expected @k:\(kind) with k ≥ 0)")
+            }
+            return (kind == "POW" ? .power : .dualPower, index)
         }
         if name.hasPrefix("SVEC") || name.hasPrefix("PSD") {
             throw fail("\(name) cones in VAR or CON (CBF version 4) are not supported; "
                        + "semidefinite parts must use the PSDVAR or PSDCON sections")
         }
-        throw fail("unknown cone '\(name)'; expected F, L+, L-, L=, Q or QR")
+        throw fail("unknown cone '\(name)'; expected F, L+, L-, L=, Q, QR, EXP, EXP*, @k:POW or @k:POW*")
     }
 
     // MARK: Semidefinite sections
@@ -872,8 +939,8 @@ private struct CBFParser {
 
     /// Lays out the output rows of `blocks` from `firstRow` on, appends their cones to `cones`, and
     /// calls `body(k, image)` for the `k`-th CBF row (or variable) of `blocks`, in order.
-    private static func layOut(_ blocks: [CBFReader.ConeBlock], firstRow: inout Int, cones: inout [ConeSpec],
-                               _ body: (Int, RowImage) -> Void) {
+    private static func layOut(_ blocks: [CBFReader.ConeBlock], powerAlphas: [Double], dualPowerAlphas: [Double],
+                               firstRow: inout Int, cones: inout [ConeSpec], _ body: (Int, RowImage) -> Void) {
         let h = 0.5.squareRoot()
         func append(_ spec: ConeSpec) {
             switch (cones.last, spec) {
@@ -888,8 +955,11 @@ private struct CBFParser {
             switch block.cone {
             case .free:
                 for t in 0..<d { body(k + t, RowImage()) }
-            case .nonnegative, .zero, .quadratic:
+            case .nonnegative, .zero, .quadratic, .power, .dualPower:
                 for t in 0..<d { body(k + t, RowImage(row1: r + t, weight1: 1)) }
+            case .exponential, .dualExponential:
+                // The solver lists the exponential cone's bound last: rows reversed.
+                for t in 0..<d { body(k + t, RowImage(row1: r + d - 1 - t, weight1: 1)) }
             case .nonpositive:
                 for t in 0..<d { body(k + t, RowImage(row1: r + t, weight1: -1)) }
             case .rotatedQuadratic:
@@ -903,6 +973,10 @@ private struct CBFParser {
             case .nonnegative, .nonpositive: append(.nonnegative(d))
             case .zero: append(.zero(d))
             case .quadratic, .rotatedQuadratic: append(.secondOrder(d))
+            case .exponential: append(.exponential)
+            case .dualExponential: append(.dualExponential)
+            case .power: append(.power(powerAlphas[block.powerIndex ?? 0]))
+            case .dualPower: append(.dualPower(dualPowerAlphas[block.powerIndex ?? 0]))
             }
             if block.cone != .free { firstRow += d }
             k += d
@@ -937,7 +1011,7 @@ private struct CBFParser {
         var cones: [ConeSpec] = []
         var conImages: [RowImage] = []
         conImages.reserveCapacity(constraintCount)
-        Self.layOut(constraintCones, firstRow: &rowCount, cones: &cones) { _, image in conImages.append(image) }
+        Self.layOut(constraintCones, powerAlphas: powerAlphas, dualPowerAlphas: dualPowerAlphas, firstRow: &rowCount, cones: &cones) { _, image in conImages.append(image) }
         func emitCON(_ i: Int, _ column: Int, _ v: Double) {
             let image = conImages[i]
             if image.row1 >= 0 { emit(image.row1, column, -image.weight1 * v) }
@@ -961,7 +1035,7 @@ private struct CBFParser {
         rowCount += psdConstraintLength
 
         // 3. VAR rows: s = W x, i.e. −W x + s = 0.
-        Self.layOut(variableCones, firstRow: &rowCount, cones: &cones) { j, image in
+        Self.layOut(variableCones, powerAlphas: powerAlphas, dualPowerAlphas: dualPowerAlphas, firstRow: &rowCount, cones: &cones) { j, image in
             if image.row1 >= 0 { emit(image.row1, j, -image.weight1) }
             if image.row2 >= 0 { emit(image.row2, j, -image.weight2) }
         }

@@ -26,6 +26,10 @@ public enum ProblemJSON {
             case let .nonnegative(k): return ["type": "nonnegative", "dim": k]
             case let .secondOrder(k): return ["type": "second_order", "dim": k]
             case let .positiveSemidefinite(order): return ["type": "psd_triangle", "dim": order]
+            case .exponential: return ["type": "exponential", "dim": 3]
+            case .dualExponential: return ["type": "dual_exponential", "dim": 3]
+            case let .power(alpha): return ["type": "power", "dim": 3, "alpha": alpha]
+            case let .dualPower(alpha): return ["type": "dual_power", "dim": 3, "alpha": alpha]
             }
         }
     }

@@ -71,7 +71,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         var entries = Double(P.nonzeroCount + A.nonzeroCount + P.columnCount + A.rowCount)
         for (cone, range) in zip(cones.cones, cones.ranges) where cone.couplesRows {
             let k = Double(range.count)
-            entries += cone is SecondOrderCone && range.count >= expansionDimension ? 2 * k + 4 : k * (k - 1) / 2
+            entries += cone.isSecondOrder && range.count >= expansionDimension ? 2 * k + 4 : k * (k - 1) / 2
         }
         return (CholmodFactorization.bytesPerPatternEntryDuringSetup + 16) * entries
     }
@@ -88,7 +88,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         hessianDiagonal = [Double](repeating: 0, count: m)
         scaling = ScalingBlocks(rowCount: m)
         let expanded = zip(cones.cones, cones.ranges).enumerated().compactMap { index, pair in
-            pair.0 is SecondOrderCone && pair.1.count >= Self.expansionDimension ? index : nil
+            pair.0.isSecondOrder && pair.1.count >= Self.expansionDimension ? index : nil
         }
         size = n + m + 2 * expanded.count
         rhs = [Double](repeating: 0, count: size)

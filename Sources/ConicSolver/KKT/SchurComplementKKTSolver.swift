@@ -138,13 +138,15 @@ final class SchurComplementKKTSolver: KKTSolver {
     private var sparseRightHandSideMatrix: [Double] = [], sparseRightHandSideProduct: [Double] = []
 
     init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
+        // The exponential and power cones' 3 × 3 blocks are not among its assembly strategies.
+        guard !cones.hasNonsymmetric else { return nil }
         n = P.columnCount
         m = A.rowCount
         self.P = P
         self.A = A
         self.cones = cones
         rowsOfA = A.transposed()
-        hasEqualities = zip(cones.cones, cones.ranges).contains { $0.0.degree == 0 && !$0.1.isEmpty }
+        hasEqualities = zip(cones.cones, cones.ranges).contains { $0.0.isZero && !$0.1.isEmpty }
         refinement = IterativeRefinement(P: P, A: A, cones: cones, settings: settings)
         refinementSteps = settings.refinementMaxIterations
         refinementTolerance = settings.refinementRelativeTolerance
@@ -161,7 +163,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         var assembly = 0.0
         var blocks: [PSDBlock] = []
         for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
-            guard let psd = cone as? PSDTriangleCone else {
+            guard let psd = cone.psd else {
                 for i in range {
                     let count = Double(rowsOfA.columnStarts[i + 1] - rowsOfA.columnStarts[i])
                     assembly += count * count
@@ -219,13 +221,13 @@ final class SchurComplementKKTSolver: KKTSolver {
         let halfDense = Double(n) * Double(n + 1) / 2
         // The groups of columns whose pairs all enter M.
         var groups: [[Int]] = blocks.map(\.columns)
-        for (cone, range) in zip(cones.cones, cones.ranges) where !(cone is PSDTriangleCone) {
+        for (cone, range) in zip(cones.cones, cones.ranges) where cone.psd == nil {
             func columns(of rows: Range<Int>) -> [Int] {
                 var set = Set<Int>()
                 for i in rows { for k in rowsOfA.columnStarts[i]..<rowsOfA.columnStarts[i + 1] { set.insert(rowsOfA.rowIndices[k]) } }
                 return set.sorted()
             }
-            if cone is SecondOrderCone { groups.append(columns(of: range)) } else { for i in range { groups.append(columns(of: i..<(i + 1))) } }
+            if cone.isSecondOrder { groups.append(columns(of: range)) } else { for i in range { groups.append(columns(of: i..<(i + 1))) } }
         }
         // P's off-diagonal entries couple their two variables.
         for j in 0..<n { for k in P.columnStarts[j]..<P.columnStarts[j + 1] where P.rowIndices[k] < j { groups.append([P.rowIndices[k], j]) } }
@@ -329,7 +331,7 @@ final class SchurComplementKKTSolver: KKTSolver {
                 }
             }
             diagonal.withUnsafeMutableBufferPointer { d in
-                for (cone, range) in zip(cones.cones, cones.ranges) where !(cone is PSDTriangleCone) {
+                for (cone, range) in zip(cones.cones, cones.ranges) where cone.psd == nil {
                     let block = cone.inverseHessian(diagonal: .init(rebasing: d[range]), equalityRegularization: currentEqualityRegularization)
                     addRows(range, weights: UnsafeBufferPointer(d), into: M)
                     if case let .diagonalPlusRankOne(rho, u) = block { addRankOne(range, rho: rho, u: u, into: M) }
@@ -391,7 +393,7 @@ final class SchurComplementKKTSolver: KKTSolver {
 
     /// `M_ij += ⟨Aᵢ, G Aⱼ G⟩` for the columns of one PSD cone (lower triangle, `i ≥ j`).
     private func addPSDBlock(_ block: PSDBlock, into M: UnsafeMutableBufferPointer<Double>) {
-        guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
+        guard let cone = cones.cones[block.cone].psd else { return }
         if gramAssembly && block.gramAffordable { return addGramBlock(block, cone: cone, into: M) }
         let order = block.order
         let root2 = 2.0.squareRoot()
@@ -611,7 +613,7 @@ final class SchurComplementKKTSolver: KKTSolver {
         for (index, (cone, range)) in zip(cones.cones, cones.ranges).enumerated() {
             if skipping.contains(index) {
                 for i in range { out[i] = 0 }
-            } else if fast, let psd = cone as? PSDTriangleCone {
+            } else if fast, let psd = cone.psd {
                 psd.multiplyByExplicitInverse(.init(rebasing: v[range]), into: .init(rebasing: out[range]))
             } else {
                 cone.multiplyInverseHessian(.init(rebasing: v[range]), into: .init(rebasing: out[range]),
@@ -623,7 +625,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// `rhs += A_Kᵀ svec(G R G)` for one PSD block with `R = mat(r)`, from the entries of `G R G`
     /// on the block's pattern: `T = R G` once, then `(G R G)_pq = G[:, p] · T[:, q]`.
     private func addSparseTransposeD(_ block: PSDBlock, rz r: UnsafeBufferPointer<Double>, into rhs: UnsafeMutableBufferPointer<Double>) {
-        guard let cone = cones.cones[block.cone] as? PSDTriangleCone else { return }
+        guard let cone = cones.cones[block.cone].psd else { return }
         let order = block.order
         let root2 = 2.0.squareRoot()
         sparseRightHandSideMatrix.withUnsafeMutableBufferPointer { matrix in

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConicSolver
 
@@ -81,7 +82,8 @@ func testConeRanges(_ cones: [ConeSpec]) -> [(ConeSpec, Range<Int>)] {
 
 /// How far `v` (a slice of length `spec.dimension`) lies outside the cone `spec`:
 /// 0 when inside, otherwise the violation (`|vᵢ|` for the zero cone, `−vᵢ` for the orthant,
-/// `‖v₁‖ − v₀` for the second-order cone).
+/// `‖v₁‖ − v₀` for the second-order cone, the excess over the bound for the exponential and
+/// power cones, written here from their definitions independently of the solver).
 func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     switch spec {
     case .zero:
@@ -94,6 +96,22 @@ func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     case .positiveSemidefinite:
         guard let m = Svec.matrix(Array(v)) else { return .infinity }
         return max(0, -testSmallestEigenvalue(m))
+    case .exponential:
+        // closure{(x, y, z) : y e^{x/y} ≤ z, y > 0} = that set ∪ {y = 0, x ≤ 0, z ≥ 0}.
+        let a = Array(v), (x, y, z) = (a[0], a[1], a[2])
+        guard y > 0 else { return max(0, -y, x, -z) }
+        return x / y > 700 ? .infinity : max(0, y * exp(x / y) - z)
+    case .dualExponential:
+        // closure{(u, v, w) : −u e^{v/u − 1} ≤ w, u < 0} = that set ∪ {u = 0, v ≥ 0, w ≥ 0}.
+        let a = Array(v), (u, w2, w) = (a[0], a[1], a[2])
+        guard u < 0 else { return max(0, u, -w2, -w) }
+        return w2 / u - 1 > 700 ? .infinity : max(0, -u * exp(w2 / u - 1) - w)
+    case let .power(alpha):
+        let a = Array(v)
+        return max(0, -a[0], -a[1], abs(a[2]) - pow(max(a[0], 0), alpha) * pow(max(a[1], 0), 1 - alpha))
+    case let .dualPower(alpha):
+        let a = Array(v)
+        return max(0, -a[0], -a[1], abs(a[2]) - pow(max(a[0], 0) / alpha, alpha) * pow(max(a[1], 0) / (1 - alpha), 1 - alpha))
     }
 }
 
@@ -128,6 +146,10 @@ func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double 
     switch spec {
     case .zero: return v.contains { !$0.isFinite } ? .infinity : 0
     case .nonnegative, .secondOrder, .positiveSemidefinite: return testConeViolation(spec, v)
+    case .exponential: return testConeViolation(.dualExponential, v)
+    case .dualExponential: return testConeViolation(.exponential, v)
+    case let .power(alpha): return testConeViolation(.dualPower(alpha), v)
+    case let .dualPower(alpha): return testConeViolation(.power(alpha), v)
     }
 }
 
