@@ -51,12 +51,13 @@ extension ConvexTrainer {
     /// The certified `C ≥ C(V)` from ``DualConstraintBound/search(design:dual:threshold:starts:freeBias:budget:)``,
     /// never below a value a concrete neuron reaches (`found`), so an unsound bound cannot pass.
     /// A round's search gets at most the default budget; the `final` one (the certificate's)
-    /// may take all of `timeLeft`.
+    /// may take all of `timeLeft` when the run has a time limit.
     static func constraintBound(design: DenseMatrix, dual v: DenseMatrix, threshold: Double, starts: [[Double]],
                                 found: Double, settings: ConvexTrainingSettings, timeLeft: Double,
                                 final: Bool = false) -> ConstraintBound {
         var budget = DualConstraintSearchBudget()
-        budget.timeLimit = max(1, final && timeLeft.isFinite ? timeLeft : min(budget.timeLimit, timeLeft))
+        // Without a time limit the final search keeps the default budget.
+        budget.timeLimit = max(1, final && settings.timeLimit.isFinite ? timeLeft : min(budget.timeLimit, timeLeft))
         let searched = DualConstraintBound.search(design: design, dual: v, threshold: threshold, starts: starts,
                                                   freeBias: settings.freeBias, budget: budget)
         var bound = ConstraintBound(value: searched.upperBound, method: searched.method, proven: searched.proven,
@@ -125,12 +126,36 @@ extension ConvexTrainer {
         var rounds = [GenerationRound]()
         var lastViolators = [[Double]]()
         var iterations = 0, solveTime = 0.0, buildTime = 0.0
-        var previous: GenerationOutcome?
-        var round = 0
         // Generation stops early enough to leave the final bound its share of a finite time limit.
         let total = deadline.timeIntervalSince(started)
         let reserve = total.isFinite ? settings.certificateTimeShare * total : 0
         let generationDeadline = deadline.addingTimeInterval(-reserve)
+        var previous: GenerationOutcome?
+        var previousPending = [[Int]]()
+        /// A round that solved a relaxation (sign rows left for a next round) gets its program
+        /// finished, so that the network realizes it (the network of the relaxation measured 3×
+        /// the program's value on airfoil). The dual point and its bound stay: the lower bound
+        /// holds at any dual point. Within half the certificate's reserve.
+        func completed(_ outcome: GenerationOutcome, pending: [[Int]]) -> GenerationOutcome {
+            guard pending != outcome.program.signRows else { return outcome }
+            let until = deadline.addingTimeInterval(-0.5 * reserve)
+            guard until.timeIntervalSinceNow > 0 else { return outcome }
+            var finished = outcome
+            var completeSettings = settings
+            completeSettings.solver.timeLimit = min(settings.solver.timeLimit, max(1, until.timeIntervalSinceNow))
+            progress?("finishing the last program's sign constraints")
+            if let (complete, solution, more, _) = try? solveWithSignConstraintGeneration(
+                design: design, targets: y, patterns: outcome.program.patterns, initialRows: pending, samples: samples,
+                settings: completeSettings, deadline: until, progress: settings.solver.verbose ? progress : nil) {
+                finished.program = complete
+                finished.solution = solution
+                finished.iterations += more.iterations
+                finished.solveTime += more.solveTime
+                finished.buildTime += more.buildTime
+            }
+            return finished
+        }
+        var round = 0
         // Solves (of the program's last round) in a row each pattern carried no weight.
         var idle = [Int](repeating: 0, count: patterns.count)
         var lastViolation = Double.infinity
@@ -156,7 +181,7 @@ extension ConvexTrainer {
                 // Out of time (or trouble) on a larger program: the last solved round stands.
                 progress?("round \(round): the solve stopped (\(status.rawValue)); keeping round \(round - 1)")
                 previous!.stop = status == .timeLimit ? .timeLimit : .roundLimit
-                return previous!
+                return completed(previous!, pending: previousPending)
             }
             iterations += run.iterations; solveTime += run.solveTime; buildTime += run.buildTime
             lastSolveSeconds = Date().timeIntervalSince(roundStart)
@@ -249,9 +274,10 @@ extension ConvexTrainer {
             if let stop {
                 var finished = outcome
                 finished.stop = stop
-                return finished
+                return completed(finished, pending: pending)
             }
             previous = outcome
+            previousPending = pending
         }
     }
 
