@@ -224,18 +224,19 @@ public enum ConvexTrainer {
         let boundAfterRounds = outcome.bound == nil
         if boundAfterRounds {
             // The certificate's bound comes before the sparser re-solve (which only changes the
-            // network, not the dual point); it leaves that re-solve about one round's solve time.
+            // network, not the dual point, and is skipped when no time is left).
             progress?("certifying: bounding the dual constraint over all neurons")
-            let perRound = outcome.solveTime / Double(max(1, outcome.rounds.count))
             outcome.bound = constraintBound(design: design, dual: outcome.dual, threshold: settings.beta * (1 + settings.generationTolerance),
                                             starts: [], found: outcome.rounds.last.map { $0.violation * settings.beta } ?? 0,
-                                            settings: settings, timeLeft: deadline.timeIntervalSinceNow - perRound, final: true)
+                                            settings: settings, timeLeft: Self.finalBoundShare * deadline.timeIntervalSinceNow,
+                                            final: true)
         }
         var chosen = (program, solution.x)
         var sparserSettings = settings
         sparserSettings.solver.timeLimit = min(settings.solver.timeLimit, deadline.timeIntervalSinceNow)
         if deadline.timeIntervalSinceNow > 1,
-           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, progress: progress) {
+           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, deadline: deadline,
+                                             progress: progress) {
             iterations += sparser.iterations
             solveTime += sparser.time
             chosen = (sparser.program, sparser.x)
@@ -336,7 +337,8 @@ public enum ConvexTrainer {
     /// 10 %, 1 % or 0.1 % of the largest, and keeping the first restricted optimum that matches
     /// the full one (1e-7 relative), gives the same objective with far fewer neurons.
     static func sparserSolution(_ program: ConvexReLUProgram, _ solution: Solution, targets y: [Double],
-                                settings: ConvexTrainingSettings, progress: ((String) -> Void)?) throws
+                                settings: ConvexTrainingSettings, deadline: Date = .distantFuture,
+                                progress: ((String) -> Void)?) throws
         -> (program: ConvexReLUProgram, x: [Double], iterations: Int, time: Double)? {
         let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: solution.x)) }
         let largest = norms.max() ?? 0
@@ -350,7 +352,10 @@ public enum ConvexTrainer {
             let restricted = try ConvexReLUProgram(design: program.design, targets: y, beta: settings.beta, loss: settings.loss,
                                                    patterns: patterns, signRows: kept.map { program.signRows[$0] },
                                                    freeBias: settings.freeBias)
-            let candidate = try solve(restricted.problem, settings: settings.solver)
+            guard deadline.timeIntervalSinceNow > 0 else { return nil }
+            var solverSettings = settings.solver
+            solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
+            let candidate = try solve(restricted.problem, settings: solverSettings)
             iterations += candidate.iterations
             time += candidate.solveTime
             if candidate.status.isOptimal, candidate.primalObjective <= optimum + 1e-7 * max(1, abs(optimum)),
@@ -362,6 +367,10 @@ public enum ConvexTrainer {
         }
         return nil
     }
+
+    /// The share of the time left that the certificate's final search may take (the rest is for
+    /// the sparser re-solve, when it fits, and the network).
+    static let finalBoundShare = 0.9
 
     /// Rounds of sign-constraint generation before a violating pattern gets all its constraints.
     static let maxConstraintRounds = 8

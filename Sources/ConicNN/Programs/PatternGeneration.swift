@@ -159,7 +159,6 @@ extension ConvexTrainer {
         // Solves (of the program's last round) in a row each pattern carried no weight.
         var idle = [Int](repeating: 0, count: patterns.count)
         var lastViolation = Double.infinity
-        var lastSolveSeconds = 0.0
         while true {
             round += 1
             let roundStart = Date()
@@ -184,7 +183,6 @@ extension ConvexTrainer {
                 return completed(previous!, pending: previousPending)
             }
             iterations += run.iterations; solveTime += run.solveTime; buildTime += run.buildTime
-            lastSolveSeconds = Date().timeIntervalSince(roundStart)
             signRows = pending
             let (v, multipliers) = dualPoint(program: program, solution: solution, targets: y, settings: settings)
 
@@ -208,12 +206,12 @@ extension ConvexTrainer {
             var bound: ConstraintBound?
             if !generate || violators.isEmpty || outOfRounds || outOfTime {
                 progress?("round \(round): bounding the dual constraint over all neurons")
-                // The last round's bound is the certificate's: it may take what is left of the run
-                // but a solve's time (the trainer's sparser re-solve follows).
+                // The last round's bound is the certificate's: it may take most of what is left
+                // of the run (the trainer's sparser re-solve follows when time allows).
                 let last = !generate || outOfRounds || outOfTime
                 let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
                                         found: bestFound, settings: settings,
-                                        timeLeft: deadline.timeIntervalSinceNow - (last ? lastSolveSeconds : 0),
+                                        timeLeft: (last ? finalBoundShare : 1) * deadline.timeIntervalSinceNow,
                                         final: last)
                 bound = b
                 if violators.isEmpty, generate { violators = b.violators }
