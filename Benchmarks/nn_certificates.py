@@ -11,9 +11,13 @@ their objective is set next to the best objective any method reached and the cer
 every LB is checked against every objective reached on the same problem.
 
     python3 Benchmarks/nn_certificates.py [--conic PATH] [--before PATH] [--time-limit 60]
-        [--betas 1e-3,1e-2,1e-1] [--sets energy,...] [--adam-networks 5] [--json out.json]
+        [--betas 1e-3,1e-2,1e-1] [--sets energy,...] [--adam-networks 5] [--jobs 2] [--json out.json]
+
+Columns best/β (the largest ‖Vᵀ(X̃u)₊‖ a neuron reached, over β: how far the dual point is from
+feasible) and C/best (the certified bound over that value: how loose the bound on C(V) is) say
+where the gap comes from; LB/UB is roughly 1/(best/β · C/best) once that product exceeds 2.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, concurrent.futures, json, os, subprocess, sys, tempfile, time
 
 UCI = "/work/shared/data/uci"
 # (name, path under UCI, loss, samples in the set)
@@ -63,7 +67,13 @@ def summary(result):
     return {"objective": ub, "lower_bound": lb, "ratio": lb / ub if ub else None,
             "patterns": result.get("patterns"), "rounds": result.get("rounds", 1), "nodes": result.get("nodes", 0),
             "method": result.get("bound_method"), "proven": result.get("proven"),
-            "best_objective": result.get("best_objective"), "stop": result.get("stop"), "wall": result["wall"]}
+            "best_objective": result.get("best_objective"), "stop": result.get("stop"), "wall": result["wall"],
+            # Where the gap comes from: the dual point's infeasibility (largest value a neuron
+            # reached over β) and the looseness of the certified bound on C(V) (bound over best).
+            "violation": (result["constraint_best_value"] / result["beta"]
+                          if result.get("constraint_best_value") is not None and result.get("beta") else None),
+            "looseness": (result["constraint_bound"] / result["constraint_best_value"]
+                          if result.get("constraint_best_value") and result.get("constraint_bound") is not None else None)}
 
 
 def fmt(value, spec="%.3g"):
@@ -81,31 +91,40 @@ def main():
     parser.add_argument("--adam-beta", type=float, default=1e-2)
     parser.add_argument("--adam-epochs", type=int, default=300)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--jobs", type=int, default=1, help="runs side by side")
     args = parser.parse_args()
     betas = [float(b) for b in args.betas.split(",")]
     chosen = [s for s in SETS if s[0] in args.sets.split(",")]
     outer = args.time_limit * 3 + 120
     rows, checks = [], []
-    print("| data (n × d) | loss | β | release UB | release LB/UB | UB | LB | LB/UB | patterns | rounds | nodes | C bound | stop | time (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| data (n × d) | loss | β | release UB | release LB/UB | UB | LB | LB/UB | patterns | rounds | nodes"
+          " | best/β | C/best | C bound | stop | time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     sys.stdout.flush()
-    for name, path, loss, count in chosen:
+
+    def one(job):
+        name, path, loss, count, beta = job
         base = data_options(path, loss, count)
-        for beta in betas:
-            common = ["nn", "train"] + base + ["--beta", "%g" % beta, "--patterns", "50", "--json"]
-            before = summary(run([args.before] + common, outer)) if args.before else None
-            if before and "error" not in before:
-                before["rounds"], before["nodes"] = 1, 0
-            after_raw = run([args.conic] + common + ["--time-limit", "%g" % args.time_limit, "--quiet"], outer)
-            after = summary(after_raw)
-            row = {"set": name, "loss": loss, "beta": beta, "before": before, "after": after,
-                   "samples": after_raw.get("samples"), "features": after_raw.get("features")}
+        common = ["nn", "train"] + base + ["--beta", "%g" % beta, "--patterns", "50", "--json"]
+        before = summary(run([args.before] + common, outer)) if args.before else None
+        if before and "error" not in before:
+            before["rounds"], before["nodes"] = 1, 0
+        after_raw = run([args.conic] + common + ["--time-limit", "%g" % args.time_limit, "--quiet"], outer)
+        after = summary(after_raw)
+        return {"set": name, "loss": loss, "beta": beta, "before": before, "after": after,
+                "samples": after_raw.get("samples"), "features": after_raw.get("features")}
+
+    jobs = [(name, path, loss, count, beta) for name, path, loss, count in chosen for beta in betas]
+    # Runs may go side by side (--jobs); each is bounded by its own --time-limit.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for row in pool.map(one, jobs):
             rows.append(row)
-            b = before or {}
-            print("| %s (%s × %s) | %s | %g | %s | %s | %s | %s | %s | %s | %s | %s | %s%s | %s | %s |" % (
-                name, row["samples"], row["features"], loss, beta, fmt(b.get("objective")), fmt(b.get("ratio"), "%.2g"),
-                fmt(after.get("objective"), "%.4g"), fmt(after.get("lower_bound"), "%.3g"), fmt(after.get("ratio"), "%.2g"),
-                after.get("patterns", "—"), after.get("rounds", "—"), after.get("nodes", "—"), after.get("method", after.get("error")),
+            b, after = row["before"] or {}, row["after"]
+            print("| %s (%s × %s) | %s | %g | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%s | %s | %s |" % (
+                row["set"], row["samples"], row["features"], row["loss"], row["beta"], fmt(b.get("objective")),
+                fmt(b.get("ratio"), "%.2g"), fmt(after.get("objective"), "%.4g"), fmt(after.get("lower_bound"), "%.3g"),
+                fmt(after.get("ratio"), "%.2g"), after.get("patterns", "—"), after.get("rounds", "—"), after.get("nodes", "—"),
+                fmt(after.get("violation"), "%.3g"), fmt(after.get("looseness"), "%.3g"), after.get("method", after.get("error")),
                 ", proven" if after.get("proven") else "", after.get("stop", "—"), fmt(after.get("wall"), "%.0f")))
             sys.stdout.flush()
 

@@ -123,6 +123,8 @@ struct ConvexOptions: ParsableArguments {
     var timeLimit: Double = 600
     @Option(help: "A neuron violates the dual constraint when its value exceeds β(1 + tolerance).")
     var tolerance: Double = 1e-5
+    @Option(name: .customLong("patterns-per-round"), help: "Patterns (neurons for vector outputs) added per round of generation at most.")
+    var patternsPerRound: Int = ConvexTrainingSettings(beta: 1).patternsPerRound
     @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
     var addPatterns: [String] = []
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
@@ -147,6 +149,8 @@ struct ConvexOptions: ParsableArguments {
         settings.generationRounds = maxRounds
         settings.timeLimit = timeLimit
         settings.generationTolerance = tolerance
+        guard patternsPerRound >= 1 else { throw ValidationError("--patterns-per-round must be at least 1") }
+        settings.patternsPerRound = patternsPerRound
         settings.relaxationSampleLimit = relaxationLimit
         settings.solver.threads = threads
         settings.solver.verbose = verbose && !quiet

@@ -66,6 +66,27 @@ struct PatternGenerationTests {
         #expect(maxDifference(result.network.predict(x).values, result.convexPredictions.values) <= 1e-5)
     }
 
+    @Test("Rounds that solve once (sign rows left for the next round) reach the same exact optimum (rank 3)")
+    func singleSolveRoundsReachExactOptimum() throws {
+        let (x, y) = planeData(count: 20, seed: 3, labels: false)
+        var exact = ConvexTrainingSettings(beta: 0.05)
+        exact.hasBias = true
+        exact.patterns = .exact
+        let reference = try ConvexTrainer.train(features: x, targets: y, settings: exact)
+        var generated = exact
+        generated.patterns = .sampled(count: 3, seed: 1)
+        generated.singleSolveViolation = 0  // every round solves once
+        generated.idleRoundsBeforeDrop = 1
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: generated)
+        #expect(result.rounds.count > 1)
+        let optimum = reference.convexObjective
+        #expect(abs(result.certificate.objective - reference.certificate.objective) <= 1e-5 * abs(optimum),
+                "generated \(result.certificate.objective) vs exact \(reference.certificate.objective)")
+        #expect(result.certificate.lowerBound <= optimum * (1 + 1e-9))
+        // The last program is finished: the network realizes it.
+        #expect(maxDifference(result.network.predict(x).values, result.convexPredictions.values) <= 1e-5)
+    }
+
     @Test("Generation lowers the objective of a poor sample and keeps the certificate valid (d = 5)")
     func improvesHighRank() throws {
         let (x, y) = teacherData(count: 40, dimension: 5, seed: 5)
@@ -263,5 +284,22 @@ struct PatternGenerationHostileTests {
         #expect(Date().timeIntervalSince(start) < 30)
         #expect(result.certificate.lowerBound <= result.certificate.objective)
         #expect(result.certificate.lowerBound >= 0)
+    }
+
+    @Test("Generation leaves the certificate its share of the time limit")
+    func certificateTimeShare() throws {
+        let (x, y) = teacherData(count: 80, dimension: 6, seed: 4)
+        var settings = ConvexTrainingSettings(beta: 0.005)
+        settings.hasBias = true
+        settings.patterns = .sampled(count: 5, seed: 1)
+        settings.timeLimit = 4
+        settings.certificateTimeShare = 0.5
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
+        // A round starts only before the generation deadline (half the limit): every round but
+        // the last ended before it.
+        for round in result.rounds.dropLast() { #expect(round.seconds < 2, "round \(round.round) ended at \(round.seconds) s") }
+        #expect(result.certificate.lowerBound <= result.certificate.objective)
+        // The certificate's nodes are counted in the run's.
+        #expect(result.nodes >= (result.certificate.boundNodes ?? 0))
     }
 }

@@ -43,9 +43,26 @@ public struct ConvexTrainingSettings: Sendable {
     public var generationTolerance = 1e-5
     /// Patterns added per round at most (the best distinct ones the ascent finds).
     public var patternsPerRound = 30
-    /// Between rounds, drop the patterns whose blocks carry no weight (below `10⁻⁴` of the
-    /// largest): the program stays the size of the network, not of the search history.
+    /// Between rounds, drop the patterns whose blocks carried no weight (below `10⁻⁴` of the
+    /// largest) in ``idleRoundsBeforeDrop`` consecutive solves: the program stays the size of the
+    /// network, not of the search history.
     public var dropUnusedPatterns = true
+    /// Consecutive solves without weight before a pattern is dropped. Dropping after one solve
+    /// made generation churn (on airfoil two thirds of each round's new patterns replaced ones
+    /// dropped the round before).
+    public var idleRoundsBeforeDrop = 2
+    /// The share of a finite ``timeLimit`` kept for the final certificate's bound on the dual
+    /// constraint: generation stops early enough to leave it (without it a run stopped by the
+    /// time limit got one second of branch and bound).
+    public var certificateTimeShare = 0.25
+    /// While the largest violation of the last round exceeds this multiple of `β`, a round solves
+    /// once and carries the sign constraints its solution violates to the next round instead of
+    /// re-solving at once (a round takes two or three solves otherwise). Its dual point only
+    /// steers the search, and the lower bound is valid at any dual point; the last program is
+    /// finished when time allows. Off by default (infinity): when the time limit left no time to
+    /// finish it, the network of the relaxation measured `p(θ)` 30–200× the program's value
+    /// (energy, concrete at n = 500).
+    public var singleSolveViolation = Double.infinity
     /// Random Gaussian starts of the ascent per round (besides the program's own neurons, the data
     /// directions and last round's violators).
     public var randomStarts = 100
@@ -78,6 +95,9 @@ public struct ConvexTrainingSettings: Sendable {
             // 0 is allowed: the patterns may all come from given networks.
             guard count >= 0 else { throw ConvexTrainingError.invalidSetting("the number of sampled patterns must not be negative") }
         case .exact: break
+        }
+        guard certificateTimeShare >= 0, certificateTimeShare < 1, idleRoundsBeforeDrop >= 1, !(singleSolveViolation < 0) else {
+            throw ConvexTrainingError.invalidSetting("the certificate's time share must lie in [0, 1), patterns must idle at least one round, and the single-solve violation must not be negative")
         }
         guard generationRounds >= 0, patternsPerRound >= 1, randomStarts >= 0 else {
             throw ConvexTrainingError.invalidSetting("generation rounds and random starts must not be negative, patterns per round at least 1")
@@ -201,11 +221,22 @@ public enum ConvexTrainer {
                                            progress: progress)
         var iterations = outcome.iterations, solveTime = outcome.solveTime
         let program = outcome.program, solution = outcome.solution
+        let boundAfterRounds = outcome.bound == nil
+        if boundAfterRounds {
+            // The certificate's bound comes before the sparser re-solve (which only changes the
+            // network, not the dual point, and is skipped when no time is left).
+            progress?("certifying: bounding the dual constraint over all neurons")
+            outcome.bound = constraintBound(design: design, dual: outcome.dual, threshold: settings.beta * (1 + settings.generationTolerance),
+                                            starts: [], found: outcome.rounds.last.map { $0.violation * settings.beta } ?? 0,
+                                            settings: settings, timeLeft: Self.finalBoundShare * deadline.timeIntervalSinceNow,
+                                            final: true)
+        }
         var chosen = (program, solution.x)
         var sparserSettings = settings
         sparserSettings.solver.timeLimit = min(settings.solver.timeLimit, deadline.timeIntervalSinceNow)
         if deadline.timeIntervalSinceNow > 1,
-           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, progress: progress) {
+           let sparser = try sparserSolution(program, solution, targets: y, settings: sparserSettings, deadline: deadline,
+                                             progress: progress) {
             iterations += sparser.iterations
             solveTime += sparser.time
             chosen = (sparser.program, sparser.x)
@@ -224,13 +255,6 @@ public enum ConvexTrainer {
         let best = candidates.first { $0.objective <= lowest + 1e-9 * max(1, abs(lowest)) }!
         let f = chosen.0.predictions(pruned(chosen.1, program: chosen.0, threshold: best.threshold))
         let predictions = DenseMatrix(rowCount: n, columnCount: 1, values: f)
-        if outcome.bound == nil {
-            progress?("certifying: bounding the dual constraint over all neurons")
-            outcome.bound = constraintBound(design: design, dual: outcome.dual, threshold: settings.beta * (1 + settings.generationTolerance),
-                                            starts: [], found: outcome.rounds.last.map { $0.violation * settings.beta } ?? 0,
-                                            settings: settings,
-                                            timeLeft: max(1, deadline.timeIntervalSinceNow))
-        }
         let bound = outcome.bound!
         let (lower, scale) = DualLowerBound.bound(dual: outcome.multipliers, targets: targets, loss: settings.loss,
                                                   beta: settings.beta, constraint: bound.value)
@@ -245,7 +269,7 @@ public enum ConvexTrainer {
                                           convexPredictions: predictions)
         result.rounds = outcome.rounds
         result.stop = outcome.stop
-        result.nodes = outcome.rounds.reduce(0) { $0 + $1.nodes }
+        result.nodes = outcome.rounds.reduce(0) { $0 + $1.nodes } + (boundAfterRounds ? bound.nodes : 0)
         result.wallTime = Date().timeIntervalSince(started)
         return result
     }
@@ -270,11 +294,14 @@ public enum ConvexTrainer {
     /// violated ones and solving again until none is violated (after ``maxConstraintRounds``
     /// rounds a violating pattern gets all its constraints). A solution of the program with some
     /// sign constraints left out that satisfies all of them solves the full program.
+    ///
+    /// With `maximumSolves`, it stops after that many solves: the solution then solves a
+    /// relaxation, and `pending` holds the sign rows to start from next time (the violated ones added).
     static func solveWithSignConstraintGeneration(design: DenseMatrix, targets y: [Double], patterns: ActivationPatterns,
                                                   initialRows: [[Int]], samples: [Int], settings: ConvexTrainingSettings,
-                                                  deadline: Date = .distantFuture,
+                                                  deadline: Date = .distantFuture, maximumSolves: Int = .max,
                                                   progress: ((String) -> Void)?) throws
-        -> (ConvexReLUProgram, Solution, (iterations: Int, solveTime: Double, buildTime: Double)) {
+        -> (ConvexReLUProgram, Solution, (iterations: Int, solveTime: Double, buildTime: Double), pending: [[Int]]) {
         var signRows = initialRows
         var iterations = 0, solveTime = 0.0, buildTime = 0.0, round = 1
         while true {
@@ -293,11 +320,12 @@ public enum ConvexTrainer {
             guard solution.status.isOptimal else { throw ConvexTrainingError.solverFailed(solution.status) }
             let violated = program.violatedSignRows(solution.x, among: samples, tolerance: 1e-9, relativeBlockThreshold: 1e-6)
             let added = violated.reduce(0) { $0 + $1.count }
-            if added == 0 { return (program, solution, (iterations, solveTime, buildTime)) }
+            if added == 0 { return (program, solution, (iterations, solveTime, buildTime), signRows) }
             progress?("  \(added) violated sign constraints added")
             for i in 0..<patterns.count where !violated[i].isEmpty {
                 signRows[i] = round >= maxConstraintRounds ? samples : (signRows[i] + violated[i]).sorted()
             }
+            if round >= maximumSolves { return (program, solution, (iterations, solveTime, buildTime), signRows) }
             round += 1
         }
     }
@@ -309,7 +337,8 @@ public enum ConvexTrainer {
     /// 10 %, 1 % or 0.1 % of the largest, and keeping the first restricted optimum that matches
     /// the full one (1e-7 relative), gives the same objective with far fewer neurons.
     static func sparserSolution(_ program: ConvexReLUProgram, _ solution: Solution, targets y: [Double],
-                                settings: ConvexTrainingSettings, progress: ((String) -> Void)?) throws
+                                settings: ConvexTrainingSettings, deadline: Date = .distantFuture,
+                                progress: ((String) -> Void)?) throws
         -> (program: ConvexReLUProgram, x: [Double], iterations: Int, time: Double)? {
         let norms = (0..<program.blockCount).map { euclideanNorm(program.block($0, of: solution.x)) }
         let largest = norms.max() ?? 0
@@ -323,7 +352,10 @@ public enum ConvexTrainer {
             let restricted = try ConvexReLUProgram(design: program.design, targets: y, beta: settings.beta, loss: settings.loss,
                                                    patterns: patterns, signRows: kept.map { program.signRows[$0] },
                                                    freeBias: settings.freeBias)
-            let candidate = try solve(restricted.problem, settings: settings.solver)
+            guard deadline.timeIntervalSinceNow > 0 else { return nil }
+            var solverSettings = settings.solver
+            solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
+            let candidate = try solve(restricted.problem, settings: solverSettings)
             iterations += candidate.iterations
             time += candidate.solveTime
             if candidate.status.isOptimal, candidate.primalObjective <= optimum + 1e-7 * max(1, abs(optimum)),
@@ -335,6 +367,10 @@ public enum ConvexTrainer {
         }
         return nil
     }
+
+    /// The share of the time left that the certificate's final search may take (the rest is for
+    /// the sparser re-solve, when it fits, and the network).
+    static let finalBoundShare = 0.9
 
     /// Rounds of sign-constraint generation before a violating pattern gets all its constraints.
     static let maxConstraintRounds = 8

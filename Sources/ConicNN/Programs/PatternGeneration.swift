@@ -50,10 +50,14 @@ struct ConstraintBound {
 extension ConvexTrainer {
     /// The certified `C ≥ C(V)` from ``DualConstraintBound/search(design:dual:threshold:starts:freeBias:budget:)``,
     /// never below a value a concrete neuron reaches (`found`), so an unsound bound cannot pass.
+    /// A round's search gets at most the default budget; the `final` one (the certificate's)
+    /// may take all of `timeLeft` when the run has a time limit.
     static func constraintBound(design: DenseMatrix, dual v: DenseMatrix, threshold: Double, starts: [[Double]],
-                                found: Double, settings: ConvexTrainingSettings, timeLeft: Double) -> ConstraintBound {
+                                found: Double, settings: ConvexTrainingSettings, timeLeft: Double,
+                                final: Bool = false) -> ConstraintBound {
         var budget = DualConstraintSearchBudget()
-        budget.timeLimit = max(1, min(budget.timeLimit, timeLeft))
+        // Without a time limit the final search keeps the default budget.
+        budget.timeLimit = max(1, final && settings.timeLimit.isFinite ? timeLeft : min(budget.timeLimit, timeLeft))
         let searched = DualConstraintBound.search(design: design, dual: v, threshold: threshold, starts: starts,
                                                   freeBias: settings.freeBias, budget: budget)
         var bound = ConstraintBound(value: searched.upperBound, method: searched.method, proven: searched.proven,
@@ -122,28 +126,64 @@ extension ConvexTrainer {
         var rounds = [GenerationRound]()
         var lastViolators = [[Double]]()
         var iterations = 0, solveTime = 0.0, buildTime = 0.0
+        // Generation stops early enough to leave the final bound its share of a finite time limit.
+        let total = deadline.timeIntervalSince(started)
+        let reserve = total.isFinite ? settings.certificateTimeShare * total : 0
+        let generationDeadline = deadline.addingTimeInterval(-reserve)
         var previous: GenerationOutcome?
+        var previousPending = [[Int]]()
+        /// A round that solved a relaxation (sign rows left for a next round) gets its program
+        /// finished, so that the network realizes it (the network of the relaxation measured 3×
+        /// the program's value on airfoil). The dual point and its bound stay: the lower bound
+        /// holds at any dual point. Within half the certificate's reserve.
+        func completed(_ outcome: GenerationOutcome, pending: [[Int]]) -> GenerationOutcome {
+            guard pending != outcome.program.signRows else { return outcome }
+            let until = deadline.addingTimeInterval(-0.5 * reserve)
+            guard until.timeIntervalSinceNow > 0 else { return outcome }
+            var finished = outcome
+            var completeSettings = settings
+            completeSettings.solver.timeLimit = min(settings.solver.timeLimit, max(1, until.timeIntervalSinceNow))
+            progress?("finishing the last program's sign constraints")
+            if let (complete, solution, more, _) = try? solveWithSignConstraintGeneration(
+                design: design, targets: y, patterns: outcome.program.patterns, initialRows: pending, samples: samples,
+                settings: completeSettings, deadline: until, progress: settings.solver.verbose ? progress : nil) {
+                finished.program = complete
+                finished.solution = solution
+                finished.iterations += more.iterations
+                finished.solveTime += more.solveTime
+                finished.buildTime += more.buildTime
+            }
+            return finished
+        }
         var round = 0
+        // Solves (of the program's last round) in a row each pattern carried no weight.
+        var idle = [Int](repeating: 0, count: patterns.count)
+        var lastViolation = Double.infinity
         while true {
             round += 1
+            let roundStart = Date()
             var solverSettings = settings.solver
-            let left = deadline.timeIntervalSinceNow
+            let left = generationDeadline.timeIntervalSinceNow
             solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, left))
+            // Far from feasible, one solve per round (violated sign rows wait for the next round).
+            let singleSolve = generate && lastViolation > settings.singleSolveViolation * beta
             var roundSettings = settings
             roundSettings.solver = solverSettings
             let program: ConvexReLUProgram, solution: Solution, run: (iterations: Int, solveTime: Double, buildTime: Double)
+            let pending: [[Int]]
             do {
-                (program, solution, run) = try solveWithSignConstraintGeneration(
+                (program, solution, run, pending) = try solveWithSignConstraintGeneration(
                     design: design, targets: y, patterns: patterns, initialRows: signRows, samples: samples,
-                    settings: roundSettings, deadline: deadline, progress: settings.solver.verbose ? progress : nil)
+                    settings: roundSettings, deadline: generationDeadline, maximumSolves: singleSolve ? 1 : .max,
+                    progress: settings.solver.verbose ? progress : nil)
             } catch ConvexTrainingError.solverFailed(let status) where previous != nil {
                 // Out of time (or trouble) on a larger program: the last solved round stands.
                 progress?("round \(round): the solve stopped (\(status.rawValue)); keeping round \(round - 1)")
                 previous!.stop = status == .timeLimit ? .timeLimit : .roundLimit
-                return previous!
+                return completed(previous!, pending: previousPending)
             }
             iterations += run.iterations; solveTime += run.solveTime; buildTime += run.buildTime
-            signRows = program.signRows
+            signRows = pending
             let (v, multipliers) = dualPoint(program: program, solution: solution, targets: y, settings: settings)
 
             // The program's own neurons (blocks that carry weight) are the first starts.
@@ -161,12 +201,18 @@ extension ConvexTrainer {
             var violators = found.filter { $0.value > threshold }.map(\.weights)
 
             let outOfRounds = round >= settings.generationRounds
-            let outOfTime = deadline.timeIntervalSinceNow <= 0
+            let outOfTime = generationDeadline.timeIntervalSinceNow <= 0
+            lastViolation = bestFound
             var bound: ConstraintBound?
             if !generate || violators.isEmpty || outOfRounds || outOfTime {
                 progress?("round \(round): bounding the dual constraint over all neurons")
+                // The last round's bound is the certificate's: it may take most of what is left
+                // of the run (the trainer's sparser re-solve follows when time allows).
+                let last = !generate || outOfRounds || outOfTime
                 let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
-                                        found: bestFound, settings: settings, timeLeft: deadline.timeIntervalSinceNow)
+                                        found: bestFound, settings: settings,
+                                        timeLeft: (last ? finalBoundShare : 1) * deadline.timeIntervalSinceNow,
+                                        final: last)
                 bound = b
                 if violators.isEmpty, generate { violators = b.violators }
             }
@@ -175,13 +221,17 @@ extension ConvexTrainer {
                 // Column generation keeps the program small by dropping patterns whose blocks
                 // carry no weight at this optimum (dropping them leaves the solution optimal);
                 // the ascent finds them again if the dual point comes to need them.
+                for i in 0..<program.patternCount {
+                    idle[i] = max(norms[2 * i], norms[2 * i + 1]) > 1e-4 * largest ? 0 : idle[i] + 1
+                }
                 let kept = (0..<program.patternCount).filter { i in
-                    max(norms[2 * i], norms[2 * i + 1]) > 1e-4 * largest
+                    idle[i] < settings.idleRoundsBeforeDrop
                         || (0..<design.rowCount).allSatisfy { patterns.isActive(pattern: i, sample: $0) }
                 }
                 if kept.count < patterns.count {
                     patterns = patterns.subset(kept)
                     signRows = kept.map { signRows[$0] }
+                    idle = kept.map { idle[$0] }
                 }
             }
             if generate, !outOfRounds, !outOfTime {
@@ -189,6 +239,7 @@ extension ConvexTrainer {
                     let h = design.multiplied(by: u)
                     guard patterns.insert(preActivations: h, gate: u) else { continue }
                     added += 1
+                    idle.append(0)
                     let total = signRows.reduce(0) { $0 + $1.count } * 2
                     if total > rowThreshold {
                         signRows.append(initialSignRows(design: design, patterns: patterns.subset([patterns.count - 1]),
@@ -221,9 +272,10 @@ extension ConvexTrainer {
             if let stop {
                 var finished = outcome
                 finished.stop = stop
-                return finished
+                return completed(finished, pending: pending)
             }
             previous = outcome
+            previousPending = pending
         }
     }
 
