@@ -207,6 +207,11 @@ def seeds(workdir):
     out.append(("cbf", ".cbf", b"VER\n3\nOBJSENSE\nMIN\nPSDVAR\n1\n2\nVAR\n3 2\nL+ 1\nQ 2\nCON\n2 2\nL= 1\nL+ 1\n"
                                b"OBJFCOORD\n2\n0 0 0 1\n0 1 1 1\nOBJACOORD\n1\n0 1\nFCOORD\n1\n0 0 1 0 1\n"
                                b"ACOORD\n3\n0 0 1\n1 1 1\n1 2 1\nBCOORD\n2\n0 -1\n1 -2\n"))
+    # Exponential and power cones (CBF 4: POWCONES / POW*CONES, EXP, EXP*, @k:POW, @k:POW*).
+    out.append(("cbf", ".cbf", b"VER\n4\nPOWCONES\n1 2\n2\n1.0\n3.0\nPOW*CONES\n1 2\n2\n3.0\n1.0\n"
+                               b"OBJSENSE\nMAX\nVAR\n1 1\nF 1\nCON\n12 4\nEXP 3\n@0:POW 3\n@0:POW* 3\nEXP* 3\n"
+                               b"OBJACOORD\n1\n0 1.0\nACOORD\n1\n2 0 1.0\nBCOORD\n10\n0 2.718281828459045\n1 1.0\n"
+                               b"3 1.0\n4 1.0\n5 0.5\n6 1.0\n7 1.0\n9 1.0\n10 1.0\n11 -1.0\n"))
     fig2 = read(os.path.join(ROOT, "Examples", "icml2020-fig2.csv"))
     rng = random.Random(7)
     three = "a,b,c,y\n" + "".join(

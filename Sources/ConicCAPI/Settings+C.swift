@@ -37,9 +37,7 @@ extension SolverSettings {
         case "verbose": verbose = try boolean(value, key)
         case "threads": threads = try integer(value, key)
         case "tol":
-            let tol = try positive(value, key)
-            gapAbsoluteTolerance = tol; gapRelativeTolerance = tol; feasibilityTolerance = tol
-            infeasibilityAbsoluteTolerance = tol; infeasibilityRelativeTolerance = tol
+            setTolerances(try positive(value, key))
         case "tol_gap_abs": gapAbsoluteTolerance = try positive(value, key)
         case "tol_gap_rel": gapRelativeTolerance = try positive(value, key)
         case "tol_feas": feasibilityTolerance = try positive(value, key)

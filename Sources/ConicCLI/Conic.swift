@@ -65,10 +65,7 @@ struct Solve: ParsableCommand {
     func run() throws {
         let (problem, maximize) = try readProblemWithSense(file)
         var settings = SolverSettings()
-        if let tol {
-            settings.gapAbsoluteTolerance = tol; settings.gapRelativeTolerance = tol; settings.feasibilityTolerance = tol
-            settings.infeasibilityAbsoluteTolerance = tol; settings.infeasibilityRelativeTolerance = tol
-        }
+        if let tol { settings.setTolerances(tol) }
         if let maxIter { settings.maxIterations = maxIter }
         if let timeLimit { settings.timeLimit = timeLimit }
         if let threads { settings.threads = threads }

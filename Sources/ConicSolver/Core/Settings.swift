@@ -94,6 +94,13 @@ public struct SolverSettings: Sendable, Equatable {
     /// Default settings.
     public init() {}
 
+    /// Sets the gap, feasibility and infeasibility tolerances, absolute and relative, to `tolerance`
+    /// (what `conic solve --tol` and the C API's `tol` key mean).
+    public mutating func setTolerances(_ tolerance: Double) {
+        gapAbsoluteTolerance = tolerance; gapRelativeTolerance = tolerance; feasibilityTolerance = tolerance
+        infeasibilityAbsoluteTolerance = tolerance; infeasibilityRelativeTolerance = tolerance
+    }
+
     /// Returns `self` after checking every field.
     public func validated() throws -> SolverSettings {
         func positive(_ value: Double, _ name: String) throws {
