@@ -76,7 +76,11 @@ struct Solve: ParsableCommand {
         settings.chordalDecomposition = !noChordalDecomposition
         let solution: Solution
         do { solution = try ConicSolver.solve(problem, settings: settings) } catch let error as ConicError {
-            throw ValidationError("\(error)")
+            // A bad option is a usage error; a problem the method refuses (not convex, too large
+            // for memory) is an error about the input, reported like a reader's.
+            if case .invalidSetting = error { throw ValidationError("\(error)") }
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
         // Objectives are reported in the file's own sense: the solver minimized the negated
         // objective of a maximization.

@@ -357,7 +357,7 @@ struct IterationState {
             }
         } else if regularizationRaises > 0 {
             failedRaises = 0
-        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain {
+        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain, kkt.regularizationMayBeLowered {
             let ratio = stallRatio(sigma: sigma, deltaTau: combined.deltaTau)
             if let before = loweringTrial {
                 loweringTrial = nil

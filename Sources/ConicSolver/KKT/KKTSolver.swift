@@ -40,10 +40,16 @@ protocol KKTSolver: AnyObject {
     /// it is not using yet, from the next ``update()`` on; `false` otherwise. Tried when a step's
     /// solves lost accuracy, before the regularization is raised.
     func increaseAccuracy() -> Bool
+    /// Whether the iteration may lower the static regularizations when a direction stalls (see
+    /// `IterationState`): for the sparse forms, whose refinement converges at ≈ δ/(δ + λ) on an
+    /// eigenmode λ of the matrix. The dense Schur form keeps its own accuracy safeguards; lowering
+    /// there turned SDPLIB control8 from `solved` into `almost_solved`.
+    var regularizationMayBeLowered: Bool { get }
 }
 
 extension KKTSolver {
     func increaseAccuracy() -> Bool { false }
+    var regularizationMayBeLowered: Bool { true }
 }
 
 /// Iterative refinement against the unregularized Newton matrix `K = [P Aᵀ; A −H]`, with a

@@ -44,6 +44,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     private(set) var regularization: Double
     var regularizationScale = 1.0
     var slackFromPrimalEquation: Bool { true }
+    var regularizationMayBeLowered: Bool { false }
     var solveTolerance: Double {
         get { refinement.tolerance }
         set { refinement.tolerance = newValue }
