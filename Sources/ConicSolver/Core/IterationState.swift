@@ -494,7 +494,7 @@ struct IterationState {
     private mutating func stallRatio(sigma: Double, deltaTau: Double) -> Double {
         let keep = 1 - sigma
         var primalError = 0.0, primalTarget = 0.0, dualError = 0.0, dualTarget = 0.0
-        fill(&Hz, 0)
+        fill(&Hz, 0)  // work array, here AΔx
         deltaX.withUnsafeBufferPointer { xp in Hz.withUnsafeMutableBufferPointer { A.multiplyAdd(xp, into: $0, scale: 1) } }
         for i in 0..<m {
             primalError = max(primalError, abs(Hz[i] + deltaS[i] - deltaTau * b[i] + keep * rz[i]))
