@@ -123,6 +123,22 @@ import Testing
         #expect(data.featureNames == nil && data.features == DenseMatrix(rows: [[1, 2], [4, 5]]))
     }
 
+    /// `pandas.to_csv()` writes its row index as an unnamed first column: it is not a feature.
+    /// A first column that is unnamed but not 0…n−1 (or 1…n), or named, stays.
+    @Test func pandasRowIndexColumnIsDropped() throws {
+        try Self.write(",a,b,y\n0,0.5,1,2\n1,0.25,0,3\n2,1.5,2,4\n", to: dir + "/pandas.csv")
+        let data = try DatasetLoader.load(path: dir + "/pandas.csv")
+        #expect(data.featureNames == ["a", "b"])
+        #expect(data.features == DenseMatrix(rows: [[0.5, 1], [0.25, 0], [1.5, 2]]))
+        #expect(data.targets.values == [2, 3, 4])
+        try Self.write("Unnamed: 0,a,y\n1,0.5,2\n2,0.25,3\n", to: dir + "/pandas1.csv")
+        #expect(try DatasetLoader.load(path: dir + "/pandas1.csv").features == DenseMatrix(rows: [[0.5], [0.25]]))
+        try Self.write(",a,y\n0,0.5,2\n5,0.25,3\n", to: dir + "/unnamed.csv")
+        #expect(try DatasetLoader.load(path: dir + "/unnamed.csv").features.columnCount == 2)
+        try Self.write("id,a,y\n0,0.5,2\n1,0.25,3\n", to: dir + "/named.csv")
+        #expect(try DatasetLoader.load(path: dir + "/named.csv").features.columnCount == 2)
+    }
+
     @Test func classificationOptionFillsLabels() throws {
         try Self.write("0.5,1\n0.25,0\n1.5,2\n", to: dir + "/c.csv")
         let plain = try DatasetLoader.load(path: dir + "/c.csv")

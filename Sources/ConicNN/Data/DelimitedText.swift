@@ -26,6 +26,21 @@ struct DelimitedTable {
     var lineNumbers: [Int]
 
     var rowCount: Int { lineNumbers.count }
+
+    /// The table without its first column when that column is a row index as `pandas.to_csv()`
+    /// writes it by default: an empty (or `Unnamed: 0`) header name over the integers 0, 1, …,
+    /// n − 1 (or 1, …, n). Read as a feature it would silently change the problem.
+    func droppingRowIndexColumn() -> DelimitedTable {
+        guard let header, columnCount > 1, ["", "Unnamed: 0"].contains(header[0].trimmingCharacters(in: .whitespaces))
+        else { return self }
+        let first = values[0]
+        guard first == 0 || first == 1 else { return self }
+        for row in 0..<rowCount where values[row * columnCount] != first + Double(row) { return self }
+        var kept: [Double] = []
+        kept.reserveCapacity(rowCount * (columnCount - 1))
+        for row in 0..<rowCount { kept.append(contentsOf: values[(row * columnCount + 1)..<((row + 1) * columnCount)]) }
+        return DelimitedTable(header: Array(header.dropFirst()), columnCount: columnCount - 1, values: kept, lineNumbers: lineNumbers)
+    }
 }
 
 /// Reads numeric delimited text: CSV, or whitespace/tab-separated columns, optionally
@@ -65,7 +80,7 @@ enum DelimitedTextReader {
             try buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { text in
                 try withCNumericLocale {
                     var parser = Parser(text: text, end: buffer.count - 1, file: file)
-                    return try parser.run(separator: separator, allowHeader: allowHeader)
+                    return try parser.run(separator: separator, allowHeader: allowHeader).droppingRowIndexColumn()
                 }
             }
         }
