@@ -13,6 +13,7 @@ extension OneDimensionalFormulation: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension FilterSource: ExpressibleByArgument {}
 extension SimplexQPMethod: ExpressibleByArgument {}
+extension ThreeLayerLossFormulation: ExpressibleByArgument {}
 
 /// `--kind` of `nn closed-form`.
 enum ClosedFormKind: String, CaseIterable, ExpressibleByArgument {

@@ -3,6 +3,14 @@ import ConicNN
 import ConicSolver
 import Foundation
 
+/// `--method` of `conic nn three-layer`: the convex program, or one of the ``Optimizer``s on the non-convex model.
+enum ThreeLayerMethod: String, CaseIterable, ExpressibleByArgument {
+    case convex, gd, sgd, adam
+
+    /// The first-order method, `nil` for the convex program.
+    var optimizer: Optimizer? { Optimizer(rawValue: rawValue) }
+}
+
 /// `conic nn three-layer`: K parallel three-layer ReLU sub-networks (ICML 2021), trained through
 /// the convex program of Theorem 1 or, for comparison, by projected SGD/Adam on problem (4).
 struct NNThreeLayer: ParsableCommand {
@@ -15,7 +23,7 @@ struct NNThreeLayer: ParsableCommand {
     @Option(help: "First-layer width m₁ of every sub-network.") var width: Int = 3
     @Option(help: "Units of the convex program: N (N draws of a random sub-network, Remark 3) or exact (every unit; at most 16 samples, rank ≤ 3).")
     var units: String = "100"
-    @Option(help: "convex (the conic program), or sgd, adam, gd on the non-convex model (4).") var method: String = "convex"
+    @Option(help: "convex (the conic program), or sgd, adam, gd on the non-convex model (4).") var method: ThreeLayerMethod = .convex
     @Option(help: "Number of sub-networks K for sgd/adam/gd.") var subnetworks: Int = 10
     @Option(help: "Learning rate (sgd/adam/gd).") var lr: Double = 1e-2
     @Option(help: "Number of epochs (sgd/adam/gd).") var epochs: Int = 1000
@@ -28,7 +36,7 @@ struct NNThreeLayer: ParsableCommand {
     var saveUnits: String?
     @Option(name: .customLong("initial-sign-rows"), help: "Sign constraints per cone in the first program (those nearest to tight at the sampled sub-network); violated ones are added and the program solved again. 0: all from the start.")
     var initialSignRows: Int = ThreeLayerSettings(beta: 1, width: 1).initialSignRows
-    @Option(help: "Squared-loss form of the program: gram or residual (default: by size).") var formulation: String?
+    @Option(help: "Squared-loss form of the program (default: by size).") var formulation: ThreeLayerLossFormulation?
     @Flag(name: .customLong("no-sparsify"), help: "Keep the full program's solution instead of re-solving over the units that carry it.")
     var noSparsify = false
     @Option(help: "BLAS threads (0: automatic).") var threads: Int = 0
@@ -68,9 +76,9 @@ struct NNThreeLayer: ParsableCommand {
         let y = try scalarTargets(train)
         let started = Date()
         var object: [String: Any] = ["beta": beta, "samples": train.sampleCount, "features": train.featureCount, "width": width,
-                                     "method": method]
+                                     "method": method.rawValue]
         let network: ThreeLayerNetwork
-        if method == "convex" {
+        if method == .convex {
             var settings = ThreeLayerSettings(beta: beta, width: width, hasBias: dataOptions.bias)
             if units == "exact" {
                 settings.units = .exhaustive
@@ -125,7 +133,7 @@ struct NNThreeLayer: ParsableCommand {
                              result.solveTime, result.buildTime))
             }
         } else {
-            guard let optimizer = Optimizer(rawValue: method) else { throw ValidationError("--method must be convex, sgd, adam or gd") }
+            guard let optimizer = method.optimizer else { preconditionFailure("convex is handled above") }
             let settings = ThreeLayerGradientSettings(subNetworks: subnetworks, width: width, optimizer: optimizer, learningRate: lr,
                                                       epochs: epochs, batchSize: batchSize, momentum: momentum, beta: beta,
                                                       seed: dataOptions.seed, recordEvery: max(1, epochs / 100), hasBias: dataOptions.bias)

@@ -68,9 +68,9 @@ struct ThreeLayerTests {
         let y = (0..<12).map { k in max(0, features[k, 0]) - max(0, features[k, 1]) + 0.1 * rng.nextGaussian() }
         var settings = ThreeLayerSettings(beta: 0.05, width: 2, units: .sampled(count: 12, seed: 4))
         settings.sparsify = false
-        settings.lossFormulation = "gram"
+        settings.lossFormulation = .gram
         let gram = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)
-        settings.lossFormulation = "residual"
+        settings.lossFormulation = .residual
         let residual = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)
         settings.initialSignRows = 3
         let generated = try ThreeLayerTrainer.train(features: features, targets: y, settings: settings)

@@ -1,5 +1,13 @@
 import ConicSolver
 
+/// How the squared loss enters the three-layer program: the Gram form `½aᵀMᵀMa − (Mᵀy)ᵀa`
+/// (a dense block of order `Gd̃` in the Newton system), or residuals `r = Ma − y` with `½‖r‖²`
+/// (equality rows instead: cheaper once `Gd̃` is several times `n`, as the dense block's cube
+/// outgrows the `n` dense rows).
+public enum ThreeLayerLossFormulation: String, Sendable, CaseIterable {
+    case gram, residual
+}
+
 /// The convex program of ICML 2021 Theorem 1 (eq. 12) over a set of units, in the solver's form
 /// `min ½xᵀPx + qᵀx  s.t.  Ax + s = b, s ∈ K`:
 ///
@@ -74,10 +82,7 @@ struct ThreeLayerProgram {
 
     let signRows: SignRows
 
-    /// How the squared loss enters: the Gram form `½aᵀMᵀMa − (Mᵀy)ᵀa` (a dense block of order
-    /// `Gd̃` in the Newton system), or residuals `r = Ma − y` with `½‖r‖²` (equality rows instead:
-    /// cheaper once `Gd̃` is several times `n`, as the dense block's cube outgrows the `n` dense rows).
-    enum Formulation: String { case gram, residual }
+    typealias Formulation = ThreeLayerLossFormulation
     let formulation: Formulation
 
     /// The Gram form while its dense block is at most twice the sample count (measured on the

@@ -30,8 +30,8 @@ public struct ThreeLayerSettings: Sendable, Equatable {
     /// 0 (the default) includes every constraint from the start: with 24 per cone the benchmark
     /// of docs/nn-deep.md needed 5 rounds and 165 iterations against 59 for the full program.
     public var initialSignRows = 0
-    /// Force the Gram (`"gram"`) or residual (`"residual"`) form of the squared loss; `nil` chooses by size.
-    public var lossFormulation: String? = nil
+    /// Force the Gram or residual form of the squared loss; `nil` chooses by size.
+    public var lossFormulation: ThreeLayerLossFormulation? = nil
     /// Re-solve over the units carrying the solution (above 10⁻¹, 10⁻², 10⁻³ of the largest) and
     /// keep the first whose optimum matches the full program's to 1e-7: far fewer sub-networks.
     public var sparsify = true
@@ -49,9 +49,6 @@ public struct ThreeLayerSettings: Sendable, Equatable {
         guard beta > 0, beta.isFinite else { throw .invalidSetting("β must be positive and finite") }
         guard width >= 1 else { throw .invalidSetting("the width m₁ must be at least 1") }
         guard initialSignRows >= 0 else { throw .invalidSetting("initialSignRows must not be negative") }
-        if let lossFormulation, !["gram", "residual"].contains(lossFormulation) {
-            throw .invalidSetting("the loss formulation is gram or residual, got \(lossFormulation)")
-        }
         if case let .sampled(count, _) = units, count < 1 { throw .invalidSetting("sample at least one unit") }
     }
 }
@@ -147,7 +144,7 @@ public enum ThreeLayerTrainer {
             let buildStart = Date()
             do {
                 program = try ThreeLayerProgram(design: design, targets: y, beta: settings.beta, units: units, signRows: rows,
-                                                formulation: settings.lossFormulation.flatMap(ThreeLayerProgram.Formulation.init(rawValue:)))
+                                                formulation: settings.lossFormulation)
             } catch {
                 throw .tooLarge("building the program over \(units.count) units: \(error)")
             }
@@ -188,7 +185,7 @@ public enum ThreeLayerTrainer {
                 guard kept.count < units.count, !kept.isEmpty else { continue }
                 let subset = ThreeLayerUnits(sampleCount: units.sampleCount, width: units.width, units: kept.map { units.units[$0] })
                 guard let restricted = try? ThreeLayerProgram(design: design, targets: y, beta: settings.beta, units: subset,
-                                                              formulation: settings.lossFormulation.flatMap(ThreeLayerProgram.Formulation.init(rawValue:))),
+                                                              formulation: settings.lossFormulation),
                       let answer = try? solve(restricted.problem, settings: settings.solver) else { continue }
                 iterations += answer.iterations
                 solveTime += answer.solveTime
