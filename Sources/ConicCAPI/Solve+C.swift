@@ -35,20 +35,32 @@ private func upperTriangle(_ P: SparseMatrix) throws -> SparseMatrix {
                             values: values, name: "P")
 }
 
-/// The cones of a C cone list (`CONIC_CONE_*` codes of `conic.h`).
+/// The cones of a C cone list (`CONIC_CONE_*` codes of `conic.h`). The power cones read their
+/// exponent from `params`, the only cones that do, so `params` may be null without them; the
+/// problem's own validation refuses an exponent outside (0, 1).
 private func cones(count: Int, types: UnsafePointer<Int32>?, dims: UnsafePointer<Int64>?,
                    params: UnsafePointer<Double>?) throws -> [ConeSpec] {
     let types = try array(types, count: count, "cone_types")
     let dims = try array(dims, count: count, "cone_dims")
+    let needsParameters = types.contains { $0 == 5 || $0 == 7 }
+    let parameters = needsParameters ? try array(params, count: count, "cone_params") : []
     return try zip(types, dims).enumerated().map { index, cone in
         let size = Int(cone.1)
+        // The three-dimensional cones take `dims[k] = 3` (the size is stated, so a list whose
+        // sizes were meant for another layout fails here instead of shifting every later row).
+        func threeDimensional(_ spec: ConeSpec, _ name: String) throws -> ConeSpec {
+            guard size == 3 else { throw CAPIError(.data, "cone \(index): the \(name) cone has dimension 3, not \(size)") }
+            return spec
+        }
         switch cone.0 {
         case 0: return .zero(size)
         case 1: return .nonnegative(size)
         case 2: return .secondOrder(size)
         case 3: return .positiveSemidefinite(size)
-        case 4, 5:
-            throw CAPIError(.argument, "cone \(index): type \(cone.0) (\(cone.0 == 4 ? "exponential" : "power")) is not supported by this build")
+        case 4: return try threeDimensional(.exponential, "exponential")
+        case 5: return try threeDimensional(.power(parameters[index]), "power")
+        case 6: return try threeDimensional(.dualExponential, "dual exponential")
+        case 7: return try threeDimensional(.dualPower(parameters[index]), "dual power")
         default:
             throw CAPIError(.argument, "cone \(index): unknown cone type \(cone.0)")
         }

@@ -1,7 +1,7 @@
 """Python interface to the Conic solver and its certified training of two-layer ReLU networks.
 
 - :func:`solve` solves ``min ½xᵀPx + qᵀx  s.t.  Ax + s = b, s ∈ K`` (zero, nonnegative,
-  second-order and PSD cones), after Clarabel's Python API.
+  second-order, PSD, exponential and power cones), after Clarabel's Python API.
 - :mod:`conic.nn` trains two-layer ReLU networks exactly and certifies networks trained
   elsewhere (numpy weights or a ``torch.nn.Sequential(Linear, ReLU, Linear)``).
 - ``conic.CVXPY_SOLVER`` is a CVXPY solver: ``problem.solve(solver=conic.CVXPY_SOLVER)``.
@@ -11,12 +11,14 @@ The library is called through ctypes, which releases the GIL during every call.
 from ._errors import (ConicError, InvalidInputError, InvalidSettingError, ProblemTooLargeError,
                       SolverError)
 from ._lib import lib as _clib
-from .solver import (NonnegativeCone, PSDTriangleCone, SecondOrderCone, Solution, ZeroCone, solve)
+from .solver import (DualExponentialCone, DualPowerCone, ExponentialCone, NonnegativeCone, PowerCone,
+                     PSDTriangleCone, SecondOrderCone, Solution, ZeroCone, solve)
 from . import nn
 
 __version__ = _clib.conic_version().decode()
 
 __all__ = ["solve", "Solution", "ZeroCone", "NonnegativeCone", "SecondOrderCone", "PSDTriangleCone",
+           "ExponentialCone", "PowerCone", "DualExponentialCone", "DualPowerCone",
            "ConicError", "InvalidInputError", "InvalidSettingError", "ProblemTooLargeError", "SolverError",
            "nn", "CVXPY_SOLVER", "__version__"]
 

@@ -1,9 +1,11 @@
 """A CVXPY solver interface: ``problem.solve(solver=conic.CVXPY_SOLVER)``.
 
 CVXPY reduces the problem to ``min ½xᵀPx + qᵀx  s.t.  b − Ax ∈ K`` with the cones in the order
-zero, nonnegative, second-order, PSD — the solver's own form, so data pass through unchanged. PSD
-constraints arrive as the upper triangle with off-diagonals scaled by √2 (``PSD_TRIANGLE_KIND``,
-``PSD_SQRT2_SCALING``), which is the solver's svec. Duals are ``z``, split by CVXPY into the
+zero, nonnegative, second-order, PSD, exponential, 3-D power — the solver's own form, so data pass
+through unchanged. PSD constraints arrive as the upper triangle with off-diagonals scaled by √2
+(``PSD_TRIANGLE_KIND``, ``PSD_SQRT2_SCALING``), which is the solver's svec; ``ExpCone(x, y, z)``
+and ``PowCone3D(x, y, z, α)`` arrive as (x, y, z) triples (``EXP_CONE_ORDER = [0, 1, 2]``), the
+solver's order for its exponential and power cones. Duals are ``z``, split by CVXPY into the
 equality and cone constraints as for Clarabel.
 
 Statuses map as honestly as CVXPY's vocabulary allows: ``almost_*`` become the ``*_INACCURATE``
@@ -12,7 +14,7 @@ insufficient memory ``SOLVER_ERROR``.
 """
 import cvxpy.settings as s
 import scipy.sparse as sp
-from cvxpy.constraints import SOC
+from cvxpy.constraints import SOC, ExpCone, PowCone3D
 from cvxpy.error import SolverError as CVXPYSolverError
 from cvxpy.reductions.solution import Solution, failure_solution
 from cvxpy.reductions.solvers import utilities
@@ -27,11 +29,13 @@ except ImportError:  # older CVXPY: PSD cones are not offered
     _PSD = []
 
 from ._errors import ConicError
-from .solver import NonnegativeCone, PSDTriangleCone, SecondOrderCone, ZeroCone, solve
+from .solver import (ExponentialCone, NonnegativeCone, PowerCone, PSDTriangleCone, SecondOrderCone, ZeroCone,
+                     solve)
 
 
 def _cones(dims):
-    """The cone list of CVXPY's cone dimensions (zero, nonnegative, SOC, PSD, in that order)."""
+    """The cone list of CVXPY's cone dimensions (zero, nonnegative, SOC, PSD, exponential, 3-D power,
+    in that order)."""
     cones = []
     if dims.zero:
         cones.append(ZeroCone(dims.zero))
@@ -39,17 +43,21 @@ def _cones(dims):
         cones.append(NonnegativeCone(dims.nonneg))
     cones += [SecondOrderCone(d) for d in dims.soc]
     cones += [PSDTriangleCone(d) for d in dims.psd]
-    if dims.exp or getattr(dims, "p3d", None) or getattr(dims, "pnd", None):
-        raise CVXPYSolverError("CONIC: exponential and power cones are not supported by this build")
+    cones += [ExponentialCone()] * dims.exp
+    cones += [PowerCone(float(alpha)) for alpha in getattr(dims, "p3d", [])]
+    if getattr(dims, "pnd", None):
+        raise CVXPYSolverError("CONIC: n-dimensional power cones (PowConeND) are not supported; use PowCone3D")
     return cones
 
 
 class CONIC(ConicSolver):
-    """The Conic interior-point solver as a CVXPY conic solver (zero, nonnegative, second-order and
-    PSD cones; quadratic objectives)."""
+    """The Conic interior-point solver as a CVXPY conic solver (zero, nonnegative, second-order, PSD,
+    exponential and 3-D power cones; quadratic objectives)."""
 
     MIP_CAPABLE = False
-    SUPPORTED_CONSTRAINTS = ConicSolver.SUPPORTED_CONSTRAINTS + [SOC] + _PSD
+    SUPPORTED_CONSTRAINTS = ConicSolver.SUPPORTED_CONSTRAINTS + [SOC, ExpCone, PowCone3D] + _PSD
+    # CVXPY's exponential cone is the solver's: (x, y, z) with y e^{x/y} ≤ z, in that order.
+    EXP_CONE_ORDER = [0, 1, 2]
     if TriangleKind is not None:
         PSD_TRIANGLE_KIND = TriangleKind.UPPER
         PSD_SQRT2_SCALING = True

@@ -45,20 +45,74 @@ class PSDTriangleCone:
     code = 3
 
 
+@dataclass(frozen=True)
+class ExponentialCone:
+    """``closure{(x, y, z) : y e^{x/y} ≤ z, y > 0}``: 3 rows in this order, as Clarabel's
+    ``ExponentialConeT`` and CVXPY's ``ExpCone(x, y, z)`` (CBF lists the same cone reversed)."""
+    code = 4
+    dim = 3
+
+
+@dataclass(frozen=True)
+class PowerCone:
+    """``{(x, y, z) : x^α y^{1−α} ≥ |z|, x, y ≥ 0}`` with ``0 < alpha < 1``: 3 rows, as Clarabel's
+    ``PowerConeT(α)`` and CVXPY's ``PowCone3D(x, y, z, α)``."""
+    alpha: float
+    code = 5
+    dim = 3
+
+
+@dataclass(frozen=True)
+class DualExponentialCone:
+    """The dual of :class:`ExponentialCone`, ``closure{(u, v, w) : −u e^{v/u} ≤ e·w, u < 0}``: 3 rows."""
+    code = 6
+    dim = 3
+
+
+@dataclass(frozen=True)
+class DualPowerCone:
+    """The dual of :class:`PowerCone`, ``{(u, v, w) : (u/α)^α (v/(1−α))^{1−α} ≥ |w|, u, v ≥ 0}``: 3 rows."""
+    alpha: float
+    code = 7
+    dim = 3
+
+
 _CONE_NAMES = {"zero": ZeroCone, "nonnegative": NonnegativeCone, "nonneg": NonnegativeCone,
                "second_order": SecondOrderCone, "soc": SecondOrderCone, "psd": PSDTriangleCone,
                "psd_triangle": PSDTriangleCone}
-# Clarabel's cone classes, accepted as they are (only their type name and dimension are read).
+# Clarabel's cone classes, accepted as they are (only their type name and dimension or exponent are read).
 _CLARABEL_NAMES = {"ZeroConeT": ZeroCone, "NonnegativeConeT": NonnegativeCone,
                    "SecondOrderConeT": SecondOrderCone, "PSDTriangleConeT": PSDTriangleCone}
 
 
+# Cones sized by `dim`, taken as they are when it is a plain int (the common case, kept cheap).
 _CONE_TYPES = (ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone)
+_POWER_TYPES = (PowerCone, DualPowerCone)
+_THREE_DIMENSIONAL = (ExponentialCone, DualExponentialCone) + _POWER_TYPES
+
+
+def _exponent(alpha, index):
+    """A power cone's exponent as a float; the library refuses one outside (0, 1)."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise InvalidInputError(f"cones[{index}]: the power cone's exponent must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
 
 
 def _cone(value, index):
     """One cone from a cone object, a Clarabel cone, or a ``(name, dim)`` pair."""
-    if isinstance(value, (ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone)):
+    if isinstance(value, _POWER_TYPES):
+        return type(value)(_exponent(value.alpha, index))
+    if isinstance(value, (ExponentialCone, DualExponentialCone)):
+        return value
+    if type(value).__name__ == "ExponentialConeT":
+        return ExponentialCone()
+    if type(value).__name__ == "PowerConeT":
+        # Clarabel names the exponent α.
+        alpha = getattr(value, "α", getattr(value, "alpha", None))
+        if alpha is None:
+            raise InvalidInputError(f"cones[{index}]: cannot read the exponent of {value!r}")
+        return PowerCone(_exponent(alpha, index))
+    if isinstance(value, _CONE_TYPES):
         cone = value
     elif isinstance(value, tuple) and len(value) == 2 and value[0] in _CONE_NAMES:
         cone = _CONE_NAMES[value[0]](value[1])
@@ -69,8 +123,9 @@ def _cone(value, index):
         cone = _CLARABEL_NAMES[type(value).__name__](dim)
     else:
         raise InvalidInputError(
-            f"cones[{index}]: expected ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone or "
-            f"a (name, dim) pair with name in {sorted(_CONE_NAMES)}, got {value!r}")
+            f"cones[{index}]: expected ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone, "
+            f"ExponentialCone, PowerCone(alpha), DualExponentialCone, DualPowerCone(alpha), one of Clarabel's "
+            f"cones or a (name, dim) pair with name in {sorted(_CONE_NAMES)}, got {value!r}")
     dim = cone.dim
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) or dim < 0:
         raise InvalidInputError(f"cones[{index}]: the dimension must be a non-negative integer, got {dim!r}")
@@ -165,8 +220,9 @@ def solve(P, q, A, b, cones, **settings):
     q : array (n,)
     A : scipy sparse matrix or array (m × n)
     b : array (m,)
-    cones : list of ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone (or Clarabel's
-        cone objects, or ``(name, dim)`` pairs), whose sizes add up to m.
+    cones : list of ZeroCone, NonnegativeCone, SecondOrderCone, PSDTriangleCone, ExponentialCone,
+        PowerCone(alpha), DualExponentialCone, DualPowerCone(alpha) (or Clarabel's cone objects, or
+        ``(name, dim)`` pairs), whose sizes add up to m.
     **settings : solver settings by name (conic.h): ``max_iter``, ``time_limit``, ``verbose``,
         ``tol`` (every tolerance at once), ``tol_gap_abs``, ``tol_gap_rel``, ``tol_feas``,
         ``tol_infeas_abs``, ``tol_infeas_rel``, ``threads``, ``newton_system``, ...
@@ -201,10 +257,14 @@ def solve(P, q, A, b, cones, **settings):
     P_addresses = (None, None, None) if P is None else tuple(address(a) for a in P_arrays)
     types = np.array([cone.code for cone in cone_list], dtype=np.int32)
     dims = np.array([cone.dim for cone in cone_list], dtype=np.int64)
+    # One parameter per cone, read by the library for the power cones only.
+    params = (np.array([getattr(cone, "alpha", 0.0) for cone in cone_list], dtype=np.float64)
+              if any(isinstance(cone, _POWER_TYPES) for cone in cone_list) else None)
     # Defaults need no settings handle (a null pointer). The library reads no entry of an empty array.
     with (Settings(settings) if settings else _NO_SETTINGS) as handle:
         raw = lib.conic_solve(n, m, *P_addresses, address(q), address(A_colptr), address(A_rowval), address(A_nzval),
-                              address(b), len(cone_list), address(types), address(dims), None, handle.handle)
+                              address(b), len(cone_list), address(types), address(dims),
+                              None if params is None else address(params), handle.handle)
     return Solution(Result(raw), n, m)
 
 

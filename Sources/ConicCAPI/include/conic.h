@@ -51,18 +51,22 @@ enum {
 };
 
 /* Cone types, the `types` array of conic_solve. `dims` holds each cone's size; `params` (may be
- * NULL when no cone needs one) holds one parameter per cone, ignored by cones without one.
- * Codes are stable: cones added later get new codes (4 is reserved for the exponential cone
- * {(x, y, z) : y e^{x/y} ≤ z} of dimension 3, 5 for the power cone of dimension 3 with
- * exponent params[k] = α ∈ (0, 1)); a build without them reports CONIC_ERROR_ARGUMENT. */
+ * NULL when no cone needs one) holds one parameter per cone, read only for the power cones (their
+ * exponent α ∈ (0, 1)) and ignored for the others. Codes are stable: cones added later get new
+ * codes. The three-dimensional cones list their entries in the order of SCS, Clarabel and CVXPY
+ * (ExpCone(x, y, z), PowCone3D(x, y, z, α)); CBF lists the exponential cone reversed. */
 enum {
     CONIC_CONE_ZERO = 0,          /* {0}ⁿ: equalities; dims[k] = n ≥ 0 */
     CONIC_CONE_NONNEGATIVE = 1,   /* ℝⁿ₊: inequalities Ax ≤ b; dims[k] = n ≥ 0 */
     CONIC_CONE_SECOND_ORDER = 2,  /* {(t, x) : ‖x‖₂ ≤ t}; dims[k] = n ≥ 1 (t included) */
     CONIC_CONE_PSD_TRIANGLE = 3,  /* n×n PSD matrices in svec form (upper triangle by columns,
                                      off-diagonals × √2); dims[k] = order n ≥ 1, n(n+1)/2 rows */
-    CONIC_CONE_EXPONENTIAL = 4,   /* reserved */
-    CONIC_CONE_POWER = 5          /* reserved */
+    CONIC_CONE_EXPONENTIAL = 4,   /* closure{(x, y, z) : y e^{x/y} ≤ z, y > 0}; dims[k] = 3 */
+    CONIC_CONE_POWER = 5,         /* {(x, y, z) : x^α y^{1−α} ≥ |z|, x, y ≥ 0}, α = params[k] ∈ (0, 1);
+                                     dims[k] = 3 */
+    CONIC_CONE_DUAL_EXPONENTIAL = 6, /* closure{(u, v, w) : −u e^{v/u} ≤ e·w, u < 0}; dims[k] = 3 */
+    CONIC_CONE_DUAL_POWER = 7     /* {(u, v, w) : (u/α)^α (v/(1−α))^{1−α} ≥ |w|, u, v ≥ 0},
+                                     α = params[k] ∈ (0, 1); dims[k] = 3 */
 };
 
 typedef struct conic_settings conic_settings;
