@@ -40,5 +40,8 @@ let package = Package(
         ),
         .testTarget(name: "ConicSolverTests", dependencies: ["ConicSolver"]),
         .testTarget(name: "ConicNNTests", dependencies: ["ConicNN", "ConicSolver"]),
+        // End-to-end tests of the `conic` command (its argument handling, reports and inputs); the
+        // dependency makes `swift test` build the executable they run.
+        .testTarget(name: "ConicCLITests", dependencies: ["ConicCLI"]),
     ]
 )

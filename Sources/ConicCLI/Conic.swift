@@ -10,6 +10,17 @@ struct Conic: ParsableCommand {
         version: ConicVersion.string,
         subcommands: [Solve.self, Export.self, NN.self]
     )
+
+    /// Parses the arguments after writing `--bias regularized|free` as each command's own flags
+    /// (``BiasSpelling``), then runs the command.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            main(try BiasSpelling.normalized(arguments))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Reads a problem file, choosing the reader by extension. A file that cannot be read or parsed

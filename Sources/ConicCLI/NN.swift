@@ -37,7 +37,7 @@ struct DataOptions: ParsableArguments {
     var data: String
     @Option(help: "The target column of a CSV file: a header name or a 0-based index (default: the last column).")
     var target: String?
-    @Flag(help: "Neurons with a bias: for train, certify and sgd a constant-1 input whose weight is regularized (ICML 2020); for cutting-plane, spline and svm1d a free bias (JMLR).")
+    @Flag(help: "Neurons with a bias: `--bias regularized` (a constant-1 input whose weight the weight decay regularizes, ICML 2020) or `--bias free` (unregularized, JMLR), the same on every command. A plain --bias is the command's own kind: regularized for train, certify, sgd, conv, three-layer; free for cutting-plane, spline, svm1d.")
     var bias = false
     @Flag(help: "Standardize the features (mean 0, standard deviation 1, fitted on the training part).")
     var standardize = false
@@ -130,7 +130,7 @@ struct ConvexOptions: ParsableArguments {
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")
     var relaxationLimit: Int = SemidefiniteRelaxation.maximumSamples
     @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
-    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations; implies --bias.")
+    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations: the same as --bias free.")
     var freeBias = false
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
@@ -280,7 +280,7 @@ struct NNGradient: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Mini-batch size (sgd, adam).") var batchSize: Int = 32
     @Option(help: "Momentum (sgd).") var momentum: Double = 0
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
-    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations (cutting-plane, spline, svm1d); implies --bias.")
+    @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations (cutting-plane, spline, svm1d): the same as --bias free.")
     var freeBias = false
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
