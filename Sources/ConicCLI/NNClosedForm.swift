@@ -48,7 +48,51 @@ struct NNClosedForm: ParsableCommand {
         if json {
             try printJSON(object)
         } else {
-            for key in object.keys.sorted() { print("\(key): \(object[key]!)") }
+            print(Self.textReport(kind: resolvedKind, samples: train.sampleCount, features: train.featureCount,
+                                  whitened: whiten).render(object))
+        }
+    }
+
+    /// The plain-text report: the `--json` keys under readable labels.
+    static func textReport(kind: ClosedFormKind, samples: Int, features: Int, whitened: Bool) -> TextReport {
+        typealias Line = TextReport.Line
+        let data = "\(samples) samples, \(features) features\(whitened ? ", whitened" : "")"
+        switch kind {
+        case .twoNeuron:
+            return TextReport(
+                title: "two-neuron minimum-norm interpolant (JMLR Lemma 3.1) on \(data)",
+                lines: [Line(label: "objective ‖w‖₁", key: "objective"),
+                        Line(label: "lower bound", key: "lower_bound", note: "(dual value / certified constraint bound)"),
+                        Line(label: "gap", key: "gap"),
+                        Line(label: "neurons", key: "neurons"),
+                        Line(label: "output weights", key: "output_weights"),
+                        Line(label: "interpolation error", key: "interpolation_error", note: "(max |f(xᵢ) − yᵢ|)"),
+                        Line(label: "condition number", key: "condition_number"),
+                        Line(label: "ℓ0–ℓ1 equivalence", key: "verdict", note: "(JMLR Lemma 3.2)"),
+                        Line(label: "dual value", key: "dual_value"),
+                        Line(label: "max |vᵀ(Au)₊| found", key: "constraint_lower_estimate", note: "(ascent: a lower estimate)"),
+                        Line(label: "max |vᵀ(Au)₊| ≤", key: "constraint_upper_bound"),
+                        Line(label: "bound method", key: "bound_method"),
+                        Line(label: "LP over sampled neurons", key: "lp_objective"),
+                        Line(label: "LP neurons used", key: "lp_neurons_used")],
+                omitted: ["kind", "samples", "features", "whitened", "equivalence_certified"])
+        case .deep:
+            return TextReport(
+                title: "deep ReLU closed form (ICLR 2021 Thm 4.3/4.4) on \(data)",
+                lines: [Line(label: "objective", key: "objective"),
+                        Line(label: "lower bound", key: "lower_bound", note: "(computed for two layers only)"),
+                        Line(label: "gap", key: "gap"),
+                        Line(label: "depth", key: "depth"),
+                        Line(label: "hidden widths", key: "hidden_widths"),
+                        Line(label: "β", key: "beta"),
+                        Line(label: "active neurons", key: "neurons"),
+                        Line(label: "path scales", key: "path_scales"),
+                        Line(label: "theorem's objective", key: "theorem_objective", note: "(the formula as printed in the paper)"),
+                        Line(label: "max residual", key: "max_residual"),
+                        Line(label: "gradient descent runs", key: "gd_runs"),
+                        Line(label: "best gradient descent", key: "gd_best_objective"),
+                        Line(label: "closed form ≤ GD", key: "closed_form_le_gd")],
+                omitted: ["kind", "samples", "features", "whitened"])
         }
     }
 

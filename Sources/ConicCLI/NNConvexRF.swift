@@ -162,8 +162,40 @@ struct NNConvexRF: ParsableCommand {
         if json {
             try printJSON(object)
         } else {
-            for key in object.keys.sorted() { print("\(key): \(object[key]!)") }
+            print(Self.textReport(linear: linear, train: train.sampleCount, test: test.sampleCount, classes: classes)
+                .render(object))
         }
+    }
+
+    /// The plain-text report: the `--json` keys under readable labels.
+    static func textReport(linear: Bool, train: Int, test: Int, classes: Int) -> TextReport {
+        typealias Line = TextReport.Line
+        let method = linear ? "linear ℓ1 classifier on the raw pixels" : "Convex-RF (JMLR Algorithm 2)"
+        return TextReport(
+            title: "\(method): \(train) training and \(test) test images, \(classes) classes",
+            lines: [Line(label: "test accuracy", key: "test_accuracy"),
+                    Line(label: "train accuracy", key: "train_accuracy"),
+                    Line(label: "objective", key: "objective", note: "(ℓ1-regularized least squares, pixels scaled)"),
+                    Line(label: "solver objective", key: "solver_objective"),
+                    Line(label: "β", key: "beta"),
+                    Line(label: "filters (neurons)", key: "neurons"),
+                    Line(label: "sampled patches", key: "sampled_patches"),
+                    Line(label: "inside the hull", key: "interior_patches", note: "(patches dropped)"),
+                    Line(label: "filter source", key: "filter_source"),
+                    Line(label: "whitened", key: "whiten"),
+                    Line(label: "patch size", key: "patch_size"),
+                    Line(label: "pooling", key: "pool"),
+                    Line(label: "pooling grid", key: "pool_grid"),
+                    Line(label: "features", key: "features"),
+                    Line(label: "nonzero weights", key: "nonzero_weights"),
+                    Line(label: "solver", key: "status"),
+                    Line(label: "iterations", key: "iterations"),
+                    Line(label: "filter time", key: "filter_time", seconds: true),
+                    Line(label: "feature time", key: "feature_time", seconds: true),
+                    Line(label: "solve time", key: "solve_time", seconds: true),
+                    Line(label: "total time", key: "total_time", seconds: true),
+                    Line(label: "seed", key: "seed")],
+            omitted: ["method", "train_samples", "test_samples", "classes"])
     }
 
     /// The data with class labels, split by `--fold` or by `--test-fraction`/`--seed`.
