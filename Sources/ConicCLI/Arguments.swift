@@ -14,6 +14,7 @@ extension Pooling: ExpressibleByArgument {}
 extension FilterSource: ExpressibleByArgument {}
 extension SimplexQPMethod: ExpressibleByArgument {}
 extension ThreeLayerLossFormulation: ExpressibleByArgument {}
+extension ProblemFileFormat: ExpressibleByArgument {}
 
 /// `--kind` of `nn closed-form`.
 enum ClosedFormKind: String, CaseIterable, ExpressibleByArgument {

@@ -25,34 +25,54 @@ struct Conic: ParsableCommand {
 
 /// Reads a problem file, choosing the reader by extension. A file that cannot be read or parsed
 /// ends the program with its message on standard error and exit code 1.
-func readProblem(_ path: String) throws -> ConicProblem {
-    try readProblemWithSense(path).problem
+func readProblem(_ path: String, format: ProblemFileFormat? = nil) throws -> ConicProblem {
+    try readProblemWithSense(path, format: format).problem
 }
 
 /// The problem in `path` and whether the file asks to maximize (`OBJSENSE MAX` in QPS and CBF);
 /// the problem itself always minimizes (the negated objective for a maximization).
-func readProblemWithSense(_ path: String) throws -> (problem: ConicProblem, maximize: Bool) {
+///
+/// `format` overrides the detection (by extension, else by content). `-` reads standard input,
+/// spooled to a temporary file because the readers work on files (gzip included); messages name
+/// it `<stdin>`.
+func readProblemWithSense(_ path: String, format: ProblemFileFormat? = nil) throws -> (problem: ConicProblem, maximize: Bool) {
+    var file = path
+    var spool: URL?
+    defer { if let spool { try? FileManager.default.removeItem(at: spool) } }
     do {
-        switch try ProblemFileFormat.detect(path: path) {
+        if path == standardInputPath {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("conic-stdin-\(UUID().uuidString)")
+            spool = url
+            do { try FileHandle.standardInput.readDataToEndOfFile().write(to: url) } catch {
+                throw ConicError.io("cannot read standard input: \(error.localizedDescription)")
+            }
+            file = url.path
+        }
+        switch try format ?? ProblemFileFormat.detect(path: file) {
         case .qps:
-            let model = try QPSReader.readModel(path: path)
+            let model = try QPSReader.readModel(path: file)
             return (model.problem, model.isMaximization)
         case .cbf:
-            let model = try CBFReader.readModel(path: path)
+            let model = try CBFReader.readModel(path: file)
             return (model.problem, model.isMaximization)
         case .sdpa:
-            return (try SDPAReader.read(path: path), false)
+            return (try SDPAReader.read(path: file), false)
         }
     } catch let error as ConicError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        let message = spool.map { "\(error)".replacingOccurrences(of: $0.path, with: "<stdin>") } ?? "\(error)"
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         throw ExitCode.failure
     }
 }
 
+/// The path that stands for standard input.
+let standardInputPath = "-"
+
 struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Solve a problem file (QPS/MPS, SDPA .dat-s, CBF .cbf/.cbf.gz).")
 
-    @Argument(help: "The problem file.") var file: String
+    @Argument(help: "The problem file (-: standard input).") var file: String
+    @Option(help: "The file's format (default: from the extension, else from the content).") var format: ProblemFileFormat?
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Option(help: "Tolerance for gap and feasibility (default 1e-8).") var tol: Double?
     @Option(name: .customLong("max-iter"), help: "Maximum number of iterations.") var maxIter: Int?
@@ -74,7 +94,7 @@ struct Solve: ParsableCommand {
     var noChordalDecomposition = false
 
     func run() throws {
-        let (problem, maximize) = try readProblemWithSense(file)
+        let (problem, maximize) = try readProblemWithSense(file, format: format)
         var settings = SolverSettings()
         if let tol { settings.setTolerances(tol) }
         if let maxIter { settings.maxIterations = maxIter }
@@ -130,11 +150,12 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a problem file as JSON in the solver's form (for feeding other solvers the same data).")
 
-    @Argument(help: "The problem file.") var file: String
+    @Argument(help: "The problem file (-: standard input).") var file: String
+    @Option(help: "The file's format (default: from the extension, else from the content).") var format: ProblemFileFormat?
     @Option(help: "Output path (default: standard output).") var output: String?
 
     func run() throws {
-        let problem = try readProblem(file)
+        let problem = try readProblem(file, format: format)
         let data = try ProblemJSON.encode(problem)
         if let output {
             try data.write(to: URL(fileURLWithPath: output))

@@ -33,7 +33,7 @@ func fail(_ error: Error) -> ExitCode {
 
 /// The data options shared by the `nn` commands.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data: a CSV file (.csv, .csv.gz; target in the last column), a whitespace-separated file, or a UCI dataset directory.")
+    @Option(help: "Data: a CSV file (.csv, .csv.gz; target in the last column), a whitespace-separated file, a UCI dataset directory, or - for standard input.")
     var data: String
     @Option(help: "The target column of a CSV file: a header name or a 0-based index (default: the last column).")
     var target: String?

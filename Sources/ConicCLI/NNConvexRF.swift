@@ -66,7 +66,7 @@ struct NNConvexRF: ParsableCommand {
         commandName: "convex-rf",
         abstract: "Convex-RF: extreme-point filters of image patches, ReLU and pooling, then an ℓ1-regularized least-squares output layer.")
 
-    @Option(help: "Image data: one image per row (row-major pixels), class label in the last column (e.g. digits.csv.gz).")
+    @Option(help: "Image data: one image per row (row-major pixels), class label in the last column (e.g. digits.csv.gz; - for standard input).")
     var data: String
     @Option(name: .customLong("image-shape"), help: "Image shape HxW (default: square from the feature count).")
     var imageShape: String?

@@ -12,8 +12,13 @@ import Foundation
 ///    the UCI regression benchmarks.
 /// 3. A regular file of delimited text: comma-separated for `.csv` names and for files whose first
 ///    line holds a comma, otherwise whitespace/tab-separated; gzip-compressed files are recognised
-///    by their magic bytes. A first row with a non-numeric field is a header.
+///    by their magic bytes. A first row with a non-numeric field is a header; CSV fields may be
+///    double-quoted (a header name holding a comma).
+/// 4. `-`: delimited text (or gzip-compressed text) read from standard input, as for a file.
 public enum DatasetLoader {
+    /// The path that stands for standard input.
+    public static let standardInputPath = "-"
+
     /// Loads the data set at `path` (a directory in one of the UCI layouts, or a delimited file).
     ///
     /// - Parameters:
@@ -25,6 +30,10 @@ public enum DatasetLoader {
     ///     targets are never guessed to be classes. The UCI classification layout always has labels.
     /// - Throws: ``DataError`` describing the file, line and problem.
     public static func load(path: String, targetColumn: String? = nil, classification: Bool = false) throws -> Dataset {
+        if path == standardInputPath {
+            let table = try DelimitedTextReader.readStandardInput(allowHeader: true, displayName: "<stdin>")
+            return try dataset(from: table, name: "stdin", file: "<stdin>", targetColumn: targetColumn, classification: classification)
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError.unreadable(path: path, reason: "no such file or directory")
@@ -42,11 +51,18 @@ public enum DatasetLoader {
 
     static func loadDelimited(_ path: String, targetColumn: String?, classification: Bool) throws -> Dataset {
         let table = try DelimitedTextReader.read(path: path, allowHeader: true)
-        let target = try resolveTargetColumn(targetColumn, table: table, path: path)
+        return try dataset(from: table, name: datasetName(fromFile: path), file: path, targetColumn: targetColumn,
+                           classification: classification)
+    }
+
+    /// The data set of a table read from `file`: the target column chosen, the rest features.
+    static func dataset(from table: DelimitedTable, name: String, file: String, targetColumn: String?,
+                        classification: Bool) throws -> Dataset {
+        let target = try resolveTargetColumn(targetColumn, table: table, path: file)
         let featureColumns = (0..<table.columnCount).filter { $0 != target }
         let (features, targets) = extract(table, features: featureColumns, targets: [target])
-        let labels = classification ? try classLabels(targets.values, lines: table.lineNumbers, file: path) : nil
-        return Dataset(name: datasetName(fromFile: path), features: features, targets: targets, labels: labels,
+        let labels = classification ? try classLabels(targets.values, lines: table.lineNumbers, file: file) : nil
+        return Dataset(name: name, features: features, targets: targets, labels: labels,
                        featureNames: table.header.map { h in featureColumns.map { h[$0] } })
     }
 

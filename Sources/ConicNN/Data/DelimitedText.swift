@@ -73,6 +73,30 @@ enum DelimitedTextReader {
         return try parse(bytes: bytes, separator: sep, allowHeader: allowHeader, file: displayName ?? path)
     }
 
+    /// Parses standard input to its end: delimited text, or gzip-compressed text (its magic bytes;
+    /// spooled through a temporary file, since the gzip reader works on files). The separator is
+    /// decided by the content (a comma on the first line: CSV).
+    static func readStandardInput(allowHeader: Bool, displayName: String) throws -> DelimitedTable {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var bytes: [UInt8]
+        if data.count >= 2, data[data.startIndex] == 0x1f, data[data.startIndex + 1] == 0x8b {
+            let spool = FileManager.default.temporaryDirectory.appendingPathComponent("conic-stdin-\(UUID().uuidString).gz")
+            defer { try? FileManager.default.removeItem(at: spool) }
+            do {
+                try data.write(to: spool)
+                bytes = try readFileBytes(spool.path, kind: "data", nullTerminated: true, decompressingGzip: true)
+            } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
+                throw DataError.tooLarge(file: displayName, what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
+            } catch {
+                throw DataError.unreadable(path: displayName, reason: "\(error)".replacingOccurrences(of: spool.path, with: displayName))
+            }
+        } else {
+            bytes = [UInt8](data)
+            bytes.append(0)
+        }
+        return try parse(bytes: bytes, separator: nil, allowHeader: allowHeader, file: displayName)
+    }
+
     /// Parses NUL-terminated text `bytes` (the terminator is not part of the text).
     static func parse(bytes: [UInt8], separator: FieldSeparator?, allowHeader: Bool, file: String) throws -> DelimitedTable {
         precondition(bytes.last == 0, "DelimitedTextReader: the buffer must be NUL-terminated")
@@ -122,7 +146,7 @@ private struct Parser {
                 guard !isBlank(position, lineEnd) else { continue }
                 separator = contains(UInt8(ascii: ","), position, lineEnd) ? .comma : .whitespace
             }
-            guard split(position, lineEnd, separator!) else { continue }
+            guard try split(position, lineEnd, separator!, line: lineNumber) else { continue }
             if columnCount < 0 {
                 columnCount = fields.count
                 values.reserveCapacity(columnCount * max(16, end / max(1, 8 * columnCount)))
@@ -194,7 +218,12 @@ private struct Parser {
     }
 
     /// Fills ``fields`` with the line's fields; false for a blank line.
-    mutating func split(_ start: Int, _ stop: Int, _ separator: FieldSeparator) -> Bool {
+    ///
+    /// CSV fields may be double-quoted (RFC 4180): a quoted field runs to its closing quote, may
+    /// hold commas, and writes a quote as `""`. Its bounds keep the quotes (``number(in:)`` and
+    /// ``unquoted(_:)`` look inside). A quoted field cannot span lines: the reader works line by
+    /// line, so an unclosed quote is refused with its line rather than misread.
+    mutating func split(_ start: Int, _ stop: Int, _ separator: FieldSeparator, line: Int) throws -> Bool {
         fields.removeAll(keepingCapacity: true)
         guard !isBlank(start, stop) else { return false }
         switch separator {
@@ -208,14 +237,32 @@ private struct Parser {
                 fields.append((fieldStart, i))
             }
         case .comma:
+            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ",")
             var i = start
             while true {
                 var fieldStart = i
-                while i < stop, byte(i) != UInt8(ascii: ",") { i += 1 }
-                var fieldEnd = i
-                while fieldStart < fieldEnd, isSpace(fieldStart) { fieldStart += 1 }
-                while fieldEnd > fieldStart, isSpace(fieldEnd - 1) { fieldEnd -= 1 }
-                fields.append((fieldStart, fieldEnd))
+                while fieldStart < stop, isSpace(fieldStart) { fieldStart += 1 }
+                if fieldStart < stop, byte(fieldStart) == quote {
+                    i = fieldStart + 1
+                    while i < stop, !(byte(i) == quote && (i + 1 == stop || byte(i + 1) != quote)) {
+                        i += byte(i) == quote ? 2 : 1   // "" is a quote inside the field
+                    }
+                    guard i < stop else {
+                        throw DataError.invalidValue(file: file, line: line, message: "field \(fields.count + 1) opens a quote that the line does not close (quoted fields spanning lines are not supported)")
+                    }
+                    let fieldEnd = i + 1
+                    i = fieldEnd
+                    while i < stop, isSpace(i) { i += 1 }
+                    guard i == stop || byte(i) == comma else {
+                        throw DataError.invalidValue(file: file, line: line, message: "field \(fields.count + 1) has text after its closing quote")
+                    }
+                    fields.append((fieldStart, fieldEnd))
+                } else {
+                    while i < stop, byte(i) != comma { i += 1 }
+                    var fieldEnd = i
+                    while fieldEnd > fieldStart, isSpace(fieldEnd - 1) { fieldEnd -= 1 }
+                    fields.append((min(fieldStart, fieldEnd), fieldEnd))
+                }
                 if i == stop { break }
                 i += 1
             }
@@ -223,9 +270,12 @@ private struct Parser {
         return true
     }
 
-    /// The number filling the whole field, or nil (empty field, trailing junk, no digits).
+    /// The number filling the whole field (inside its quotes when quoted), or nil (empty field,
+    /// trailing junk, no digits).
     func number(in field: (Int, Int)) -> Double? {
-        guard field.0 < field.1 else { return nil }
+        var field = field
+        if field.1 - field.0 >= 2, byte(field.0) == UInt8(ascii: "\"") { field = (field.0 + 1, field.1 - 1) }
+        guard field.0 < field.1, !isSpace(field.0) else { return nil }
         var stop: UnsafeMutablePointer<CChar>?
         let value = strtod(text + field.0, &stop)
         guard let stop, UnsafePointer(stop) == text + field.1 else { return nil }
@@ -237,9 +287,11 @@ private struct Parser {
         return String(decoding: bytes.lazy.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// A header name without the double quotes CSV writers put around it.
+    /// A header name without the double quotes CSV writers put around it (`""` inside is a quote).
     func unquoted(_ s: String) -> String {
-        if s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\"") { return String(s.dropFirst().dropLast()) }
+        if s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\"") {
+            return String(s.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
         return s
     }
 }
