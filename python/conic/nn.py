@@ -256,7 +256,9 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
     Parameters
     ----------
     X : array (n × d); y : array (n,) or (n × c) (±1 labels for ``loss="hinge"``).
-    bias : a hidden bias, covered by the weight decay (PyTorch's default); ``free_bias`` leaves it free.
+    bias : a hidden bias: ``True`` or ``"regularized"`` covers it by the weight decay (PyTorch's
+        default), ``"free"`` leaves it free (the same as ``free_bias=True``), as ``--bias`` of the
+        command line.
     patterns : "auto" (all arrangements when the rank is ≤ 3 and they are few, else 100 sampled,
         then generated from the dual), "exact" or a count of sampled gate vectors.
     **options : other training settings of conic.h (``max_rounds``, ``time_limit``, ``tolerance``,
@@ -264,6 +266,10 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
 
     Returns a :class:`TrainingResult`. Runs with the GIL released.
     """
+    if isinstance(bias, str):
+        if bias not in ("regularized", "free"):
+            raise InvalidInputError(f"bias: expected True, False, 'regularized' or 'free', got {bias!r}")
+        bias, free_bias = True, free_bias or bias == "free"
     X = _arrays.dense(X, "X", ndim=2)
     y = _targets(y, X.shape[0], loss)
     conv = convention(loss, beta=beta, weight_decay=weight_decay, loss_reduction=loss_reduction,

@@ -134,3 +134,16 @@ def test_vector_outputs_average_over_every_entry():
     weights = np.sum(network.W1 ** 2) + np.sum(network.b1 ** 2) + np.sum(network.W2 ** 2)
     assert certificate.pytorch.objective == pytest.approx(np.mean((f - Y) ** 2) + 0.5 * wd * weights, rel=1e-9)
     assert certificate.lower_bound <= certificate.objective
+
+
+def test_bias_kinds_have_one_meaning():
+    """bias="regularized" is bias=True, bias="free" is free_bias=True (the command line's --bias)."""
+    X, y = data()
+    def objective(**kwargs):
+        return conic.nn.train(X, y, beta=1e-2, patterns="exact", **kwargs).certificate.objective
+    regularized, free = objective(bias="regularized"), objective(bias="free")
+    assert regularized == objective(bias=True)
+    assert free == objective(bias=True, free_bias=True)
+    assert free < regularized  # a free bias relaxes the regularized one (here strictly)
+    with pytest.raises(conic.InvalidInputError, match="'regularized' or 'free'"):
+        conic.nn.train(X, y, beta=1e-2, bias="maybe")
