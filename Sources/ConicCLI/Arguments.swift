@@ -113,12 +113,11 @@ enum BiasSpelling {
     /// as the flags of the command they belong to. Throws a `ValidationError` for a kind the command
     /// does not have or a value that is not a kind of bias.
     static func normalized(_ arguments: [String]) throws -> [String] {
-        // The subcommand is the word after `nn` (options of `nn` itself come after it too).
-        guard let nn = arguments.firstIndex(of: "nn"), nn + 1 < arguments.count else { return arguments }
-        let command = arguments[nn + 1]
-        guard let spelling = spellings[command] else { return arguments }
-        var out = Array(arguments[...(nn + 1)])
-        var index = nn + 2
+        // `conic nn COMMAND …`: the root command has no options that could come first.
+        guard arguments.count >= 2, arguments[0] == "nn", let spelling = spellings[arguments[1]] else { return arguments }
+        let command = arguments[1]
+        var out = Array(arguments[...1])
+        var index = 2
         while index < arguments.count {
             let argument = arguments[index]
             index += 1

@@ -19,6 +19,7 @@ import Testing
         }
         // Outside `nn`, and after `--`, nothing is touched.
         #expect(try BiasSpelling.normalized(["solve", "--bias", "free"]) == ["solve", "--bias", "free"])
+        #expect(try BiasSpelling.normalized(["solve", "nn", "train", "--bias", "free"]) == ["solve", "nn", "train", "--bias", "free"])
         #expect(try BiasSpelling.normalized(["nn", "train", "--", "--bias", "free"]) == ["nn", "train", "--", "--bias", "free"])
     }
 
