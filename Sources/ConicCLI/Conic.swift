@@ -23,8 +23,9 @@ struct Conic: ParsableCommand {
     }
 }
 
-/// Reads a problem file, choosing the reader by extension. A file that cannot be read or parsed
-/// ends the program with its message on standard error and exit code 1.
+/// Reads a problem file (`-`: standard input) with the reader of `format`, or of the format its
+/// extension or content shows. A file that cannot be read or parsed ends the program with its
+/// message on standard error and exit code 1.
 func readProblem(_ path: String, format: ProblemFileFormat? = nil) throws -> ConicProblem {
     try readProblemWithSense(path, format: format).problem
 }
