@@ -116,24 +116,9 @@ public enum DeepReLUClosedForm {
         return worst
     }
 
-    /// The global minimizer over `p ≥ 0` of `½(c − p)² + (β/2)·L·p^{2/L}`: `(c − β)₊` for `L = 2`;
-    /// otherwise the best of `p = 0` and a fine grid on `[0, c]` refined by golden-section search
-    /// (the minimizer lies in `[0, c]`, as both terms grow beyond `c`).
+    /// The global minimizer over `p ≥ 0` of `½(c − p)² + (β/2)·L·p^{2/L}` (``BalancedShrinkage``).
     static func optimalPathScale(targetNorm c: Double, beta: Double, depth: Int) -> Double {
-        if depth == 2 { return max(c - beta, 0) }
-        let exponent = 2 / Double(depth)
-        func g(_ p: Double) -> Double { 0.5 * (c - p) * (c - p) + 0.5 * beta * Double(depth) * pow(p, exponent) }
-        let steps = 2000
-        var best = 0
-        for k in 1...steps where g(c * Double(k) / Double(steps)) < g(c * Double(best) / Double(steps)) { best = k }
-        var low = c * Double(max(best - 1, 0)) / Double(steps), high = c * Double(min(best + 1, steps)) / Double(steps)
-        let ratio = (5.0.squareRoot() - 1) / 2
-        for _ in 0..<100 {
-            let a = high - ratio * (high - low), b = low + ratio * (high - low)
-            if g(a) < g(b) { high = b } else { low = a }
-        }
-        let p = (low + high) / 2
-        return g(p) < g(0) ? p : 0
+        BalancedShrinkage.scale(targetNorm: c, beta: beta, depth: depth)
     }
 
     /// The dual value of the two-layer convex program (group-ℓ1 over neurons) at
