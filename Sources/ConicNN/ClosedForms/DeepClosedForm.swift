@@ -22,6 +22,10 @@ public struct DeepClosedFormSolution: Sendable, Equatable {
     /// known: the dual value of the two-layer convex program for depth 2 (whitened one-hot data);
     /// `nil` for deeper networks.
     public let lowerBound: Double?
+    /// A certified lower bound for every depth (``DeepDualBound`` with the ReLU gain at the closed
+    /// form's residual; `nil` for `β = 0`): equal to the objective for depth 2 on whitened data, loose
+    /// for deeper networks with several classes, where it ties the paths to one scale.
+    public let relaxedLowerBound: Double?
     /// Per path `r` (one per class with samples), the product `pᵣ` of its layer scales: the
     /// network outputs `pᵣ yⱼ/‖yⱼ‖` in column `j`.
     public let pathScales: [Double]
@@ -100,11 +104,20 @@ public enum DeepReLUClosedForm {
         if beta > 0 {
             theorem = network { r in [Double](repeating: 1, count: depth - 1) + [max(norms[r] - beta, 0)] }
         }
-        let residual = zip(balanced.predict(features).values, targets.values).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+        let f = balanced.predict(features)
+        let residual = zip(f.values, targets.values).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+        var relaxed: Double?
+        if beta > 0, let featureNorm = features.singularValueDecomposition()?.sigma.first {
+            let direction = DenseMatrix(rowCount: n, columnCount: classes, values: zip(targets.values, f.values).map { $0 - $1 })
+            relaxed = DeepDualBound.lowerBound(targets: targets, residual: direction, anchor: targets, beta: beta, depth: depth) {
+                DeepDualBound.reluGain(featureNorm: featureNorm, direction: $0)
+            }
+        }
         return DeepClosedFormSolution(
             network: balanced, objective: objective, theoremNetwork: theorem,
             theoremObjective: theorem?.objective(features: features, targets: targets, beta: beta),
             lowerBound: depth == 2 && beta > 0 ? twoLayerDualValue(features: features, targetNorms: norms, beta: beta) : nil,
+            relaxedLowerBound: relaxed,
             pathScales: products, targetNorms: norms, maximumResidual: residual)
     }
 

@@ -65,6 +65,8 @@ public struct DeepGradientTrainingResult: Sendable, Equatable {
     public let network: DeepReLUNetwork
     /// The objective at step 0, every `recordEvery` steps and at the end.
     public let history: [GradientTrainingRecord]
+    /// `‖Wₗ‖_F` per layer at the steps of ``history`` (Proposition 3.1: equal at a stationary point).
+    public let frobeniusNormHistory: [[Double]]
     /// The objective of ``network``.
     public let finalObjective: Double
     /// Whether the weights or the objective became non-finite.
@@ -101,13 +103,16 @@ public enum DeepGradientTrainer {
                                       momentum: settings.optimizer == .sgd ? settings.momentum : 0,
                                       blockSizes: network.weights.map(\.values.count) + network.biases.map(\.count))
         var history = [GradientTrainingRecord]()
+        var norms = [[Double]]()
         var last = (network: network, objective: network.objective(features: features, targets: targets, beta: settings.beta))
         func record(_ step: Int, _ value: Double) {
             history.append(GradientTrainingRecord(epoch: step, objective: value))
+            norms.append(network.layerFrobeniusNorms)
             progress?(step, value)
         }
         guard last.objective.isFinite else {
-            return DeepGradientTrainingResult(network: network, history: [], finalObjective: last.objective, diverged: true)
+            return DeepGradientTrainingResult(network: network, history: [], frobeniusNormHistory: [],
+                                              finalObjective: last.objective, diverged: true)
         }
         record(0, last.objective)
         for step in 1...max(1, settings.epochs) where settings.epochs > 0 {
@@ -120,14 +125,15 @@ public enum DeepGradientTrainer {
             if step % settings.recordEvery == 0 || step == settings.epochs {
                 let value = network.objective(features: features, targets: targets, beta: settings.beta)
                 guard value.isFinite else {
-                    return DeepGradientTrainingResult(network: last.network, history: history, finalObjective: last.objective,
-                                                      diverged: true)
+                    return DeepGradientTrainingResult(network: last.network, history: history, frobeniusNormHistory: norms,
+                                                      finalObjective: last.objective, diverged: true)
                 }
                 last = (network, value)
                 record(step, value)
             }
         }
         let final = network.objective(features: features, targets: targets, beta: settings.beta)
-        return DeepGradientTrainingResult(network: network, history: history, finalObjective: final, diverged: !final.isFinite)
+        return DeepGradientTrainingResult(network: network, history: history, frobeniusNormHistory: norms, finalObjective: final,
+                                          diverged: !final.isFinite)
     }
 }

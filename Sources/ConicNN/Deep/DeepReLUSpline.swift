@@ -141,23 +141,38 @@ public enum DeepReLUSpline {
 
         // Dual direction: the residual, centred (the free constant needs 1ᵀΛ = 0); its gain is the
         // largest ‖Λᵀ(±(c − cⱼ))₊‖ over sample knots (the maximum over all knots is at a sample).
-        var residual = DenseMatrix(rowCount: n, columnCount: outputs, values: zip(targets.values, f.values).map { $0 - $1 })
-        for o in 0..<outputs {
-            let mean = (0..<n).reduce(0) { $0 + residual[$1, o] } / Double(n)
-            for i in 0..<n { residual[i, o] -= mean }
+        let residual = DenseMatrix(rowCount: n, columnCount: outputs, values: zip(targets.values, f.values).map { $0 - $1 })
+        let bound = DeepDualBound.lowerBound(targets: targets, residual: centred(residual), anchor: centred(targets),
+                                             beta: beta, depth: depth) { knotGain($0, coordinates: c) }
+        return DeepSplineSolution(network: network, objective: objective, lowerBound: bound, layerScale: t, twoLayer: best,
+                                  direction: direction, coordinates: c, knots: knots.sorted(), predictionDifference: difference,
+                                  programSolves: solves)
+    }
+
+    /// The columns of `a` minus their means: a dual direction must satisfy `1ᵀΛ = 0`, or the free
+    /// constant makes the dual function `−∞`.
+    static func centred(_ a: DenseMatrix) -> DenseMatrix {
+        var out = a
+        for o in 0..<a.columnCount {
+            let mean = (0..<a.rowCount).reduce(0) { $0 + a[$1, o] } / Double(a.rowCount)
+            for i in 0..<a.rowCount { out[i, o] -= mean }
         }
+        return out
+    }
+
+    /// `max ‖Λᵀ(±(c − cⱼ))₊‖` over the sample knots `cⱼ`: for `1ᵀΛ = 0` this is the maximum over every
+    /// knot and bias (between samples the value is convex in the knot, and constant beyond them).
+    static func knotGain(_ lambda: DenseMatrix, coordinates c: [Double]) -> Double {
+        let n = c.count, outputs = lambda.columnCount
         var gain = 0.0
         for j in 0..<n {
             for sign in [1.0, -1.0] {
                 var v = [Double](repeating: 0, count: outputs)
-                for i in 0..<n { let h = max(sign * (c[i] - c[j]), 0); for o in 0..<outputs { v[o] += residual[i, o] * h } }
+                for i in 0..<n { let h = max(sign * (c[i] - c[j]), 0); for o in 0..<outputs { v[o] += lambda[i, o] * h } }
                 gain = max(gain, euclideanNorm(v))
             }
         }
-        let bound = DeepDualBound.lowerBound(targets: targets, direction: residual, gain: gain, beta: beta, depth: depth)
-        return DeepSplineSolution(network: network, objective: objective, lowerBound: bound, layerScale: t, twoLayer: best,
-                                  direction: direction, coordinates: c, knots: knots.sorted(), predictionDifference: difference,
-                                  programSolves: solves)
+        return gain
     }
 
     /// `X = c âᵀ`: the unit direction `â` and the coordinates `c` (oriented so that `c ≥ 0` when the

@@ -25,34 +25,68 @@ public enum DeepDualBound {
         features.multiplied(by: direction, transposeSelf: true).singularValueDecomposition()?.sigma.first ?? nil
     }
 
-    /// `σ_max(Λ₀)·σ_max(X)`, a gain valid for ReLU hidden layers; `nil` if an SVD fails.
-    public static func reluGain(features: DenseMatrix, direction: DenseMatrix) -> Double? {
-        guard let a = direction.singularValueDecomposition()?.sigma.first,
-              let x = features.singularValueDecomposition()?.sigma.first else { return nil }
-        return a * x
+    /// `σ_max(Λ₀)·σ_max(X)`, a gain valid for ReLU hidden layers (pass `σ_max(X)`); `nil` if the SVD fails.
+    public static func reluGain(featureNorm: Double, direction: DenseMatrix) -> Double? {
+        guard let a = direction.singularValueDecomposition()?.sigma.first else { return nil }
+        return a * featureNorm
     }
 
-    /// The bound for the dual direction `Λ₀` (`n × K`, e.g. a network's residual `Y − f`).
-    public static func lowerBound(targets: DenseMatrix, direction: DenseMatrix, gain: Double, beta: Double, depth: Int) -> Double {
-        precondition(depth >= 2 && beta > 0 && targets.values.count == direction.values.count)
-        let a = zip(targets.values, direction.values).reduce(0) { $0 + $1.0 * $1.1 }
-        let b = direction.values.reduce(0) { $0 + $1 * $1 }
-        guard a > 0, b > 0, gain.isFinite else { return 0 }
-        let free = 0.5 * a * a / b          // the dual value without the constraint
-        guard gain > 0 else { return free }
-        // The dual value for constraint level c = β/τ: s = min(a/b, c/γ).
+    /// A dual direction `Λ` with its gain (``linearGain(features:direction:)`` or ``reluGain(features:direction:)``).
+    public struct Direction: Sendable {
+        public var direction: DenseMatrix
+        public var gain: Double
+        public init(direction: DenseMatrix, gain: Double) { self.direction = direction; self.gain = gain }
+    }
+
+    /// The bound over the plane spanned by a network's residual `R = Y − f` and `anchor` (`Y` itself;
+    /// centred when the network has a free constant): directions `cos φ·A/‖A‖ + sin φ·R/‖R‖` for
+    /// `angles` values of `φ ∈ [0, π)`, each scaled optimally for every `τ`. The residual is tangent
+    /// to the optimum at its own `τ`; as `τ` moves the best direction moves in this plane (towards `Y`
+    /// as `τ → 0`, towards the part of `Y` no network reaches as `τ` grows), so for rank-one optima the
+    /// bound is tight up to the angle grid (about 1e-5 relative with the default).
+    public static func lowerBound(targets: DenseMatrix, residual: DenseMatrix, anchor: DenseMatrix, beta: Double, depth: Int,
+                                  angles: Int = 2000, gain: (DenseMatrix) -> Double?) -> Double {
+        let nr = euclideanNorm(residual.values), na = euclideanNorm(anchor.values)
+        var directions = [Direction]()
+        for k in 0..<max(angles, 2) {
+            let phi = Double.pi * Double(k) / Double(max(angles, 2))
+            let (ca, cr) = (na > 0 ? cos(phi) / na : 0, nr > 0 ? sin(phi) / nr : 0)
+            let lambda = DenseMatrix(rowCount: residual.rowCount, columnCount: residual.columnCount,
+                                     values: zip(residual.values, anchor.values).map { cr * $0 + ca * $1 })
+            if let g = gain(lambda) { directions.append(Direction(direction: lambda, gain: g)) }
+        }
+        return lowerBound(targets: targets, directions: directions, beta: beta, depth: depth)
+    }
+
+    /// The bound for dual directions `Λᵢ` (`n × K`): `inf_τ (β/2)(L − 2)τ^{2/(L−2)} + maxᵢ Dᵢ(β/τ)`.
+    public static func lowerBound(targets: DenseMatrix, directions: [Direction], beta: Double, depth: Int) -> Double {
+        precondition(depth >= 2 && beta > 0)
+        // Per direction: a = ⟨Λ, Y⟩, b = ‖Λ‖², gain g; useless directions are dropped.
+        let terms = directions.compactMap { item -> (a: Double, b: Double, g: Double)? in
+            precondition(item.direction.values.count == targets.values.count)
+            let a = zip(targets.values, item.direction.values).reduce(0) { $0 + $1.0 * $1.1 }
+            let b = item.direction.values.reduce(0) { $0 + $1 * $1 }
+            guard a > 0, b > 0, item.gain.isFinite, item.gain >= 0 else { return nil }
+            return (a, b, item.gain)
+        }
+        guard !terms.isEmpty else { return 0 }
+        // The dual value at constraint level c = β/τ: s = min(a/b, c/g).
         func dual(_ c: Double) -> Double {
-            let s = min(a / b, c / gain)
-            return s * a - 0.5 * s * s * b
+            terms.reduce(0) { best, t in
+                let s = t.g > 0 ? min(t.a / t.b, c / t.g) : t.a / t.b
+                return max(best, s * t.a - 0.5 * s * s * t.b)
+            }
         }
         if depth == 2 { return dual(beta) }
         let k = Double(depth - 2)
         func total(_ t: Double) -> Double { 0.5 * beta * k * t * t + dual(beta / pow(t, k)) }
-        // For t ≤ t_c the constraint is inactive and the infimum there is `free` (t → 0); beyond t_hi
-        // the decay alone exceeds `free`.
-        let tc = pow(beta * b / (gain * a), 1 / k), th = a / (b * beta * k).squareRoot()
+        // Below every t_c the constraints are inactive and the infimum there is the t → 0 limit; beyond
+        // t_hi the decay alone exceeds it.
+        let free = dual(.infinity)
+        let tc = terms.map { $0.g > 0 ? pow(beta * $0.b / ($0.g * $0.a), 1 / k) : .infinity }.min()!
+        let th = (2 * free / (beta * k)).squareRoot()
         guard tc < th else { return free }
-        let t = ScalarSearch.minimize(total, low: tc, high: th)
+        let t = ScalarSearch.minimize(total, low: tc, high: th, gridPoints: 1000)
         return min(free, total(t))
     }
 }

@@ -125,9 +125,10 @@ public enum DeepLinearClosedForm {
         let difference = zip(f.values, formula.values).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
         let objective = network.objective(features: features, targets: targets, beta: beta)
         let residual = DenseMatrix(rowCount: n, columnCount: outputs, values: zip(targets.values, f.values).map { $0 - $1 })
-        let gain = activation == .linear ? DeepDualBound.linearGain(features: features, direction: residual)
-                                         : DeepDualBound.reluGain(features: features, direction: residual)
-        let bound = gain.map { DeepDualBound.lowerBound(targets: targets, direction: residual, gain: $0, beta: beta, depth: depth) } ?? 0
+        // For rank-one X = c a₀ᵀ with c ≥ 0 the ReLU passes (cφᵀu)₊ = c(φᵀu)₊, so the linear gain holds.
+        let bound = DeepDualBound.lowerBound(targets: targets, residual: residual, anchor: targets, beta: beta, depth: depth) {
+            DeepDualBound.linearGain(features: features, direction: $0)
+        }
         return DeepLinearSolution(
             network: network, objective: objective, endToEnd: m, dataScale: scale, targetSpectrum: spectrum,
             predictionSpectrum: p, rank: rank, threshold: BalancedShrinkage.threshold(beta: effectiveBeta, depth: depth),
