@@ -36,11 +36,13 @@ TABLE1 = {  # dataset: (paper n, d, SGD objective, convex objective, SGD test er
 }
 
 
-def run(conic, *args):
+def run(conic, *args, command="three-layer"):
+    """`conic nn COMMAND … --json --quiet` with its wall-clock time in `process_time`."""
+    args = [str(a) for a in args]
     start = time.perf_counter()
-    out = subprocess.run([conic, "nn", "three-layer", *args, "--json", "--quiet"], capture_output=True, text=True)
+    out = subprocess.run([conic, "nn", command, *args, "--json", "--quiet"], capture_output=True, text=True)
     if out.returncode != 0:
-        raise SystemExit(f"conic nn three-layer {' '.join(args)} failed: {out.stderr}")
+        raise SystemExit(f"conic nn {command} {' '.join(args)} failed: {out.stderr}")
     result = json.loads(out.stdout)
     result["process_time"] = time.perf_counter() - start
     return result
@@ -348,15 +350,7 @@ COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#1
 
 
 def run_deep(conic, *args):
-    """`conic nn deep … --json --quiet` with its wall-clock time."""
-    args = [str(a) for a in args]
-    start = time.perf_counter()
-    out = subprocess.run([conic, "nn", "deep", *args, "--json", "--quiet"], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"conic nn deep {' '.join(args)} failed: {out.stderr}")
-    result = json.loads(out.stdout)
-    result["process_time"] = time.perf_counter() - start
-    return result
+    return run(conic, *args, command="deep")
 
 
 def regression_dir(work, name, x, y):
