@@ -147,6 +147,22 @@ struct DeepLinearTests {
         }
     }
 
+    /// One output: the optimum has one candidate direction, where the bound's relaxation is exact.
+    @Test("above the threshold the zero network is optimal and certified", arguments: [2, 3, 4])
+    func zeroNetworkCertified(depth: Int) throws {
+        let x = Self.orthonormal(12, 4, seed: 71)
+        let y = gaussianMatrix(12, 1, seed: 72)
+        let top = x.multiplied(by: y, transposeSelf: true).singularValueDecomposition()!.sigma[0]
+        // β just above the one whose threshold is the largest singular value: every direction is cut.
+        var low = 1e-9, high = top
+        for _ in 0..<100 { let mid = 0.5 * (low + high); if BalancedShrinkage.threshold(beta: mid, depth: depth) < top { low = mid } else { high = mid } }
+        let solution = try DeepLinearClosedForm.solve(features: x, targets: y, depth: depth, beta: high * 1.05)
+        let half = 0.5 * y.values.reduce(0) { $0 + $1 * $1 }
+        #expect(solution.rank == 0)
+        #expect(abs(solution.objective - half) <= 1e-12 * half)
+        #expect(solution.lowerBound <= solution.objective && solution.lowerBound >= solution.objective * (1 - 1e-4))
+    }
+
     @Test("the dual bound holds on general data and certifies gradient descent for one output")
     func dualBoundOnGeneralData() throws {
         let x = gaussianMatrix(15, 5, seed: 41)

@@ -125,8 +125,15 @@ public enum DeepLinearClosedForm {
         let difference = zip(f.values, formula.values).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
         let objective = network.objective(features: features, targets: targets, beta: beta)
         let residual = DenseMatrix(rowCount: n, columnCount: outputs, values: zip(targets.values, f.values).map { $0 - $1 })
+        // The bound's second direction: the residual, or, when the optimum is 0 (residual = Y), Y without
+        // its leading reachable direction, so that the plane holds the duals that shrink that direction.
+        var second = residual
+        if rank == 0, let top = spectrum.first, top > 0 {
+            let lead = uR.multiplied(by: aC).column(0)
+            for i in 0..<n { for o in 0..<outputs { second[i, o] -= lead[i] * top * btC[0, o] } }
+        }
         // For rank-one X = c a₀ᵀ with c ≥ 0 the ReLU passes (cφᵀu)₊ = c(φᵀu)₊, so the linear gain holds.
-        let bound = DeepDualBound.lowerBound(targets: targets, residual: residual, anchor: targets, beta: beta, depth: depth) {
+        let bound = DeepDualBound.lowerBound(targets: targets, residual: second, anchor: targets, beta: beta, depth: depth) {
             DeepDualBound.linearGain(features: features, direction: $0)
         }
         return DeepLinearSolution(
