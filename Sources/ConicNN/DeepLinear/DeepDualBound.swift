@@ -39,45 +39,71 @@ public enum DeepDualBound {
     }
 
     /// The bound over the plane spanned by a network's residual `R = Y − f` and `anchor` (`Y` itself;
-    /// centred when the network has a free constant): directions `cos φ·A/‖A‖ + sin φ·R/‖R‖` for
-    /// `angles` values of `φ ∈ [0, π)`, each scaled optimally for every `τ`. The residual is tangent
-    /// to the optimum at its own `τ`; as `τ` moves the best direction moves in this plane (towards `Y`
-    /// as `τ → 0`, towards the part of `Y` no network reaches as `τ` grows), so for rank-one optima the
-    /// bound is tight up to the angle grid (about 1e-5 relative with the default).
+    /// centred when the network has a free constant): directions `±(cos φ·R̂ + sin φ·ê)`, `φ ∈ [0, π)`,
+    /// in an orthonormal basis `R̂, ê` of the plane (the sign that makes `⟨Λ, Y⟩ > 0`), each scaled
+    /// optimally for every `τ`. The residual is tangent to the optimum at its own `τ`; as `τ` moves the
+    /// best direction moves in this plane (towards `Y` as `τ → 0`, towards the part of `Y` no network
+    /// reaches as `τ` grows), so for one-direction optima the bound is tight up to the angle grid:
+    /// `angles` uniform angles, then `refinement` more between the neighbours of every angle that was
+    /// the best one at some `τ` of the search (more directions only raise the bound).
     public static func lowerBound(targets: DenseMatrix, residual: DenseMatrix, anchor: DenseMatrix, beta: Double, depth: Int,
-                                  angles: Int = 2000, gain: (DenseMatrix) -> Double?) -> Double {
-        let nr = euclideanNorm(residual.values), na = euclideanNorm(anchor.values)
-        var directions = [Direction]()
-        for k in 0..<max(angles, 2) {
-            let phi = Double.pi * Double(k) / Double(max(angles, 2))
-            let (ca, cr) = (na > 0 ? cos(phi) / na : 0, nr > 0 ? sin(phi) / nr : 0)
-            let lambda = DenseMatrix(rowCount: residual.rowCount, columnCount: residual.columnCount,
-                                     values: zip(residual.values, anchor.values).map { cr * $0 + ca * $1 })
-            if let g = gain(lambda) { directions.append(Direction(direction: lambda, gain: g)) }
+                                  angles: Int = 720, refinement: Int = 64, gain: (DenseMatrix) -> Double?) -> Double {
+        precondition(residual.values.count == anchor.values.count)
+        let nr = euclideanNorm(residual.values)
+        let r = nr > 0 ? residual.values.map { $0 / nr } : [Double](repeating: 0, count: residual.values.count)
+        let along = zip(anchor.values, r).reduce(0) { $0 + $1.0 * $1.1 }
+        var e = zip(anchor.values, r).map { $0 - along * $1 }
+        let ne = euclideanNorm(e)
+        e = ne > 1e-12 * max(euclideanNorm(anchor.values), .leastNormalMagnitude) ? e.map { $0 / ne } : e.map { _ in 0 }
+        func direction(_ phi: Double) -> Direction? {
+            var values = zip(r, e).map { cos(phi) * $0 + sin(phi) * $1 }
+            if zip(values, targets.values).reduce(0, { $0 + $1.0 * $1.1 }) < 0 { values = values.map { -$0 } }
+            let lambda = DenseMatrix(rowCount: residual.rowCount, columnCount: residual.columnCount, values: values)
+            return gain(lambda).map { Direction(direction: lambda, gain: $0) }
         }
-        return lowerBound(targets: targets, directions: directions, beta: beta, depth: depth)
+        let step = Double.pi / Double(max(angles, 2))
+        let coarse = (0..<max(angles, 2)).map { Double($0) * step }
+        var directions = coarse.compactMap(direction)
+        let first = bound(targets: targets, directions: directions, beta: beta, depth: depth)
+        guard refinement > 0 else { return first.value }
+        for k in first.active.sorted() where k < coarse.count {
+            for j in 1...refinement where j != refinement / 2 {
+                if let d = direction(coarse[k] + step * (2 * Double(j) / Double(refinement) - 1)) { directions.append(d) }
+            }
+        }
+        return max(first.value, bound(targets: targets, directions: directions, beta: beta, depth: depth).value)
     }
 
     /// The bound for dual directions `Λᵢ` (`n × K`): `inf_τ (β/2)(L − 2)τ^{2/(L−2)} + maxᵢ Dᵢ(β/τ)`.
     public static func lowerBound(targets: DenseMatrix, directions: [Direction], beta: Double, depth: Int) -> Double {
+        bound(targets: targets, directions: directions, beta: beta, depth: depth).value
+    }
+
+    /// The bound and the indices of the directions that were the best at some `τ` of the search.
+    static func bound(targets: DenseMatrix, directions: [Direction], beta: Double, depth: Int) -> (value: Double, active: Set<Int>) {
         precondition(depth >= 2 && beta > 0)
-        // Per direction: a = ⟨Λ, Y⟩, b = ‖Λ‖², gain g; useless directions are dropped.
-        let terms = directions.compactMap { item -> (a: Double, b: Double, g: Double)? in
+        // Per direction: a = ⟨Λ, Y⟩, b = ‖Λ‖², gain g; useless directions are skipped.
+        let terms = directions.enumerated().compactMap { index, item -> (index: Int, a: Double, b: Double, g: Double)? in
             precondition(item.direction.values.count == targets.values.count)
             let a = zip(targets.values, item.direction.values).reduce(0) { $0 + $1.0 * $1.1 }
             let b = item.direction.values.reduce(0) { $0 + $1 * $1 }
             guard a > 0, b > 0, item.gain.isFinite, item.gain >= 0 else { return nil }
-            return (a, b, item.gain)
+            return (index, a, b, item.gain)
         }
-        guard !terms.isEmpty else { return 0 }
+        guard !terms.isEmpty else { return (0, []) }
+        var active = Set<Int>()
         // The dual value at constraint level c = β/τ: s = min(a/b, c/g).
         func dual(_ c: Double) -> Double {
-            terms.reduce(0) { best, t in
+            var best = 0.0, index = -1
+            for t in terms {
                 let s = t.g > 0 ? min(t.a / t.b, c / t.g) : t.a / t.b
-                return max(best, s * t.a - 0.5 * s * s * t.b)
+                let v = s * t.a - 0.5 * s * s * t.b
+                if v > best { best = v; index = t.index }
             }
+            if index >= 0 { active.insert(index) }
+            return best
         }
-        if depth == 2 { return dual(beta) }
+        if depth == 2 { return (dual(beta), active) }
         let k = Double(depth - 2)
         func total(_ t: Double) -> Double { 0.5 * beta * k * t * t + dual(beta / pow(t, k)) }
         // Below every t_c the constraints are inactive and the infimum there is the t → 0 limit; beyond
@@ -85,9 +111,9 @@ public enum DeepDualBound {
         let free = dual(.infinity)
         let tc = terms.map { $0.g > 0 ? pow(beta * $0.b / ($0.g * $0.a), 1 / k) : .infinity }.min()!
         let th = (2 * free / (beta * k)).squareRoot()
-        guard tc < th else { return free }
+        guard tc < th else { return (free, active) }
         let t = ScalarSearch.minimize(total, low: tc, high: th, gridPoints: 1000)
-        return min(free, total(t))
+        return (min(free, total(t)), active)
     }
 }
 
