@@ -15,7 +15,7 @@
                  (four-layer linear: layer ranks, equal layer norms): `conic nn deep` closed form against Adam.
   deep-rank-one  ICLR 2021 Fig. 3b: five-layer ReLU on rank-one data, layer ranks of Adam against Theorem 4.1.
   deep-spline    ICLR 2021 Fig. 1 / Corollary 4.2: deep ReLU (bias on the last hidden layer) on 1-D data, L = 2, 3, 4.
-  deep-digits    ICLR 2021 Fig. 4 on whitened digits (n = 60, d = 64, K = 10, L = 3, 4, 5): Theorem 4.4 against SGD.
+  deep-digits    ICLR 2021 Fig. 4 on whitened digits (n = 50, d = 64, K = 10, L = 3, 4, 5): Theorem 4.4 against SGD.
                  Each writes its SVGs to docs/figures/deep-*.svg.
   fig5    ICML 2020 Fig. 5 on digits (middle pixel rows, d = 16): the circular linear CNN (13) trained by Adam
           (numpy, full batch, 5 seeds) against the Fourier program (14). Writes docs/figures/linear-cnn-fig5.svg.
@@ -391,14 +391,14 @@ def iclr_linear(conic, work, figures, epochs):
     data = regression_dir(work, "linear2", x, y)
     spectrum = np.linalg.svd(x.T @ y, compute_uv=False)
     betas = np.geomspace(spectrum.min() * 0.5, spectrum.max() * 1.2, 16)
-    print(f"Fig. 2a/5b: two-layer linear, n = {n}, d = {d}, m = 50, K = {k}, XᵀX = I; singular values of XᵀY: "
+    print(f"Fig. 2a/5b: two-layer linear, n = {n}, d = {d}, m = 50, K = {k}, XᵀX = I, GD lr 0.05, {epochs} steps; singular values of XᵀY: "
           + ", ".join(f"{c:.4g}" for c in spectrum))
     print("| β | closed-form rank | GD rank W1 / W2 | closed-form objective | lower bound | GD objective | GD excess |")
     print("|---|---|---|---|---|---|---|")
     ranks, gd_ranks, sv_points, agree, above = [], [], [], 0, 0
     for beta in betas:
         r = run_deep(conic, "--data", data, "--depth", 2, "--beta", f"{beta:.10g}", "--gd-seeds", 1, "--gd-widths", 50,
-                     "--gd-epochs", epochs, "--lr", 1e-2, "--record-every", epochs)
+                     "--gd-epochs", epochs, "--optimizer", "gd", "--lr", 0.05, "--record-every", epochs)
         g = r["gd_runs"][0]
         excess = (g["objective"] - r["objective"]) / r["objective"]
         agree += g["layer_ranks"][0] == r["rank"]
@@ -430,16 +430,18 @@ def iclr_linear(conic, work, figures, epochs):
     betas = [beta_for_threshold(np.sqrt(spectrum[i] * spectrum[i + 1]), depth) for i in (3, 2, 1, 0)]
     print(f"\nFig. 2b/3a: four-layer linear 5×50, 50×30, 30×40, 40×5, n = {n}, XᵀX = I; singular values of XᵀY: "
           + ", ".join(f"{c:.4g}" for c in spectrum))
-    print("| β | closed-form rank | GD layer ranks | GD ‖Wₗ‖_F | GD ‖Wₗ‖₂ | closed-form ‖Wₗ‖_F | closed-form objective | GD objective |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| β | closed-form rank | GD layer ranks (best of 3) | GD ‖Wₗ‖_F | GD ‖Wₗ‖₂ | closed-form ‖Wₗ‖_F | closed-form objective | lower bound | GD objectives |")
+    print("|---|---|---|---|---|---|---|---|---|")
     history = None
     for beta in betas:
-        r = run_deep(conic, "--data", data, "--depth", depth, "--beta", f"{beta:.10g}", "--gd-seeds", 1,
-                     "--gd-widths", "50,30,40", "--gd-epochs", epochs, "--lr", 1e-2, "--record-every", max(1, epochs // 100))
-        g = r["gd_runs"][0]
+        r = run_deep(conic, "--data", data, "--depth", depth, "--beta", f"{beta:.10g}", "--gd-seeds", 3,
+                     "--gd-widths", "50,30,40", "--gd-epochs", epochs, "--optimizer", "gd", "--lr", 0.05,
+                     "--record-every", max(1, epochs // 100))
+        g = min(r["gd_runs"], key=lambda run: run["objective"])
         fmt = lambda v: "/".join(f"{a:.4f}" for a in v)
         print(f"| {beta:.4g} | {r['rank']} | {g['layer_ranks']} | {fmt(g['layer_frobenius_norms'])} | "
-              f"{fmt(g['layer_operator_norms'])} | {fmt(r['layer_frobenius_norms'])} | {r['objective']:.8g} | {g['objective']:.8g} |")
+              f"{fmt(g['layer_operator_norms'])} | {fmt(r['layer_frobenius_norms'])} | {r['objective']:.8g} | {r['lower_bound']:.8g} | "
+              + ", ".join(f"{run['objective']:.8g}" for run in r["gd_runs"]) + " |")
         if r["rank"] == 2:
             history = (beta, g)
     if history:
@@ -480,14 +482,15 @@ def iclr_spline(conic, work, figures, epochs):
     y = rng.uniform(-1, 1, n)
     data = regression_dir(work, "spline", x[:, None], y)
     beta = 1e-3
-    print(f"\nFig. 1: n = {n} points on [0.1, 1], β = {beta}, 20 neurons per hidden layer for GD, bias on the last hidden layer")
+    print(f"\nFig. 1: n = {n} points on [0.1, 1], β = {beta}, 20 neurons per hidden layer for GD (Adam, lr 1e-2, {epochs} steps), "
+          "bias on the last hidden layer")
     print("| L | closed-form objective | lower bound | knots at samples | GD objectives (3 seeds) | GD ≥ closed form | solve s |")
     print("|---|---|---|---|---|---|---|")
     series = [("samples (points)", "black", list(zip(x, y)))]
     for i, depth in enumerate((2, 3, 4)):
         r = run_deep(conic, "--data", data, "--depth", depth, "--beta", beta, "--activation", "relu", "--bias",
                      "--gd-seeds", 3, "--gd-widths", ",".join(["20"] * (depth - 1)), "--gd-epochs", epochs,
-                     "--lr", 1e-3, "--record-every", epochs, "--grid", 400)
+                     "--lr", 1e-2, "--record-every", epochs, "--grid", 400)
         at_samples = all(min(abs(k - x)) <= 1e-7 for k in r["knots"])
         gd = [g["objective"] for g in r["gd_runs"]]
         print(f"| {depth} | {r['objective']:.8g} | {r['lower_bound']:.8g} | {at_samples} ({len(r['knots'])} knots) | "
@@ -500,21 +503,23 @@ def iclr_spline(conic, work, figures, epochs):
 
 
 def iclr_digits(conic, work, figures, epochs, lr):
-    """Fig. 4 on whitened digits: n = 60 (6 per class) ≤ d = 64, K = 10, L = 3, 4, 5, 50 neurons per layer."""
+    """Fig. 4 on whitened digits: K = 10, L = 3, 4, 5, 50 neurons per layer. The issue asks for n = 60 ≤ d = 64, but 60
+    digits span only 53 dimensions (the edge pixels are zero in all of them), so XXᵀ = I cannot hold; n = 50 (5 per
+    class, rank 50) is used."""
     x, label = digits()
     rng = np.random.default_rng(3)
-    train = np.concatenate([rng.choice(np.flatnonzero(label == c), 6, replace=False) for c in range(10)])
+    train = np.concatenate([rng.choice(np.flatnonzero(label == c), 5, replace=False) for c in range(10)])
     rest = np.setdiff1d(np.arange(len(label)), train)
     test = rng.choice(rest, 300, replace=False)
-    # A UCI classification layout with one fold: train = the 60, test = 300 others.
-    path = os.path.join(work, "digits60")
+    # A UCI classification layout with one fold: train = the 50, test = 300 others.
+    path = os.path.join(work, "digits50")
     os.makedirs(path, exist_ok=True)
     rows = np.concatenate([train, test])
-    np.savetxt(os.path.join(path, "digits60_py.dat"), x[rows], fmt="%.17g")
+    np.savetxt(os.path.join(path, "digits50_py.dat"), x[rows], fmt="%.17g")
     np.savetxt(os.path.join(path, "labels_py.dat"), label[rows].astype(int), fmt="%d")
-    np.savetxt(os.path.join(path, "folds_py.dat"), np.r_[np.zeros(60), np.ones(300)].astype(int), fmt="%d")
+    np.savetxt(os.path.join(path, "folds_py.dat"), np.r_[np.zeros(50), np.ones(300)].astype(int), fmt="%d")
     beta = 0.1
-    print(f"\nFig. 4 (ICLR 2021) on digits: 60 training images (6 per class), 300 test, zero-phase whitened on the training part, "
+    print(f"\nFig. 4 (ICLR 2021) on digits: 50 training images (5 per class), 300 test, zero-phase whitened on the training part, "
           f"one-hot targets, β = {beta}; SGD = full-batch heavy ball (momentum 0.9, lr {lr}), 3 seeds, {epochs} steps")
     print("| L | Theory objective | lower bound | SGD objectives | Theory test MSE / acc | best SGD test MSE / acc | Theory train acc |")
     print("|---|---|---|---|---|---|---|")
@@ -530,7 +535,7 @@ def iclr_digits(conic, work, figures, epochs, lr):
               f"{best['gd_test_accuracy']:.3f} | {r['closed_form_train_accuracy']:.3f} |")
         series.append((f"SGD, L = {depth}", COLOURS[i], [(h["epoch"], h["objective"]) for h in best["history"] if h["epoch"] > 0]))
         lines.append((f"Theory, L = {depth}", COLOURS[i], r["objective"]))
-    svg_chart(series, lines, "Whitened digits (n = 60, d = 64, K = 10): training objective (ICLR 2021 Fig. 4)", "step", "objective",
+    svg_chart(series, lines, "Whitened digits (n = 50, d = 64, K = 10): training objective (ICLR 2021 Fig. 4)", "step", "objective",
               os.path.join(figures, "deep-relu-fig4-digits.svg"))
 
 
@@ -547,8 +552,9 @@ def main():
     parser.add_argument("--table-lr", type=float, default=1e-3)
     parser.add_argument("--fig5-steps", type=int, default=20000)
     parser.add_argument("--deep-epochs", type=int, default=20000)
+    parser.add_argument("--spline-epochs", type=int, default=100000)
     parser.add_argument("--digits-epochs", type=int, default=20000)
-    parser.add_argument("--digits-lr", type=float, default=1e-2)
+    parser.add_argument("--digits-lr", type=float, default=3e-2)
     args = parser.parse_args()
     os.makedirs(args.figures, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
@@ -568,7 +574,7 @@ def main():
         if args.what in ("deep-rank-one", "all"):
             iclr_rank_one(args.conic, work, args.deep_epochs)
         if args.what in ("deep-spline", "all"):
-            iclr_spline(args.conic, work, args.figures, args.deep_epochs)
+            iclr_spline(args.conic, work, args.figures, args.spline_epochs)
         if args.what in ("deep-digits", "all"):
             iclr_digits(args.conic, work, args.figures, args.digits_epochs, args.digits_lr)
 

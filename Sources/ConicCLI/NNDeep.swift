@@ -37,7 +37,7 @@ struct NNDeep: ParsableCommand {
     @Option(name: .customLong("init-scale"), help: "Multiplier of the initialization's standard deviation.") var initScale: Double = 1
     @Option(name: .customLong("record-every"), help: "Steps between recorded objectives and layer norms (JSON gd_runs[].history).")
     var recordEvery: Int = 100
-    @Option(name: .customLong("rank-tolerance"), help: "Singular values below this fraction of a layer's largest do not count towards its rank.")
+    @Option(name: .customLong("rank-tolerance"), help: "Singular values below this fraction of max(1, the layer's largest) do not count towards its rank.")
     var rankTolerance: Double = 1e-3
     @Option(help: "Also report both networks' outputs at N points along the data line (spline and rank-one kinds).") var grid: Int = 0
     @Flag(help: "Print one JSON object with the result.") var json = false
@@ -174,13 +174,14 @@ struct NNDeep: ParsableCommand {
         return parsed.map { $0! }
     }
 
-    /// Per layer: Frobenius and operator norms, singular values and rank (at `--rank-tolerance`).
+    /// Per layer: Frobenius and operator norms, singular values and rank (at `--rank-tolerance`, relative to
+    /// the largest singular value but at least to 1, so that a layer decaying to zero has rank 0).
     func layerReport(_ network: DeepReLUNetwork) -> [String: Any] {
         let spectra = network.weights.map { $0.singularValueDecomposition()?.sigma ?? [] }
         return ["layer_frobenius_norms": network.layerFrobeniusNorms,
                 "layer_operator_norms": spectra.map { $0.first ?? 0 },
                 "layer_singular_values": spectra,
-                "layer_ranks": spectra.map { s in s.filter { $0 > rankTolerance * (s.first ?? 0) && $0 > 0 }.count }]
+                "layer_ranks": spectra.map { s in s.filter { $0 > rankTolerance * max(s.first ?? 0, 1) }.count }]
     }
 
     /// Mean squared error (`‖f − Y‖²/n`) and, for class targets, accuracy, on the training and test parts.
