@@ -70,10 +70,13 @@ def svg_chart(series, hlines, title, xlabel, ylabel, path, width=720, height=450
            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
            f'<text x="{(left + width - right) / 2}" y="{height - 15}" text-anchor="middle">{xlabel}</text>',
            f'<text x="20" y="{(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 20 {(top + height - bottom) / 2})">{ylabel}</text>']
-    if logx:
+    if logx and lx1 - lx0 >= 1:
         for e in range(int(np.floor(lx0)), int(np.ceil(lx1)) + 1):
             if lx0 <= e <= lx1:
                 out.append(f'<text x="{px(10.0 ** e):.1f}" y="{height - bottom + 18}" text-anchor="middle">1e{e}</text>')
+    elif logx:
+        for v in np.linspace(lx0, lx1, 6):
+            out.append(f'<text x="{px(10 ** v):.1f}" y="{height - bottom + 18}" text-anchor="middle">{10 ** v:.3g}</text>')
     else:
         for v in np.linspace(lx0, lx1, 6):
             out.append(f'<text x="{px(v):.1f}" y="{height - bottom + 18}" text-anchor="middle">{v:.3g}</text>')
@@ -484,7 +487,7 @@ def iclr_spline(conic, work, figures, epochs):
     beta = 1e-3
     print(f"\nFig. 1: n = {n} points on [0.1, 1], β = {beta}, 20 neurons per hidden layer for GD (Adam, lr 1e-2, {epochs} steps), "
           "bias on the last hidden layer")
-    print("| L | closed-form objective | lower bound | knots at samples | GD objectives (3 seeds) | GD ≥ closed form | solve s |")
+    print("| L | closed-form objective | lower bound | knots at samples | GD objectives (3 seeds) | GD ≥ closed form | process s (with GD) |")
     print("|---|---|---|---|---|---|---|")
     series = [("samples (points)", "black", list(zip(x, y)))]
     for i, depth in enumerate((2, 3, 4)):
