@@ -109,7 +109,7 @@ struct DeepLinearTests {
         let beta = 0.5
         let solution = try DeepLinearClosedForm.solve(features: x, targets: y, depth: 3, beta: beta)
         var grid = Double.infinity
-        let steps = 1200
+        let steps = 800
         for i in 0...steps {
             for j in 0...steps {
                 let w1 = 3 * Double(i) / Double(steps), w2 = 3 * Double(j) / Double(steps), a = w1 * w2
