@@ -398,7 +398,7 @@ def iclr_linear(conic, work, figures, epochs):
           + ", ".join(f"{c:.4g}" for c in spectrum))
     print("| β | closed-form rank | GD rank W1 / W2 | closed-form objective | lower bound | GD objective | GD excess |")
     print("|---|---|---|---|---|---|---|")
-    ranks, gd_ranks, sv_points, agree, above = [], [], [], 0, 0
+    ranks, gd_ranks, sv_points, projections, agree, above = [], [], [], [], 0, 0
     for beta in betas:
         r = run_deep(conic, "--data", data, "--depth", 2, "--beta", f"{beta:.10g}", "--gd-seeds", 1, "--gd-widths", 50,
                      "--gd-epochs", epochs, "--optimizer", "gd", "--lr", 0.05, "--record-every", epochs)
@@ -407,11 +407,16 @@ def iclr_linear(conic, work, figures, epochs):
         agree += g["layer_ranks"][0] == r["rank"]
         above += g["objective"] >= r["objective"] - 1e-12 * r["objective"]
         ranks.append((beta, r["rank"]))
+        if r["rank"] == 2:
+            projections.append((beta, r))
         gd_ranks.append((beta, g["layer_ranks"][0]))
         sv_points.append((beta, g["layer_singular_values"][0][:k]))
         print(f"| {beta:.4g} | {r['rank']} | {g['layer_ranks'][0]} / {g['layer_ranks'][1]} | {r['objective']:.8g} | "
               f"{r['lower_bound']:.8g} | {g['objective']:.8g} | {excess:.1e} |")
     print(f"GD rank of W1 = closed-form rank at {agree} of {len(betas)} betas; GD objective ≥ closed form at {above} of {len(betas)}.")
+    for beta, r in projections:
+        print(f"Fig. 5a, β = {beta:.4g} (rank {r['rank']}): Σⱼ |⟨wⱼ/‖wⱼ‖, vᵢ⟩| over GD's 50 neurons, i = 1…{k}: "
+              + ", ".join(f"{v:.3g}" for v in r["gd_runs"][0]["neuron_projections"]))
     svg_chart([("closed form", COLOURS[0], ranks), ("GD, W1 (points)", COLOURS[1], gd_ranks)], [],
               "Two-layer linear: rank of W1 against β (dotted: singular values of XᵀY)", "β", "rank",
               os.path.join(figures, "deep-linear-fig2a-rank.svg"), logy=False,

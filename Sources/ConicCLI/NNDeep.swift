@@ -71,12 +71,14 @@ struct NNDeep: ParsableCommand {
                                      "outputs": y.columnCount, "depth": depth, "beta": beta, "activation": activation.rawValue,
                                      "whitened": whiten]
         let network: DeepReLUNetwork
+        var directions: DenseMatrix?
         do {
             switch kind {
             case .linear, .rankOneReLU:
                 let s = try DeepLinearClosedForm.solve(features: x, targets: y, depth: depth, beta: beta, hiddenWidths: widths,
                                                        activation: activation)
                 network = s.network
+                directions = s.inputDirections
                 object["objective"] = jsonNumber(s.objective)
                 object["lower_bound"] = jsonNumber(s.lowerBound)
                 object["rank"] = s.rank
@@ -130,6 +132,7 @@ struct NNDeep: ParsableCommand {
                                         "history": run.history.map { ["epoch": $0.epoch, "objective": jsonNumber($0.objective)] },
                                         "frobenius_norm_history": run.frobeniusNormHistory]
             entry.merge(layerReport(run.network), uniquingKeysWith: { $1 })
+            if let directions { entry["neuron_projections"] = neuronProjections(run.network.weights[0], directions: directions) }
             entry.merge(errors(run.network, train: train, test: test, trainTargets: y, prefix: "gd"), uniquingKeysWith: { $1 })
             runs.append(entry)
             if !run.diverged, run.finalObjective < (best?.objective ?? .infinity) { best = (run.finalObjective, run.network) }
@@ -183,6 +186,21 @@ struct NNDeep: ParsableCommand {
                 "layer_singular_values": spectra,
                 "layer_ranks": spectra.map { s in s.filter { $0 > rankTolerance * max(s.first ?? 0, 1) }.count }]
     }
+
+    /// Fig. 5a: per input direction `vᵢ` of the closed form, `Σⱼ |⟨wⱼ/‖wⱼ‖, vᵢ⟩|` over the first-layer
+    /// neurons `wⱼ` (columns of `W₁`) that are not negligible (norm above 10⁻⁶ of the largest).
+    func neuronProjections(_ w: DenseMatrix, directions v: DenseMatrix) -> [Double] {
+        let norms = (0..<w.columnCount).map { euclideanNormOf(w.column($0)) }
+        let largest = norms.max() ?? 0
+        return (0..<v.columnCount).map { i in
+            let vi = v.column(i)
+            return (0..<w.columnCount).filter { norms[$0] > 1e-6 * largest }.reduce(0.0) { total, j in
+                total + abs(zip(w.column(j), vi).reduce(0) { $0 + $1.0 * $1.1 }) / norms[j]
+            }
+        }
+    }
+
+    func euclideanNormOf(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
     /// Mean squared error (`‖f − Y‖²/n`) and, for class targets, accuracy, on the training and test parts.
     func errors(_ network: DeepReLUNetwork, train: Dataset, test: Dataset?, trainTargets: DenseMatrix, prefix: String) -> [String: Any] {

@@ -73,6 +73,23 @@ struct DeepLinearTests {
         // Optimality: the gradient of the objective vanishes at the rebuilt weights.
         let gradient = solution.network.objectiveAndGradient(features: x, targets: y, beta: beta).gradient
         #expect(gradient.allSatisfy { $0.values.allSatisfy { abs($0) <= 1e-9 } })
+        // Remark 2.1 / Fig. 5a: gradient descent (a wider network) reaches the same objective, and its
+        // first-layer neurons lie in the span of the kept input directions.
+        let settings = DeepGradientTrainingSettings(hiddenWidths: [12], optimizer: .gd, learningRate: 0.05, epochs: 3000,
+                                                    seed: 3, beta: beta, recordEvery: 3000, activation: .linear)
+        let run = try DeepGradientTrainer.train(features: x, targets: y, settings: settings)
+        #expect(solution.objective <= run.finalObjective + 1e-10)
+        #expect(run.finalObjective <= solution.objective * (1 + 1e-8))
+        let w = run.network.weights[0], v = solution.inputDirections
+        var outside = w
+        for i in 0..<solution.rank {
+            let vi = v.column(i)
+            for j in 0..<w.columnCount {
+                let along = (0..<w.rowCount).reduce(0) { $0 + w[$1, j] * vi[$1] }
+                for a in 0..<w.rowCount { outside[a, j] -= along * vi[a] }
+            }
+        }
+        #expect(euclideanNorm(outside.values) <= 1e-4 * euclideanNorm(w.values))
     }
 
     @Test("deep linear, L = 3 and 4: the closed form is ≤ every gradient-descent run, which reaches it; layer norms agree",

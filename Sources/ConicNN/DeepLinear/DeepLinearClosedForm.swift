@@ -20,6 +20,9 @@ public struct DeepLinearSolution: Sendable, Equatable {
     /// The singular values `cᵢ` of `UᵀY` (`X = σUVᵀ`), descending: the directions of the target
     /// that `X` can reach. For whitened data (`σ = 1`) they are the singular values of `XᵀY`.
     public let targetSpectrum: [Double]
+    /// The input directions `VA` (`d × k`, orthonormal columns, in the order of ``targetSpectrum``): the
+    /// optimal first-layer neurons lie in the span of the first ``rank`` of them (Remark 2.1, Fig. 5a).
+    public let inputDirections: DenseMatrix
     /// `σᵢ(XM) = pᵢ`, the singular values of the optimal prediction along those directions.
     public let predictionSpectrum: [Double]
     /// Number of non-zero directions: the rank of every layer and of `M`.
@@ -137,7 +140,7 @@ public enum DeepLinearClosedForm {
             DeepDualBound.linearGain(features: features, direction: $0)
         }
         return DeepLinearSolution(
-            network: network, objective: objective, endToEnd: m, dataScale: scale, targetSpectrum: spectrum,
+            network: network, objective: objective, endToEnd: m, dataScale: scale, targetSpectrum: spectrum, inputDirections: left,
             predictionSpectrum: p, rank: rank, threshold: BalancedShrinkage.threshold(beta: effectiveBeta, depth: depth),
             lowerBound: bound, layerFrobeniusNorms: network.layerFrobeniusNorms,
             layerOperatorNorms: network.layerOperatorNorms ?? [], predictionDifference: difference)
