@@ -230,6 +230,20 @@ struct DeepLinearTests {
         }
     }
 
+    @Test("whitened one-hot ReLU (Theorem 4.4): the relaxed dual bound is tight at depth 2 and below the objective deeper")
+    func whitenedReLUBound() throws {
+        let a = gaussianMatrix(9, 14, seed: 81)
+        let x = try Whitening.fit(a).apply(a)
+        var y = DenseMatrix(rowCount: 9, columnCount: 3)
+        for i in 0..<9 { y[i, i % 3] = 1 }
+        for widths in [[4], [4, 4], [4, 4, 4]] {
+            let solution = try DeepReLUClosedForm.build(features: x, targets: y, hiddenWidths: widths, beta: 0.3)
+            let bound = try #require(solution.relaxedLowerBound)
+            #expect(bound <= solution.objective * (1 + 1e-12))
+            if widths.count == 1 { #expect(bound >= solution.objective * (1 - 1e-9)) } else { #expect(bound > 0) }
+        }
+    }
+
     // MARK: - Biases and the deep spline
 
     @Test("backpropagation with biases and linear layers matches central differences")
