@@ -44,10 +44,11 @@ public enum DeepDualBound {
     /// optimally for every `τ`. The residual is tangent to the optimum at its own `τ`; as `τ` moves the
     /// best direction moves in this plane (towards `Y` as `τ → 0`, towards the part of `Y` no network
     /// reaches as `τ` grows), so for one-direction optima the bound is tight up to the angle grid:
-    /// `angles` uniform angles, then `refinement` more between the neighbours of every angle that was
-    /// the best one at some `τ` of the search (more directions only raise the bound).
+    /// `angles` uniform angles, then `rounds` of `refinement` more between the neighbours of every angle
+    /// that was the best one at some `τ` of the search (more directions only raise the bound).
     public static func lowerBound(targets: DenseMatrix, residual: DenseMatrix, anchor: DenseMatrix, beta: Double, depth: Int,
-                                  angles: Int = 720, refinement: Int = 64, gain: (DenseMatrix) -> Double?) -> Double {
+                                  angles: Int = 720, refinement: Int = 64, rounds: Int = 2,
+                                  gain: (DenseMatrix) -> Double?) -> Double {
         precondition(residual.values.count == anchor.values.count)
         let nr = euclideanNorm(residual.values)
         let r = nr > 0 ? residual.values.map { $0 / nr } : [Double](repeating: 0, count: residual.values.count)
@@ -61,17 +62,24 @@ public enum DeepDualBound {
             let lambda = DenseMatrix(rowCount: residual.rowCount, columnCount: residual.columnCount, values: values)
             return gain(lambda).map { Direction(direction: lambda, gain: $0) }
         }
-        let step = Double.pi / Double(max(angles, 2))
-        let coarse = (0..<max(angles, 2)).map { Double($0) * step }
-        var directions = coarse.compactMap(direction)
-        let first = bound(targets: targets, directions: directions, beta: beta, depth: depth)
-        guard refinement > 0 else { return first.value }
-        for k in first.active.sorted() where k < coarse.count {
-            for j in 1...refinement where j != refinement / 2 {
-                if let d = direction(coarse[k] + step * (2 * Double(j) / Double(refinement) - 1)) { directions.append(d) }
+        // Directions with their angles; each round adds `refinement` angles within one current step of
+        // every angle that was the best at some τ, and shrinks the step accordingly.
+        var step = Double.pi / Double(max(angles, 2))
+        var phis = [Double](), directions = [Direction]()
+        func add(_ phi: Double) { if let d = direction(phi) { phis.append(phi); directions.append(d) } }
+        for k in 0..<max(angles, 2) { add(Double(k) * step) }
+        var result = bound(targets: targets, directions: directions, beta: beta, depth: depth)
+        guard refinement > 0 else { return result.value }
+        for _ in 0..<rounds {
+            let centres = result.active.sorted().map { phis[$0] }
+            for centre in centres {
+                for j in 1...refinement where 2 * j != refinement { add(centre + step * (2 * Double(j) / Double(refinement) - 1)) }
             }
+            step *= 2 / Double(refinement)
+            let next = bound(targets: targets, directions: directions, beta: beta, depth: depth)
+            result = (max(result.value, next.value), next.active)
         }
-        return max(first.value, bound(targets: targets, directions: directions, beta: beta, depth: depth).value)
+        return result.value
     }
 
     /// The bound for dual directions `Λᵢ` (`n × K`): `inf_τ (β/2)(L − 2)τ^{2/(L−2)} + maxᵢ Dᵢ(β/τ)`.
