@@ -44,10 +44,10 @@ public enum DeepDualBound {
     /// optimally for every `τ`. The residual is tangent to the optimum at its own `τ`; as `τ` moves the
     /// best direction moves in this plane (towards `Y` as `τ → 0`, towards the part of `Y` no network
     /// reaches as `τ` grows), so for one-direction optima the bound is tight up to the angle grid:
-    /// `angles` uniform angles, then `rounds` of `refinement` more between the neighbours of every angle
-    /// that was the best one at some `τ` of the search (more directions only raise the bound).
+    /// `angles` uniform angles, then `rounds` of `refinement` more between the neighbours of the angles
+    /// that are the best near the minimizing `τ` (more directions only raise the bound).
     public static func lowerBound(targets: DenseMatrix, residual: DenseMatrix, anchor: DenseMatrix, beta: Double, depth: Int,
-                                  angles: Int = 720, refinement: Int = 64, rounds: Int = 2,
+                                  angles: Int = 720, refinement: Int = 32, rounds: Int = 3,
                                   gain: (DenseMatrix) -> Double?) -> Double {
         precondition(residual.values.count == anchor.values.count)
         let nr = euclideanNorm(residual.values)
@@ -63,7 +63,7 @@ public enum DeepDualBound {
             return gain(lambda).map { Direction(direction: lambda, gain: $0) }
         }
         // Directions with their angles; each round adds `refinement` angles within one current step of
-        // every angle that was the best at some τ, and shrinks the step accordingly.
+        // the angles that are the best near the minimizing τ, and shrinks the step accordingly.
         var step = Double.pi / Double(max(angles, 2))
         var phis = [Double](), directions = [Direction]()
         func add(_ phi: Double) { if let d = direction(phi) { phis.append(phi); directions.append(d) } }
@@ -87,7 +87,8 @@ public enum DeepDualBound {
         bound(targets: targets, directions: directions, beta: beta, depth: depth).value
     }
 
-    /// The bound and the indices of the directions that were the best at some `τ` of the search.
+    /// The bound and the indices of the directions that are the best near the minimizing `τ` (where more
+    /// directions would raise it).
     static func bound(targets: DenseMatrix, directions: [Direction], beta: Double, depth: Int) -> (value: Double, active: Set<Int>) {
         precondition(depth >= 2 && beta > 0)
         // Per direction: a = ⟨Λ, Y⟩, b = ‖Λ‖², gain g; useless directions are skipped.
@@ -99,29 +100,30 @@ public enum DeepDualBound {
             return (index, a, b, item.gain)
         }
         guard !terms.isEmpty else { return (0, []) }
-        var active = Set<Int>()
-        // The dual value at constraint level c = β/τ: s = min(a/b, c/g).
-        func dual(_ c: Double) -> Double {
+        // The dual value at constraint level c = β/τ, s = min(a/b, c/g), and the best direction.
+        func dual(_ c: Double) -> (value: Double, index: Int) {
             var best = 0.0, index = -1
             for t in terms {
                 let s = t.g > 0 ? min(t.a / t.b, c / t.g) : t.a / t.b
                 let v = s * t.a - 0.5 * s * s * t.b
                 if v > best { best = v; index = t.index }
             }
-            if index >= 0 { active.insert(index) }
-            return best
+            return (best, index)
         }
-        if depth == 2 { return (dual(beta), active) }
+        func activeNear(_ levels: [Double]) -> Set<Int> { Set(levels.map { dual($0).index }.filter { $0 >= 0 }) }
+        if depth == 2 { return (dual(beta).value, activeNear([beta])) }
         let k = Double(depth - 2)
-        func total(_ t: Double) -> Double { 0.5 * beta * k * t * t + dual(beta / pow(t, k)) }
+        func total(_ t: Double) -> Double { 0.5 * beta * k * t * t + dual(beta / pow(t, k)).value }
         // Below every t_c the constraints are inactive and the infimum there is the t → 0 limit; beyond
         // t_hi the decay alone exceeds it.
-        let free = dual(.infinity)
+        let free = dual(.infinity).value
         let tc = terms.map { $0.g > 0 ? pow(beta * $0.b / ($0.g * $0.a), 1 / k) : .infinity }.min()!
         let th = (2 * free / (beta * k)).squareRoot()
-        guard tc < th else { return (free, active) }
+        guard tc < th else { return (free, []) }
         let t = ScalarSearch.minimize(total, low: tc, high: th, gridPoints: 1000)
-        return (min(free, total(t)), active)
+        let value = total(t)
+        guard value < free else { return (free, []) }
+        return (value, activeNear((-20...20).map { beta / pow(t * (1 + 5e-3 * Double($0)), k) }))
     }
 }
 
