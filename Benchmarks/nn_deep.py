@@ -11,6 +11,12 @@
   conv    ICML 2020 §4 on the digits (8 x 8): the separable ReLU CNN (`conic nn conv`, digits 3 against 8),
           and the linear CNN's nuclear-norm program (12) against CVXPY + Clarabel at two sizes, with the
           SDP (11) and, on circular patches, the Fourier program (14).
+  deep-linear    ICLR 2021 Figs. 2a, 5b (two-layer linear: rank and singular values of W1 against beta) and 2b, 3a
+                 (four-layer linear: layer ranks, equal layer norms): `conic nn deep` closed form against Adam.
+  deep-rank-one  ICLR 2021 Fig. 3b: five-layer ReLU on rank-one data, layer ranks of Adam against Theorem 4.1.
+  deep-spline    ICLR 2021 Fig. 1 / Corollary 4.2: deep ReLU (bias on the last hidden layer) on 1-D data, L = 2, 3, 4.
+  deep-digits    ICLR 2021 Fig. 4 on whitened digits (n = 50, d = 64, K = 10, L = 3, 4, 5): Theorem 4.4 against SGD.
+                 Each writes its SVGs to docs/figures/deep-*.svg.
   fig5    ICML 2020 Fig. 5 on digits (middle pixel rows, d = 16): the circular linear CNN (13) trained by Adam
           (numpy, full batch, 5 seeds) against the Fourier program (14). Writes docs/figures/linear-cnn-fig5.svg.
 
@@ -30,25 +36,33 @@ TABLE1 = {  # dataset: (paper n, d, SGD objective, convex objective, SGD test er
 }
 
 
-def run(conic, *args):
+def run(conic, *args, command="three-layer"):
+    """`conic nn COMMAND … --json --quiet` with its wall-clock time in `process_time`."""
+    args = [str(a) for a in args]
     start = time.perf_counter()
-    out = subprocess.run([conic, "nn", "three-layer", *args, "--json", "--quiet"], capture_output=True, text=True)
+    out = subprocess.run([conic, "nn", command, *args, "--json", "--quiet"], capture_output=True, text=True)
     if out.returncode != 0:
-        raise SystemExit(f"conic nn three-layer {' '.join(args)} failed: {out.stderr}")
+        raise SystemExit(f"conic nn {command} {' '.join(args)} failed: {out.stderr}")
     result = json.loads(out.stdout)
     result["process_time"] = time.perf_counter() - start
     return result
 
 
-def svg_chart(series, hlines, title, xlabel, ylabel, path, width=720, height=450):
-    """A log-log line chart: series = [(name, colour, [(x, y)])], hlines = [(name, colour, y)]."""
+def svg_chart(series, hlines, title, xlabel, ylabel, path, width=720, height=450, logx=True, logy=True, vlines=()):
+    """A line chart, log-log by default: series = [(name, colour, [(x, y)])] (a name ending in ' (points)'
+    draws dots), hlines = [(name, colour, y)], vlines = [(colour, x)] (dotted markers)."""
     left, right, top, bottom = 80, 190, 40, 60
-    xs = [x for _, _, pts in series for x, _ in pts if x > 0]
-    ys = [y for _, _, pts in series for _, y in pts if y > 0] + [y for _, _, y in hlines if y > 0]
-    lx0, lx1 = np.log10(min(xs)), np.log10(max(xs))
-    ly0, ly1 = np.log10(min(ys)) - 0.05, np.log10(max(ys)) + 0.05
-    def px(x): return left + (np.log10(x) - lx0) / max(lx1 - lx0, 1e-12) * (width - left - right)
-    def py(y): return height - bottom - (np.log10(y) - ly0) / max(ly1 - ly0, 1e-12) * (height - top - bottom)
+    fx = np.log10 if logx else (lambda v: v)
+    fy = np.log10 if logy else (lambda v: v)
+    okx = (lambda v: v > 0) if logx else (lambda v: np.isfinite(v))
+    oky = (lambda v: v > 0) if logy else (lambda v: np.isfinite(v))
+    xs = [x for _, _, pts in series for x, _ in pts if okx(x)] + [x for _, x in vlines if okx(x)]
+    ys = [y for _, _, pts in series for _, y in pts if oky(y)] + [y for _, _, y in hlines if oky(y)]
+    lx0, lx1 = fx(min(xs)), fx(max(xs))
+    pad = 0.05 if logy else 0.05 * (max(ys) - min(ys) or 1)
+    ly0, ly1 = fy(min(ys)) - pad, fy(max(ys)) + pad
+    def px(x): return left + (fx(x) - lx0) / max(lx1 - lx0, 1e-12) * (width - left - right)
+    def py(y): return height - bottom - (fy(y) - ly0) / max(ly1 - ly0, 1e-12) * (height - top - bottom)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
@@ -56,25 +70,36 @@ def svg_chart(series, hlines, title, xlabel, ylabel, path, width=720, height=450
            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
            f'<text x="{(left + width - right) / 2}" y="{height - 15}" text-anchor="middle">{xlabel}</text>',
            f'<text x="20" y="{(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 20 {(top + height - bottom) / 2})">{ylabel}</text>']
-    for e in range(int(np.floor(lx0)), int(np.ceil(lx1)) + 1):
-        if lx0 <= e <= lx1:
-            out.append(f'<text x="{px(10.0 ** e):.1f}" y="{height - bottom + 18}" text-anchor="middle">1e{e}</text>')
+    if logx and lx1 - lx0 >= 1:
+        for e in range(int(np.floor(lx0)), int(np.ceil(lx1)) + 1):
+            if lx0 <= e <= lx1:
+                out.append(f'<text x="{px(10.0 ** e):.1f}" y="{height - bottom + 18}" text-anchor="middle">1e{e}</text>')
+    elif logx:
+        for v in np.linspace(lx0, lx1, 6):
+            out.append(f'<text x="{px(10 ** v):.1f}" y="{height - bottom + 18}" text-anchor="middle">{10 ** v:.3g}</text>')
+    else:
+        for v in np.linspace(lx0, lx1, 6):
+            out.append(f'<text x="{px(v):.1f}" y="{height - bottom + 18}" text-anchor="middle">{v:.3g}</text>')
     for v in np.linspace(ly0, ly1, 6):
-        out.append(f'<text x="{left - 6}" y="{py(10 ** v) + 4:.1f}" text-anchor="end">{10 ** v:.3g}</text>')
+        value = 10 ** v if logy else v
+        out.append(f'<text x="{left - 6}" y="{py(value) + 4:.1f}" text-anchor="end">{value:.3g}</text>')
+    for colour, x in vlines:
+        out.append(f'<line x1="{px(x):.1f}" y1="{top}" x2="{px(x):.1f}" y2="{height - bottom}" stroke="{colour}" stroke-dasharray="2 3"/>')
     legend_y = top
     for name, colour, y in hlines:
         out.append(f'<line x1="{left}" y1="{py(y):.1f}" x2="{width - right}" y2="{py(y):.1f}" stroke="{colour}" stroke-dasharray="6 4" stroke-width="2"/>')
         out.append(f'<text x="{width - right + 8}" y="{legend_y + 4}" fill="{colour}">{name}</text>')
         legend_y += 18
     for name, colour, pts in series:
-        pts = [(x, y) for x, y in pts if x > 0 and y > 0]
+        pts = [(x, y) for x, y in pts if okx(x) and oky(y)]
         if not pts:
             continue
-        path_d = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.1f},{py(y):.1f}" for i, (x, y) in enumerate(pts))
-        out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-        if len(pts) == 1:
-            out.append(f'<circle cx="{px(pts[0][0]):.1f}" cy="{py(pts[0][1]):.1f}" r="6" fill="{colour}"/>')
-        out.append(f'<text x="{width - right + 8}" y="{legend_y + 4}" fill="{colour}">{name}</text>')
+        if name.endswith(" (points)") or len(pts) == 1:
+            out.extend(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="{4 if len(pts) > 1 else 6}" fill="{colour}"/>' for x, y in pts)
+        else:
+            path_d = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.1f},{py(y):.1f}" for i, (x, y) in enumerate(pts))
+            out.append(f'<path d="{path_d}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        out.append(f'<text x="{width - right + 8}" y="{legend_y + 4}" fill="{colour}">{name.replace(" (points)", "")}</text>')
         legend_y += 18
     out.append("</svg>")
     with open(path, "w") as f:
@@ -322,9 +347,210 @@ def fig5(conic, work, figures, steps):
           + f"; relative excess over (14): " + ", ".join(f"{(v - optimum) / optimum:.1e}" for v in finals))
 
 
+# ---------------------------------------------------------------- ICLR 2021: deep networks via convex duality
+
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+
+
+def run_deep(conic, *args):
+    return run(conic, *args, command="deep")
+
+
+def regression_dir(work, name, x, y):
+    """A UCI regression-layout directory (several target columns): data.txt and the index files."""
+    path = os.path.join(work, name)
+    os.makedirs(path, exist_ok=True)
+    y = y.reshape(len(y), -1)
+    np.savetxt(os.path.join(path, "data.txt"), np.hstack([x, y]), fmt="%.17g")
+    with open(os.path.join(path, "index_features.txt"), "w") as f:
+        f.write("\n".join(str(j) for j in range(x.shape[1])) + "\n")
+    with open(os.path.join(path, "index_target.txt"), "w") as f:
+        f.write("\n".join(str(x.shape[1] + j) for j in range(y.shape[1])) + "\n")
+    return path
+
+
+def shrink_threshold(beta, depth):
+    """c*(beta, L) of BalancedShrinkage (docs/nn-deep.md), written again here to place the betas."""
+    if depth == 2:
+        return beta
+    p0 = (beta * (depth - 2)) ** (depth / (2 * depth - 2))
+    return p0 + beta * p0 ** ((2 - depth) / depth)
+
+
+def beta_for_threshold(c, depth):
+    low, high = 1e-12, c
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if shrink_threshold(mid, depth) < c else (low, mid)
+    return 0.5 * (low + high)
+
+
+def iclr_linear(conic, work, figures, epochs):
+    """Figs. 2a, 5b (two-layer linear, rank against beta), 2b and 3a (four-layer linear)."""
+    rng = np.random.default_rng(0)
+    n, d, k = 100, 20, 5
+    x = np.linalg.qr(rng.standard_normal((n, d)))[0]          # XᵀX = I: identity covariance, exactly
+    y = x @ rng.standard_normal((d, k))
+    data = regression_dir(work, "linear2", x, y)
+    spectrum = np.linalg.svd(x.T @ y, compute_uv=False)
+    betas = np.geomspace(spectrum.min() * 0.5, spectrum.max() * 1.2, 16)
+    print(f"Fig. 2a/5b: two-layer linear, n = {n}, d = {d}, m = 50, K = {k}, XᵀX = I, GD lr 0.05, {epochs} steps; singular values of XᵀY: "
+          + ", ".join(f"{c:.4g}" for c in spectrum))
+    print("| β | closed-form rank | GD rank W1 / W2 | closed-form objective | lower bound | GD objective | GD excess |")
+    print("|---|---|---|---|---|---|---|")
+    ranks, gd_ranks, sv_points, projections, agree, above = [], [], [], [], 0, 0
+    for beta in betas:
+        r = run_deep(conic, "--data", data, "--depth", 2, "--beta", f"{beta:.10g}", "--gd-seeds", 1, "--gd-widths", 50,
+                     "--gd-epochs", epochs, "--optimizer", "gd", "--lr", 0.05, "--record-every", epochs)
+        g = r["gd_runs"][0]
+        excess = (g["objective"] - r["objective"]) / r["objective"]
+        agree += g["layer_ranks"][0] == r["rank"]
+        above += g["objective"] >= r["objective"] - 1e-12 * r["objective"]
+        ranks.append((beta, r["rank"]))
+        if r["rank"] == 2:
+            projections.append((beta, r))
+        gd_ranks.append((beta, g["layer_ranks"][0]))
+        sv_points.append((beta, g["layer_singular_values"][0][:k]))
+        print(f"| {beta:.4g} | {r['rank']} | {g['layer_ranks'][0]} / {g['layer_ranks'][1]} | {r['objective']:.8g} | "
+              f"{r['lower_bound']:.8g} | {g['objective']:.8g} | {excess:.1e} |")
+    print(f"GD rank of W1 = closed-form rank at {agree} of {len(betas)} betas; GD objective ≥ closed form at {above} of {len(betas)}.")
+    for beta, r in projections:
+        print(f"Fig. 5a, β = {beta:.4g} (rank {r['rank']}): Σⱼ |⟨wⱼ/‖wⱼ‖, vᵢ⟩| over GD's 50 neurons, i = 1…{k}: "
+              + ", ".join(f"{v:.3g}" for v in r["gd_runs"][0]["neuron_projections"]))
+    svg_chart([("closed form", COLOURS[0], ranks), ("GD, W1 (points)", COLOURS[1], gd_ranks)], [],
+              "Two-layer linear: rank of W1 against β (dotted: singular values of XᵀY)", "β", "rank",
+              os.path.join(figures, "deep-linear-fig2a-rank.svg"), logy=False,
+              vlines=[("#888", c) for c in spectrum])
+    series = []
+    for i in range(k):
+        series.append((f"σ{i + 1}(W1), GD (points)", COLOURS[i], [(b, sv[i]) for b, sv in sv_points if i < len(sv)]))
+        series.append((f"σ{i + 1}, closed form", COLOURS[i], [(b, np.sqrt(max(spectrum[i] - b, 0))) for b in betas]))
+    svg_chart(series, [], "Two-layer linear: singular values of W1 against β (Fig. 5b)", "β", "singular value",
+              os.path.join(figures, "deep-linear-fig5b-singular-values.svg"), logy=False)
+
+    # Fig. 2b / 3a: W1 5×50, W2 50×30, W3 30×40, W4 40×5.
+    n, d, k, depth = 50, 5, 5, 4
+    x = np.linalg.qr(rng.standard_normal((n, d)))[0]
+    y = x @ rng.standard_normal((d, k)) + 0.1 * rng.standard_normal((n, k))
+    data = regression_dir(work, "linear4", x, y)
+    spectrum = np.linalg.svd(x.T @ y, compute_uv=False)
+    # One beta per rank 4, 3, 2, 1: thresholds at the geometric means of neighbouring singular values.
+    betas = [beta_for_threshold(np.sqrt(spectrum[i] * spectrum[i + 1]), depth) for i in (3, 2, 1, 0)]
+    print(f"\nFig. 2b/3a: four-layer linear 5×50, 50×30, 30×40, 40×5, n = {n}, XᵀX = I; singular values of XᵀY: "
+          + ", ".join(f"{c:.4g}" for c in spectrum))
+    print("| β | closed-form rank | GD layer ranks (best of 3) | GD ‖Wₗ‖_F | GD ‖Wₗ‖₂ | closed-form ‖Wₗ‖_F | closed-form objective | lower bound | GD objectives |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    history = None
+    for beta in betas:
+        r = run_deep(conic, "--data", data, "--depth", depth, "--beta", f"{beta:.10g}", "--gd-seeds", 3,
+                     "--gd-widths", "50,30,40", "--gd-epochs", epochs, "--optimizer", "gd", "--lr", 0.05,
+                     "--record-every", max(1, epochs // 100))
+        g = min(r["gd_runs"], key=lambda run: run["objective"])
+        fmt = lambda v: "/".join(f"{a:.4f}" for a in v)
+        print(f"| {beta:.4g} | {r['rank']} | {g['layer_ranks']} | {fmt(g['layer_frobenius_norms'])} | "
+              f"{fmt(g['layer_operator_norms'])} | {fmt(r['layer_frobenius_norms'])} | {r['objective']:.8g} | {r['lower_bound']:.8g} | "
+              + ", ".join(f"{run['objective']:.8g}" for run in r["gd_runs"]) + " |")
+        if r["rank"] == 2:
+            history = (beta, g)
+    if history:
+        beta, g = history
+        steps = [h["epoch"] for h in g["history"]]
+        norms = np.array(g["frobenius_norm_history"])
+        svg_chart([(f"‖W{l + 1}‖_F", COLOURS[l], list(zip(np.maximum(steps, 1), norms[:, l]))) for l in range(depth)], [],
+                  f"Four-layer linear, β = {beta:.3g} (rank 2): layer norms during GD (Fig. 3a)", "step", "Frobenius norm",
+                  os.path.join(figures, "deep-linear-fig3a-norms.svg"), logy=False)
+
+
+def iclr_rank_one(conic, work, epochs):
+    """Fig. 3b: five-layer ReLU network 10×50, 50×40, 40×30, 30×20, 20×1 on rank-one data X = c a0ᵀ, c ≥ 0."""
+    rng = np.random.default_rng(1)
+    n, d = 20, 10
+    c, a0 = rng.uniform(0.1, 2, n), rng.standard_normal(d)
+    x = np.outer(c, a0)
+    y = 1.5 * c + 0.5 * rng.standard_normal(n)
+    data = regression_dir(work, "rankone", x, y)
+    print(f"\nFig. 3b: five-layer ReLU, widths 50, 40, 30, 20, n = {n}, d = {d}, X = c a0ᵀ (c ≥ 0 uniform on [0.1, 2], "
+          f"‖a0‖ = {np.linalg.norm(a0):.3g}), y = 1.5c + 0.5·noise")
+    print("| β | closed-form objective | lower bound | GD objectives (3 seeds) | GD layer ranks (best run) | GD ‖Wₗ‖_F (best run) |")
+    print("|---|---|---|---|---|---|")
+    for beta in (0.1, 1.0, 10.0):
+        r = run_deep(conic, "--data", data, "--depth", 5, "--beta", beta, "--activation", "relu", "--gd-seeds", 3,
+                     "--gd-widths", "50,40,30,20", "--gd-epochs", epochs, "--lr", 1e-3, "--record-every", epochs)
+        best = min(r["gd_runs"], key=lambda g: g["objective"])
+        print(f"| {beta} | {r['objective']:.8g} | {r['lower_bound']:.8g} | "
+              + ", ".join(f"{g['objective']:.8g}" for g in r["gd_runs"])
+              + f" | {best['layer_ranks']} | {'/'.join(f'{v:.3f}' for v in best['layer_frobenius_norms'])} |")
+
+
+def iclr_spline(conic, work, figures, epochs):
+    """Fig. 1 and Corollary 4.2: deep ReLU networks (bias on the last hidden layer) on 1-D data."""
+    rng = np.random.default_rng(2)
+    n = 10
+    x = np.sort(rng.uniform(0.1, 1.0, n))
+    y = rng.uniform(-1, 1, n)
+    data = regression_dir(work, "spline", x[:, None], y)
+    beta = 1e-3
+    print(f"\nFig. 1: n = {n} points on [0.1, 1], β = {beta}, 20 neurons per hidden layer for GD (Adam, lr 1e-2, {epochs} steps), "
+          "bias on the last hidden layer")
+    print("| L | closed-form objective | lower bound | knots at samples | GD objectives (3 seeds) | GD ≥ closed form | process s (with GD) |")
+    print("|---|---|---|---|---|---|---|")
+    series = [("samples (points)", "black", list(zip(x, y)))]
+    for i, depth in enumerate((2, 3, 4)):
+        r = run_deep(conic, "--data", data, "--depth", depth, "--beta", beta, "--activation", "relu", "--bias",
+                     "--gd-seeds", 3, "--gd-widths", ",".join(["20"] * (depth - 1)), "--gd-epochs", epochs,
+                     "--lr", 1e-2, "--record-every", epochs, "--grid", 400)
+        at_samples = all(min(abs(k - x)) <= 1e-7 for k in r["knots"])
+        gd = [g["objective"] for g in r["gd_runs"]]
+        print(f"| {depth} | {r['objective']:.8g} | {r['lower_bound']:.8g} | {at_samples} ({len(r['knots'])} knots) | "
+              + ", ".join(f"{v:.6g}" for v in gd) + f" | {all(v >= r['objective'] for v in gd)} | {r['process_time']:.2f} |")
+        grid = r["grid"]
+        series.append((f"L = {depth}, closed form", COLOURS[i], list(zip(grid["coordinates"], grid["closed_form"]))))
+        series.append((f"L = {depth}, best GD", COLOURS[i + 3], list(zip(grid["coordinates"], grid["gd"]))))
+    svg_chart(series, [], f"Deep ReLU networks on 1-D data, β = {beta} (Fig. 1)", "x", "f(x)",
+              os.path.join(figures, "deep-spline-fig1.svg"), logx=False, logy=False)
+
+
+def iclr_digits(conic, work, figures, epochs, lr):
+    """Fig. 4 on whitened digits: K = 10, L = 3, 4, 5, 50 neurons per layer. The issue asks for n = 60 ≤ d = 64, but 60
+    digits span only 53 dimensions (the edge pixels are zero in all of them), so XXᵀ = I cannot hold; n = 50 (5 per
+    class, rank 50) is used."""
+    x, label = digits()
+    rng = np.random.default_rng(3)
+    train = np.concatenate([rng.choice(np.flatnonzero(label == c), 5, replace=False) for c in range(10)])
+    rest = np.setdiff1d(np.arange(len(label)), train)
+    test = rng.choice(rest, 300, replace=False)
+    # A UCI classification layout with one fold: train = the 50, test = 300 others.
+    path = os.path.join(work, "digits50")
+    os.makedirs(path, exist_ok=True)
+    rows = np.concatenate([train, test])
+    np.savetxt(os.path.join(path, "digits50_py.dat"), x[rows], fmt="%.17g")
+    np.savetxt(os.path.join(path, "labels_py.dat"), label[rows].astype(int), fmt="%d")
+    np.savetxt(os.path.join(path, "folds_py.dat"), np.r_[np.zeros(50), np.ones(300)].astype(int), fmt="%d")
+    beta = 0.1
+    print(f"\nFig. 4 (ICLR 2021) on digits: 50 training images (5 per class), 300 test, zero-phase whitened on the training part, "
+          f"one-hot targets, β = {beta}; SGD = full-batch heavy ball (momentum 0.9, lr {lr}), 3 seeds, {epochs} steps")
+    print("| L | Theory objective | lower bound | SGD objectives | Theory test MSE / acc | best SGD test MSE / acc | Theory train acc |")
+    print("|---|---|---|---|---|---|---|")
+    series, lines = [], []
+    for i, depth in enumerate((3, 4, 5)):
+        widths = ",".join(["50"] * (depth - 1))
+        r = run_deep(conic, "--data", path, "--fold", 0, "--whiten", "--activation", "relu", "--depth", depth, "--beta", beta,
+                     "--widths", widths, "--gd-seeds", 3, "--optimizer", "sgd", "--momentum", 0.9, "--lr", lr,
+                     "--gd-epochs", epochs, "--record-every", max(1, epochs // 200))
+        best = min(r["gd_runs"], key=lambda g: g["objective"])
+        print(f"| {depth} | {r['objective']:.6g} | {r['lower_bound']:.6g} | " + ", ".join(f"{g['objective']:.6g}" for g in r["gd_runs"])
+              + f" | {r['closed_form_test_mse']:.4f} / {r['closed_form_test_accuracy']:.3f} | {best['gd_test_mse']:.4f} / "
+              f"{best['gd_test_accuracy']:.3f} | {r['closed_form_train_accuracy']:.3f} |")
+        series.append((f"SGD, L = {depth}", COLOURS[i], [(h["epoch"], h["objective"]) for h in best["history"] if h["epoch"] > 0]))
+        lines.append((f"Theory, L = {depth}", COLOURS[i], r["objective"]))
+    svg_chart(series, lines, "Whitened digits (n = 50, d = 64, K = 10): training objective (ICLR 2021 Fig. 4)", "step", "objective",
+              os.path.join(figures, "deep-relu-fig4-digits.svg"))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "fig5", "all"])
+    parser.add_argument("what", nargs="?", default="all", choices=["fig4", "table1", "timing", "conv", "fig5",
+                                                                   "deep-linear", "deep-rank-one", "deep-spline", "deep-digits", "all"])
     parser.add_argument("--conic", default=".build/release/conic")
     parser.add_argument("--figures", default="docs/figures")
     parser.add_argument("--fig4-units", type=int, default=2000)
@@ -333,6 +559,10 @@ def main():
     parser.add_argument("--table-epochs", type=int, default=2000)
     parser.add_argument("--table-lr", type=float, default=1e-3)
     parser.add_argument("--fig5-steps", type=int, default=20000)
+    parser.add_argument("--deep-epochs", type=int, default=20000)
+    parser.add_argument("--spline-epochs", type=int, default=100000)
+    parser.add_argument("--digits-epochs", type=int, default=20000)
+    parser.add_argument("--digits-lr", type=float, default=3e-2)
     args = parser.parse_args()
     os.makedirs(args.figures, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
@@ -347,6 +577,14 @@ def main():
             conv(args.conic, work)
         if args.what in ("fig5", "all"):
             fig5(args.conic, work, args.figures, args.fig5_steps)
+        if args.what in ("deep-linear", "all"):
+            iclr_linear(args.conic, work, args.figures, args.deep_epochs)
+        if args.what in ("deep-rank-one", "all"):
+            iclr_rank_one(args.conic, work, args.deep_epochs)
+        if args.what in ("deep-spline", "all"):
+            iclr_spline(args.conic, work, args.figures, args.spline_epochs)
+        if args.what in ("deep-digits", "all"):
+            iclr_digits(args.conic, work, args.figures, args.digits_epochs, args.digits_lr)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ struct NN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nn",
         abstract: "Two-layer ReLU networks: exact convex training, certificates, and gradient training for comparison.",
-        subcommands: [NNTrain.self, NNCertify.self, NNGradient.self, NNClosedForm.self, NNExtremePoints.self, NNConvexRF.self, NNSpline.self, NNSVM1D.self, NNCuttingPlane.self, NNSpikeFree.self, NNThreeLayer.self, NNConvolution.self]
+        subcommands: [NNTrain.self, NNCertify.self, NNGradient.self, NNClosedForm.self, NNExtremePoints.self, NNConvexRF.self, NNSpline.self, NNSVM1D.self, NNCuttingPlane.self, NNSpikeFree.self, NNThreeLayer.self, NNConvolution.self, NNDeep.self]
     )
 }
 

@@ -12,6 +12,12 @@ public enum ClosedFormError: Error, Equatable, Sendable, CustomStringConvertible
     /// Theorems 4.3/4.4 need whitened data, `XXᵀ = I` (within the tolerance); apply
     /// ``ZeroPhaseWhitening`` first.
     case notWhitened(maximumDeviation: Double)
+    /// The deep linear closed form needs data whose non-zero singular values are all equal
+    /// (orthonormal rows or columns up to a scale, or rank one); whiten first.
+    case unequalSingularValues(smallest: Double, largest: Double)
+    /// The rank-one ReLU results need `X = c a₀ᵀ` with `c ≥ 0` (the line through the origin,
+    /// samples on one side of it).
+    case notRankOneNonnegative(String)
     /// The shapes of features, targets or settings do not fit together.
     case dimensionMismatch(String)
     /// A NaN or an infinity in the features or targets.
@@ -31,6 +37,9 @@ public enum ClosedFormError: Error, Equatable, Sendable, CustomStringConvertible
         case let .notOneHot(message): return "the labels must be one-hot: \(message)"
         case let .notWhitened(deviation):
             return "the data is not whitened: max |XXᵀ − I| = \(deviation) (use zero-phase whitening, --whiten)"
+        case let .unequalSingularValues(smallest, largest):
+            return "the closed form needs equal non-zero singular values of X (whitened data), got \(smallest) … \(largest) (use --whiten)"
+        case let .notRankOneNonnegative(message): return "the data must be X = c a₀ᵀ with c ≥ 0: \(message)"
         case let .dimensionMismatch(message): return "dimension mismatch: \(message)"
         case let .nonFinite(message): return "non-finite data: \(message)"
         case let .invalidSetting(message): return "invalid setting: \(message)"
