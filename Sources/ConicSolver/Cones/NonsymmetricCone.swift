@@ -346,8 +346,9 @@ final class NonsymmetricCone: Cone {
     private var omega = SIMD3<Double>(repeating: 1)
     /// `z̃ = −∇F(s)` of the last update, the next update's starting point.
     private(set) var conjugatePoint: SIMD3<Double>?
-    /// Whether ``updateScaling(s:z:)`` tries the primal–dual scaling (else `H = μ∇²F*(z)`).
-    let primalDualScaling: Bool
+    /// Whether ``updateScaling(s:z:)`` tries the primal–dual scaling (else `H = μ∇²F*(z)`);
+    /// cleared for the rest of a solve by ``useDualScaling()``.
+    private(set) var primalDualScaling: Bool
     /// Whether the last update used the primal–dual scaling (else the dual scaling `μ∇²F*(z)`).
     private(set) var usedPrimalDualScaling = false
 
@@ -376,31 +377,21 @@ final class NonsymmetricCone: Cone {
         return w
     }
 
-    /// `z̃ = −∇F(s)`, the `w` with `∇F*(w) = −s`, by damped Newton on `F*(w) + sᵀw` (strictly
-    /// convex, self-concordant: the damped step `1/(1 + λ)` stays interior). `nil` when it does
-    /// not converge.
+    /// `z̃ = −∇F(s)`, the `w` with `∇F*(w) = −s`: in closed form (``ThreeDimensionalBarrier/
+    /// conjugatePoint(_:)``), by damped Newton from the last update's point when rounding
+    /// defeats it. `nil` when neither gives an interior point.
     private func conjugateGradient(_ s: SIMD3<Double>) -> SIMD3<Double>? {
-        var w: SIMD3<Double>
-        if let previous = conjugatePoint, dualBarrier.isInterior(previous) {
-            w = previous
-        } else {
-            let se = dot3(s, unit)
-            guard se > 0 else { return nil }
-            w = (3 / se) * unit
-        }
-        for _ in 0..<100 {
-            let (g, h) = dualBarrier.derivatives(w)
-            guard let inverse = h.positiveDefiniteInverse else { return nil }
-            let step = -inverse.times(g + s)
-            let decrement = dot3(step, h.times(step)).squareRoot()
-            guard decrement.isFinite else { return nil }
-            let t = decrement > 0.25 ? 1 / (1 + decrement) : 1
-            let next = w + t * step
-            guard dualBarrier.isInterior(next) else { return nil }
-            w = next
-            if decrement < 1e-10 { return w }
-        }
-        return nil
+        if let w = dualBarrier.conjugatePoint(s), dualBarrier.isInterior(w) { return w }
+        let se = dot3(s, unit)
+        guard se > 0 else { return nil }
+        let start = conjugatePoint.flatMap { dualBarrier.isInterior($0) ? $0 : nil } ?? (3 / se) * unit
+        return dualBarrier.conjugatePointByNewton(s, start: start)
+    }
+
+    /// Uses the dual scaling `H = μ∇²F*(z)` from the next update on.
+    func useDualScaling() {
+        primalDualScaling = false
+        conjugatePoint = nil
     }
 
     @inline(__always) private func load(_ v: UnsafeBufferPointer<Double>) -> SIMD3<Double> { SIMD3(v[0], v[1], v[2]) }
@@ -429,25 +420,53 @@ final class NonsymmetricCone: Cone {
             conjugatePoint = zt
             let st = -g
             let muTilde = dot3(st, zt) / 3
-            // YᵀS = [zᵀs, zᵀs̃; z̃ᵀs, z̃ᵀs̃] (off-diagonal 3 in exact arithmetic), YᵀH₀Y likewise.
-            let off = (dot3(z, st) + dot3(zt, s)) / 2
-            let m11 = dot3(z, s), m22 = dot3(zt, st)
-            let detS = m11 * m22 - off * off
-            let h0z = h0.times(z), h0zt = h0.times(zt)
-            let n11 = dot3(z, h0z), n12 = (dot3(z, h0zt) + dot3(zt, h0z)) / 2, n22 = dot3(zt, h0zt)
-            let detH = n11 * n22 - n12 * n12
-            if mu * muTilde - 1 > Self.centralTolerance, detS > Self.centralTolerance * m11 * m22,
-               detH > Self.centralTolerance * n11 * n22 {
-                // S (YᵀS)⁻¹ Sᵀ and H₀Y (YᵀH₀Y)⁻¹ YᵀH₀ through the 2 × 2 inverses.
-                func rankTwo(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ p11: Double, _ p12: Double, _ p22: Double, _ det: Double) -> Matrix3 {
-                    let i11 = p22 / det, i12 = -p12 / det, i22 = p11 / det
-                    return i11 * Matrix3.outer(a, a) + i12 * (Matrix3.outer(a, b) + Matrix3.outer(b, a)) + i22 * Matrix3.outer(b, b)
+            // H = s sᵀ/sᵀz + δs δsᵀ/δsᵀδz + μ M,  δs = s − μs̃, δz = z − μz̃,
+            // M = ∇²F*(z) − s̃s̃ᵀ/3 − r rᵀ/(z̃ᵀ∇²F*(z)z̃ − 3μ̃²),  r = ∇²F*(z)z̃ − μ̃s̃.
+            // H z = s (δsᵀz = 0) and H δz = δs (sᵀδz = 0), so H z̃ = s̃; M z = M z̃ = 0, so M is
+            // the rank-one λ a aᵀ with a ⟂ z, z̃ (a = z × z̃) and λ = ‖M‖_F. Every term is
+            // positive semidefinite by construction: no difference of large matrices decides
+            // H's smallest eigenvalue.
+            if Self.experimentBFGS {
+                let off = (dot3(z, st) + dot3(zt, s)) / 2
+                let m11 = dot3(z, s), m22 = dot3(zt, st)
+                let detS = m11 * m22 - off * off
+                let h0z = h0.times(z), h0zt = h0.times(zt)
+                let n11 = dot3(z, h0z), n12 = (dot3(z, h0zt) + dot3(zt, h0z)) / 2, n22 = dot3(zt, h0zt)
+                let detH = n11 * n22 - n12 * n12
+                if mu * muTilde - 1 > Self.centralTolerance, detS > Self.centralTolerance * m11 * m22,
+                   detH > Self.centralTolerance * n11 * n22 {
+                    func rankTwo(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ p11: Double, _ p12: Double, _ p22: Double, _ det: Double) -> Matrix3 {
+                        let i11 = p22 / det, i12 = -p12 / det, i22 = p11 / det
+                        return i11 * Matrix3.outer(a, a) + i12 * (Matrix3.outer(a, b) + Matrix3.outer(b, a)) + i22 * Matrix3.outer(b, b)
+                    }
+                    let candidate = (h0 + rankTwo(s, st, m11, off, m22, detS) - rankTwo(h0z, h0zt, n11, n12, n22, detH)).symmetrized
+                    if candidate.regularizedInverse != nil {
+                        h = candidate
+                        usedPrimalDualScaling = true
+                    }
                 }
-                let candidate = (h0 + rankTwo(s, st, m11, off, m22, detS) - rankTwo(h0z, h0zt, n11, n12, n22, detH)).symmetrized
-                if candidate.regularizedInverse != nil {
-                    h = candidate
-                    usedPrimalDualScaling = true
+            } else {
+            let deltaS = s - mu * st, deltaZ = z - mu * zt
+            let sz = dot3(s, z), deltaSZ = dot3(deltaS, deltaZ)
+            let hzt = hd.times(zt)
+            let curvature = dot3(zt, hzt) - 3 * muTilde * muTilde
+            if mu * muTilde - 1 > Self.centralTolerance, sz > 0, deltaSZ > 0,
+               curvature > Self.centralTolerance * dot3(zt, hzt) {
+                let r = hzt - muTilde * st
+                let m = hd - (1.0 / 3) * Matrix3.outer(st, st) - (1 / curvature) * Matrix3.outer(r, r)
+                let lambda = (dot3(m.c0, m.c0) + dot3(m.c1, m.c1) + dot3(m.c2, m.c2)).squareRoot()
+                var axis = SIMD3(z.y * zt.z - z.z * zt.y, z.z * zt.x - z.x * zt.z, z.x * zt.y - z.y * zt.x)
+                let norm = dot3(axis, axis).squareRoot()
+                if norm > 0, lambda.isFinite {
+                    axis /= norm
+                    let candidate = ((1 / sz) * Matrix3.outer(s, s) + (1 / deltaSZ) * Matrix3.outer(deltaS, deltaS)
+                        + (mu * lambda) * Matrix3.outer(axis, axis)).symmetrized
+                    if candidate.regularizedInverse != nil {
+                        h = candidate
+                        usedPrimalDualScaling = true
+                    }
                 }
+            }
             }
         } else {
             conjugatePoint = nil
@@ -472,6 +491,7 @@ final class NonsymmetricCone: Cone {
     /// Below this `μμ̃ − 1` (and relative determinants) the primal–dual update is ill-defined and
     /// the dual scaling is used: √ε, as near the central path the two coincide to that order.
     static let centralTolerance = Double.ulpOfOne.squareRoot()
+    static let experimentBFGS = ProcessInfo.processInfo.environment["CONIC_BFGS"] != nil
 
     /// The largest `t` with `v − t e ∈ K` (or `K*`), by bisection: `≥ 0` exactly on the cone.
     private func margin(_ v: SIMD3<Double>, barrier: ThreeDimensionalBarrier) -> Double {

@@ -1,3 +1,4 @@
+import Foundation
 /// The iterate of the homogeneous embedding in the scaled data, with its residuals and the
 /// Newton step. Kept apart from ``InteriorPointSolver`` so settings and results stay value types.
 struct IterationState {
@@ -242,6 +243,12 @@ struct IterationState {
             regularizationRaises = 0
             result = trialStep()
         }
+        if case .failure = result, cones.usesPrimalDualScaling {
+            // A primal–dual scaling that cannot be factored or solved with: the dual one.
+            cones.switchToDualScaling()
+            if settings.verbose { writeLog("  the dual scaling from here on (the step failed with the primal–dual one)", to: settings.logDestination) }
+            result = trialStep()
+        }
         guard case .failure = result, switchToFallback() else { return result }
         return trialStep()
     }
@@ -357,7 +364,11 @@ struct IterationState {
             }
         } else if regularizationRaises > 0 {
             failedRaises = 0
-        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain, kkt.regularizationMayBeLowered {
+        } else if regularizationRaises == 0, regularizationLowerable, feasibilityStillToGain, kkt.regularizationMayBeLowered,
+                  !cones.hasNonsymmetric {
+            // (Not with exponential or power cones: there a direction that does not reduce the
+            // residuals comes from the scaling near a cone's boundary, not from regularization,
+            // and lowering it only makes the steps collapse.)
             let ratio = stallRatio(sigma: sigma, deltaTau: combined.deltaTau)
             if let before = loweringTrial {
                 loweringTrial = nil
@@ -389,7 +400,22 @@ struct IterationState {
             if cones.isInterior(trialS) && cones.isInterior(trialZ, dual: true) { break }
             alphaTaken *= 0.8
         }
+        let debugBoundary = alphaTaken
         if cones.hasNonsymmetric { alphaTaken = centralStep(alphaTaken, combined: combined, trialS: &trialS, trialZ: &trialZ) }
+        if ProcessInfo.processInfo.environment["CONIC_DEBUG_STEP"] != nil {
+            writeLog("  DEBUG affine \(alphaAffine) boundary \(debugBoundary) central \(alphaTaken) prox \(cones.worstProximity(s: s, z: z, mu: mu)) solveres \(worstSolveResidual)", to: settings.logDestination)
+        }
+        if alphaTaken < Self.minimumPrimalDualStep, cones.usesPrimalDualScaling {
+            // The primal–dual scaling of the exponential and power cones runs into their
+            // boundary late in a solve (its predictor, not only the corrector, stops short); the
+            // dual scaling with the neighborhood safeguard does not. Redo the step with it, for
+            // the rest of the solve (as Clarabel does).
+            cones.switchToDualScaling()
+            if settings.verbose {
+                writeLog("  step \(alphaTaken) with the primal–dual scaling: the dual scaling from here on", to: settings.logDestination)
+            }
+            return trialStep()
+        }
         for j in 0..<n { x[j] += alphaTaken * deltaX[j] }
         s = trialS; z = trialZ
         tau += alphaTaken * combined.deltaTau
@@ -427,6 +453,10 @@ struct IterationState {
         }
         return alphaTaken
     }
+
+    /// A combined step shorter than this with the primal–dual scaling of the non-symmetric
+    /// cones moves them to the dual scaling (Clarabel's `min_switch_step_length`).
+    static let minimumPrimalDualStep = 0.1
 
     /// Bound on the non-symmetric cones' barrier measure after a step (0 on the central path).
     /// Chosen on the exponential-cone benchmark's logistic regressions (with the primal–dual
