@@ -305,8 +305,9 @@ enum ThreeDimensionalBarrier: Equatable {
 /// Dahl & Andersen (2022, after Tunçel) with their third-order corrector.
 ///
 /// `F*` is the closed-form barrier of the dual cone `K*` (``ThreeDimensionalBarrier``) and `F`
-/// its conjugate, a barrier of `K`, whose gradient `∇F(s) = −z̃` solves `∇F*(z̃) = −s` (found by
-/// Newton's method on `min F*(w) + sᵀw`). With `s̃ = −∇F*(z)`, `μ = sᵀz/3`, `μ̃ = s̃ᵀz̃/3`
+/// its conjugate, a barrier of `K`, whose gradient `∇F(s) = −z̃` solves `∇F*(z̃) = −s` (in
+/// closed form through the Wright ω function for the exponential cones and by one scalar
+/// equation for the power cones: ``ThreeDimensionalBarrier/conjugatePoint(_:)``). With `s̃ = −∇F*(z)`, `μ = sᵀz/3`, `μ̃ = s̃ᵀz̃/3`
 /// (`μμ̃ ≥ 1`, with equality on the central path), the scaling is the BFGS-type update of
 /// `H₀ = μ∇²F*(z)` that maps both `z ↦ s` and `z̃ ↦ s̃`:
 ///
@@ -314,8 +315,9 @@ enum ThreeDimensionalBarrier: Equatable {
 ///
 /// which is symmetric positive definite when `μμ̃ > 1`; near the central path (where the update
 /// is ill-defined) `H = H₀` (the dual scaling, also selectable throughout:
-/// ``NonsymmetricScaling``). In the ``Cone`` contract: the predictor's
-/// `dₛ = s`, and the corrector's
+/// ``NonsymmetricScaling``). The solver moves every cone to the dual scaling for the rest of a
+/// solve after a combined step shorter than 0.1 (``useDualScaling()``), as Clarabel does.
+/// In the ``Cone`` contract: the predictor's `dₛ = s`, and the corrector's
 ///
 ///     dₛ = s + σμ∇F*(z) − η,      η = ½ ∇³F*(z)[Δzₐ, ∇²F*(z)⁻¹Δsₐ],
 ///
@@ -420,53 +422,25 @@ final class NonsymmetricCone: Cone {
             conjugatePoint = zt
             let st = -g
             let muTilde = dot3(st, zt) / 3
-            // H = s sᵀ/sᵀz + δs δsᵀ/δsᵀδz + μ M,  δs = s − μs̃, δz = z − μz̃,
-            // M = ∇²F*(z) − s̃s̃ᵀ/3 − r rᵀ/(z̃ᵀ∇²F*(z)z̃ − 3μ̃²),  r = ∇²F*(z)z̃ − μ̃s̃.
-            // H z = s (δsᵀz = 0) and H δz = δs (sᵀδz = 0), so H z̃ = s̃; M z = M z̃ = 0, so M is
-            // the rank-one λ a aᵀ with a ⟂ z, z̃ (a = z × z̃) and λ = ‖M‖_F. Every term is
-            // positive semidefinite by construction: no difference of large matrices decides
-            // H's smallest eigenvalue.
-            if Self.experimentBFGS {
-                let off = (dot3(z, st) + dot3(zt, s)) / 2
-                let m11 = dot3(z, s), m22 = dot3(zt, st)
-                let detS = m11 * m22 - off * off
-                let h0z = h0.times(z), h0zt = h0.times(zt)
-                let n11 = dot3(z, h0z), n12 = (dot3(z, h0zt) + dot3(zt, h0z)) / 2, n22 = dot3(zt, h0zt)
-                let detH = n11 * n22 - n12 * n12
-                if mu * muTilde - 1 > Self.centralTolerance, detS > Self.centralTolerance * m11 * m22,
-                   detH > Self.centralTolerance * n11 * n22 {
-                    func rankTwo(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ p11: Double, _ p12: Double, _ p22: Double, _ det: Double) -> Matrix3 {
-                        let i11 = p22 / det, i12 = -p12 / det, i22 = p11 / det
-                        return i11 * Matrix3.outer(a, a) + i12 * (Matrix3.outer(a, b) + Matrix3.outer(b, a)) + i22 * Matrix3.outer(b, b)
-                    }
-                    let candidate = (h0 + rankTwo(s, st, m11, off, m22, detS) - rankTwo(h0z, h0zt, n11, n12, n22, detH)).symmetrized
-                    if candidate.regularizedInverse != nil {
-                        h = candidate
-                        usedPrimalDualScaling = true
-                    }
+            // YᵀS = [zᵀs, zᵀs̃; z̃ᵀs, z̃ᵀs̃] (off-diagonal 3 in exact arithmetic), YᵀH₀Y likewise.
+            let off = (dot3(z, st) + dot3(zt, s)) / 2
+            let m11 = dot3(z, s), m22 = dot3(zt, st)
+            let detS = m11 * m22 - off * off
+            let h0z = h0.times(z), h0zt = h0.times(zt)
+            let n11 = dot3(z, h0z), n12 = (dot3(z, h0zt) + dot3(zt, h0z)) / 2, n22 = dot3(zt, h0zt)
+            let detH = n11 * n22 - n12 * n12
+            if mu * muTilde - 1 > Self.centralTolerance, detS > Self.centralTolerance * m11 * m22,
+               detH > Self.centralTolerance * n11 * n22 {
+                // S (YᵀS)⁻¹ Sᵀ and H₀Y (YᵀH₀Y)⁻¹ YᵀH₀ through the 2 × 2 inverses.
+                func rankTwo(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ p11: Double, _ p12: Double, _ p22: Double, _ det: Double) -> Matrix3 {
+                    let i11 = p22 / det, i12 = -p12 / det, i22 = p11 / det
+                    return i11 * Matrix3.outer(a, a) + i12 * (Matrix3.outer(a, b) + Matrix3.outer(b, a)) + i22 * Matrix3.outer(b, b)
                 }
-            } else {
-            let deltaS = s - mu * st, deltaZ = z - mu * zt
-            let sz = dot3(s, z), deltaSZ = dot3(deltaS, deltaZ)
-            let hzt = hd.times(zt)
-            let curvature = dot3(zt, hzt) - 3 * muTilde * muTilde
-            if mu * muTilde - 1 > Self.centralTolerance, sz > 0, deltaSZ > 0,
-               curvature > Self.centralTolerance * dot3(zt, hzt) {
-                let r = hzt - muTilde * st
-                let m = hd - (1.0 / 3) * Matrix3.outer(st, st) - (1 / curvature) * Matrix3.outer(r, r)
-                let lambda = (dot3(m.c0, m.c0) + dot3(m.c1, m.c1) + dot3(m.c2, m.c2)).squareRoot()
-                var axis = SIMD3(z.y * zt.z - z.z * zt.y, z.z * zt.x - z.x * zt.z, z.x * zt.y - z.y * zt.x)
-                let norm = dot3(axis, axis).squareRoot()
-                if norm > 0, lambda.isFinite {
-                    axis /= norm
-                    let candidate = ((1 / sz) * Matrix3.outer(s, s) + (1 / deltaSZ) * Matrix3.outer(deltaS, deltaS)
-                        + (mu * lambda) * Matrix3.outer(axis, axis)).symmetrized
-                    if candidate.regularizedInverse != nil {
-                        h = candidate
-                        usedPrimalDualScaling = true
-                    }
+                let candidate = (h0 + rankTwo(s, st, m11, off, m22, detS) - rankTwo(h0z, h0zt, n11, n12, n22, detH)).symmetrized
+                if candidate.regularizedInverse != nil {
+                    h = candidate
+                    usedPrimalDualScaling = true
                 }
-            }
             }
         } else {
             conjugatePoint = nil
@@ -491,7 +465,6 @@ final class NonsymmetricCone: Cone {
     /// Below this `μμ̃ − 1` (and relative determinants) the primal–dual update is ill-defined and
     /// the dual scaling is used: √ε, as near the central path the two coincide to that order.
     static let centralTolerance = Double.ulpOfOne.squareRoot()
-    static let experimentBFGS = ProcessInfo.processInfo.environment["CONIC_BFGS"] != nil
 
     /// The largest `t` with `v − t e ∈ K` (or `K*`), by bisection: `≥ 0` exactly on the cone.
     private func margin(_ v: SIMD3<Double>, barrier: ThreeDimensionalBarrier) -> Double {
