@@ -77,32 +77,43 @@ struct Matrix3: Equatable {
     /// rotations (accurate for the small eigenvalues of the graded Hessians near a boundary);
     /// `Q` has the eigenvectors as columns.
     var symmetricEigen: (values: SIMD3<Double>, vectors: Matrix3) {
-        var a = [[c0.x, c1.x, c2.x], [c0.y, c1.y, c2.y], [c0.z, c1.z, c2.z]]
-        var q = [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
-        for _ in 0..<30 {
-            let off = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2]
-            let diagonal = a[0][0] * a[0][0] + a[1][1] * a[1][1] + a[2][2] * a[2][2]
-            if off <= 1e-36 * diagonal || off == 0 { break }
-            for (p, r) in [(0, 1), (0, 2), (1, 2)] where a[p][r] != 0 {
-                let theta = (a[r][r] - a[p][p]) / (2 * a[p][r])
-                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                let c = 1 / (t * t + 1).squareRoot(), sn = t * c
-                for k in 0..<3 {
-                    let akp = a[k][p], akr = a[k][r]
-                    a[k][p] = c * akp - sn * akr; a[k][r] = sn * akp + c * akr
-                }
-                for k in 0..<3 {
-                    let apk = a[p][k], ark = a[r][k]
-                    a[p][k] = c * apk - sn * ark; a[r][k] = sn * apk + c * ark
-                }
-                for k in 0..<3 {
-                    let qkp = q[k][p], qkr = q[k][r]
-                    q[k][p] = c * qkp - sn * qkr; q[k][r] = sn * qkp + c * qkr
+        // Row-major a (entries 0–8) and q (9–17) in one stack buffer: this runs for every cone
+        // in every iteration.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 18) { w in
+            let entries = (c0.x, c1.x, c2.x, c0.y, c1.y, c2.y, c0.z, c1.z, c2.z)
+            w[0] = entries.0; w[1] = entries.1; w[2] = entries.2
+            w[3] = entries.3; w[4] = entries.4; w[5] = entries.5
+            w[6] = entries.6; w[7] = entries.7; w[8] = entries.8
+            for k in 9..<18 { w[k] = 0 }
+            w[9] = 1; w[13] = 1; w[17] = 1
+            @inline(__always) func a(_ i: Int, _ j: Int) -> Double { w[3 * i + j] }
+            for _ in 0..<30 {
+                let off = a(0, 1) * a(0, 1) + a(0, 2) * a(0, 2) + a(1, 2) * a(1, 2)
+                let diagonal = a(0, 0) * a(0, 0) + a(1, 1) * a(1, 1) + a(2, 2) * a(2, 2)
+                if off <= 1e-36 * diagonal || off == 0 { break }
+                for pair in 0..<3 {
+                    let p = pair == 2 ? 1 : 0, r = pair == 0 ? 1 : 2
+                    guard a(p, r) != 0 else { continue }
+                    let theta = (a(r, r) - a(p, p)) / (2 * a(p, r))
+                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), sn = t * c
+                    for k in 0..<3 {
+                        let akp = w[3 * k + p], akr = w[3 * k + r]
+                        w[3 * k + p] = c * akp - sn * akr; w[3 * k + r] = sn * akp + c * akr
+                    }
+                    for k in 0..<3 {
+                        let apk = w[3 * p + k], ark = w[3 * r + k]
+                        w[3 * p + k] = c * apk - sn * ark; w[3 * r + k] = sn * apk + c * ark
+                    }
+                    for k in 0..<3 {
+                        let qkp = w[9 + 3 * k + p], qkr = w[9 + 3 * k + r]
+                        w[9 + 3 * k + p] = c * qkp - sn * qkr; w[9 + 3 * k + r] = sn * qkp + c * qkr
+                    }
                 }
             }
+            return (SIMD3(w[0], w[4], w[8]),
+                    Matrix3(c0: SIMD3(w[9], w[12], w[15]), c1: SIMD3(w[10], w[13], w[16]), c2: SIMD3(w[11], w[14], w[17])))
         }
-        return (SIMD3(a[0][0], a[1][1], a[2][2]),
-                Matrix3(c0: SIMD3(q[0][0], q[1][0], q[2][0]), c1: SIMD3(q[0][1], q[1][1], q[2][1]), c2: SIMD3(q[0][2], q[1][2], q[2][2])))
     }
 
     /// `Mᵀ v`.
