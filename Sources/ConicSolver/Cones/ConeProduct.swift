@@ -106,6 +106,16 @@ final class ConeProduct {
         }
     }
 
+    /// Whether a non-symmetric cone still uses the primal–dual scaling.
+    var usesPrimalDualScaling: Bool {
+        cones.contains { $0.nonsymmetricCone?.primalDualScaling == true }
+    }
+
+    /// Moves every non-symmetric cone to the dual scaling for the rest of the solve.
+    func switchToDualScaling() {
+        for cone in cones { cone.nonsymmetricCone?.useDualScaling() }
+    }
+
     /// The largest neighborhood measure ``NonsymmetricCone/proximity(s:z:mu:)`` over the
     /// non-symmetric cones (`−∞` without one).
     func worstProximity(s: [Double], z: [Double], mu: Double) -> Double {

@@ -77,32 +77,43 @@ struct Matrix3: Equatable {
     /// rotations (accurate for the small eigenvalues of the graded Hessians near a boundary);
     /// `Q` has the eigenvectors as columns.
     var symmetricEigen: (values: SIMD3<Double>, vectors: Matrix3) {
-        var a = [[c0.x, c1.x, c2.x], [c0.y, c1.y, c2.y], [c0.z, c1.z, c2.z]]
-        var q = [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
-        for _ in 0..<30 {
-            let off = a[0][1] * a[0][1] + a[0][2] * a[0][2] + a[1][2] * a[1][2]
-            let diagonal = a[0][0] * a[0][0] + a[1][1] * a[1][1] + a[2][2] * a[2][2]
-            if off <= 1e-36 * diagonal || off == 0 { break }
-            for (p, r) in [(0, 1), (0, 2), (1, 2)] where a[p][r] != 0 {
-                let theta = (a[r][r] - a[p][p]) / (2 * a[p][r])
-                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                let c = 1 / (t * t + 1).squareRoot(), sn = t * c
-                for k in 0..<3 {
-                    let akp = a[k][p], akr = a[k][r]
-                    a[k][p] = c * akp - sn * akr; a[k][r] = sn * akp + c * akr
-                }
-                for k in 0..<3 {
-                    let apk = a[p][k], ark = a[r][k]
-                    a[p][k] = c * apk - sn * ark; a[r][k] = sn * apk + c * ark
-                }
-                for k in 0..<3 {
-                    let qkp = q[k][p], qkr = q[k][r]
-                    q[k][p] = c * qkp - sn * qkr; q[k][r] = sn * qkp + c * qkr
+        // Row-major a (entries 0–8) and q (9–17) in one stack buffer: this runs for every cone
+        // in every iteration.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 18) { w in
+            let entries = (c0.x, c1.x, c2.x, c0.y, c1.y, c2.y, c0.z, c1.z, c2.z)
+            w[0] = entries.0; w[1] = entries.1; w[2] = entries.2
+            w[3] = entries.3; w[4] = entries.4; w[5] = entries.5
+            w[6] = entries.6; w[7] = entries.7; w[8] = entries.8
+            for k in 9..<18 { w[k] = 0 }
+            w[9] = 1; w[13] = 1; w[17] = 1
+            @inline(__always) func a(_ i: Int, _ j: Int) -> Double { w[3 * i + j] }
+            for _ in 0..<30 {
+                let off = a(0, 1) * a(0, 1) + a(0, 2) * a(0, 2) + a(1, 2) * a(1, 2)
+                let diagonal = a(0, 0) * a(0, 0) + a(1, 1) * a(1, 1) + a(2, 2) * a(2, 2)
+                if off <= 1e-36 * diagonal || off == 0 { break }
+                for pair in 0..<3 {
+                    let p = pair == 2 ? 1 : 0, r = pair == 0 ? 1 : 2
+                    guard a(p, r) != 0 else { continue }
+                    let theta = (a(r, r) - a(p, p)) / (2 * a(p, r))
+                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), sn = t * c
+                    for k in 0..<3 {
+                        let akp = w[3 * k + p], akr = w[3 * k + r]
+                        w[3 * k + p] = c * akp - sn * akr; w[3 * k + r] = sn * akp + c * akr
+                    }
+                    for k in 0..<3 {
+                        let apk = w[3 * p + k], ark = w[3 * r + k]
+                        w[3 * p + k] = c * apk - sn * ark; w[3 * r + k] = sn * apk + c * ark
+                    }
+                    for k in 0..<3 {
+                        let qkp = w[9 + 3 * k + p], qkr = w[9 + 3 * k + r]
+                        w[9 + 3 * k + p] = c * qkp - sn * qkr; w[9 + 3 * k + r] = sn * qkp + c * qkr
+                    }
                 }
             }
+            return (SIMD3(w[0], w[4], w[8]),
+                    Matrix3(c0: SIMD3(w[9], w[12], w[15]), c1: SIMD3(w[10], w[13], w[16]), c2: SIMD3(w[11], w[14], w[17])))
         }
-        return (SIMD3(a[0][0], a[1][1], a[2][2]),
-                Matrix3(c0: SIMD3(q[0][0], q[1][0], q[2][0]), c1: SIMD3(q[0][1], q[1][1], q[2][1]), c2: SIMD3(q[0][2], q[1][2], q[2][2])))
     }
 
     /// `Mᵀ v`.
@@ -305,8 +316,9 @@ enum ThreeDimensionalBarrier: Equatable {
 /// Dahl & Andersen (2022, after Tunçel) with their third-order corrector.
 ///
 /// `F*` is the closed-form barrier of the dual cone `K*` (``ThreeDimensionalBarrier``) and `F`
-/// its conjugate, a barrier of `K`, whose gradient `∇F(s) = −z̃` solves `∇F*(z̃) = −s` (found by
-/// Newton's method on `min F*(w) + sᵀw`). With `s̃ = −∇F*(z)`, `μ = sᵀz/3`, `μ̃ = s̃ᵀz̃/3`
+/// its conjugate, a barrier of `K`, whose gradient `∇F(s) = −z̃` solves `∇F*(z̃) = −s` (in
+/// closed form through the Wright ω function for the exponential cones and by one scalar
+/// equation for the power cones: ``ThreeDimensionalBarrier/conjugatePoint(_:)``). With `s̃ = −∇F*(z)`, `μ = sᵀz/3`, `μ̃ = s̃ᵀz̃/3`
 /// (`μμ̃ ≥ 1`, with equality on the central path), the scaling is the BFGS-type update of
 /// `H₀ = μ∇²F*(z)` that maps both `z ↦ s` and `z̃ ↦ s̃`:
 ///
@@ -314,8 +326,9 @@ enum ThreeDimensionalBarrier: Equatable {
 ///
 /// which is symmetric positive definite when `μμ̃ > 1`; near the central path (where the update
 /// is ill-defined) `H = H₀` (the dual scaling, also selectable throughout:
-/// ``NonsymmetricScaling``). In the ``Cone`` contract: the predictor's
-/// `dₛ = s`, and the corrector's
+/// ``NonsymmetricScaling``). The solver moves every cone to the dual scaling for the rest of a
+/// solve after a combined step shorter than 0.1 (``useDualScaling()``), as Clarabel does.
+/// In the ``Cone`` contract: the predictor's `dₛ = s`, and the corrector's
 ///
 ///     dₛ = s + σμ∇F*(z) − η,      η = ½ ∇³F*(z)[Δzₐ, ∇²F*(z)⁻¹Δsₐ],
 ///
@@ -346,8 +359,9 @@ final class NonsymmetricCone: Cone {
     private var omega = SIMD3<Double>(repeating: 1)
     /// `z̃ = −∇F(s)` of the last update, the next update's starting point.
     private(set) var conjugatePoint: SIMD3<Double>?
-    /// Whether ``updateScaling(s:z:)`` tries the primal–dual scaling (else `H = μ∇²F*(z)`).
-    let primalDualScaling: Bool
+    /// Whether ``updateScaling(s:z:)`` tries the primal–dual scaling (else `H = μ∇²F*(z)`);
+    /// cleared for the rest of a solve by ``useDualScaling()``.
+    private(set) var primalDualScaling: Bool
     /// Whether the last update used the primal–dual scaling (else the dual scaling `μ∇²F*(z)`).
     private(set) var usedPrimalDualScaling = false
 
@@ -376,31 +390,21 @@ final class NonsymmetricCone: Cone {
         return w
     }
 
-    /// `z̃ = −∇F(s)`, the `w` with `∇F*(w) = −s`, by damped Newton on `F*(w) + sᵀw` (strictly
-    /// convex, self-concordant: the damped step `1/(1 + λ)` stays interior). `nil` when it does
-    /// not converge.
+    /// `z̃ = −∇F(s)`, the `w` with `∇F*(w) = −s`: in closed form (``ThreeDimensionalBarrier/
+    /// conjugatePoint(_:)``), by damped Newton from the last update's point when rounding
+    /// defeats it. `nil` when neither gives an interior point.
     private func conjugateGradient(_ s: SIMD3<Double>) -> SIMD3<Double>? {
-        var w: SIMD3<Double>
-        if let previous = conjugatePoint, dualBarrier.isInterior(previous) {
-            w = previous
-        } else {
-            let se = dot3(s, unit)
-            guard se > 0 else { return nil }
-            w = (3 / se) * unit
-        }
-        for _ in 0..<100 {
-            let (g, h) = dualBarrier.derivatives(w)
-            guard let inverse = h.positiveDefiniteInverse else { return nil }
-            let step = -inverse.times(g + s)
-            let decrement = dot3(step, h.times(step)).squareRoot()
-            guard decrement.isFinite else { return nil }
-            let t = decrement > 0.25 ? 1 / (1 + decrement) : 1
-            let next = w + t * step
-            guard dualBarrier.isInterior(next) else { return nil }
-            w = next
-            if decrement < 1e-10 { return w }
-        }
-        return nil
+        if let w = dualBarrier.conjugatePoint(s), dualBarrier.isInterior(w) { return w }
+        let se = dot3(s, unit)
+        guard se > 0 else { return nil }
+        let start = conjugatePoint.flatMap { dualBarrier.isInterior($0) ? $0 : nil } ?? (3 / se) * unit
+        return dualBarrier.conjugatePointByNewton(s, start: start)
+    }
+
+    /// Uses the dual scaling `H = μ∇²F*(z)` from the next update on.
+    func useDualScaling() {
+        primalDualScaling = false
+        conjugatePoint = nil
     }
 
     @inline(__always) private func load(_ v: UnsafeBufferPointer<Double>) -> SIMD3<Double> { SIMD3(v[0], v[1], v[2]) }

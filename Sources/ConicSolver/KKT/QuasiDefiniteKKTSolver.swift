@@ -24,6 +24,8 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     private let n: Int
     private let m: Int
     private let cones: ConeProduct
+    /// The rows of the exponential and power cones (their δ is scaled down in ``update()``).
+    private let nonsymmetricRanges: [Range<Int>]
     private let factorization: CholmodFactorization
     private let refinement: IterativeRefinement
     /// Regularizations σ (x block) and δ (z block) of the last factorization: the static values,
@@ -80,6 +82,7 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         n = P.columnCount
         m = A.rowCount
         self.cones = cones
+        nonsymmetricRanges = zip(cones.cones, cones.ranges).compactMap { $0.nonsymmetricCone != nil ? $1 : nil }
         regularization = settings.staticRegularization
         dualRegularization = settings.equalityRegularization
         staticRegularization = settings.staticRegularization
@@ -207,6 +210,15 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
             }
             hessianDiagonal.withUnsafeBufferPointer { d in
                 for i in 0..<m { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization) }
+                // Rows of exponential and power cones: δ no larger than the row's own H_ii. Their
+                // H ∝ μ∇²F*(z) has entries far below δ late in a solve, and refinement against
+                // the exact matrix converges only at ≈ δ/(δ + λ) there: the Newton solves kept
+                // residuals of 1e-6–1e-5 and the steps ran into the cones' boundary (4 of the
+                // exponential-cone benchmark's 16 problems `almost_solved`; 2 with this). H is
+                // positive definite on these rows, so the block stays quasi-definite.
+                for range in nonsymmetricRanges {
+                    for i in range { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization * min(1, d[i])) }
+                }
             }
             if factorization.factor() { return true }
         }
