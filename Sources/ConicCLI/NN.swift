@@ -118,7 +118,7 @@ struct ConvexOptions: ParsableArguments {
     @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (start from N sampled gate vectors, then generate), or auto (all arrangements when the rank is ≤ 3 and they number at most 1000, else 100 sampled, then generate).")
     var patterns: PatternsArgument = .automatic
     @Option(name: .customLong("max-rounds"), help: "Rounds of pattern generation from the dual (0: solve once over the initial patterns).")
-    var maxRounds: Int = 50
+    var maxRounds: Int = ConvexTrainingSettings(beta: 1).generationRounds
     @Option(name: .customLong("time-limit"), help: "Seconds the whole run may take; the last solved round and a valid bound are reported when it runs out.")
     var timeLimit: Double = 600
     @Option(help: "A neuron violates the dual constraint when its value exceeds β(1 + tolerance).")

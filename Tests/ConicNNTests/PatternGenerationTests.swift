@@ -142,6 +142,32 @@ struct PatternGenerationTests {
         for bound in lowerBounds { #expect(bound <= lowest * (1 + 1e-9), "bound \(bound) above objective \(lowest)") }
     }
 
+    @Test("Refitting output weights over a network's own directions never does worse than the network",
+          arguments: [Loss.squared, .hinge])
+    func refitNeverWorse(loss: Loss) throws {
+        let (x, y) = teacherData(count: 30, dimension: 4, seed: 5)
+        let targets = loss == .hinge ? DenseMatrix(column: y.values.map { $0 > 0 ? 1 : -1 }) : y
+        let beta = 0.05
+        var settings = ConvexTrainingSettings(beta: beta)
+        settings.hasBias = true
+        settings.loss = loss
+        let design = x.appendingOnesColumn()
+        var generator = SeededGenerator(seed: 21)
+        let network = try GradientTrainer.train(
+            features: x, targets: targets,
+            settings: GradientTrainingSettings(width: 12, optimizer: .adam, learningRate: 1e-2, epochs: 100, seed: 4,
+                                               beta: beta, loss: loss, hasBias: true)).network
+        // The network's directions plus random ones: the lasso over them contains the network itself.
+        let directions = (0..<network.width).map { network.inputWeights.row($0) }
+            + (0..<5).map { _ in (0..<5).map { _ in generator.nextGaussian() } }
+        let refit = try #require(try ConvexTrainer.refitOutputWeights(directions: directions, design: design, targets: targets,
+                                                                      settings: settings, deadline: .distantFuture))
+        let before = network.objective(features: x, targets: targets, beta: beta, loss: loss)
+        let after = refit.objective(features: x, targets: targets, beta: beta, loss: loss)
+        #expect(after <= before * (1 + 1e-7), "refit \(after) vs network \(before)")
+        #expect(refit.inputWeights.rowCount <= directions.count + 1)
+    }
+
     @Test("Vector outputs: neurons shared by all outputs; predictions equal the convex model's")
     func sharedNeurons() throws {
         let (x, _) = planeData(count: 25, seed: 4, labels: false)

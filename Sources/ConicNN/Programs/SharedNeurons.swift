@@ -132,23 +132,8 @@ extension ConvexTrainer {
         }
         let certified = bound!
 
-        // Neuron j with output weights wⱼ: u = θⱼ√‖wⱼ‖, α = wⱼ/√‖wⱼ‖; a free bias's output bias
-        // is the constant neuron (0, 1).
-        var inputRows = [[Double]](), outputRows = [[Double]]()
-        for (j, theta) in finalNeurons.enumerated() {
-            let w = solution.weights.row(j)
-            let norm = euclideanNorm(w)
-            guard norm > 1e-12 * max(1, solution.weights.values.map(abs).max() ?? 0) else { continue }
-            inputRows.append(theta.map { $0 * norm.squareRoot() })
-            outputRows.append(w.map { $0 / norm.squareRoot() })
-        }
-        if settings.freeBias, solution.outputBias.contains(where: { $0 != 0 }) {
-            inputRows.append([Double](repeating: 0, count: penalized) + [1])
-            outputRows.append(solution.outputBias)
-        }
-        let network = TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: width),
-                                      outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
-                                      biasRegularized: settings.biasRegularized).merged()
+        let network = fixedNeuronNetwork(neurons: finalNeurons, solution: solution, design: design, outputs: c,
+                                         settings: settings)
         let objective = network.objective(features: features, targets: targets, beta: beta, loss: .squared)
         let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: certified.value)
         var predictions = design.multiplied(by: DenseMatrix(rows: finalNeurons, columnCount: width), transposeOther: true)
@@ -167,5 +152,62 @@ extension ConvexTrainer {
         result.nodes = rounds.reduce(0) { $0 + $1.nodes }
         result.wallTime = Date().timeIntervalSince(started)
         return result
+    }
+}
+
+extension ConvexTrainer {
+    /// The network of a solved program over fixed unit neurons `θⱼ`: neuron `j` with output
+    /// weights `wⱼ` becomes `u = θⱼ√‖wⱼ‖`, `α = wⱼ/√‖wⱼ‖` (balanced, so its weight decay is
+    /// `β‖wⱼ‖`); a free bias's output bias is the constant neuron `(0, 1)`.
+    static func fixedNeuronNetwork(neurons: [[Double]], solution: FiniteNeuronSolution, design: DenseMatrix, outputs c: Int,
+                                   settings: ConvexTrainingSettings) -> TwoLayerNetwork {
+        let width = design.columnCount, penalized = settings.freeBias ? width - 1 : width
+        var inputRows = [[Double]](), outputRows = [[Double]]()
+        let largest = solution.weights.values.map(abs).max() ?? 0
+        for (j, theta) in neurons.enumerated() {
+            let w = solution.weights.row(j)
+            let norm = euclideanNorm(w)
+            guard norm > 1e-12 * max(1, largest) else { continue }
+            inputRows.append(theta.map { $0 * norm.squareRoot() })
+            outputRows.append(w.map { $0 / norm.squareRoot() })
+        }
+        if settings.freeBias, solution.outputBias.contains(where: { $0 != 0 }) {
+            inputRows.append([Double](repeating: 0, count: penalized) + [1])
+            outputRows.append(solution.outputBias)
+        }
+        return TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: width),
+                               outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
+                               biasRegularized: settings.biasRegularized).merged()
+    }
+
+    /// The best network over the given input directions with only the output weights trained: the
+    /// weight-decay problem over fixed unit neurons is a convex (group) lasso, and every point of
+    /// it is a real network, so its `p(θ)` is an upper bound whatever the directions are. Used
+    /// when a program's own rebuild does not realize its value (a round that solved a relaxation,
+    /// some sign constraints left out, and no time to finish it): the relaxation's blocks are
+    /// still good directions, while the neurons rebuilt from them cross their patterns' cones.
+    static func refitOutputWeights(directions: [[Double]], design: DenseMatrix, targets: DenseMatrix,
+                                   settings: ConvexTrainingSettings, deadline: Date) throws -> TwoLayerNetwork? {
+        let width = design.columnCount, penalized = settings.freeBias ? width - 1 : width
+        // Two directions with one activation pattern are still different neurons: no deduplication.
+        var neurons = [[Double]]()
+        for u in directions {
+            let norm = euclideanNorm(u[0..<penalized])
+            guard norm > 0, norm.isFinite else { continue }
+            let theta = u.map { $0 / norm }
+            guard design.multiplied(by: theta).contains(where: { $0 > 0 }) else { continue }
+            neurons.append(theta)
+        }
+        guard !neurons.isEmpty, deadline.timeIntervalSinceNow > 0 else { return nil }
+        var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
+        for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
+        var solverSettings = settings.solver
+        solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
+        let objective: TrainingObjective = settings.loss == .hinge ? .hinge(beta: settings.beta) : .squared(beta: settings.beta)
+        let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: objective,
+                                                     outputBias: settings.freeBias, settings: solverSettings)
+        guard solution.status.isOptimal || solution.status == .almostSolved else { return nil }
+        return fixedNeuronNetwork(neurons: neurons, solution: solution, design: design, outputs: targets.columnCount,
+                                  settings: settings)
     }
 }
