@@ -123,7 +123,7 @@ extension NetworkSettings {
         }
         switch key {
         case "loss":
-            guard let loss = Loss(rawValue: value) else { throw CAPIError(.setting, "loss must be squared or hinge, got '\(value)'") }
+            guard let loss = Loss(rawValue: value) else { throw CAPIError(.setting, "loss must be squared, hinge or logistic, got '\(value)'") }
             training.loss = loss
         case "patterns":
             switch value {
