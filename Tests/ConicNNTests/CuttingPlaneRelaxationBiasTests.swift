@@ -53,4 +53,20 @@ struct CuttingPlaneRelaxationBiasTests {
         #expect(result.maximumResidual <= 1e-6)
         #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-9)
     }
+
+    @Test("a β above C(Y) leaves no neuron to add: the constant network, certified optimal", arguments: [false, true])
+    func noNeuronNeeded(bias: Bool) throws {
+        let x = gaussianMatrix(12, 2, seed: 4)
+        let y = gaussianMatrix(12, 1, seed: 5)
+        var settings = CuttingPlaneSettings()
+        settings.objective = .squared(beta: 100)
+        settings.oracle = .exact
+        settings.bias = bias
+        let result = try CuttingPlaneTrainer.train(features: x, targets: y, settings: settings)
+        let mean = bias ? y.values.reduce(0, +) / 12 : 0
+        let constant = 0.5 * y.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        #expect(abs(result.certificate.objective - constant) <= 1e-6 * constant)
+        #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-9)
+        #expect(result.certificate.relativeGap <= 1e-6)
+    }
 }

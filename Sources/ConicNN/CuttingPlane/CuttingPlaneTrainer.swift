@@ -186,6 +186,12 @@ public enum CuttingPlaneTrainer {
             (program, dual, dualIsRay) = try solveProgram(design: design, neurons: neurons, targets: targets,
                                                           settings: settings, solverSettings: solverSettings, time: &solveTime)
         }
+        if program == nil, !dualIsRay {
+            // No neuron violates the constraint at V = Y: no neuron helps, and the program over
+            // none (the output bias alone, with a bias) is the optimum; solve it for the network.
+            (program, _, dualIsRay) = try solveProgram(design: design, neurons: neurons, targets: targets, settings: settings,
+                                                       solverSettings: solverSettings, time: &solveTime)
+        }
         guard var program, !dualIsRay else {
             if rounds.count < settings.maximumRounds {
                 throw .solverFailed("the program over \(neurons.count) neurons is not feasible and the oracle found no neuron that makes progress towards it")
