@@ -3,9 +3,10 @@ import Foundation
 import Testing
 @testable import ConicNN
 
-/// The relaxation oracle with a free bias: at the projected duals (`1ᵀv = 0`) the bias has no cost
-/// and an interval of optima, which a conic solve did not settle; the loop then had no candidate.
-@Suite("Cutting plane: the relaxation oracle with a free bias")
+/// Cutting-plane runs that used to end in "never became feasible": the relaxation oracle with a free
+/// bias (at the projected duals, `1ᵀv = 0`, the bias has no cost and an interval of optima, which a
+/// conic solve did not settle, so the loop had no candidate), and a β at which no neuron is needed.
+@Suite("Cutting plane: free-bias relaxation and no-neuron regressions")
 struct CuttingPlaneRelaxationBiasTests {
     @Test("at 1ᵀv = 0 the relaxation returns the maximizer u = σAᵀv/‖Aᵀv‖ with every sample active")
     func zeroSumRelaxation() throws {
