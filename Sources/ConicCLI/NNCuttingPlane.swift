@@ -41,6 +41,8 @@ struct NNCuttingPlane: ParsableCommand {
         var (train, test) = try dataOptions.load()
         let lossValue = loss
         var settings = CuttingPlaneSettings()
+        // The finite-neuron program has no exponential-cone form yet: refuse rather than train the squared loss.
+        if lossValue == .logistic { throw ValidationError("--loss logistic is not available on cutting-plane yet; use nn train --loss logistic") }
         switch (beta, interpolate) {
         case (nil, true): settings.objective = .interpolation
         case let (beta?, false): settings.objective = lossValue == .hinge ? .hinge(beta: beta) : .squared(beta: beta)

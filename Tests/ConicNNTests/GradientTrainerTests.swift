@@ -60,7 +60,7 @@ struct GradientTrainerTests {
             let x = gaussianMatrix(n, d, &rng)
             let net = TwoLayerNetwork(inputWeights: gaussianMatrix(5, d + 1, &rng), outputWeights: gaussianMatrix(5, c, &rng),
                                       hasBias: true)
-            let y: DenseMatrix = loss == .hinge
+            let y: DenseMatrix = loss.usesMarginMultipliers
                 ? DenseMatrix(column: (0..<n).map { _ in rng.next() % 2 == 0 ? 1 : -1 })
                 : gaussianMatrix(n, c, &rng)
             let z = net.designMatrix(x).multiplied(by: net.inputWeights, transposeOther: true)
@@ -82,7 +82,7 @@ struct GradientTrainerTests {
     // MARK: - Gradient
 
     @Test("the analytic gradient matches central differences of the objective", arguments: [
-        (Loss.squared, 1), (Loss.squared, 3), (Loss.hinge, 1),
+        (Loss.squared, 1), (Loss.squared, 3), (Loss.hinge, 1), (Loss.logistic, 1),
     ])
     func gradientMatchesFiniteDifferences(loss: Loss, outputs: Int) {
         var (net, x, y) = Self.pointAwayFromKinks(n: 8, d: 3, c: outputs, loss: loss)

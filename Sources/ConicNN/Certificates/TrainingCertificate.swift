@@ -1,4 +1,5 @@
 import ConicSolver
+import Foundation
 
 /// A certified optimality gap for two-layer ReLU training: `lowerBound ≤ p* ≤ objective`, where
 /// `p*` is the global minimum of the non-convex objective `p(θ)` over networks of **any** width
@@ -35,45 +36,79 @@ public struct TrainingCertificate: Sendable, Equatable, Codable {
 }
 
 /// Lower bounds on the training objective from dual points (weak duality, ICML 2020 eq. 4 and
-/// JMLR Thm 6.1).
+/// JMLR Thm 6.1: `p(θ) ≥ −ℓ*(−V)`).
 ///
 /// For any network `θ` and any `V` with `max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖ ≤ β`:
 /// - squared loss: `p(θ) ≥ ⟨V, Y⟩ − ½‖V‖²` (`= ½‖Y‖² − ½‖Y − V‖²`);
-/// - hinge loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ λᵢ`.
+/// - hinge loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ λᵢ`;
+/// - logistic loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ H(λᵢ)`, the binary entropy
+///   (``Loss/binaryEntropy(_:)``).
 public enum DualLowerBound {
     /// The best lower bound from the ray `{tV : t ≥ 0}` through a (possibly infeasible) dual point.
     ///
     /// - Parameters:
-    ///   - dual: `V` (`n × c`); for the hinge loss the multipliers `λ` (clipped to `[0, 1]`), one column.
+    ///   - dual: `V` (`n × c`); for the margin losses the multipliers `λ` (clipped to `[0, 1]`), one column.
     ///   - constraint: a certified `C ≥ max_{‖u‖≤1} ‖Vᵀ(X̃u)₊‖`.
     static func bound(dual: DenseMatrix, targets: DenseMatrix, loss: Loss, beta: Double,
                       constraint: Double) -> (value: Double, scale: Double) {
         let limit = constraint > 0 ? beta / constraint : Double.infinity
+        let t = min(rayOptimum(dual: dual, targets: targets, loss: loss, limit: limit), limit)
+        guard t > 0 else { return (0, 0) }
         switch loss {
         case .squared:
             var inner = 0.0, squared = 0.0
             for (v, y) in zip(dual.values, targets.values) { inner += v * y; squared += v * v }
-            guard squared > 0, inner > 0 else { return (0, 0) }
-            let t = min(inner / squared, limit)
             return (t * inner - 0.5 * t * t * squared, t)
         case .hinge:
-            let lambda = dual.values.map { min(max($0, 0), 1) }
-            let largest = lambda.max() ?? 0
-            guard largest > 0 else { return (0, 0) }
-            let t = min(1 / largest, limit)
-            return (t * lambda.reduce(0, +), t)
+            return (t * dual.values.reduce(0) { $0 + min(max($1, 0), 1) }, t)
+        case .logistic:
+            return (dual.values.reduce(0) { $0 + Loss.binaryEntropy(min(t * min(max($1, 0), 1), 1)) }, t)
         }
     }
 
-    /// The dual point `V` (`n × c`; for the hinge loss `V = λ∘y` with `λ ∈ [0, 1]`) moved onto
+    /// The scale `t ≥ 0` that maximizes the dual objective along `tV` when the dual constraint is
+    /// ignored, or at most `limit` when that is lower (0 when no point of the ray beats the zero bound).
+    /// The objective is concave in `t`, so the certified bound is its value at `min(t, β/C)`.
+    static func rayOptimum(dual: DenseMatrix, targets: DenseMatrix, loss: Loss, limit: Double = .infinity) -> Double {
+        switch loss {
+        case .squared:
+            var inner = 0.0, squared = 0.0
+            for (v, y) in zip(dual.values, targets.values) { inner += v * y; squared += v * v }
+            return squared > 0 && inner > 0 ? inner / squared : 0
+        case .hinge, .logistic:
+            let lambda = dual.values.map { min(max($0, 0), 1) }.filter { $0 > 0 }
+            guard let largest = lambda.max() else { return 0 }
+            if loss == .hinge { return 1 / largest }
+            return logisticRayOptimum(lambda, upper: min(1 / largest, limit))
+        }
+    }
+
+    /// The maximizer of `Σₖ H(tλₖ)` over `t ∈ [0, upper]` (`λₖ ∈ (0, 1]`, `upper ≤ 1/max λ`): the
+    /// derivative `Σₖ λₖ log((1 − tλₖ)/(tλₖ))` decreases from `+∞`, so bisection on its sign.
+    /// Any `t` in the range gives a valid bound; the bisection only decides how tight.
+    static func logisticRayOptimum(_ lambda: [Double], upper: Double) -> Double {
+        func slope(_ t: Double) -> Double {
+            lambda.reduce(0) { total, l in total + l * (log(max(1 - t * l, 0)) - log(t * l)) }
+        }
+        guard upper > 0 else { return 0 }
+        if slope(upper) >= 0 { return upper }
+        var low = 0.0, high = upper
+        for _ in 0..<100 where high - low > 1e-15 * upper {
+            let middle = 0.5 * (low + high)
+            if slope(middle) > 0 { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// The dual point `V` (`n × c`; for the margin losses `V = λ∘y` with `λ ∈ [0, 1]`) moved onto
     /// `1ᵀV = 0`, which a free bias adds to the dual (otherwise the infimum over the bias is −∞):
-    /// each column loses its mean; for the hinge loss the multipliers of the heavier class shrink
+    /// each column loses its mean; for the margin losses the multipliers of the heavier class shrink
     /// instead, which keeps `0 ≤ λ ≤ 1`.
     static func zeroSumProjection(_ dual: DenseMatrix, targets: DenseMatrix, loss: Loss) -> DenseMatrix {
         var v = dual
         let n = v.rowCount, c = v.columnCount
         switch loss {
-        case .hinge:
+        case .hinge, .logistic:
             let positive = (0..<n).filter { targets.values[$0] > 0 }.reduce(0.0) { $0 + v.values[$1] }
             let negative = -(0..<n).filter { targets.values[$0] < 0 }.reduce(0.0) { $0 + v.values[$1] }
             if positive > negative, positive > 0 {
@@ -101,32 +136,24 @@ public enum DualLowerBound {
     /// With `freeBias`, `design` is `[X 1]` with an unregularized last column: the dual point is
     /// first projected onto `1ᵀV = 0` and the constraint is bounded over `‖u‖ ≤ 1` with `b` free.
     /// The search's threshold is the `C` below which the lower bound no longer depends on `C`
-    /// (`β‖V‖²/⟨V,Y⟩`, hinge `β·maxλ`), so it stops as soon as that is proven.
+    /// (`β/t*` for the best scale `t*` of the ray: `β‖V‖²/⟨V,Y⟩`, hinge `β·maxλ`), so it stops as soon as that is proven.
     static func certificate(objective: Double, dual: DenseMatrix, design: DenseMatrix, targets: DenseMatrix,
                             loss: Loss, beta: Double, relaxationSampleLimit: Int, freeBias: Bool = false,
                             searchBudget: DualConstraintSearchBudget = DualConstraintSearchBudget()) -> TrainingCertificate {
-        // For the hinge loss the dual point is λ∘y; the constraint involves V = λ∘y.
+        // For the margin losses the dual point is λ∘y; the constraint involves V = λ∘y.
         var v = dual
-        if loss == .hinge {
+        if loss.usesMarginMultipliers {
             for k in v.values.indices { v.values[k] = min(max(v.values[k], 0), 1) * targets.values[k] }
         }
         var multipliers = dual
         if freeBias {
             v = zeroSumProjection(v, targets: targets, loss: loss)
-            if loss == .hinge { multipliers.values = zip(v.values, targets.values).map { $0 * $1 } } else { multipliers = v }
+            if loss.usesMarginMultipliers { multipliers.values = zip(v.values, targets.values).map { $0 * $1 } } else { multipliers = v }
         }
         if design.columnCount <= searchDimensionLimit {
             // The C below which bound(...) no longer changes: t is then limited by the loss.
-            var threshold = 0.0
-            switch loss {
-            case .squared:
-                var inner = 0.0, squared = 0.0
-                for (a, y) in zip(multipliers.values, targets.values) { inner += a * y; squared += a * a }
-                if inner > 0 { threshold = beta * squared / inner }
-            case .hinge:
-                let largest = multipliers.values.map { min(max($0, 0), 1) }.max() ?? 0
-                threshold = beta * largest
-            }
+            let optimum = rayOptimum(dual: multipliers, targets: targets, loss: loss)
+            let threshold = optimum > 0 ? beta / optimum : 0
             // The semidefinite relaxation is not tried: on the measured runs (statlog-heart, half of
             // energy) it took twice the search's budget and was not tighter than the search.
             let search = DualConstraintBound.search(design: design, dual: v, threshold: threshold, freeBias: freeBias,

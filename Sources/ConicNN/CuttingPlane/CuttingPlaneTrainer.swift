@@ -158,9 +158,21 @@ public enum CuttingPlaneTrainer {
             let largest = candidates.map(\.value).max() ?? 0
             // Against a ray of the unbounded dual, any neuron that sees it is a cut.
             let threshold = dualIsRay ? 1e-9 * max(largest, 1) : beta * (1 + settings.tolerance)
-            let fresh = candidates.filter { candidate in
-                candidate.value > threshold
-                    && !neurons.contains { zip($0, candidate.weights).allSatisfy { abs($0 - $1) <= 1e-9 } }
+            func unseen(_ candidates: [CandidateNeuron]) -> [CandidateNeuron] {
+                candidates.filter { candidate in
+                    candidate.value > threshold
+                        && !neurons.contains { zip($0, candidate.weights).allSatisfy { abs($0 - $1) <= 1e-9 } }
+                }
+            }
+            var fresh = unseen(candidates)
+            if fresh.isEmpty, dualIsRay, settings.oracle == .relaxation {
+                // With a free bias the ray has 1ᵀV = 0 and the relaxation's maximizer is a neuron
+                // active on every sample, a linear one, which the program already holds (its column
+                // is orthogonal to the ray). Interpolation needs a kink: look with the true objective.
+                fresh = unseen(reductions.map {
+                    DualConstraintOracle.exact(features: features, dual: dual, reductions: $0, count: settings.neuronsPerRound).candidates
+                } ?? DualConstraintOracle.ascentCandidates(features: features, dual: dual, bias: settings.bias,
+                                                           count: settings.neuronsPerRound))
             }
             let record = CuttingPlaneRound(round: round, neurons: neurons.count, objective: program?.objective,
                                            violation: dualIsRay ? .infinity : largest / beta, lowerBound: lowerBound)
@@ -174,7 +186,16 @@ public enum CuttingPlaneTrainer {
             (program, dual, dualIsRay) = try solveProgram(design: design, neurons: neurons, targets: targets,
                                                           settings: settings, solverSettings: solverSettings, time: &solveTime)
         }
+        if program == nil, !dualIsRay {
+            // No neuron violates the constraint at V = Y: no neuron helps, and the program over
+            // none (the output bias alone, with a bias) is the optimum; solve it for the network.
+            (program, _, dualIsRay) = try solveProgram(design: design, neurons: neurons, targets: targets, settings: settings,
+                                                       solverSettings: solverSettings, time: &solveTime)
+        }
         guard var program, !dualIsRay else {
+            if rounds.count < settings.maximumRounds {
+                throw .solverFailed("the program over \(neurons.count) neurons is not feasible and the oracle found no neuron that makes progress towards it")
+            }
             throw .solverFailed("the program over \(neurons.count) neurons never became feasible in \(settings.maximumRounds) rounds")
         }
         // The interior-point solution spreads weight over nearly parallel cuts; a re-solve over

@@ -110,6 +110,20 @@ enum DualConstraintOracle {
         let n = features.rowCount, d = features.columnCount
         let variableCount = d + (bias ? 1 : 0)
         let g = features.transposeMultiplied(by: v)
+        let radius = (0..<n).map { euclideanNorm(features.row($0)) }.max() ?? 0
+        if bias {
+            // b's cost is σ·1ᵀv, and b = R keeps every sample active whatever u. When that cost is
+            // not negative (it is 0 at the projected duals, 1ᵀv = 0), b = R is optimal and
+            // u = σAᵀv/‖Aᵀv‖ in closed form. Solved as a conic program, b's optimal set is then a
+            // whole interval on which all its constraints are slack: the Newton matrix loses rank
+            // along b and the solve ends without a verdict (insufficient progress), which left the
+            // cutting plane with no candidate at all.
+            let gNorm = euclideanNorm(g)
+            if sign * v.reduce(0, +) * radius >= -Self.negligibleBiasCost * gNorm {
+                guard gNorm > 0 else { return nil }
+                return g.map { sign * $0 / gNorm } + [radius]
+            }
+        }
         var q = g.map { -sign * $0 }
         if bias { q.append(-sign * v.reduce(0, +)) }
         var rows = [Int](), columns = [Int](), values = [Double](), b = [Double]()
@@ -121,7 +135,6 @@ enum DualConstraintOracle {
         var row = n
         var cones: [ConeSpec] = [.nonnegative(n + (bias ? 2 : 0))]
         if bias {
-            let radius = (0..<n).map { euclideanNorm(features.row($0)) }.max() ?? 0
             rows += [row, row + 1]; columns += [d, d]; values += [1, -1]; b += [radius, radius]
             row += 2
         }
@@ -140,6 +153,10 @@ enum DualConstraintOracle {
         neuron = neuron.map { $0 / norm }
         return neuron
     }
+
+    /// A bias cost `σ·1ᵀv·R` below this fraction of `‖Aᵀv‖` (the objective's scale) counts as
+    /// zero: rounding leaves `1ᵀv` at about `n·ε·max|vᵢ|` after the projection onto `1ᵀv = 0`.
+    static let negligibleBiasCost = 1e-9
 
     /// Relaxation candidates: for every output column and both signs (JMLR A.7.3), scored by
     /// the true `‖Vᵀ(Au + b1)₊‖` (for one output, the signed value).

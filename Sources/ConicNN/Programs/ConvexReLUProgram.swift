@@ -27,8 +27,14 @@ import ConicSolver
 ///   leaves an `n × n` dense block instead, but only the simplicial quasi-definite form fits;
 /// ``squaredLossFormulation(patterns:width:)`` weighs the two.
 /// The hinge loss uses slacks `ξ ≥ 0`, `ξₖ ≥ 1 − yₖ(Ma)ₖ` and `Σξ`.
+///
+/// The logistic loss uses, per sample, the softplus epigraph `τₖ ≥ log(1 + e^{uₖ})` with
+/// `uₖ = −yₖ(Ma)ₖ`, which holds iff `e^{−τₖ} + e^{uₖ−τₖ} ≤ 1`: variables `(τₖ, pₖ, qₖ)` with
+/// `(−τₖ, 1, pₖ) ∈ K_exp`, `(uₖ − τₖ, 1, qₖ) ∈ K_exp` (`e^{−τ} ≤ p`, `e^{u−τ} ≤ q`) and
+/// `pₖ + qₖ ≤ 1`, and `Στ` in the objective. At the optimum the multiplier of the second cone's
+/// first row is `−λₖ` with `λₖ = σ(−yₖfₖ)`, the dual point (``logisticMultipliers(_:targets:)``).
 struct ConvexReLUProgram {
-    enum Formulation: String { case gram, residual, hinge }
+    enum Formulation: String { case gram, residual, hinge, logistic }
 
     let design: DenseMatrix
     let patterns: ActivationPatterns
@@ -42,6 +48,9 @@ struct ConvexReLUProgram {
     var width: Int { design.columnCount }
     /// First row of the hinge margin constraints `ξₖ + yₖ(Ma)ₖ ≥ 1`.
     var marginRowStart: Int { design.rowCount }
+    /// The logistic loss's rows for sample `k`: `pₖ + qₖ ≤ 1` is row `k`; the two exponential
+    /// cones take the 6 rows from `n + 6k`.
+    func logisticConeRow(sample k: Int) -> Int { design.rowCount + 6 * k }
 
     /// The samples with a non-zero row `x̃ₖ` (the sign constraints of the others always hold).
     static func constrainingSamples(_ design: DenseMatrix) -> [Int] {
@@ -67,9 +76,11 @@ struct ConvexReLUProgram {
         let formulation: Formulation
         switch loss {
         case .hinge: formulation = .hinge
+        case .logistic: formulation = .logistic
         case .squared: formulation = requested ?? Self.squaredLossFormulation(patterns: patterns, width: d)
         }
-        precondition((formulation == .hinge) == (loss == .hinge), "the hinge formulation is the hinge loss's only one")
+        precondition((formulation == .hinge) == (loss == .hinge) && (formulation == .logistic) == (loss == .logistic),
+                     "the hinge and logistic formulations are their losses' only ones")
         self.formulation = formulation
 
         let activeRows = (0..<patternCount).map { patterns.activeSamples($0) }
@@ -78,6 +89,7 @@ struct ConvexReLUProgram {
         case .gram: lossRows = 0
         case .residual: lossRows = n
         case .hinge: lossRows = 2 * n
+        case .logistic: lossRows = 7 * n
         }
         // Sign rows of block b start at signStart[b]; pattern i's two blocks hold signRows[i] each.
         var signStart = [Int](), next = lossRows
@@ -90,7 +102,13 @@ struct ConvexReLUProgram {
         // Columns: the a blocks, then the w blocks (from patternCount·d), then t and the losses.
         let aStart = 0, tStart = 2 * patternCount * d
         let lossStart = tStart + 2 * patternCount
-        let variableCount = lossStart + (formulation == .gram ? 0 : n)
+        let lossVariables: Int
+        switch formulation {
+        case .gram: lossVariables = 0
+        case .residual, .hinge: lossVariables = n
+        case .logistic: lossVariables = 3 * n  // (τₖ, pₖ, qₖ) per sample
+        }
+        let variableCount = lossStart + lossVariables
         func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (penalized + 1) + 1 + j }
 
         // A, column by column; row indices increase within a column by construction.
@@ -112,6 +130,10 @@ struct ConvexReLUProgram {
                     for k in activeRows[i] where design[k, j] != 0 { rows.append(k); values.append(-design[k, j]) }
                 case .hinge:  // −ξ − y∘(Ma) ≤ −1
                     for k in activeRows[i] where design[k, j] != 0 { rows.append(n + k); values.append(-y[k] * design[k, j]) }
+                case .logistic:  // the second cone's first entry uₖ − τₖ = −yₖ(Ma)ₖ − τₖ
+                    for k in activeRows[i] where design[k, j] != 0 {
+                        rows.append(n + 6 * k + 3); values.append(y[k] * design[k, j])
+                    }
                 }
                 appendSignRows(block: 2 * i, pattern: i, feature: j)
                 if j < penalized { rows.append(socRow(block: 2 * i, entry: j)); values.append(-1) }
@@ -139,6 +161,13 @@ struct ConvexReLUProgram {
             switch formulation {
             case .residual: rows.append(k); values.append(1)
             case .hinge: rows.append(contentsOf: [k, n + k]); values.append(contentsOf: [-1, -1])
+            case .logistic:
+                let sample = k / 3, cone = n + 6 * sample
+                switch k % 3 {
+                case 0: rows.append(contentsOf: [cone, cone + 3]); values.append(contentsOf: [1, 1])  // τ
+                case 1: rows.append(contentsOf: [sample, cone + 2]); values.append(contentsOf: [1, -1])  // p
+                default: rows.append(contentsOf: [sample, cone + 5]); values.append(contentsOf: [1, -1])  // q
+                }
             case .gram: break
             }
             starts.append(rows.count)
@@ -162,6 +191,15 @@ struct ConvexReLUProgram {
         case .hinge:
             for k in 0..<n { b[n + k] = -1; q[lossStart + k] = 1 }
             cones.append(.nonnegative(2 * n))
+        case .logistic:
+            for k in 0..<n {
+                b[k] = 1
+                b[n + 6 * k + 1] = 1
+                b[n + 6 * k + 4] = 1
+                q[lossStart + 3 * k] = 1
+            }
+            cones.append(.nonnegative(n))
+            cones.append(contentsOf: Array(repeating: .exponential, count: 2 * n))
         case .gram:
             let (gram, linear) = try Self.gramObjective(design: design, activeRows: activeRows, targets: y,
                                                         variableCount: variableCount)
@@ -240,6 +278,13 @@ struct ConvexReLUProgram {
         let matrix = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, columnStarts: starts,
                                       rowIndices: rows, values: values, name: "P")
         return (matrix, linear)
+    }
+
+    /// The logistic loss's dual point at predictions `f`: `λₖ = σ(−yₖfₖ) ∈ (0, 1)`, minus the
+    /// derivative of the loss, which is the optimal dual exactly where `f` is optimal and needs
+    /// no multiplier from the solver (the cone multipliers agree to the solver's accuracy).
+    static func logisticMultipliers(_ f: [Double], targets y: [Double]) -> [Double] {
+        zip(f, y).map { Loss.sigmoid(-$1 * $0) }
     }
 
     private func slice(_ x: [Double], _ start: Int) -> [Double] { Array(x[start..<(start + width)]) }

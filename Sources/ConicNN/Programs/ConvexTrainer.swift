@@ -517,9 +517,9 @@ public enum ConvexTrainer {
         guard features.values.allSatisfy(\.isFinite), targets.values.allSatisfy(\.isFinite) else {
             throw ConvexTrainingError.invalidData("the data hold NaN or infinity")
         }
-        if loss == .hinge {
+        if loss.usesMarginMultipliers {
             guard targets.columnCount == 1, targets.values.allSatisfy({ $0 == 1 || $0 == -1 }) else {
-                throw ConvexTrainingError.invalidData("the hinge loss needs one target column of ±1 labels")
+                throw ConvexTrainingError.invalidData("the \(loss.rawValue) loss needs one target column of ±1 labels")
             }
         }
     }

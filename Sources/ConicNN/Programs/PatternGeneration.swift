@@ -85,10 +85,13 @@ extension ConvexTrainer {
             for i in 0..<n { v.values[i] = y[i] - f[i] }
         case .hinge:
             for i in 0..<n { v.values[i] = min(max(solution.z[program.marginRowStart + i], 0), 1) * y[i] }
+        case .logistic:
+            let lambda = ConvexReLUProgram.logisticMultipliers(program.predictions(solution.x), targets: y)
+            for i in 0..<n { v.values[i] = lambda[i] * y[i] }
         }
         if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.loss) }
         var multipliers = v
-        if settings.loss == .hinge { multipliers.values = zip(v.values, y).map { $0 * $1 } }
+        if settings.loss.usesMarginMultipliers { multipliers.values = zip(v.values, y).map { $0 * $1 } }
         return (v, multipliers)
     }
 
@@ -305,7 +308,7 @@ extension ConvexTrainer {
         guard !settings.freeBias else { return nil }
         let constraint = DualConstraintBound.norm(design: design, dual: targets)
         guard constraint <= settings.beta else { return nil }
-        let multipliers = settings.loss == .hinge
+        let multipliers = settings.loss.usesMarginMultipliers
             ? DenseMatrix(rowCount: targets.rowCount, columnCount: 1, values: Array(repeating: 1, count: targets.rowCount))
             : targets
         let (lower, scale) = DualLowerBound.bound(dual: multipliers, targets: targets, loss: settings.loss, beta: settings.beta,

@@ -329,12 +329,12 @@ public enum GradientTrainer {
         }
         guard features.values.allSatisfy(\.isFinite) else { throw .nonFinite("features") }
         guard targets.values.allSatisfy(\.isFinite) else { throw .nonFinite("targets") }
-        if settings.loss == .hinge {
+        if settings.loss.usesMarginMultipliers {
             guard targets.columnCount == 1 else {
-                throw .invalidTargets("the hinge loss needs one output, got \(targets.columnCount) target columns")
+                throw .invalidTargets("the \(settings.loss.rawValue) loss needs one output, got \(targets.columnCount) target columns")
             }
             if let bad = targets.values.firstIndex(where: { $0 != 1 && $0 != -1 }) {
-                throw .invalidTargets("the hinge loss needs targets ±1, sample \(bad) has \(targets.values[bad])")
+                throw .invalidTargets("the \(settings.loss.rawValue) loss needs targets ±1, sample \(bad) has \(targets.values[bad])")
             }
         }
     }
