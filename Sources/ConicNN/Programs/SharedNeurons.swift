@@ -198,12 +198,17 @@ extension ConvexTrainer {
             guard design.multiplied(by: theta).contains(where: { $0 > 0 }) else { continue }
             neurons.append(theta)
         }
+        let objective: TrainingObjective
+        switch settings.loss {
+        case .squared: objective = .squared(beta: settings.beta)
+        case .hinge: objective = .hinge(beta: settings.beta)
+        case .logistic: return nil  // the finite-neuron program has no exponential-cone form
+        }
         guard !neurons.isEmpty, deadline.timeIntervalSinceNow > 0 else { return nil }
         var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
         var solverSettings = settings.solver
         solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
-        let objective: TrainingObjective = settings.loss == .hinge ? .hinge(beta: settings.beta) : .squared(beta: settings.beta)
         let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: objective,
                                                      outputBias: settings.freeBias, settings: solverSettings)
         guard solution.status.isOptimal || solution.status == .almostSolved else { return nil }
