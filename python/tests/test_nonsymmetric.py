@@ -97,8 +97,11 @@ def test_nonsymmetric_cones_against_clarabel(problem):
     check_optimal(result, *data)
     reference = clarabel_solve(*data)
     assert result.obj_val == pytest.approx(reference.obj_val, rel=1e-7, abs=1e-7)
-    np.testing.assert_allclose(result.x, reference.x, atol=1e-5)
-    np.testing.assert_allclose(result.z, reference.z, atol=1e-5)
+    # The primal and dual feasible sets are strictly curved, so an objective accurate to ε pins
+    # the point only to about √ε: at TOL = 1e-9 the log-sum-exp x is 1.2e-5 from the exact
+    # optimum (computed to 30 digits) while its gap is 5e-10.
+    np.testing.assert_allclose(result.x, reference.x, atol=np.sqrt(TOL))
+    np.testing.assert_allclose(result.z, reference.z, atol=np.sqrt(TOL))
 
 
 @pytest.mark.parametrize("problem", [log_sum_exp, geometric_means])
