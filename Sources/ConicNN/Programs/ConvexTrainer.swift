@@ -261,8 +261,10 @@ public enum ConvexTrainer {
             // The rebuild does not realize the program (a relaxation that could not be finished):
             // the same directions with refitted output weights are a real network.
             let directions = (0..<chosen.0.blockCount).map { chosen.0.block($0, of: chosen.1) }
+            // A few seconds even past the deadline: the alternative is a network far above its program.
+            let refitDeadline = max(deadline, Date().addingTimeInterval(5))
             if let refit = try? refitOutputWeights(directions: directions, design: design, targets: targets, settings: settings,
-                                                   deadline: deadline.addingTimeInterval(max(0, 5 - deadline.timeIntervalSinceNow))) {
+                                                   deadline: refitDeadline) {
                 let refitObjective = refit.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
                 progress?(String(format: "the program's network reaches %.6g against its value %.6g; refitting its output weights: %.6g",
                                  objective, programValue, refitObjective))
