@@ -68,6 +68,13 @@ public struct ConvexTrainingSettings: Sendable {
     /// Random Gaussian starts of the ascent per round (besides the program's own neurons, the data
     /// directions and last round's violators).
     public var randomStarts = 100
+    /// Squared loss, one output, patterns generated: the share of a finite ``timeLimit`` that
+    /// ``NeuronGrowth`` may take before the first convex solve (a non-convex descent with
+    /// neuron insertion whose neurons' patterns start the program); it also stops on its own when
+    /// its objective stalls. 0 turns it off.
+    public var growthTimeShare = 0.25
+    /// Rounds of ``NeuronGrowth`` at most (insertions, each followed by an L-BFGS descent).
+    public var growthRounds = 20
     /// Seconds the whole run may take (patterns, solves, certificate); the last solved round and a
     /// valid bound are returned when it runs out.
     public var timeLimit = Double.infinity
@@ -91,6 +98,9 @@ public struct ConvexTrainingSettings: Sendable {
 
     func validate() throws {
         guard hasBias || biasRegularized else { throw ConvexTrainingError.invalidSetting("a free bias (biasRegularized = false) needs hasBias") }
+        guard growthTimeShare >= 0, growthTimeShare <= 1, growthRounds >= 0 else {
+            throw ConvexTrainingError.invalidSetting("growthTimeShare must be in [0, 1] and growthRounds non-negative")
+        }
         guard beta.isFinite, beta > 0 else { throw ConvexTrainingError.invalidSetting("beta must be positive and finite, got \(beta)") }
         switch patterns {
         case let .sampled(count, _), let .automatic(count, _):
@@ -193,7 +203,7 @@ public enum ConvexTrainer {
         for (index, network) in networks.enumerated() {
             try checkCompatible(network, design: design, settings: settings, name: "added network \(index + 1)")
         }
-        let extraStarts = networks.flatMap { network in (0..<network.width).map { network.inputWeights.row($0) } }
+        var extraStarts = networks.flatMap { network in (0..<network.width).map { network.inputWeights.row($0) } }
         if let zero = zeroNetworkIfOptimal(features: features, targets: targets, design: design, settings: settings, started: started) {
             progress?("β exceeds a bound on the dual constraint at V = Y: the zero network is optimal")
             return zero
@@ -211,6 +221,16 @@ public enum ConvexTrainer {
                             gate: [Double](repeating: 0, count: design.columnCount - 1) + [1])
         }
         for network in networks { patterns.insert(neuronsOf: network, design: design) }
+        var grown: (network: TwoLayerNetwork, objective: Double)?
+        if settings.loss == .squared, settings.growthTimeShare > 0, settings.growthRounds > 0, settings.generationRounds > 0,
+           !patterns.isComplete {
+            let outcome = grow(design: design, targets: targets.column(0), settings: settings, started: started,
+                               deadline: deadline, progress: progress)
+            for u in outcome.neurons { patterns.insert(preActivations: design.multiplied(by: u), gate: u) }
+            extraStarts += outcome.neurons
+            let network = grownNetwork(outcome, design: design, settings: settings)
+            grown = (network, network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss))
+        }
         guard patterns.count > 0 else { throw ConvexTrainingError.invalidData("the data admit no non-zero activation pattern") }
         progress?("\(patterns.count) activation patterns\(patterns.isComplete ? " (all arrangements)" : " (sampled)")")
         let patternTime = Date().timeIntervalSince(buildStart)
@@ -271,6 +291,14 @@ public enum ConvexTrainer {
                 if refitObjective < objective { network = refit; objective = refitObjective }
             }
         }
+        if let grown, grown.objective < objective {
+            // The program's network can only be worse when its last round could not be finished
+            // in time; the grown network is a real network all the same.
+            progress?(String(format: "the grown network (%.6g) is better than the program's (%.6g); keeping it",
+                             grown.objective, objective))
+            network = grown.network
+            objective = grown.objective
+        }
         let f = chosen.0.predictions(pruned(chosen.1, program: chosen.0, threshold: best.threshold))
         let predictions = DenseMatrix(rowCount: n, columnCount: 1, values: f)
         let bound = outcome.bound!
@@ -290,6 +318,41 @@ public enum ConvexTrainer {
         result.nodes = outcome.rounds.reduce(0) { $0 + $1.nodes } + (boundAfterRounds ? bound.nodes : 0)
         result.wallTime = Date().timeIntervalSince(started)
         return result
+    }
+
+    /// ``NeuronGrowth`` within its share of the time limit.
+    static func grow(design: DenseMatrix, targets y: [Double], settings: ConvexTrainingSettings, started: Date,
+                     deadline: Date, progress: ((String) -> Void)?) -> NeuronGrowth.Outcome {
+        let until = settings.timeLimit.isFinite
+            ? started.addingTimeInterval(settings.growthTimeShare * settings.timeLimit) : deadline
+        let seed: UInt64
+        switch settings.patterns {
+        case let .sampled(_, s), let .automatic(_, s): seed = s
+        case .exact: seed = 0
+        }
+        var growthSettings = NeuronGrowth.Settings()
+        growthSettings.rounds = settings.growthRounds
+        let outcome = NeuronGrowth.grow(design: design, targets: y, beta: settings.beta, freeBias: settings.freeBias,
+                                        tolerance: settings.generationTolerance, settings: growthSettings, seed: seed,
+                                        deadline: until, progress: progress)
+        progress?(String(format: "growth: %d neurons after %d rounds, objective %.6g, max violation %.4g·β, %.1f s",
+                         outcome.neurons.count, outcome.rounds, outcome.objective, outcome.violation,
+                         Date().timeIntervalSince(started)))
+        return outcome
+    }
+
+    /// The grown weights as a network: with a free bias the offset becomes a bias-only neuron
+    /// (`balanced()` makes its decay negligible).
+    static func grownNetwork(_ outcome: NeuronGrowth.Outcome, design: DenseMatrix,
+                             settings: ConvexTrainingSettings) -> TwoLayerNetwork {
+        var rows = outcome.neurons, outputs = outcome.outputWeights
+        if settings.freeBias, outcome.offset != 0 {
+            rows.append([Double](repeating: 0, count: design.columnCount - 1) + [1])
+            outputs.append(outcome.offset)
+        }
+        return TwoLayerNetwork(inputWeights: DenseMatrix(rows: rows, columnCount: design.columnCount),
+                               outputWeights: DenseMatrix(column: outputs), hasBias: settings.hasBias,
+                               biasRegularized: settings.biasRegularized).balanced()
     }
 
     /// A clear error instead of a trap when a network does not fit the data: its input weights

@@ -164,7 +164,6 @@ extension ConvexTrainer {
         var lastViolation = Double.infinity
         while true {
             round += 1
-            let roundStart = Date()
             var solverSettings = settings.solver
             let left = generationDeadline.timeIntervalSinceNow
             solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, left))
