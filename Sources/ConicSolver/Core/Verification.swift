@@ -61,7 +61,9 @@ struct PointResiduals {
     /// - its residual cannot move the objective by more than the feasibility tolerance: the
     ///   point solves exactly the problem with `bᵢ` moved by `rᵢ`, whose dual objective differs
     ///   by `rᵢzᵢ`, so `|rᵢzᵢ| ≤ 10⁻⁸·max(1, |pobj|, |dobj|)` (for columns `|rⱼxⱼ|`).
-    /// The measure is then `|rᵢzᵢ|·w/max(1, |pobj|, |dobj|)` with `w` = ``objectiveEffectWeight``.
+    /// The row's measure is then the smaller of `|rᵢ|/terms` and `|rᵢzᵢ|·w/max(1, |pobj|, |dobj|)`
+    /// with `w` = ``objectiveEffectWeight``, both held to the rowwise tolerance (10⁻⁶ for
+    /// `solved`, the reduced feasibility tolerance for `almost_solved`).
     /// The broken bound above has vanishing terms too (`‖x‖∞ = 10¹⁰`), but `zᵢ = 10¹⁰` and an
     /// effect of a quarter of its objective; rows of problems whose data are all tiny do not
     /// vanish against their own data.
