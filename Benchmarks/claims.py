@@ -23,6 +23,11 @@ Norms are ∞-norms; ‖A‖ is the largest |Aᵢⱼ|; |A||x| is the vector of r
     terms are tiny against the rest of the problem is judged against its own terms (issue 15 #3);
   * dual residual  ‖Px + Aᵀz + q‖ ≤ ε · max(1, ‖q‖, ‖|P||x|‖, ‖|Aᵀ||z|‖), and per column j with
     qⱼ ≠ 0 the same against |qⱼ| + (|P||x|)ⱼ + (|Aᵀ||z|)ⱼ with ε_row;
+  * except, for both, a row or column whose terms vanish — below 1e-8 of its data at the point's
+    scale, |bᵢ| + Σⱼ|Aᵢⱼ|·‖x‖ (columns |qⱼ| + Σᵢ|Aᵢⱼ|·‖z‖ + Σₖ|Pⱼₖ|·‖x‖) — which also passes when
+    its residual moves the objective by at most ε·max(1, |pobj|, |dobj|) (|rᵢzᵢ|, |rⱼxⱼ|): a
+    cost that is a rounding error of zero on a variable whose constraints are all slack leaves
+    the column's own terms going to zero with the iterates (docs/solver.md, issue 15);
   * s ∈ K and z ∈ K*, each cone's violation (nonnegative: −minᵢ vᵢ; second-order: ‖u‖ − t;
     PSD: −λ_min of the unpacked symmetric matrix; zero cone: max|sᵢ|) at most ε times the
     vector's own norm ‖s‖ (or ‖z‖); and for nonnegative rows with bᵢ ≠ 0, sᵢ ≥ −ε_row times the
@@ -216,13 +221,24 @@ def _full_P(P) -> sp.csc_matrix:
     return (P + sp.triu(P, k=1).T).tocsc()
 
 
+# An entry's terms vanish below this fraction of its data at the point's scale (as the solver's
+# rowwise test, Sources/ConicSolver/Core/Verification.swift).
+VANISHING = 1e-8
+
+
 def _max_abs(M) -> float:
     return float(np.max(np.abs(M.data))) if M.nnz else 0.0
 
 
-def _check_residual(name, entry, r, data, terms, tol: Tolerances, failures, m):
+def _check_residual(name, entry, r, data, terms, tol: Tolerances, failures, m, vanishing=None):
     """Normwise test of the residual `r` of `data` against `max(1, ‖data‖, ‖each term‖)`, then
-    per entry with `dataᵢ ≠ 0` against `|dataᵢ| + Σ|termᵢ|` (no floor); returns those sums."""
+    per entry with `dataᵢ ≠ 0` against `|dataᵢ| + Σ|termᵢ|` (no floor); returns those sums.
+
+    `vanishing = (scale, multiplier, objective_scale)`: an entry whose terms are below
+    `VANISHING` of its data at the point's scale (`scaleᵢ`) is judged on its effect on the
+    objective instead when that is smaller, `|rᵢ·multiplierᵢ| · (ε_row/ε) / objective_scale`
+    (the residual moves the optimum by `rᵢ·multiplierᵢ` to first order): a right-hand side that
+    is a rounding error of zero leaves the entry's own terms vanishing with the iterates."""
     scale = max(1.0, _inf(data), *(_inf(v) for v in terms))
     m[f"{name}_res"] = _inf(r) / scale
     if not m[f"{name}_res"] <= tol.eps:
@@ -231,6 +247,11 @@ def _check_residual(name, entry, r, data, terms, tol: Tolerances, failures, m):
     own = data != 0
     if np.any(own):
         rel = np.abs(r[own]) / sums[own]
+        if vanishing is not None:
+            at_scale, multiplier, objective_scale = vanishing
+            effect = np.abs(r[own] * multiplier[own]) * (tol.row / tol.eps) / objective_scale
+            vanish = sums[own] <= VANISHING * at_scale[own]
+            rel = np.where(vanish, np.minimum(rel, effect), rel)
         k = int(np.argmax(rel))
         key = f"{entry[:3]}_res"
         m[key] = float(rel[k])
@@ -270,8 +291,18 @@ def check_solved(prob: dict, x, s, z, tol: Tolerances, reported_objective, maxim
     ATabs_z = absA.T @ np.abs(z)
 
     rp, rd = Ax + s - b, Px + ATz + q
-    row_terms = _check_residual("primal", "row", rp, b, (Aabs_x, s), tol, failures, m)
-    _check_residual("dual", "column", rd, q, (Pabs_x, ATabs_z), tol, failures, m)
+    xPx = float(x @ Px)
+    qx, bz = float(q @ x), float(b @ z)
+    pobj, dobj = 0.5 * xPx + qx, -0.5 * xPx - bz
+    objective_scale = max(1.0, abs(pobj), abs(dobj))
+    # Rows' and columns' data at the point's scale, for entries whose terms vanish.
+    ones_n, ones_m = np.ones(A.shape[1]), np.ones(A.shape[0])
+    row_scale = np.abs(b) + (absA @ ones_n) * _inf(x)
+    column_scale = np.abs(q) + (absA.T @ ones_m) * _inf(z) + (abs(P) @ ones_n) * _inf(x)
+    row_terms = _check_residual("primal", "row", rp, b, (Aabs_x, s), tol, failures, m,
+                                vanishing=(row_scale, z, objective_scale))
+    _check_residual("dual", "column", rd, q, (Pabs_x, ATabs_z), tol, failures, m,
+                    vanishing=(column_scale, x, objective_scale))
 
     _check_membership("s", s, cones, False, tol, failures, m)
     _check_membership("z", z, cones, True, tol, failures, m)
@@ -285,9 +316,6 @@ def check_solved(prob: dict, x, s, z, tol: Tolerances, reported_objective, maxim
             i = int(nn[k])
             failures.append(f"row {i}: s = {s[i]:.3e} < 0 by {m['row_cone']:.2e} of its terms")
 
-    xPx = float(x @ Px)
-    qx, bz = float(q @ x), float(b @ z)
-    pobj, dobj = 0.5 * xPx + qx, -0.5 * xPx - bz
     m["gap"] = abs(pobj - dobj) / max(1.0, abs(pobj), abs(dobj))
     # Recorded, not tested (see the docstring): the residuals against the data alone, and how far
     # they could move the objective.
@@ -479,6 +507,17 @@ def self_test() -> int:
     cases.append(("scaled LP row broken by half", bad,
                   _solution("solved", xw, [0, 0, 1e12 - 1e10 - 0.5], [1e-10, 1e10, 0], 1.5), None,
                   "row 1 primal residual"))
+
+    # A column whose terms vanish (issue 15): min −u − 1e-15·b, u ≤ 1, −1 ≤ b ≤ 1. b's cost is a
+    # rounding error of zero and its constraints' multipliers vanish with the iterates; at an
+    # interior-point answer the column's residual (1e-12) is a third of its terms, but it moves
+    # the objective by 3e-13. The broken row of the scaled LP above vanishes too but moves its
+    # objective by a quarter, and still fails.
+    flat = _problem(None, [-1, -1e-15], [[1, 0], [0, 1], [0, -1]], [1, 1, 1], [("nonnegative", 3)])
+    cases.append(("vanishing column (cost 1e-15, multipliers 1e-12)", flat,
+                  _solution("solved", [1, 0.3], [0, 0.7, 1.3], [1, 1e-12, 2e-12], -1.0), None, True))
+    cases.append(("vanishing column with a gap", flat,
+                  _solution("solved", [1, 0.3], [0, 0.7, 1.3], [1.001, 1e-12, 2e-12], -1.0), None, False))
 
     # QP: min ½x² − x, x ≤ 2 (row x + s = 2): x = 1, z = 0, objective −½.
     qp = _problem([[1.0]], [-1], [[1]], [2], [("nonnegative", 1)])

@@ -148,6 +148,56 @@ struct StatusTrapTests {
         expectHonest(problem, try solve(problem), optimum: Double(n), "mixed rows")
     }
 
+    // MARK: Rows whose terms vanish
+
+    /// The cutting plane's relaxation SOCP with a free bias: `min −gᵀu + c·b` s.t. `Xu + b1 ≥ 0`,
+    /// `|b| ≤ R`, `‖u‖ ≤ 1`, with `g = Xᵀv`, `1ᵀv = 0` and a bias cost `c` that is zero but for
+    /// rounding. At the optimum every constraint on `b` is slack but `b ≤ R`, whose multiplier
+    /// is `−c`: the bias column's terms all vanish, and its residual went to zero only as fast as
+    /// they did. It ended `insufficient_progress` at a gap of 10⁻¹⁴ (issue 15), since `solved`
+    /// asked that column to hold to 10⁻⁶ of its own terms. The optimum is `−‖g‖ + cR` (`u = g/‖g‖`,
+    /// `b = R`: every sample stays active, `|xᵢᵀu| ≤ R`).
+    @Test(arguments: [-2e-15, -3e-13, -3e-11])
+    func vanishingBiasColumn(cost: Double) throws {
+        let count = 30
+        var X = [[Double]](), v = [Double]()
+        for i in 0..<count {
+            let angle = 2.399 * Double(i), radius = 0.4 + Double((7 * i) % 11) / 8
+            X.append([radius * cos(angle), radius * sin(angle)])
+            v.append(sin(1.7 * Double(i) + 0.3) + 0.2 * cos(0.9 * Double(i)))
+        }
+        let mean = v.reduce(0, +) / Double(count)
+        v = v.map { $0 - mean }
+        let g = [0, 1].map { k in (0..<count).reduce(0.0) { $0 + X[$1][k] * v[$1] } }
+        let R = X.map { certNorm2($0) }.max()!
+        // Variables (u₁, u₂, b); s = b − Ax: Xu + b ≥ 0, R − b ≥ 0, R + b ≥ 0, (1, u) ∈ SOC.
+        var rows = X.map { [-$0[0], -$0[1], -1.0] }
+        rows += [[0, 0, 1], [0, 0, -1], [0, 0, 0], [-1, 0, 0], [0, -1, 0]]
+        let b = [Double](repeating: 0, count: count) + [R, R, 1, 0, 0]
+        let problem = try ConicProblem(q: [-g[0], -g[1], cost], A: testMatrix(rows, columns: 3), b: b,
+                                       cones: [.nonnegative(count + 2), .secondOrder(3)])
+        let optimum = -certNorm2(g) + cost * R
+        let solution = try solve(problem)
+        #expect(solution.status == .solved, "bias cost \(cost): \(solution.status)")
+        expectHonest(problem, solution, optimum: optimum, "bias cost \(cost)")
+        guard solution.status == .solved else { return }
+        // The point, checked from the data: residuals against the data's scale, the gap, the cones.
+        let (x, s, z) = (solution.x, solution.s, solution.z)
+        var primal = problem.A.multiply(x)
+        for i in primal.indices { primal[i] += s[i] - b[i] }
+        var dual = problem.A.transposeMultiply(z)
+        for j in dual.indices { dual[j] += problem.q[j] }
+        #expect(certMaxAbs(primal) <= 1e-8 * max(1, R), "primal residual \(certMaxAbs(primal))")
+        #expect(certMaxAbs(dual) <= 1e-8 * certNorm2(g), "dual residual \(certMaxAbs(dual))")
+        let gap = abs(certDot(problem.q, x) + certDot(b, z))
+        #expect(gap <= 1e-8 * abs(optimum), "gap \(gap)")
+        for (spec, r) in testConeRanges(problem.cones) {
+            #expect(testConeViolation(spec, s[r]) <= 1e-9 && testDualConeViolation(spec, z[r]) <= 1e-9)
+        }
+        // What the bias column's residual can move the objective by stays below the tolerance.
+        #expect(abs(dual[2] * x[2]) <= 1e-8 * abs(optimum), "bias column: residual \(dual[2]) at b = \(x[2])")
+    }
+
     // MARK: Convexity
 
     /// `min x₁² − 4x₂² + x₁x₂ + 0.1x₁ + 0.2x₂` on `[−1, 1]²` was `solved` at a saddle point.
