@@ -148,8 +148,12 @@ enum DualConstraintOracle {
         var neuron = Array(solution.x[0..<variableCount])
         // Interior-point solutions sit strictly inside the ball. Scaling (u, b) together keeps
         // Au + b1 ≥ 0 and scales the objective, so put u on the sphere.
+        // A relaxation whose optimum is 0 has a whole face of optimal points, and the solver's
+        // may have ‖u‖ as small as 1e-18: scaled to the sphere its bias became 3·10¹³ and the
+        // master program could no longer be solved (1-D interpolation, free bias). Such a point
+        // is no neuron (a positive optimum of this linear objective puts u on the sphere).
         let norm = euclideanNorm(neuron[0..<d])
-        guard norm > 0 else { return nil }
+        guard norm > 1e-3 else { return nil }
         neuron = neuron.map { $0 / norm }
         return neuron
     }
