@@ -11,12 +11,17 @@ extension ConvexTrainer {
     /// point `V = Y − HW` satisfies `‖Vᵀhⱼ‖ ≤ β` on the neurons in the program; neurons with
     /// `‖Vᵀ(X̃θ)₊‖ > β(1 + ε)` found by the ascent (or the dual-constraint search) are added and the
     /// program solved again. Unlike one program per output column, every neuron feeds all outputs.
+    ///
+    /// The cross-entropy loss (softmax over the outputs) takes the same path with the loss written
+    /// through exponential cones (``FiniteNeuronProgram``) and the dual point `V = Y − softmax(F)`.
+    /// In general `V = −∇ℓ(F)` at the program's predictions.
     static func trainSharedNeurons(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
                                    settings: ConvexTrainingSettings, extraStarts: [[Double]], started: Date,
                                    deadline: Date, progress: ((String) -> Void)?) throws -> ConvexTrainingResult {
-        guard settings.loss == .squared else {
-            throw ConvexTrainingError.invalidData("several target columns need the squared loss")
+        guard settings.loss == .squared || settings.loss == .crossEntropy else {
+            throw ConvexTrainingError.invalidData("several target columns need the squared or the cross-entropy loss")
         }
+        let loss = settings.loss
         let n = design.rowCount, width = design.columnCount, c = targets.columnCount
         let penalized = settings.freeBias ? width - 1 : width
         let beta = settings.beta
@@ -63,7 +68,7 @@ extension ConvexTrainer {
             for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
             var solverSettings = settings.solver
             solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, deadline.timeIntervalSinceNow))
-            let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .squared(beta: beta),
+            let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .regularized(loss, beta: beta),
                                                          outputBias: settings.freeBias, settings: solverSettings)
             iterations += solution.iterations
             solveTime += solution.solveTime
@@ -71,11 +76,12 @@ extension ConvexTrainer {
                 if last != nil { stop = solution.status == .timeLimit ? .timeLimit : .roundLimit; break }
                 throw ConvexTrainingError.solverFailed(solution.status)
             }
-            // V = Y − HW − 1cᵀ, on 1ᵀV = 0 with a free bias.
-            var v = targets
-            let fit = h.multiplied(by: solution.weights)
-            for i in 0..<n { for k in 0..<c { v[i, k] -= fit[i, k] + solution.outputBias[k] } }
-            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: .squared) }
+            // V = −∇ℓ(HW + 1cᵀ) (squared: the residual Y − HW − 1cᵀ), on 1ᵀV = 0 with a free bias.
+            var fit = h.multiplied(by: solution.weights)
+            for i in 0..<n { for k in 0..<c { fit[i, k] += solution.outputBias[k] } }
+            var v = DenseMatrix(rowCount: n, columnCount: c,
+                                values: loss.gradient(predictions: fit.values, targets: targets.values, columns: c).map { -$0 })
+            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: loss) }
 
             let weightNorms = (0..<neurons.count).map { euclideanNorm(solution.weights.row($0)) }
             let largest = weightNorms.max() ?? 0
@@ -111,7 +117,7 @@ extension ConvexTrainer {
             lastViolators = violators
             let objective = solution.objective
             let lower = bound.map {
-                DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: $0.value).value
+                DualLowerBound.bound(dual: v, targets: targets, loss: loss, beta: beta, constraint: $0.value).value
             }
             let record = GenerationRound(round: round, patterns: programNeurons.count, objective: objective,
                                          violation: max(bestFound, bound?.bestValue ?? 0) / beta, lowerBound: lower,
@@ -134,8 +140,8 @@ extension ConvexTrainer {
 
         let network = fixedNeuronNetwork(neurons: finalNeurons, solution: solution, design: design, outputs: c,
                                          settings: settings)
-        let objective = network.objective(features: features, targets: targets, beta: beta, loss: .squared)
-        let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: certified.value)
+        let objective = network.objective(features: features, targets: targets, beta: beta, loss: loss)
+        let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: loss, beta: beta, constraint: certified.value)
         var predictions = design.multiplied(by: DenseMatrix(rows: finalNeurons, columnCount: width), transposeOther: true)
         for k in predictions.values.indices where predictions.values[k] < 0 { predictions.values[k] = 0 }
         predictions = predictions.multiplied(by: solution.weights)
@@ -198,12 +204,7 @@ extension ConvexTrainer {
             guard design.multiplied(by: theta).contains(where: { $0 > 0 }) else { continue }
             neurons.append(theta)
         }
-        let objective: TrainingObjective
-        switch settings.loss {
-        case .squared: objective = .squared(beta: settings.beta)
-        case .hinge: objective = .hinge(beta: settings.beta)
-        case .logistic: return nil  // the finite-neuron program has no exponential-cone form
-        }
+        let objective = TrainingObjective.regularized(settings.loss, beta: settings.beta)
         guard !neurons.isEmpty, deadline.timeIntervalSinceNow > 0 else { return nil }
         var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
