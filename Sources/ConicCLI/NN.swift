@@ -73,7 +73,16 @@ struct DataOptions: ParsableArguments {
 func targets(of dataset: Dataset, loss: Loss) throws -> DenseMatrix {
     guard let classes = dataset.classCount else {
         if loss == .crossEntropy {
-            throw fail(ConvexTrainingError.invalidData("the cross-entropy loss needs class labels (a UCI classification dataset or a CSV with integer labels)"))
+            // A delimited file's target column is read as values; integer labels 0..<K are classes here.
+            let values = dataset.targets.values
+            guard dataset.targets.columnCount == 1, let largest = values.max(), largest >= 1,
+                  largest < Double(DatasetLoader.maxClassCount),
+                  values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() }) else {
+                throw fail(ConvexTrainingError.invalidData("the cross-entropy loss needs class labels: a UCI classification dataset or a target column of integers 0..<K with K ≥ 2"))
+            }
+            let labeled = Dataset(name: dataset.name, features: dataset.features, targets: dataset.targets,
+                                  labels: values.map { Int($0) })
+            do { return try labeled.oneHotTargets() } catch { throw fail(error) }
         }
         if loss.usesMarginMultipliers {
             let values = dataset.targets.values
