@@ -30,7 +30,8 @@ public enum Loss: String, Sendable, CaseIterable, Codable {
         switch self {
         case .crossEntropy:
             Self.forEachRow(predictions.count, columns) { range in
-                total += Self.logSumExp(predictions[range])
+                // (Σₖ yₖ)·log Σ e^f − ⟨y, f⟩: the row's mass is 1 for probability targets.
+                total += targets[range].reduce(0, +) * Self.logSumExp(predictions[range])
                 for k in range { total -= targets[k] * predictions[k] }
             }
         case .squared:
