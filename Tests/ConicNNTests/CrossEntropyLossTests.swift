@@ -218,3 +218,49 @@ struct CrossEntropyLossTests {
         }
     }
 }
+
+@Suite("The polygon bound on C(V) for dual points whose rows lie in a plane")
+struct PlanarConstraintBoundTests {
+    @Test("Jacobi eigenpairs: QΛQᵀ reproduces the matrix, Q is orthonormal, values decrease")
+    func eigenpairs() {
+        let b = gaussianMatrix(6, 4, seed: 7)
+        let gram = b.multiplied(by: b, transposeSelf: true)
+        let (values, q) = ConvexTrainer.symmetricEigenpairs(gram)
+        #expect(zip(values, values.dropFirst()).allSatisfy { $0 >= $1 })
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let rebuilt = (0..<4).reduce(0.0) { $0 + q[i][$1] * values[$1] * q[j][$1] }
+                #expect(abs(rebuilt - gram[i, j]) <= 1e-10 * values[0])
+                let inner = (0..<4).reduce(0.0) { $0 + q[$1][i] * q[$1][j] }
+                #expect(abs(inner - (i == j ? 1 : 0)) <= 1e-12)
+            }
+        }
+    }
+
+    @Test("rank 3, three classes: the polygon bound lies between the exact C(V) and C(V)/cos(π/32)",
+          arguments: [false, true])
+    func brackets(freeBias: Bool) throws {
+        let (x, _, y) = labeledClasses(count: 16, classes: 3, seed: 13)
+        let design = x.appendingOnesColumn()
+        var generator = SeededGenerator(seed: 5)
+        // A cross-entropy dual point V = Y − P (rows sum to zero), projected for a free bias.
+        var v = y
+        for i in 0..<16 {
+            let scores = (0..<3).map { _ in generator.nextGaussian() }
+            let p = Loss.softmax(scores)
+            for k in 0..<3 { v[i, k] = y[i, k] - p[k] }
+        }
+        if freeBias { v = DualLowerBound.zeroSumProjection(v, targets: y, loss: .crossEntropy) }
+        var settings = ConvexTrainingSettings(beta: 1)
+        settings.hasBias = true
+        settings.biasRegularized = !freeBias
+        let exact = DualConstraintBound.search(design: design, dual: v, threshold: 0, freeBias: freeBias, maximumViolators: 0)
+        let planar = try #require(ConvexTrainer.planarConstraintBound(design: design, dual: v, starts: [], found: 0,
+                                                                     settings: settings, timeLeft: 30))
+        // In rank 3 the search is the chamber enumeration: its bound is C(V) itself (vector outputs included).
+        #expect(exact.method == .exact)
+        let c = exact.upperBound
+        #expect(planar.value >= c * (1 - 1e-9), "planar \(planar.value) below C(V) = \(c)")
+        #expect(planar.value <= c / cos(Double.pi / 32) * (1 + 1e-9), "planar \(planar.value), C(V) = \(c)")
+    }
+}

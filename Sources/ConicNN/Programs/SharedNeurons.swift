@@ -152,12 +152,24 @@ extension ConvexTrainer {
             }
         }
         var (finalNeurons, solution, v, bound) = last!
+        var extraNodes = 0
         if bound == nil {
             bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons,
                                     found: rounds.last.map { $0.violation * beta } ?? 0,
                                     settings: settings, timeLeft: max(1, deadline.timeIntervalSinceNow))
         }
-        let certified = bound!
+        var certified = bound!
+        if certified.value > certified.bestValue * (1 + 1e-3), deadline.timeIntervalSinceNow > 1,
+           let planar = planarConstraintBound(design: design, dual: v, starts: finalNeurons, found: certified.bestValue,
+                                              settings: settings,
+                                              timeLeft: settings.timeLimit.isFinite ? finalBoundShare * deadline.timeIntervalSinceNow : 240) {
+            // The columns' bound (Σₖ Cₖ²)^{1/2} is up to √c loose; rows in a plane (the cross-entropy
+            // with three classes, any two outputs) take a polygon of one-output bounds instead.
+            progress?(String(format: "certifying: the polygon bound over the dual's plane gives C/β = %.6g (columns: %.6g)",
+                             planar.value / beta, certified.value / beta))
+            extraNodes = planar.nodes
+            if planar.value < certified.value { certified = planar }
+        }
 
         let network = fixedNeuronNetwork(neurons: finalNeurons, solution: solution, design: design, outputs: c,
                                          settings: settings)
@@ -176,7 +188,7 @@ extension ConvexTrainer {
             iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
         result.rounds = rounds
         result.stop = stop
-        result.nodes = rounds.reduce(0) { $0 + $1.nodes }
+        result.nodes = rounds.reduce(0) { $0 + $1.nodes } + extraNodes
         result.wallTime = Date().timeIntervalSince(started)
         return result
     }
