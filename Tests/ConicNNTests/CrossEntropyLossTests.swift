@@ -237,7 +237,7 @@ struct PlanarConstraintBoundTests {
         }
     }
 
-    @Test("rank 3, three classes: the polygon bound lies between the exact C(V) and C(V)/cos(π/32)",
+    @Test("rank 3, three classes: the polygon bound lies between the exact C(V) and C(V)/cos(π/64)",
           arguments: [false, true])
     func brackets(freeBias: Bool) throws {
         let (x, _, y) = labeledClasses(count: 16, classes: 3, seed: 13)
@@ -261,6 +261,6 @@ struct PlanarConstraintBoundTests {
         #expect(exact.method == .exact)
         let c = exact.upperBound
         #expect(planar.value >= c * (1 - 1e-9), "planar \(planar.value) below C(V) = \(c)")
-        #expect(planar.value <= c / cos(Double.pi / 32) * (1 + 1e-9), "planar \(planar.value), C(V) = \(c)")
+        #expect(planar.value <= c / cos(Double.pi / 64) * (1 + 1e-9), "planar \(planar.value), C(V) = \(c)")
     }
 }

@@ -16,21 +16,17 @@ extension ConvexTrainer {
     ///
     ///     C ≤ ( (max_j C₁(Vz_j) / cos(π/(2K)))² + Σ_{k≥3} C₁(Vq_k)² )^{1/2}.
     ///
-    /// Returns `nil` when the rows do not lie in a plane (the third eigenvalue above `10⁻¹⁰` of the
-    /// first) or `V = 0`.
+    /// Returns `nil` unless ``dualIsPlanar(_:)``. `K = 32` directions: the factor is 1.0012.
     static func planarConstraintBound(design: DenseMatrix, dual v: DenseMatrix, starts: [[Double]], found: Double,
                                       settings: ConvexTrainingSettings, timeLeft: Double,
-                                      directions: Int = 16) -> ConstraintBound? {
+                                      directions: Int = 32) -> ConstraintBound? {
         let c = v.columnCount
-        guard c >= 2 else { return nil }
-        let gram = v.multiplied(by: v, transposeSelf: true)
-        let (values, vectors) = symmetricEigenpairs(gram)
-        guard let top = values.first, top > 0 else { return nil }
-        if c >= 3, values[2] > 1e-10 * top { return nil }
+        guard dualIsPlanar(v) else { return nil }
+        let (_, vectors) = symmetricEigenpairs(v.multiplied(by: v, transposeSelf: true))
         let planar = min(2, c)
         // One-output searches share the time; the cheap rounding directions get a second each.
         let remainderCount = c - planar
-        let perDirection = max(1, (timeLeft - Double(remainderCount)) / Double(directions))
+        let perDirection = max(0.25, (timeLeft - Double(remainderCount)) / Double(directions))
         var budget = DualConstraintSearchBudget()
         budget.timeLimit = perDirection
         func oneOutput(_ z: [Double], time: Double) -> DualConstraintSearchResult {
@@ -66,6 +62,15 @@ extension ConvexTrainer {
         let best = max(found, bestValue)
         return ConstraintBound(value: max(value, best), method: .branchAndBound, proven: proven && value <= best * factor * (1 + 1e-3),
                                nodes: nodes, bestValue: best, violators: [])
+    }
+
+    /// Whether the rows of `V` (at least two columns, not all zero) lie in a plane of `ℝᶜ` up to
+    /// rounding: `VᵀV` has at most two eigenvalues above `10⁻¹⁰` of the largest.
+    static func dualIsPlanar(_ v: DenseMatrix) -> Bool {
+        guard v.columnCount >= 2 else { return false }
+        let values = symmetricEigenpairs(v.multiplied(by: v, transposeSelf: true)).values
+        guard let top = values.first, top > 0 else { return false }
+        return values.count < 3 || values[2] <= 1e-10 * top
     }
 
     /// Eigenvalues (decreasing) and eigenvectors (columns, `vectors[row][column]`) of a small

@@ -70,6 +70,10 @@ extension ConvexTrainer {
         var lastViolators = [[Double]]()
         var iterations = 0, solveTime = 0.0
         var last: (neurons: [[Double]], solution: FiniteNeuronSolution, v: DenseMatrix, bound: ConstraintBound?)?
+        // As for one output, generation leaves the final bound its share of a finite time limit
+        // (without it a run stopped by the time limit got the norm bound: 1 s of search).
+        let total = deadline.timeIntervalSince(started)
+        let generationDeadline = total.isFinite ? deadline.addingTimeInterval(-settings.certificateTimeShare * total) : deadline
         var stop = GenerationStop.roundLimit
         var round = 0
         while true {
@@ -78,7 +82,7 @@ extension ConvexTrainer {
             var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
             for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
             var solverSettings = settings.solver
-            solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, deadline.timeIntervalSinceNow))
+            solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, generationDeadline.timeIntervalSinceNow))
             let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .regularized(loss, beta: beta),
                                                          outputBias: settings.freeBias, settings: solverSettings)
             iterations += solution.iterations
@@ -106,12 +110,12 @@ extension ConvexTrainer {
             let bestFound = found.first?.value ?? 0
             var violators = found.filter { $0.value > threshold }.map(\.weights)
             let outOfRounds = round >= settings.generationRounds
-            let outOfTime = deadline.timeIntervalSinceNow <= 0
+            let outOfTime = generationDeadline.timeIntervalSinceNow <= 0
             var bound: ConstraintBound?
             if violators.isEmpty || outOfRounds || outOfTime {
                 progress?("round \(round): bounding the dual constraint over all neurons")
                 let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
-                                        found: bestFound, settings: settings, timeLeft: deadline.timeIntervalSinceNow)
+                                        found: bestFound, settings: settings, timeLeft: generationDeadline.timeIntervalSinceNow)
                 bound = b
                 if violators.isEmpty { violators = b.violators }
             }
@@ -130,7 +134,7 @@ extension ConvexTrainer {
                 // is the solver's accuracy): the search over all neurons decides whether others exist.
                 progress?("round \(round): bounding the dual constraint over all neurons")
                 let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
-                                        found: bestFound, settings: settings, timeLeft: deadline.timeIntervalSinceNow)
+                                        found: bestFound, settings: settings, timeLeft: generationDeadline.timeIntervalSinceNow)
                 bound = b
                 violators = b.violators
                 for u in violators where add(u, violating: true) { added += 1 }
@@ -153,22 +157,28 @@ extension ConvexTrainer {
         }
         var (finalNeurons, solution, v, bound) = last!
         var extraNodes = 0
-        if bound == nil {
-            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons,
-                                    found: rounds.last.map { $0.violation * beta } ?? 0,
-                                    settings: settings, timeLeft: max(1, deadline.timeIntervalSinceNow))
+        // The certificate's bound on C(V): the last round's when it is tight; for a dual whose rows
+        // lie in a plane (three-class cross-entropy, any two outputs) the polygon of one-output
+        // bounds, since the columns' (Σₖ Cₖ²)^{1/2} is up to √c loose; otherwise the search with the
+        // time left.
+        let found = max(bound?.bestValue ?? 0, rounds.last.map { $0.violation * beta } ?? 0)
+        let planar = dualIsPlanar(v)
+        let finalTime = settings.timeLimit.isFinite ? max(1, finalBoundShare * deadline.timeIntervalSinceNow) : 240
+        if bound == nil, !planar {
+            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons, found: found,
+                                    settings: settings, timeLeft: finalTime, final: true)
         }
-        var certified = bound!
-        if certified.value > certified.bestValue * (1 + 1e-3), deadline.timeIntervalSinceNow > 1,
-           let planar = planarConstraintBound(design: design, dual: v, starts: finalNeurons, found: certified.bestValue,
-                                              settings: settings,
-                                              timeLeft: settings.timeLimit.isFinite ? finalBoundShare * deadline.timeIntervalSinceNow : 240) {
-            // The columns' bound (Σₖ Cₖ²)^{1/2} is up to √c loose; rows in a plane (the cross-entropy
-            // with three classes, any two outputs) take a polygon of one-output bounds instead.
-            progress?(String(format: "certifying: the polygon bound over the dual's plane gives C/β = %.6g (columns: %.6g)",
-                             planar.value / beta, certified.value / beta))
-            extraNodes = planar.nodes
-            if planar.value < certified.value { certified = planar }
+        var certified: ConstraintBound
+        if planar, bound.map({ $0.value > $0.bestValue * (1 + 1e-3) }) ?? true,
+           let polygon = planarConstraintBound(design: design, dual: v, starts: finalNeurons, found: found,
+                                               settings: settings, timeLeft: finalTime) {
+            progress?(String(format: "certifying: the polygon bound over the dual's plane gives C/β = %.6g%@", polygon.value / beta,
+                             bound.map { String(format: " (columns: %.6g)", $0.value / beta) } ?? ""))
+            extraNodes = polygon.nodes
+            certified = bound.map { $0.value <= polygon.value ? $0 : polygon } ?? polygon
+        } else {
+            certified = bound ?? constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons, found: found,
+                                                 settings: settings, timeLeft: finalTime, final: true)
         }
 
         let network = fixedNeuronNetwork(neurons: finalNeurons, solution: solution, design: design, outputs: c,
