@@ -262,5 +262,10 @@ struct PlanarConstraintBoundTests {
         let c = exact.upperBound
         #expect(planar.value >= c * (1 - 1e-9), "planar \(planar.value) below C(V) = \(c)")
         #expect(planar.value <= c / cos(Double.pi / 64) * (1 + 1e-9), "planar \(planar.value), C(V) = \(c)")
+        // Told a neuron's value (here C(V) itself), the searches stop once below it: still valid, as tight.
+        let told = try #require(ConvexTrainer.planarConstraintBound(design: design, dual: v, starts: [], found: c,
+                                                                   settings: settings, timeLeft: 30))
+        #expect(told.value >= c * (1 - 1e-9))
+        #expect(told.value <= c * (1 + 1e-4) / cos(Double.pi / 64) * (1 + 1e-9))
     }
 }

@@ -29,13 +29,14 @@ extension ConvexTrainer {
         let perDirection = max(0.25, (timeLeft - Double(remainderCount)) / Double(directions))
         var budget = DualConstraintSearchBudget()
         budget.timeLimit = perDirection
-        func oneOutput(_ z: [Double], time: Double) -> DualConstraintSearchResult {
+        budget.relativeTolerance = 1e-4
+        func oneOutput(_ z: [Double], time: Double, threshold: Double) -> DualConstraintSearchResult {
             let column = DenseMatrix(rowCount: v.rowCount, columnCount: 1, values: (0..<v.rowCount).map { i in
                 (0..<c).reduce(0) { $0 + v[i, $1] * z[$1] }
             })
             var limited = budget
             limited.timeLimit = time
-            return DualConstraintBound.search(design: design, dual: column, threshold: 0, starts: starts,
+            return DualConstraintBound.search(design: design, dual: column, threshold: threshold, starts: starts,
                                               freeBias: settings.freeBias, budget: limited, maximumViolators: 0)
         }
         var nodes = 0, proven = true
@@ -44,7 +45,9 @@ extension ConvexTrainer {
         for j in 0..<planeDirections {
             let phi = Double.pi * Double(j) / Double(planeDirections)
             let z = (0..<c).map { k in vectors[k][0] * cos(phi) + (planar == 2 ? vectors[k][1] * sin(phi) : 0) }
-            let result = oneOutput(z, time: perDirection)
+            // Below `found` (a neuron's value of the whole C(V), at least every C₁(Vz)) nothing is
+            // gained, so nodes under it close at once: most directions are settled in a few nodes.
+            let result = oneOutput(z, time: perDirection, threshold: found)
             nodes += result.nodes
             proven = proven && result.proven
             largest = max(largest, result.upperBound)
@@ -54,7 +57,8 @@ extension ConvexTrainer {
         let factor = planar == 1 ? 1 : 1 / cos(Double.pi / Double(2 * directions))
         var squared = (largest * factor) * (largest * factor)
         for k in planar..<c {
-            let result = oneOutput((0..<c).map { vectors[$0][k] }, time: 1)
+            // Rounding-sized: searched to their own (tiny) maximum.
+            let result = oneOutput((0..<c).map { vectors[$0][k] }, time: 1, threshold: 0)
             nodes += result.nodes
             squared += result.upperBound * result.upperBound
         }
