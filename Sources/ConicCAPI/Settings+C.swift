@@ -111,7 +111,7 @@ extension NetworkSettings {
         case "exact_enumeration_limit": training.exactEnumerationLimit = try integer(value, key)
         case "patterns_per_round": training.patternsPerRound = try integer(value, key, minimum: 1)
         case "random_starts": training.randomStarts = try integer(value, key)
-        case "loss": throw CAPIError(.setting, "loss takes a string (squared, hinge or logistic)")
+        case "loss": throw CAPIError(.setting, "loss takes a string (squared, hinge, logistic or cross-entropy)")
         default: throw CAPIError(.argument, "unknown training setting '\(key)'")
         }
     }
@@ -123,7 +123,7 @@ extension NetworkSettings {
         }
         switch key {
         case "loss":
-            guard let loss = Loss(rawValue: value) else { throw CAPIError(.setting, "loss must be squared, hinge or logistic, got '\(value)'") }
+            guard let loss = Loss(rawValue: value) else { throw CAPIError(.setting, "loss must be squared, hinge, logistic or cross-entropy, got '\(value)'") }
             training.loss = loss
         case "patterns":
             switch value {

@@ -68,9 +68,22 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Targets for a loss: ±1 labels for binary classification, one-hot for more classes, values for regression.
+/// Targets for a loss: ±1 labels for binary classification, one-hot for more classes (and always
+/// for the cross-entropy, whose outputs are one score per class), values for regression.
 func targets(of dataset: Dataset, loss: Loss) throws -> DenseMatrix {
     guard let classes = dataset.classCount else {
+        if loss == .crossEntropy {
+            // A delimited file's target column is read as values; integer labels 0..<K are classes here.
+            let values = dataset.targets.values
+            guard dataset.targets.columnCount == 1, let largest = values.max(), largest >= 1,
+                  largest < Double(DatasetLoader.maxClassCount),
+                  values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() }) else {
+                throw fail(ConvexTrainingError.invalidData("the cross-entropy loss needs class labels: a UCI classification dataset or a target column of integers 0..<K with K ≥ 2"))
+            }
+            let labeled = Dataset(name: dataset.name, features: dataset.features, targets: dataset.targets,
+                                  labels: values.map { Int($0) })
+            do { return try labeled.oneHotTargets() } catch { throw fail(error) }
+        }
         if loss.usesMarginMultipliers {
             let values = dataset.targets.values
             guard dataset.targets.columnCount == 1, values.allSatisfy({ $0 == 1 || $0 == -1 }) else {
@@ -79,7 +92,12 @@ func targets(of dataset: Dataset, loss: Loss) throws -> DenseMatrix {
         }
         return dataset.targets
     }
-    do { return classes == 2 || loss.usesMarginMultipliers ? try dataset.signTargets() : try dataset.oneHotTargets() } catch { throw fail(error) }
+    if loss == .crossEntropy, classes < 2 {
+        throw fail(ConvexTrainingError.invalidData("the cross-entropy loss needs at least two classes; '\(dataset.name)' has \(classes)"))
+    }
+    do {
+        return (classes == 2 && loss != .crossEntropy) || loss.usesMarginMultipliers ? try dataset.signTargets() : try dataset.oneHotTargets()
+    } catch { throw fail(error) }
 }
 
 /// Error measures of a network on a dataset: mean squared error, and accuracy for classification.
@@ -114,7 +132,7 @@ func printEntries(of object: [String: Any], prefixes: [String]) {
 /// Options for the convex program shared by `train` and `certify`.
 struct ConvexOptions: ParsableArguments {
     @Option(help: "Weight decay β > 0.") var beta: Double
-    @Option(help: "Loss (hinge, logistic: binary labels).") var loss: Loss = .squared
+    @Option(help: "Loss: squared, hinge or logistic (binary labels), cross-entropy (softmax over one output per class).") var loss: Loss = .squared
     @Option(help: "Activation patterns: exact (all hyperplane arrangements; rank ≤ 3), N (start from N sampled gate vectors, then generate), or auto (all arrangements when the rank is ≤ 3 and they number at most 1000, else 100 sampled, then generate).")
     var patterns: PatternsArgument = .automatic
     @Option(name: .customLong("max-rounds"), help: "Rounds of pattern generation from the dual (0: solve once over the initial patterns).")
@@ -277,7 +295,7 @@ struct NNGradient: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Weight decay β ≥ 0.") var beta: Double
     @Option(help: "Number of hidden neurons.") var width: Int
-    @Option(help: "Loss (hinge, logistic: binary labels).") var loss: Loss = .squared
+    @Option(help: "Loss: squared, hinge or logistic (binary labels), cross-entropy (softmax over one output per class).") var loss: Loss = .squared
     @Option(help: "Optimizer: gd (full batch), sgd or adam.") var optimizer: Optimizer = .adam
     @Option(help: "Learning rate.") var lr: Double = 1e-2
     @Option(help: "Number of epochs.") var epochs: Int = 1000

@@ -19,7 +19,7 @@ struct NNCuttingPlane: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Weight decay β > 0 (regularized problem).") var beta: Double?
     @Flag(help: "Minimum-norm interpolation instead of a regularized fit.") var interpolate = false
-    @Option(help: "Loss with --beta (hinge: binary labels).") var loss: Loss = .squared
+    @Option(help: "Loss with --beta: squared, hinge or logistic (binary labels), cross-entropy (softmax over one output per class).") var loss: Loss = .squared
     @Option(help: "Oracle for violating neurons: relaxation (spike-free, two SOCPs per round), exact (arrangements; rank ≤ 3), ascent (fixed-point ascent from every sample; a heuristic for n > d) or auto (exact when the rank allows).")
     var oracle: OracleArgument = .relaxation
     @Flag(help: "Whiten the features (zero-phase, fitted on the training part) before training.") var whiten = false
@@ -41,14 +41,12 @@ struct NNCuttingPlane: ParsableCommand {
         var (train, test) = try dataOptions.load()
         let lossValue = loss
         var settings = CuttingPlaneSettings()
-        // The finite-neuron program has no exponential-cone form yet: refuse rather than train the squared loss.
-        if lossValue == .logistic { throw ValidationError("--loss logistic is not available on cutting-plane yet; use nn train --loss logistic") }
         switch (beta, interpolate) {
         case (nil, true): settings.objective = .interpolation
-        case let (beta?, false): settings.objective = lossValue == .hinge ? .hinge(beta: beta) : .squared(beta: beta)
+        case let (beta?, false): settings.objective = .regularized(lossValue, beta: beta)
         default: throw ValidationError("give either --beta B or --interpolate")
         }
-        if interpolate, lossValue == .hinge { throw ValidationError("--interpolate fits targets exactly; it takes no --loss hinge") }
+        if interpolate, lossValue != .squared { throw ValidationError("--interpolate fits targets exactly; it takes no --loss \(lossValue.rawValue)") }
         settings.bias = dataOptions.bias
         settings.tolerance = tolerance
         settings.maximumRounds = maxRounds

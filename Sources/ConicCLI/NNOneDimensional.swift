@@ -135,7 +135,7 @@ private func runOneDimensional(data: DataOptions, options: OneDimensionalOptions
                                           direction: result.projection.direction,
                                           title: String(format: "min-ℓ1 SVM, β = %g: objective %.6g, %d neurons", objective.beta, result.value, kinks.count),
                                           xLabel: xLabel)
-        case .interpolation, .squared:
+        case .interpolation, .squared, .logistic, .crossEntropy:
             let title = objective == .interpolation
                 ? String(format: "min-ℓ1 interpolation: Σ|w| = %.6g, %d neurons", result.value, kinks.count)
                 : String(format: "regularized fit, β = %g: objective %.6g, %d neurons", objective.beta, result.value, kinks.count)

@@ -6,7 +6,9 @@ The network is PyTorch's ``Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=Fa
 - ``conic`` (pass ``beta``): the library's own, losses summed over samples::
 
       p(θ) = ℓ(f(X), Y) + (β/2)(‖W1‖² + ‖b1‖² + ‖W2‖²),
-      ℓ = ½ Σ (f − y)²  (squared)   or   Σ max(0, 1 − y f)  (hinge, y ∈ {−1, +1})
+      ℓ = ½ Σ (f − y)²  (squared),   Σ max(0, 1 − y f)  (hinge),   Σ log(1 + e^{−y f})  (logistic),
+          y ∈ {−1, +1} for the hinge and logistic losses;
+      ℓ = Σᵢ [log Σₖ e^{fᵢₖ} − fᵢ,yᵢ]  (cross-entropy: softmax over c ≥ 2 outputs, one per class)
 
 - ``pytorch`` (pass ``weight_decay`` and ``loss_reduction="mean"`` or ``"sum"``): the objective
   PyTorch's SGD and Adam minimize with ``weight_decay=wd`` (they add ``wd·w`` to each gradient, the
@@ -14,10 +16,12 @@ The network is PyTorch's ``Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=Fa
 
       L(θ) = MSELoss(reduction)(f(X), Y) + (wd/2)‖θ‖²       (squared; no ½, mean over n·c entries)
       L(θ) = reduce(max(0, 1 − y f)) + (wd/2)‖θ‖²           (hinge; mean over n samples)
+      L(θ) = BCEWithLogitsLoss(reduction)(f, (y + 1)/2) + (wd/2)‖θ‖²   (logistic; mean over n)
+      L(θ) = CrossEntropyLoss(reduction)(f, labels) + (wd/2)‖θ‖²      (cross-entropy; mean over n)
 
   ``L = scale · p`` with ``β = wd / scale`` and ``scale = k / N``, where ``k`` is 2 for the squared
-  loss (PyTorch has no ½) and 1 for the hinge, and ``N`` is the number of averaged loss terms
-  (``n·c`` for the mean squared error, ``n`` for the mean hinge, 1 for ``"sum"``). Certificates
+  loss (PyTorch has no ½) and 1 for the others, and ``N`` is the number of averaged loss terms
+  (``n·c`` for the mean squared error, ``n`` for the other means, 1 for ``"sum"``). Certificates
   are reported in both scales (``certificate.objective`` and ``certificate.pytorch.objective``).
 
 The hidden bias ``b1`` is covered by the weight decay, as PyTorch's optimizers do by default for
@@ -35,7 +39,7 @@ from . import _arrays
 from ._errors import InvalidInputError, InvalidSettingError
 from ._lib import Result, Settings, lib
 
-_LOSSES = ("squared", "hinge")
+_LOSSES = ("squared", "hinge", "logistic", "cross-entropy")
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,8 @@ class TrainingResult:
 
 
 def _targets(y, samples, loss):
+    if loss == "cross-entropy":
+        return _class_targets(y, samples)
     y = _arrays.dense(y, "y")
     if y.ndim == 1:
         y = y.reshape(-1, 1)
@@ -206,9 +212,43 @@ def _targets(y, samples, loss):
         raise InvalidInputError(f"y: expected a vector or an n × c matrix, got shape {y.shape}")
     if y.shape[0] != samples:
         raise InvalidInputError(f"y: {y.shape[0]} rows but X has {samples} samples")
-    if loss == "hinge" and (y.shape[1] != 1 or not np.isin(y, (-1.0, 1.0)).all()):
-        raise InvalidInputError("y: the hinge loss needs one column of ±1 labels")
+    if loss in ("hinge", "logistic") and (y.shape[1] != 1 or not np.isin(y, (-1.0, 1.0)).all()):
+        raise InvalidInputError(f"y: the {loss} loss needs one column of ±1 labels")
     return np.ascontiguousarray(y)
+
+
+def _class_targets(y, samples):
+    """Cross-entropy targets: class labels ``0..K−1`` (a vector, ``K ≥ 2``) become one-hot rows;
+    an ``n × c`` matrix (``c ≥ 2``) must hold probability rows (one-hot in practice)."""
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if y.shape[0] != samples:
+            raise InvalidInputError(f"y: {y.shape[0]} labels but X has {samples} samples")
+        labels = _arrays.dense(y, "y")
+        if labels.size == 0 or np.any(labels < 0) or np.any(labels != np.round(labels)) or labels.max() < 1:
+            raise InvalidInputError("y: the cross-entropy loss needs class labels 0..K-1 with K ≥ 2 (or one-hot rows)")
+        onehot = np.zeros((samples, int(labels.max()) + 1))
+        onehot[np.arange(samples), labels.astype(int)] = 1.0
+        return onehot
+    y = _arrays.dense(y, "y", ndim=2)
+    if y.shape[0] != samples:
+        raise InvalidInputError(f"y: {y.shape[0]} rows but X has {samples} samples")
+    if y.shape[1] < 2 or np.any(y < 0) or not np.allclose(y.sum(axis=1), 1.0, rtol=0, atol=1e-9):
+        raise InvalidInputError("y: the cross-entropy loss needs one-hot rows (one column per class, at least 2) or class labels")
+    return np.ascontiguousarray(y)
+
+
+def _data_loss(loss, f, y):
+    """ℓ(F) of the library's convention (summed over samples), in numpy."""
+    if loss == "squared":
+        return 0.5 * np.sum((f - y) ** 2)
+    if loss == "hinge":
+        return np.sum(np.maximum(0, 1 - y * f))
+    if loss == "logistic":
+        return np.sum(np.logaddexp(0, -y * f))
+    top = f.max(axis=1, keepdims=True)
+    log_sum = top[:, 0] + np.log(np.exp(f - top).sum(axis=1))
+    return np.sum(log_sum * y.sum(axis=1)) - np.sum(y * f)
 
 
 def _settings(conv, loss, bias, free_bias, patterns, seed, verbose, options):
@@ -255,7 +295,10 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
 
     Parameters
     ----------
-    X : array (n × d); y : array (n,) or (n × c) (±1 labels for ``loss="hinge"``).
+    X : array (n × d); y : array (n,) or (n × c) (±1 labels for ``loss="hinge"`` and
+        ``"logistic"``; class labels ``0..K−1`` or one-hot rows for ``"cross-entropy"``, whose
+        network has one output per class).
+    loss : "squared", "hinge", "logistic" or "cross-entropy".
     bias : a hidden bias: ``True`` or ``"regularized"`` covers it by the weight decay (PyTorch's
         default), ``"free"`` leaves it free (the same as ``free_bias=True``), as ``--bias`` of the
         command line.
@@ -319,7 +362,7 @@ def objective(model, X, y, beta=None, *, loss="squared", weight_decay=None, loss
     conv = convention(loss, beta=beta, weight_decay=weight_decay, loss_reduction=loss_reduction,
                       samples=X.shape[0], outputs=y.shape[1])
     f = network.predict(X)
-    data = 0.5 * np.sum((f - y) ** 2) if loss == "squared" else np.sum(np.maximum(0, 1 - y * f))
+    data = _data_loss(loss, f, y)
     weights = np.sum(network.W1 ** 2) + np.sum(network.W2 ** 2)
     if network.b1 is not None and not free_bias:
         weights += np.sum(network.b1 ** 2)

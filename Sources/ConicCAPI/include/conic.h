@@ -93,7 +93,8 @@ conic_settings *conic_settings_new(void);
  *            time_limit (the whole run), tolerance, relaxation_limit, threads, verbose (progress
  *            and the solver's log on standard error), memory_limit, exact_enumeration_limit,
  *            patterns_per_round, random_starts;
- *   strings: loss = squared | hinge; patterns = exact | auto | N.
+ *   strings: loss = squared | hinge | logistic (Y: one column of ±1) | cross-entropy (Y: n × c
+ *            one-hot rows, c ≥ 2, softmax over the c outputs); patterns = exact | auto | N.
  * Every solver key above is accepted with the prefix "solver." (e.g. "solver.max_iter"). */
 conic_settings *conic_nn_settings_new(double beta);
 

@@ -42,7 +42,9 @@ public struct TrainingCertificate: Sendable, Equatable, Codable {
 /// - squared loss: `p(θ) ≥ ⟨V, Y⟩ − ½‖V‖²` (`= ½‖Y‖² − ½‖Y − V‖²`);
 /// - hinge loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ λᵢ`;
 /// - logistic loss with `V = λ ∘ y`, `0 ≤ λ ≤ 1`: `p(θ) ≥ Σᵢ H(λᵢ)`, the binary entropy
-///   (``Loss/binaryEntropy(_:)``).
+///   (``Loss/binaryEntropy(_:)``);
+/// - cross-entropy with `V = Y − P`, `P` row-stochastic: `p(θ) ≥ Σᵢ H(pᵢ)`, the entropy of each
+///   row (`CrossEntropyBound.swift`).
 public enum DualLowerBound {
     /// The best lower bound from the ray `{tV : t ≥ 0}` through a (possibly infeasible) dual point.
     ///
@@ -63,6 +65,8 @@ public enum DualLowerBound {
             return (t * dual.values.reduce(0) { $0 + min(max($1, 0), 1) }, t)
         case .logistic:
             return (dual.values.reduce(0) { $0 + Loss.binaryEntropy(min(t * min(max($1, 0), 1), 1)) }, t)
+        case .crossEntropy:
+            return (crossEntropyValue(dual: dual, targets: targets, scale: t), t)
         }
     }
 
@@ -80,6 +84,9 @@ public enum DualLowerBound {
             guard let largest = lambda.max() else { return 0 }
             if loss == .hinge { return 1 / largest }
             return logisticRayOptimum(lambda, upper: min(1 / largest, limit))
+        case .crossEntropy:
+            return crossEntropyRayOptimum(dual: dual, targets: targets,
+                                          upper: min(crossEntropyRayLimit(dual: dual, targets: targets), limit))
         }
     }
 
@@ -108,6 +115,8 @@ public enum DualLowerBound {
         var v = dual
         let n = v.rowCount, c = v.columnCount
         switch loss {
+        case .crossEntropy:
+            return crossEntropyZeroSumProjection(dual, targets: targets)
         case .hinge, .logistic:
             let positive = (0..<n).filter { targets.values[$0] > 0 }.reduce(0.0) { $0 + v.values[$1] }
             let negative = -(0..<n).filter { targets.values[$0] < 0 }.reduce(0.0) { $0 + v.values[$1] }

@@ -118,8 +118,10 @@ public enum CuttingPlaneTrainer {
         var solveTime = 0.0
         var rounds = [CuttingPlaneRound]()
         var program: FiniteNeuronSolution?
-        // Algorithm 1 starts from V = Y (projected onto 1ᵀV = 0 with a bias).
-        var dual = projectedDual(targets, targets: targets, settings: settings)
+        // Algorithm 1 starts from V = Y (projected onto 1ᵀV = 0 with a bias); the logistic and
+        // cross-entropy losses from V = −∇ℓ(0), the dual point of the zero network, which lies in
+        // their conjugates' domains (V = Y does not for the cross-entropy).
+        var dual = projectedDual(startingDual(targets: targets, objective: settings.objective), targets: targets, settings: settings)
         var dualIsRay = false
         if !neurons.isEmpty {
             (program, dual, dualIsRay) = try solveProgram(design: design, neurons: neurons, targets: targets,
@@ -216,7 +218,8 @@ public enum CuttingPlaneTrainer {
         let objective: Double
         switch settings.objective {
         case .interpolation: objective = network.halfSquaredWeightNorm
-        case .squared, .hinge: objective = network.objective(features: features, targets: targets, beta: beta, loss: settings.objective.loss)
+        case .squared, .hinge, .logistic, .crossEntropy:
+            objective = network.objective(features: features, targets: targets, beta: beta, loss: settings.objective.loss)
         }
         let projected = projectedDual(program.dual, targets: targets, settings: settings)
         let (constraint, method) = lastExact.flatMap { $0.dual == projected ? ($0.maximum, .exact) : nil }
@@ -284,7 +287,7 @@ public enum CuttingPlaneTrainer {
     /// (``DualLowerBound/zeroSumProjection(_:targets:loss:)``).
     static func projectedDual(_ dual: DenseMatrix, targets: DenseMatrix, settings: CuttingPlaneSettings) -> DenseMatrix {
         var v = dual
-        if case .hinge = settings.objective {
+        if settings.objective.loss.usesMarginMultipliers {
             for i in 0..<v.rowCount { v.values[i] = targets.values[i] * min(max(targets.values[i] * v.values[i], 0), 1) }
         }
         return settings.bias ? DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.objective.loss) : v
@@ -301,9 +304,25 @@ public enum CuttingPlaneTrainer {
             return (inner / constraint, 1 / constraint)
         case let .squared(beta):
             return DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: constraint)
-        case let .hinge(beta):
+        case let .hinge(beta), let .logistic(beta):
             let lambda = DenseMatrix(rowCount: v.rowCount, columnCount: 1, values: zip(v.values, targets.values).map { $0 * $1 })
-            return DualLowerBound.bound(dual: lambda, targets: targets, loss: .hinge, beta: beta, constraint: constraint)
+            return DualLowerBound.bound(dual: lambda, targets: targets, loss: settings.objective.loss, beta: beta,
+                                        constraint: constraint)
+        case let .crossEntropy(beta):
+            return DualLowerBound.bound(dual: v, targets: targets, loss: .crossEntropy, beta: beta, constraint: constraint)
+        }
+    }
+
+    /// The dual point the loop starts from: `Y` (Algorithm 1), or `−∇ℓ(0)` for the logistic
+    /// (`y/2`) and cross-entropy (`Y − 1/c`) losses.
+    static func startingDual(targets: DenseMatrix, objective: TrainingObjective) -> DenseMatrix {
+        switch objective {
+        case .interpolation, .squared, .hinge:
+            return targets
+        case .logistic, .crossEntropy:
+            let zero = [Double](repeating: 0, count: targets.values.count)
+            let gradient = objective.loss.gradient(predictions: zero, targets: targets.values, columns: targets.columnCount)
+            return DenseMatrix(rowCount: targets.rowCount, columnCount: targets.columnCount, values: gradient.map { -$0 })
         }
     }
 
@@ -351,11 +370,14 @@ public enum CuttingPlaneTrainer {
             throw .invalidInput("initial neurons have \(initial.columnCount) columns, expected \(features.columnCount + (settings.bias ? 1 : 0))")
         }
         switch settings.objective {
-        case .hinge:
-            guard targets.columnCount == 1 else { throw .invalidInput("the hinge loss takes one output, got \(targets.columnCount)") }
+        case .hinge, .logistic:
+            let name = settings.objective.name
+            guard targets.columnCount == 1 else { throw .invalidInput("the \(name) loss takes one output, got \(targets.columnCount)") }
             if let bad = targets.values.firstIndex(where: { $0 != 1 && $0 != -1 }) {
-                throw .invalidInput("the hinge loss needs targets ±1; sample \(bad) has \(targets.values[bad])")
+                throw .invalidInput("the \(name) loss needs targets ±1; sample \(bad) has \(targets.values[bad])")
             }
+        case .crossEntropy:
+            if let problem = ConvexTrainer.crossEntropyTargetProblem(targets) { throw .invalidInput(problem) }
         case .interpolation:
             var firstWith = [[Double]: Int]()
             for i in 0..<n {

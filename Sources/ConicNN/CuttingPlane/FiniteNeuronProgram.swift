@@ -20,18 +20,32 @@ struct FiniteNeuronSolution {
 enum FiniteNeuronProgram {
     /// Solves the program for activations `H` (`n × m`) and targets `Y` (`n × c`).
     ///
-    /// Variables `[W (m·c) | t (m) | c (c, with bias) | r (n·c, squared) or ξ (n, hinge)]`; every
-    /// neuron's `(tⱼ, wⱼ)` lies in a second-order cone, so `Σ tⱼ` is the group ℓ1 norm.
+    /// Variables `[W (m·c) | t (m) | c (c, with bias) | loss variables]`; every neuron's
+    /// `(tⱼ, wⱼ)` lies in a second-order cone, so `Σ tⱼ` is the group ℓ1 norm. The loss variables
+    /// are the residuals `r` (`n·c`, squared), the slacks `ξ` (`n`, hinge), or for the logistic and
+    /// cross-entropy losses a log-sum-exp epigraph per sample: `τᵢ` and one `uᵢₖ`
+    /// per term, with `Σₖ uᵢₖ ≤ 1` and `(gᵢₖ − τᵢ, 1, uᵢₖ) ∈ K_exp`, which together say
+    /// `τᵢ ≥ log Σₖ e^{gᵢₖ}`. Logistic: `gᵢ = (0, −yᵢfᵢ)`; cross-entropy: `gᵢ = fᵢ` and the linear
+    /// term `−⟨Y, F⟩` in the objective (with an output bias, `Σₖ cₖ = 0` removes the shift that
+    /// leaves softmax unchanged).
     static func solve(activations h: DenseMatrix, targets y: DenseMatrix, objective: TrainingObjective,
                       outputBias: Bool, settings: SolverSettings) throws -> FiniteNeuronSolution {
         let n = h.rowCount, m = h.columnCount, c = y.columnCount
         let wStart = 0, tStart = m * c, biasStart = tStart + m
         let lossStart = biasStart + (outputBias ? c : 0)
+        // Terms per sample of the log-sum-exp epigraphs (0: no exponential cones).
+        let terms: Int
+        switch objective {
+        case .logistic: terms = 2
+        case .crossEntropy: terms = c
+        default: terms = 0
+        }
         var variableCount = lossStart
         switch objective {
         case .interpolation: break
         case .squared: variableCount += n * c
         case .hinge: variableCount += n
+        case .logistic, .crossEntropy: variableCount += n * (1 + terms)  // τᵢ, then uᵢ₁ … uᵢ_K
         }
         var rows = [Int](), columns = [Int](), values = [Double]()
         var b = [Double](), cones = [ConeSpec]()
@@ -66,6 +80,51 @@ enum FiniteNeuronProgram {
             for i in 0..<n { entry(row, lossStart + i, -1); b.append(0); row += 1 }
             for i in 0..<n { q[lossStart + i] = 1 }
             cones.append(.nonnegative(2 * n))
+        case .logistic, .crossEntropy:
+            var crossEntropy = false
+            if case .crossEntropy = objective { crossEntropy = true }
+            if crossEntropy, outputBias {
+                for k in 0..<c { entry(row, biasStart + k, 1) }
+                b.append(0)
+                row += 1
+                cones.append(.zero(1))
+            }
+            func tau(_ i: Int) -> Int { lossStart + i * (1 + terms) }
+            // Σₖ uᵢₖ ≤ 1.
+            for i in 0..<n {
+                for k in 0..<terms { entry(row, tau(i) + 1 + k, 1) }
+                b.append(1)
+                row += 1
+                q[tau(i)] = 1
+            }
+            cones.append(.nonnegative(n))
+            // (gᵢₖ − τᵢ, 1, uᵢₖ) ∈ K_exp with s = b − Ax: the first row holds −gᵢₖ + τᵢ in A.
+            for i in 0..<n {
+                for k in 0..<terms {
+                    entry(row, tau(i), 1)
+                    if crossEntropy {  // gᵢₖ = Hᵢwₖ + cₖ
+                        for j in 0..<m where h[i, j] != 0 { entry(row, wStart + j * c + k, -h[i, j]) }
+                        if outputBias { entry(row, biasStart + k, -1) }
+                    } else if k == 1 {  // gᵢ₁ = −yᵢ(Hᵢw + c); gᵢ₀ = 0
+                        for j in 0..<m where h[i, j] != 0 { entry(row, wStart + j, y[i, 0] * h[i, j]) }
+                        if outputBias { entry(row, biasStart, y[i, 0]) }
+                    }
+                    b.append(0)
+                    b.append(1)
+                    entry(row + 2, tau(i) + 1 + k, -1)
+                    b.append(0)
+                    row += 3
+                    cones.append(.exponential)
+                }
+            }
+            if crossEntropy {  // −⟨Y, HW + 1cᵀ⟩
+                for i in 0..<n {
+                    for k in 0..<c where y[i, k] != 0 {
+                        for j in 0..<m where h[i, j] != 0 { q[wStart + j * c + k] -= y[i, k] * h[i, j] }
+                        if outputBias { q[biasStart + k] -= y[i, k] }
+                    }
+                }
+            }
         }
         for j in 0..<m {
             entry(row, tStart + j, -1)
@@ -93,6 +152,14 @@ enum FiniteNeuronProgram {
             for k in 0..<(n * c) { dual.values[k] = -solution.z[k] }
         case .hinge:
             for i in 0..<n { dual.values[i] = y[i, 0] * min(max(solution.z[i], 0), 1) }
+        case .logistic, .crossEntropy:
+            // V = −∇ℓ(F) at the solution's predictions (y∘σ(−y∘f), or Y − softmax(F)): the optimal
+            // dual wherever F is optimal, inside the conjugate's domain by construction, and no
+            // multiplier is needed from the solver.
+            var f = h.multiplied(by: weights)
+            for i in 0..<n { for k in 0..<c { f[i, k] += bias[k] } }
+            let gradient = objective.loss.gradient(predictions: f.values, targets: y.values, columns: c)
+            dual.values = gradient.map { -$0 }
         }
         return FiniteNeuronSolution(weights: weights, outputBias: bias, dual: dual, objective: solution.primalObjective,
                                     status: solution.status, iterations: solution.iterations, solveTime: solution.solveTime)

@@ -82,7 +82,7 @@ public struct TwoLayerNetwork: Sendable, Equatable {
 
     /// The non-convex training objective `p(θ) = ℓ(f(X), Y) + (β/2) Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`.
     public func objective(features: DenseMatrix, targets: DenseMatrix, beta: Double, loss: Loss) -> Double {
-        loss.value(predictions: predict(features).values, targets: targets.values) + beta * halfSquaredWeightNorm
+        loss.value(predictions: predict(features).values, targets: targets.values, columns: targets.columnCount) + beta * halfSquaredWeightNorm
     }
 
     /// The same network with every neuron rescaled to `‖uⱼ‖ = ‖αⱼ‖`, which leaves `f` unchanged

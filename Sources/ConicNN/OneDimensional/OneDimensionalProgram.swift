@@ -190,6 +190,8 @@ struct OneDimensionalProgram {
                 }
             }
             for i in 0..<p { for o in 0..<k { pDiagonal.append((f(i, o), multiplicity[i])) } }
+        case .logistic, .crossEntropy:
+            preconditionFailure("OneDimensionalTrainer refuses \(objective.name) before building a program")
         case .hinge:
             dualRowStart = inequalities.count
             for sample in 0..<n {
@@ -270,6 +272,8 @@ struct OneDimensionalProgram {
         case .interpolation, .squared:
             // Least squares in the constant (exact for the squared loss).
             for o in 0..<k { constant[o] = (0..<n).reduce(0) { $0 + targets[$1, o] - g[$1, o] } / Double(n) }
+        case .logistic, .crossEntropy:
+            preconditionFailure("OneDimensionalTrainer refuses \(objective.name) before building a program")
         case .hinge:
             let solverConstant = (0..<n).reduce(0) { $0 + x[fStart + line.positionOfSample[$1]] - g[$1, 0] } / Double(n)
             constant[0] = Self.optimalHingeOffset(scores: g.values, labels: targets.values, near: solverConstant)
@@ -373,6 +377,8 @@ struct OneDimensionalProgram {
                 return DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta,
                                             constraint: maximumNeuronResponse(aggregate(v.values))).value
             }.max() ?? 0
+        case .logistic, .crossEntropy:
+            preconditionFailure("OneDimensionalTrainer refuses \(objective.name) before building a program")
         case .hinge:
             // V = ρ∘y with the margin multipliers ρ ∈ [0, 1], moved onto 1ᵀV = 0 (the heavier class
             // shrinks) and scaled along its ray (DualLowerBound).

@@ -271,6 +271,8 @@ public enum OneDimensionalTrainer {
         case .interpolation: break
         case let .squared(beta), let .hinge(beta):
             guard beta.isFinite, beta > 0 else { throw OneDimensionalError.invalidSetting("β must be positive and finite, got \(beta)") }
+        case .logistic, .crossEntropy:
+            throw OneDimensionalError.invalidSetting("the one-dimensional programs take interpolation, the squared or the hinge loss, not \(settings.objective.name)")
         }
         if case .hinge = settings.objective {
             guard targets.columnCount == 1 else {

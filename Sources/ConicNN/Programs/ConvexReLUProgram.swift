@@ -78,6 +78,7 @@ struct ConvexReLUProgram {
         case .hinge: formulation = .hinge
         case .logistic: formulation = .logistic
         case .squared: formulation = requested ?? Self.squaredLossFormulation(patterns: patterns, width: d)
+        case .crossEntropy: preconditionFailure("cross-entropy has vector outputs: ConvexTrainer trains shared neurons")
         }
         precondition((formulation == .hinge) == (loss == .hinge) && (formulation == .logistic) == (loss == .logistic),
                      "the hinge and logistic formulations are their losses' only ones")

@@ -185,8 +185,9 @@ public enum ConvexTrainer {
     ///
     /// One output: the program over the initial patterns (every arrangement when affordable, see
     /// ``PatternChoice``), then pattern generation from its dual (``generatePatterns``). Vector
-    /// outputs (`c > 1`, squared loss) train neurons shared by all outputs: a group lasso over
-    /// generated neurons (``trainSharedNeurons``), the weight-decay problem itself.
+    /// outputs (`c > 1`: squared loss, or cross-entropy over one-hot targets) train neurons shared
+    /// by all outputs: a group-regularized program over generated neurons (``trainSharedNeurons``),
+    /// the weight-decay problem itself.
     ///
     /// - Parameters:
     ///   - networks: networks whose neuron patterns are added to the pattern set (so that the
@@ -586,6 +587,9 @@ public enum ConvexTrainer {
             guard targets.columnCount == 1, targets.values.allSatisfy({ $0 == 1 || $0 == -1 }) else {
                 throw ConvexTrainingError.invalidData("the \(loss.rawValue) loss needs one target column of ±1 labels")
             }
+        }
+        if loss == .crossEntropy, let problem = crossEntropyTargetProblem(targets) {
+            throw ConvexTrainingError.invalidData(problem)
         }
     }
 }

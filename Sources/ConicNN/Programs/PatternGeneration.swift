@@ -88,6 +88,8 @@ extension ConvexTrainer {
         case .logistic:
             let lambda = ConvexReLUProgram.logisticMultipliers(program.predictions(solution.x), targets: y)
             for i in 0..<n { v.values[i] = lambda[i] * y[i] }
+        case .crossEntropy:
+            preconditionFailure("cross-entropy has vector outputs: ConvexTrainer trains shared neurons")
         }
         if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.loss) }
         var multipliers = v
@@ -305,11 +307,13 @@ extension ConvexTrainer {
     static func zeroNetworkIfOptimal(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
                                      settings: ConvexTrainingSettings, started: Date) -> ConvexTrainingResult? {
         guard !settings.freeBias else { return nil }
-        let constraint = DualConstraintBound.norm(design: design, dual: targets)
+        // The dual point −∇ℓ(0) for the cross-entropy (Y − 1/c); Y for the others (λ = 1 for the margin losses).
+        let start = settings.loss == .crossEntropy ? crossEntropyDualAtZero(targets) : targets
+        let constraint = DualConstraintBound.norm(design: design, dual: start)
         guard constraint <= settings.beta else { return nil }
         let multipliers = settings.loss.usesMarginMultipliers
             ? DenseMatrix(rowCount: targets.rowCount, columnCount: 1, values: Array(repeating: 1, count: targets.rowCount))
-            : targets
+            : start
         let (lower, scale) = DualLowerBound.bound(dual: multipliers, targets: targets, loss: settings.loss, beta: settings.beta,
                                                   constraint: constraint)
         let network = TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: 0, columnCount: design.columnCount),

@@ -11,12 +11,17 @@ extension ConvexTrainer {
     /// point `V = Y − HW` satisfies `‖Vᵀhⱼ‖ ≤ β` on the neurons in the program; neurons with
     /// `‖Vᵀ(X̃θ)₊‖ > β(1 + ε)` found by the ascent (or the dual-constraint search) are added and the
     /// program solved again. Unlike one program per output column, every neuron feeds all outputs.
+    ///
+    /// The cross-entropy loss (softmax over the outputs) takes the same path with the loss written
+    /// through exponential cones (``FiniteNeuronProgram``) and the dual point `V = Y − softmax(F)`.
+    /// In general `V = −∇ℓ(F)` at the program's predictions.
     static func trainSharedNeurons(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
                                    settings: ConvexTrainingSettings, extraStarts: [[Double]], started: Date,
                                    deadline: Date, progress: ((String) -> Void)?) throws -> ConvexTrainingResult {
-        guard settings.loss == .squared else {
-            throw ConvexTrainingError.invalidData("several target columns need the squared loss")
+        guard settings.loss == .squared || settings.loss == .crossEntropy else {
+            throw ConvexTrainingError.invalidData("several target columns need the squared or the cross-entropy loss")
         }
+        let loss = settings.loss
         let n = design.rowCount, width = design.columnCount, c = targets.columnCount
         let penalized = settings.freeBias ? width - 1 : width
         let beta = settings.beta
@@ -39,8 +44,19 @@ extension ConvexTrainer {
                                                       count, n, c, bytes / 1_073_741_824))
         }
         var neurons = [[Double]](), seen = Set<[Bool]>()
-        func add(_ theta: [Double]) -> Bool {
-            guard let u = unit(theta), seen.insert(pattern(u)).inserted, pattern(u).contains(true) else { return false }
+        // Over shared neurons a pattern is not one variable: its neurons' directions differ in
+        // (X̃θ)₊ and so in what they fit. A violator with a known pattern is still a new neuron
+        // (without it, generation stopped at "no new pattern" 1–20 % above the optimum on rank-3
+        // cross-entropy data); only repeats of a neuron are refused.
+        func add(_ theta: [Double], violating: Bool = false) -> Bool {
+            guard let u = unit(theta) else { return false }
+            let p = pattern(u)
+            guard p.contains(true) else { return false }
+            if seen.insert(p).inserted {
+                neurons.append(u)
+                return true
+            }
+            guard violating, !neurons.contains(where: { zip($0, u).allSatisfy { abs($0 - $1) <= 1e-9 } }) else { return false }
             neurons.append(u)
             return true
         }
@@ -54,6 +70,10 @@ extension ConvexTrainer {
         var lastViolators = [[Double]]()
         var iterations = 0, solveTime = 0.0
         var last: (neurons: [[Double]], solution: FiniteNeuronSolution, v: DenseMatrix, bound: ConstraintBound?)?
+        // As for one output, generation leaves the final bound its share of a finite time limit
+        // (without it a run stopped by the time limit got the norm bound: 1 s of search).
+        let total = deadline.timeIntervalSince(started)
+        let generationDeadline = total.isFinite ? deadline.addingTimeInterval(-settings.certificateTimeShare * total) : deadline
         var stop = GenerationStop.roundLimit
         var round = 0
         while true {
@@ -62,8 +82,8 @@ extension ConvexTrainer {
             var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
             for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
             var solverSettings = settings.solver
-            solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, deadline.timeIntervalSinceNow))
-            let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .squared(beta: beta),
+            solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, generationDeadline.timeIntervalSinceNow))
+            let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .regularized(loss, beta: beta),
                                                          outputBias: settings.freeBias, settings: solverSettings)
             iterations += solution.iterations
             solveTime += solution.solveTime
@@ -71,11 +91,12 @@ extension ConvexTrainer {
                 if last != nil { stop = solution.status == .timeLimit ? .timeLimit : .roundLimit; break }
                 throw ConvexTrainingError.solverFailed(solution.status)
             }
-            // V = Y − HW − 1cᵀ, on 1ᵀV = 0 with a free bias.
-            var v = targets
-            let fit = h.multiplied(by: solution.weights)
-            for i in 0..<n { for k in 0..<c { v[i, k] -= fit[i, k] + solution.outputBias[k] } }
-            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: .squared) }
+            // V = −∇ℓ(HW + 1cᵀ) (squared: the residual Y − HW − 1cᵀ), on 1ᵀV = 0 with a free bias.
+            var fit = h.multiplied(by: solution.weights)
+            for i in 0..<n { for k in 0..<c { fit[i, k] += solution.outputBias[k] } }
+            var v = DenseMatrix(rowCount: n, columnCount: c,
+                                values: loss.gradient(predictions: fit.values, targets: targets.values, columns: c).map { -$0 })
+            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: loss) }
 
             let weightNorms = (0..<neurons.count).map { euclideanNorm(solution.weights.row($0)) }
             let largest = weightNorms.max() ?? 0
@@ -89,12 +110,12 @@ extension ConvexTrainer {
             let bestFound = found.first?.value ?? 0
             var violators = found.filter { $0.value > threshold }.map(\.weights)
             let outOfRounds = round >= settings.generationRounds
-            let outOfTime = deadline.timeIntervalSinceNow <= 0
+            let outOfTime = generationDeadline.timeIntervalSinceNow <= 0
             var bound: ConstraintBound?
             if violators.isEmpty || outOfRounds || outOfTime {
                 progress?("round \(round): bounding the dual constraint over all neurons")
                 let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
-                                        found: bestFound, settings: settings, timeLeft: deadline.timeIntervalSinceNow)
+                                        found: bestFound, settings: settings, timeLeft: generationDeadline.timeIntervalSinceNow)
                 bound = b
                 if violators.isEmpty { violators = b.violators }
             }
@@ -107,11 +128,21 @@ extension ConvexTrainer {
                     seen = Set(neurons.map(pattern))
                 }
             }
-            if !outOfRounds, !outOfTime { for u in violators where add(u) { added += 1 } }
+            if !outOfRounds, !outOfTime { for u in violators where add(u, violating: true) { added += 1 } }
+            if added == 0, bound == nil, !outOfRounds, !outOfTime {
+                // Every violator the ascent found repeats a neuron of the program (its value above β
+                // is the solver's accuracy): the search over all neurons decides whether others exist.
+                progress?("round \(round): bounding the dual constraint over all neurons")
+                let b = constraintBound(design: design, dual: v, threshold: threshold, starts: found.map(\.weights) + own,
+                                        found: bestFound, settings: settings, timeLeft: generationDeadline.timeIntervalSinceNow)
+                bound = b
+                violators = b.violators
+                for u in violators where add(u, violating: true) { added += 1 }
+            }
             lastViolators = violators
             let objective = solution.objective
             let lower = bound.map {
-                DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: $0.value).value
+                DualLowerBound.bound(dual: v, targets: targets, loss: loss, beta: beta, constraint: $0.value).value
             }
             let record = GenerationRound(round: round, patterns: programNeurons.count, objective: objective,
                                          violation: max(bestFound, bound?.bestValue ?? 0) / beta, lowerBound: lower,
@@ -125,17 +156,35 @@ extension ConvexTrainer {
             }
         }
         var (finalNeurons, solution, v, bound) = last!
-        if bound == nil {
-            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons,
-                                    found: rounds.last.map { $0.violation * beta } ?? 0,
-                                    settings: settings, timeLeft: max(1, deadline.timeIntervalSinceNow))
+        var extraNodes = 0
+        // The certificate's bound on C(V): the last round's when it is tight; for a dual whose rows
+        // lie in a plane (three-class cross-entropy, any two outputs) the polygon of one-output
+        // bounds, since the columns' (Σₖ Cₖ²)^{1/2} is up to √c loose; otherwise the search with the
+        // time left.
+        let found = max(bound?.bestValue ?? 0, rounds.last.map { $0.violation * beta } ?? 0)
+        let planar = dualIsPlanar(v)
+        let finalTime = settings.timeLimit.isFinite ? max(1, finalBoundShare * deadline.timeIntervalSinceNow) : 240
+        if bound == nil, !planar {
+            bound = constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons, found: found,
+                                    settings: settings, timeLeft: finalTime, final: true)
         }
-        let certified = bound!
+        var certified: ConstraintBound
+        if planar, bound.map({ $0.value > $0.bestValue * (1 + 1e-3) }) ?? true,
+           let polygon = planarConstraintBound(design: design, dual: v, starts: finalNeurons, found: found,
+                                               settings: settings, timeLeft: finalTime) {
+            progress?(String(format: "certifying: the polygon bound over the dual's plane gives C/β = %.6g%@", polygon.value / beta,
+                             bound.map { String(format: " (columns: %.6g)", $0.value / beta) } ?? ""))
+            extraNodes = polygon.nodes
+            certified = bound.map { $0.value <= polygon.value ? $0 : polygon } ?? polygon
+        } else {
+            certified = bound ?? constraintBound(design: design, dual: v, threshold: threshold, starts: finalNeurons, found: found,
+                                                 settings: settings, timeLeft: finalTime, final: true)
+        }
 
         let network = fixedNeuronNetwork(neurons: finalNeurons, solution: solution, design: design, outputs: c,
                                          settings: settings)
-        let objective = network.objective(features: features, targets: targets, beta: beta, loss: .squared)
-        let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: .squared, beta: beta, constraint: certified.value)
+        let objective = network.objective(features: features, targets: targets, beta: beta, loss: loss)
+        let (lower, scale) = DualLowerBound.bound(dual: v, targets: targets, loss: loss, beta: beta, constraint: certified.value)
         var predictions = design.multiplied(by: DenseMatrix(rows: finalNeurons, columnCount: width), transposeOther: true)
         for k in predictions.values.indices where predictions.values[k] < 0 { predictions.values[k] = 0 }
         predictions = predictions.multiplied(by: solution.weights)
@@ -149,7 +198,7 @@ extension ConvexTrainer {
             iterations: iterations, buildTime: 0, solveTime: solveTime, convexPredictions: predictions)
         result.rounds = rounds
         result.stop = stop
-        result.nodes = rounds.reduce(0) { $0 + $1.nodes }
+        result.nodes = rounds.reduce(0) { $0 + $1.nodes } + extraNodes
         result.wallTime = Date().timeIntervalSince(started)
         return result
     }
@@ -198,12 +247,7 @@ extension ConvexTrainer {
             guard design.multiplied(by: theta).contains(where: { $0 > 0 }) else { continue }
             neurons.append(theta)
         }
-        let objective: TrainingObjective
-        switch settings.loss {
-        case .squared: objective = .squared(beta: settings.beta)
-        case .hinge: objective = .hinge(beta: settings.beta)
-        case .logistic: return nil  // the finite-neuron program has no exponential-cone form
-        }
+        let objective = TrainingObjective.regularized(settings.loss, beta: settings.beta)
         guard !neurons.isEmpty, deadline.timeIntervalSinceNow > 0 else { return nil }
         var h = design.multiplied(by: DenseMatrix(rows: neurons, columnCount: width), transposeOther: true)
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }

@@ -259,7 +259,7 @@ public enum GradientTrainer {
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
         let f = h.multiplied(by: a)
         var g = DenseMatrix(rowCount: f.rowCount, columnCount: f.columnCount,
-                            values: loss.gradient(predictions: f.values, targets: targets.values))
+                            values: loss.gradient(predictions: f.values, targets: targets.values, columns: f.columnCount))
         if scale != 1 { for k in g.values.indices { g.values[k] *= scale } }
 
         var gradA = h.multiplied(by: g, transposeSelf: true)
@@ -336,6 +336,9 @@ public enum GradientTrainer {
             if let bad = targets.values.firstIndex(where: { $0 != 1 && $0 != -1 }) {
                 throw .invalidTargets("the \(settings.loss.rawValue) loss needs targets ±1, sample \(bad) has \(targets.values[bad])")
             }
+        }
+        if settings.loss == .crossEntropy, let problem = ConvexTrainer.crossEntropyTargetProblem(targets) {
+            throw .invalidTargets(problem)
         }
     }
 
