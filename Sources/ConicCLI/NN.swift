@@ -144,7 +144,7 @@ struct ConvexOptions: ParsableArguments {
     @Option(name: .customLong("patterns-per-round"), help: "Patterns (neurons for vector outputs) added per round of generation at most.")
     var patternsPerRound: Int = ConvexTrainingSettings(beta: 1).patternsPerRound
     @Option(name: .customLong("growth-rounds"), help: "Squared loss: rounds of non-convex neuron growth (insertion from the dual, then L-BFGS) whose neurons' patterns start generation, within a quarter of the time limit (0: off).")
-    var growthRounds: Int = ConvexTrainingSettings(beta: 1).growthRounds
+    var growthRounds: Int = ConvexTrainingSettings.recommendedGrowthRounds
     @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
     var addPatterns: [String] = []
     @Option(name: .customLong("relaxation-limit"), help: "Largest number of samples for the semidefinite bound on the dual constraint (data of rank > 3); 0 turns it off.")

@@ -73,8 +73,13 @@ public struct ConvexTrainingSettings: Sendable {
     /// neuron insertion whose neurons' patterns start the program); it also stops on its own when
     /// its objective stalls. 0 turns it off.
     public var growthTimeShare = 0.25
-    /// Rounds of ``NeuronGrowth`` at most (insertions, each followed by an L-BFGS descent).
-    public var growthRounds = 20
+    /// Rounds of ``NeuronGrowth`` at most (insertions, each followed by an L-BFGS descent); 0,
+    /// the library default, turns it off. The command line turns it on (``recommendedGrowthRounds``):
+    /// its descents run thousands of steps per round, which on small data (where generation
+    /// converges in a few rounds anyway) cost more than they save.
+    public var growthRounds = 0
+    /// The growth rounds `conic nn train` and `nn certify` use unless told otherwise.
+    public static let recommendedGrowthRounds = 20
     /// Seconds the whole run may take (patterns, solves, certificate); the last solved round and a
     /// valid bound are returned when it runs out.
     public var timeLimit = Double.infinity

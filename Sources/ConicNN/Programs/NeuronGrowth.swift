@@ -74,6 +74,12 @@ enum NeuronGrowth {
                 neurons = kept.map { neurons[$0] }
                 outputs = kept.map { outputs[$0] }
             }
+            // The descent stops at the deadline; the ascent would overrun it.
+            if Date() >= deadline, !neurons.isEmpty {
+                objective = min(objective, Model(design: design, targets: y, beta: beta, penalized: penalized,
+                                                 freeBias: freeBias, width: neurons.count).objective(neurons, outputs, offset).0)
+                break
+            }
             let (value, residual) = Model(design: design, targets: y, beta: beta, penalized: penalized, freeBias: freeBias,
                                           width: neurons.count).objective(neurons, outputs, offset)
             if objective.isFinite, objective - value <= settings.stallDecrease * max(abs(objective), 1e-300) {
