@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+@testable import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// `conic solve --solution FILE` writes ``SolutionJSON/encode(_:problem:)``: the vectors read back
 /// from the JSON must be the solver's point (feasible, with the reported objective), certificates

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// Chordal decomposition of sparse PSD cones: the cliques, and solutions and certificates mapped
 /// back to the original problem and checked there (residuals, gap, `S ⪰ 0` and the completed `Z ⪰ 0`).

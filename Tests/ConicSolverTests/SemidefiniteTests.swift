@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// Semidefinite programs with known optima, solved with every Newton-system form.
 @Suite("Semidefinite programs")

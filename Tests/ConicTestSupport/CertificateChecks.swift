@@ -1,15 +1,16 @@
+import ConicSolver
 import Foundation
 import Testing
-@testable import ConicSolver
 
-// Shared helpers for the solver test suites: data builders, a seeded random generator and
-// checks that verify optimality and infeasibility certificates from the ORIGINAL problem data
-// (never from the solver's own reported residuals).
+// Checks that verify optimality and infeasibility certificates from the ORIGINAL problem data
+// (never from the solver's own reported residuals), for every test target that solves: the
+// solver's, the readers' and the NN layer's. Public because this is a module of its own
+// (ConicTestSupport), which only test targets depend on.
 
 // MARK: - Vector helpers
 
 /// `‖v‖∞` (0 for an empty vector; NaN propagates as NaN).
-func certMaxAbs(_ v: [Double]) -> Double {
+public func certMaxAbs(_ v: [Double]) -> Double {
     var m = 0.0
     for x in v {
         if x.isNaN { return .nan }
@@ -19,7 +20,7 @@ func certMaxAbs(_ v: [Double]) -> Double {
 }
 
 /// `uᵀv`.
-func certDot(_ u: [Double], _ v: [Double]) -> Double {
+public func certDot(_ u: [Double], _ v: [Double]) -> Double {
     precondition(u.count == v.count, "certDot: lengths \(u.count) and \(v.count) differ")
     var sum = 0.0
     for i in u.indices { sum += u[i] * v[i] }
@@ -27,50 +28,16 @@ func certDot(_ u: [Double], _ v: [Double]) -> Double {
 }
 
 /// Euclidean norm.
-func certNorm2(_ v: some Collection<Double>) -> Double {
+public func certNorm2(_ v: some Collection<Double>) -> Double {
     var sum = 0.0
     for x in v { sum += x * x }
     return sum.squareRoot()
 }
 
-// MARK: - Data builders
-
-/// A sparse matrix from dense rows with an explicit column count (works for zero rows too).
-func testMatrix(_ rows: [[Double]], columns n: Int) -> SparseMatrix {
-    var r: [Int] = [], c: [Int] = [], v: [Double] = []
-    for (i, row) in rows.enumerated() {
-        precondition(row.count == n, "testMatrix: row \(i) has \(row.count) entries, expected \(n)")
-        for (j, value) in row.enumerated() where value != 0 { r.append(i); c.append(j); v.append(value) }
-    }
-    return try! SparseMatrix(rowCount: rows.count, columnCount: n, rows: r, columns: c, values: v, name: "test")
-}
-
-/// The upper triangle (diagonal included) of a dense symmetric matrix, as the solver wants `P`.
-func testUpperTriangle(_ dense: [[Double]]) -> SparseMatrix {
-    let n = dense.count
-    var r: [Int] = [], c: [Int] = [], v: [Double] = []
-    for i in 0..<n {
-        precondition(dense[i].count == n, "testUpperTriangle: matrix is not square")
-        for j in i..<n where dense[i][j] != 0 {
-            precondition(abs(dense[i][j] - dense[j][i]) <= 1e-12 * max(1, abs(dense[i][j])),
-                         "testUpperTriangle: matrix is not symmetric at (\(i), \(j))")
-            r.append(i); c.append(j); v.append(dense[i][j])
-        }
-    }
-    return try! SparseMatrix(rowCount: n, columnCount: n, rows: r, columns: c, values: v, name: "P")
-}
-
-/// Dense row-major copy of a sparse matrix (entries summed).
-func testDense(_ M: SparseMatrix) -> [[Double]] {
-    var rows = [[Double]](repeating: [Double](repeating: 0, count: M.columnCount), count: M.rowCount)
-    for j in 0..<M.columnCount {
-        for k in M.columnStarts[j]..<M.columnStarts[j + 1] { rows[M.rowIndices[k]][j] += M.values[k] }
-    }
-    return rows
-}
+// MARK: - Cones
 
 /// The row ranges of the cones of a problem, in the order the user gave them.
-func testConeRanges(_ cones: [ConeSpec]) -> [(ConeSpec, Range<Int>)] {
+public func testConeRanges(_ cones: [ConeSpec]) -> [(ConeSpec, Range<Int>)] {
     var start = 0
     var out: [(ConeSpec, Range<Int>)] = []
     for cone in cones {
@@ -84,7 +51,7 @@ func testConeRanges(_ cones: [ConeSpec]) -> [(ConeSpec, Range<Int>)] {
 /// 0 when inside, otherwise the violation (`|vᵢ|` for the zero cone, `−vᵢ` for the orthant,
 /// `‖v₁‖ − v₀` for the second-order cone, the excess over the bound for the exponential and
 /// power cones, written here from their definitions independently of the solver).
-func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
+public func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     switch spec {
     case .zero:
         return v.reduce(0) { max($0, abs($1)) }
@@ -117,7 +84,7 @@ func testConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
 
 /// Smallest eigenvalue of a small symmetric matrix by cyclic Jacobi rotations (independent of
 /// the LAPACK code under test).
-func testSmallestEigenvalue(_ matrix: [[Double]]) -> Double {
+public func testSmallestEigenvalue(_ matrix: [[Double]]) -> Double {
     var a = matrix
     let n = a.count
     for _ in 0..<100 {
@@ -142,7 +109,7 @@ func testSmallestEigenvalue(_ matrix: [[Double]]) -> Double {
 }
 
 /// How far `v` lies outside the dual cone `spec*` (the zero cone's dual is everything).
-func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
+public func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double {
     switch spec {
     case .zero: return v.contains { !$0.isFinite } ? .infinity : 0
     case .nonnegative, .secondOrder, .positiveSemidefinite: return testConeViolation(spec, v)
@@ -151,55 +118,6 @@ func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> Double 
     case let .power(alpha): return testConeViolation(.dualPower(alpha), v)
     case let .dualPower(alpha): return testConeViolation(.power(alpha), v)
     }
-}
-
-// MARK: - Seeded random numbers
-
-/// SplitMix64: a tiny deterministic generator so that "random" tests are reproducible.
-struct TestSeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ low: Double, _ high: Double) -> Double { Double.random(in: low..<high, using: &self) }
-    mutating func vector(_ count: Int, _ low: Double, _ high: Double) -> [Double] {
-        (0..<count).map { _ in uniform(low, high) }
-    }
-}
-
-// MARK: - Comparisons
-
-/// Expects `|actual − expected| ≤ tol·(1 + |expected|)`.
-@discardableResult
-func expectClose(_ actual: Double, _ expected: Double, tol: Double = 1e-6, _ what: String,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    let ok = abs(actual - expected) <= tol * (1 + abs(expected))
-    #expect(ok, "\(what): got \(actual), expected \(expected) (tolerance \(tol) relative)", sourceLocation: sourceLocation)
-    return ok
-}
-
-/// Expects `‖actual − expected‖∞ ≤ tol·(1 + ‖expected‖∞)` and equal lengths.
-@discardableResult
-func expectClose(_ actual: [Double], _ expected: [Double], tol: Double = 1e-6, _ what: String,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    guard actual.count == expected.count else {
-        Issue.record("\(what): length \(actual.count), expected \(expected.count)", sourceLocation: sourceLocation)
-        return false
-    }
-    var worst = 0.0, at = 0
-    for i in actual.indices {
-        let d = abs(actual[i] - expected[i])
-        if !(d <= worst) { worst = d; at = i }  // NaN also lands here
-    }
-    let ok = worst <= tol * (1 + certMaxAbs(expected))
-    #expect(ok, "\(what): largest difference \(worst) at index \(at) (got \(actual), expected \(expected), tolerance \(tol) relative)",
-            sourceLocation: sourceLocation)
-    return ok
 }
 
 // MARK: - Optimality certificate
@@ -222,7 +140,7 @@ func expectClose(_ actual: [Double], _ expected: [Double], tol: Double = 1e-6, _
 /// Every failed condition is recorded with `#expect` at the caller's location (unless
 /// `recordIssues` is false, which the checkers' own tests use); the result says whether all held.
 @discardableResult
-func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: Double = 1e-6,
+public func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: Double = 1e-6,
                      allowAlmost: Bool = false, expectedObjective: Double? = nil, label: String = "",
                      recordIssues: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
@@ -295,7 +213,7 @@ func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: Double 
 /// With `normalized` (the solver's documented convention) `bᵀz = −1` is also expected of the
 /// vector as given.
 @discardableResult
-func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [Double], tol: Double = 1e-6,
+public func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [Double], tol: Double = 1e-6,
                                          normalized: Bool = true, recordIssues: Bool = true,
                                          sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
@@ -329,7 +247,7 @@ func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [Double],
 /// With `normalized` (the solver's documented convention) `qᵀx = −1` is also expected of the
 /// vector as given.
 @discardableResult
-func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], tol: Double = 1e-6,
+public func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], tol: Double = 1e-6,
                                        normalized: Bool = true, recordIssues: Bool = true,
                                        sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     var ok = true
@@ -359,42 +277,10 @@ func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], t
     return ok
 }
 
-// MARK: - Errors
-
-/// Runs `body`, expects it to throw a `ConicError`, and returns it (recording an issue otherwise).
-func conicError(_ what: String, sourceLocation: SourceLocation = #_sourceLocation,
-                        _ body: () throws -> Void) -> ConicError? {
-    do {
-        try body()
-        Issue.record("\(what): no error was thrown", sourceLocation: sourceLocation)
-    } catch let error as ConicError {
-        return error
-    } catch {
-        Issue.record("\(what): expected a ConicError, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
-
-// MARK: - Readers
-
-/// The line number and message of the `ConicError.parse` that `parse` throws for `text` (checking
-/// that it names `fileName`), or nil — with an issue recorded for any other error — if none is thrown.
-func expectedParseError(_ text: String, fileName: String = "<input>",
-                        _ parse: (String, String) throws -> ConicProblem) -> (line: Int, message: String)? {
-    do {
-        _ = try parse(text, fileName)
-        return nil
-    } catch let ConicError.parse(file, line, message) {
-        #expect(file == fileName)
-        return (line, message)
-    } catch {
-        Issue.record("expected ConicError.parse, got \(error)")
-        return nil
-    }
-}
+// MARK: - Points
 
 /// The slack `s = b − Ax` of `problem` at `x`.
-func testSlack(_ problem: ConicProblem, _ x: [Double]) -> [Double] {
+public func testSlack(_ problem: ConicProblem, _ x: [Double]) -> [Double] {
     var s = problem.b
     let Ax = problem.A.multiply(x)
     for i in s.indices { s[i] -= Ax[i] }
