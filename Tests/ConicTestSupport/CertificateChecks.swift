@@ -125,14 +125,9 @@ public func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> 
 /// Verifies that `solution` is an optimal primal-dual pair of `problem`, recomputing every
 /// quantity from the original data:
 ///
-/// * the status is `.solved` (or `.almostSolved` with `allowAlmost`) and `x`, `s`, `z` are finite;
-/// * primal residual `‖Ax + s − b‖∞ ≤ tol·(1 + ‖b‖∞ + ‖Ax‖∞ + ‖s‖∞)`;
-/// * dual residual `‖Px + Aᵀz + q‖∞ ≤ tol·(1 + ‖q‖∞ + ‖Px‖∞ + ‖Aᵀz‖∞)`;
-/// * duality gap `|xᵀPx + qᵀx + bᵀz| ≤ tol·(1 + |xᵀPx| + |qᵀx| + |bᵀz|)`
-///   (primal minus dual objective);
-/// * `s ∈ K` within `tol·(1 + ‖s‖∞)` and `z ∈ K*` within `tol·(1 + ‖z‖∞)`, per cone in the user's
-///   order (zero cone: `s = 0`, `z` free; orthant: `≥ 0`; SOC: `t ≥ ‖x‖`);
-/// * complementarity: `|sₖᵀzₖ|` for every cone, and `|sᵀz|`, within the gap's bound;
+/// * the status is `.solved` (or `.almostSolved` with `allowAlmost`);
+/// * the point `(x, s, z)` passes ``checkPrimalDualPoint(_:x:s:z:tol:label:recordIssues:sourceLocation:)``
+///   (finite, residuals, gap, cone membership, complementarity);
 /// * the reported objectives and residuals agree with the recomputed ones;
 /// * optionally the objective equals `expectedObjective`.
 ///
@@ -141,69 +136,131 @@ public func testDualConeViolation(_ spec: ConeSpec, _ v: ArraySlice<Double>) -> 
 /// `recordIssues` is false, which the checkers' own tests use); the result says whether all held.
 @discardableResult
 public func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: Double = 1e-6,
-                     allowAlmost: Bool = false, expectedObjective: Double? = nil, label: String = "",
-                     recordIssues: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    var ok = true
-    func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if recordIssues { #expect(condition, "checkOptimality\(label.isEmpty ? "" : " [\(label)]"): \(message())", sourceLocation: sourceLocation) }
-        if !condition { ok = false }
-    }
+                            allowAlmost: Bool = false, expectedObjective: Double? = nil, label: String = "",
+                            recordIssues: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+    var check = CertificateCheck(name: "checkOptimality", label: label, recordIssues: recordIssues, sourceLocation: sourceLocation)
     let acceptable = solution.status == .solved || (allowAlmost && solution.status == .almostSolved)
-    expect(acceptable, "status is \(solution.status), expected solved\(allowAlmost ? " or almost_solved" : "")")
-    let (x, s, z) = (solution.x, solution.s, solution.z)
-    let n = problem.variableCount, m = problem.constraintCount
-    guard x.count == n, s.count == m, z.count == m else {
-        expect(false, "sizes: x \(x.count) (n = \(n)), s \(s.count), z \(z.count) (m = \(m))")
+    check.expect(acceptable, "status is \(solution.status), expected solved\(allowAlmost ? " or almost_solved" : "")")
+    guard let measured = checkPoint(problem, x: solution.x, s: solution.s, z: solution.z, tol: tol, &check) else {
         return false
     }
+    // Reported values agree with the data.
+    let objScale = 1 + abs(measured.objective)
+    check.expect(abs(solution.primalObjective - measured.objective) <= 1e-9 * objScale + tol * 1e-2,
+                 "reported primalObjective \(solution.primalObjective) differs from ½xᵀPx + qᵀx + c₀ = \(measured.objective)")
+    check.expect(abs(solution.dualObjective - measured.dualObjective) <= 1e-9 * (1 + abs(measured.dualObjective)) + tol * 1e-2,
+                 "reported dualObjective \(solution.dualObjective) differs from −½xᵀPx − bᵀz + c₀ = \(measured.dualObjective)")
+    check.expect(abs(solution.primalResidual - measured.primalResidual) <= 1e-9 * (1 + measured.primalBound / tol),
+                 "reported primalResidual \(solution.primalResidual) differs from recomputed \(measured.primalResidual)")
+    check.expect(abs(solution.dualResidual - measured.dualResidual) <= 1e-9 * (1 + measured.dualBound / tol),
+                 "reported dualResidual \(solution.dualResidual) differs from recomputed \(measured.dualResidual)")
+    if let expected = expectedObjective {
+        check.expect(abs(measured.objective - expected) <= tol * (1 + abs(expected)) * 10,
+                     "objective \(measured.objective) differs from the known optimum \(expected)")
+    }
+    return check.holds
+}
+
+/// Verifies that `(x, s, z)` is an optimal primal-dual point of `problem` from the data alone, for
+/// points that do not come as a ``Solution`` (read back from JSON, built by a caller):
+///
+/// * sizes match and every entry is finite;
+/// * primal residual `‖Ax + s − b‖∞ ≤ tol·(1 + ‖b‖∞ + ‖Ax‖∞ + ‖s‖∞)`;
+/// * dual residual `‖Px + Aᵀz + q‖∞ ≤ tol·(1 + ‖q‖∞ + ‖Px‖∞ + ‖Aᵀz‖∞)`;
+/// * duality gap `|xᵀPx + qᵀx + bᵀz| ≤ tol·(1 + |xᵀPx| + |qᵀx| + |bᵀz|)`
+///   (primal minus dual objective);
+/// * `s ∈ K` within `tol·(1 + ‖s‖∞)` and `z ∈ K*` within `tol·(1 + ‖z‖∞)`, per cone in the user's
+///   order (zero cone: `s = 0`, `z` free; orthant: `≥ 0`; SOC: `t ≥ ‖x‖`; the others by their
+///   definitions, see ``testConeViolation(_:_:)``);
+/// * complementarity: `|sₖᵀzₖ|` for every cone, and `|sᵀz|`, within the gap's bound.
+@discardableResult
+public func checkPrimalDualPoint(_ problem: ConicProblem, x: [Double], s: [Double], z: [Double], tol: Double = 1e-6,
+                                 label: String = "", recordIssues: Bool = true,
+                                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+    var check = CertificateCheck(name: "checkPrimalDualPoint", label: label, recordIssues: recordIssues,
+                                 sourceLocation: sourceLocation)
+    return checkPoint(problem, x: x, s: s, z: z, tol: tol, &check) != nil && check.holds
+}
+
+/// Records the failed conditions of one check at the caller's location and remembers whether
+/// all held.
+private struct CertificateCheck {
+    let name: String
+    let label: String
+    let recordIssues: Bool
+    let sourceLocation: SourceLocation
+    private(set) var holds = true
+
+    init(name: String, label: String, recordIssues: Bool, sourceLocation: SourceLocation) {
+        self.name = name
+        self.label = label
+        self.recordIssues = recordIssues
+        self.sourceLocation = sourceLocation
+    }
+
+    mutating func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
+        if recordIssues {
+            #expect(condition, "\(name)\(label.isEmpty ? "" : " [\(label)]"): \(message())", sourceLocation: sourceLocation)
+        }
+        if !condition { holds = false }
+    }
+}
+
+/// What ``checkPoint(_:x:s:z:tol:_:)`` recomputed from the data, for comparisons with a report.
+private struct RecomputedMeasures {
+    let primalResidual: Double
+    let primalBound: Double
+    let dualResidual: Double
+    let dualBound: Double
+    let objective: Double
+    let dualObjective: Double
+}
+
+/// The checks of ``checkPrimalDualPoint(_:x:s:z:tol:label:recordIssues:sourceLocation:)``; nil when
+/// the sizes are wrong or an entry is not finite (nothing else can be measured then).
+private func checkPoint(_ problem: ConicProblem, x: [Double], s: [Double], z: [Double], tol: Double,
+                        _ check: inout CertificateCheck) -> RecomputedMeasures? {
+    let n = problem.variableCount, m = problem.constraintCount
+    guard x.count == n, s.count == m, z.count == m else {
+        check.expect(false, "sizes: x \(x.count) (n = \(n)), s \(s.count), z \(z.count) (m = \(m))")
+        return nil
+    }
     let finite = (x + s + z).allSatisfy(\.isFinite)
-    expect(finite, "non-finite entries in the solution: x = \(x), s = \(s), z = \(z)")
-    guard finite else { return false }
+    check.expect(finite, "non-finite entries in the solution: x = \(x), s = \(s), z = \(z)")
+    guard finite else { return nil }
 
     let Ax = problem.A.multiply(x), Atz = problem.A.transposeMultiply(z), Px = problem.P.symmetricMultiply(x)
     // Primal residual.
     var rp = [Double](repeating: 0, count: m)
     for i in 0..<m { rp[i] = Ax[i] + s[i] - problem.b[i] }
     let primalBound = tol * (1 + certMaxAbs(problem.b) + certMaxAbs(Ax) + certMaxAbs(s))
-    expect(certMaxAbs(rp) <= primalBound, "primal residual ‖Ax + s − b‖∞ = \(certMaxAbs(rp)) exceeds \(primalBound)")
+    check.expect(certMaxAbs(rp) <= primalBound, "primal residual ‖Ax + s − b‖∞ = \(certMaxAbs(rp)) exceeds \(primalBound)")
     // Dual residual.
     var rd = [Double](repeating: 0, count: n)
     for j in 0..<n { rd[j] = Px[j] + Atz[j] + problem.q[j] }
     let dualBound = tol * (1 + certMaxAbs(problem.q) + certMaxAbs(Px) + certMaxAbs(Atz))
-    expect(certMaxAbs(rd) <= dualBound, "dual residual ‖Px + Aᵀz + q‖∞ = \(certMaxAbs(rd)) exceeds \(dualBound)")
+    check.expect(certMaxAbs(rd) <= dualBound, "dual residual ‖Px + Aᵀz + q‖∞ = \(certMaxAbs(rd)) exceeds \(dualBound)")
     // Gap.
     let xPx = certDot(x, Px), qx = certDot(problem.q, x), bz = certDot(problem.b, z)
     let gap = xPx + qx + bz
     let gapBound = tol * (1 + abs(xPx) + abs(qx) + abs(bz))
-    expect(abs(gap) <= gapBound, "duality gap |xᵀPx + qᵀx + bᵀz| = \(abs(gap)) exceeds \(gapBound) (xᵀPx = \(xPx), qᵀx = \(qx), bᵀz = \(bz))")
+    check.expect(abs(gap) <= gapBound,
+                 "duality gap |xᵀPx + qᵀx + bᵀz| = \(abs(gap)) exceeds \(gapBound) (xᵀPx = \(xPx), qᵀx = \(qx), bᵀz = \(bz))")
     // Cones and complementarity.
     let sScale = tol * (1 + certMaxAbs(s)), zScale = tol * (1 + certMaxAbs(z))
     for (index, (spec, r)) in testConeRanges(problem.cones).enumerated() {
         let sv = testConeViolation(spec, s[r]), zv = testDualConeViolation(spec, z[r])
-        expect(sv <= sScale, "s is outside cone \(index) (\(spec)) by \(sv) > \(sScale): s = \(Array(s[r]))")
-        expect(zv <= zScale, "z is outside the dual of cone \(index) (\(spec)) by \(zv) > \(zScale): z = \(Array(z[r]))")
+        check.expect(sv <= sScale, "s is outside cone \(index) (\(spec)) by \(sv) > \(sScale): s = \(Array(s[r]))")
+        check.expect(zv <= zScale, "z is outside the dual of cone \(index) (\(spec)) by \(zv) > \(zScale): z = \(Array(z[r]))")
         let sz = certDot(Array(s[r]), Array(z[r]))
-        expect(abs(sz) <= gapBound, "complementarity of cone \(index) (\(spec)): sᵀz = \(sz) exceeds \(gapBound)")
+        check.expect(abs(sz) <= gapBound, "complementarity of cone \(index) (\(spec)): sᵀz = \(sz) exceeds \(gapBound)")
     }
     let sz = certDot(s, z)
-    expect(abs(sz) <= gapBound, "complementarity sᵀz = \(sz) exceeds \(gapBound)")
-    // Reported values agree with the data.
-    let objective = problem.objective(at: x)
-    let dualObjective = -0.5 * xPx - bz + problem.objectiveConstant
-    let objScale = 1 + abs(objective)
-    expect(abs(solution.primalObjective - objective) <= 1e-9 * objScale + tol * 1e-2,
-           "reported primalObjective \(solution.primalObjective) differs from ½xᵀPx + qᵀx + c₀ = \(objective)")
-    expect(abs(solution.dualObjective - dualObjective) <= 1e-9 * (1 + abs(dualObjective)) + tol * 1e-2,
-           "reported dualObjective \(solution.dualObjective) differs from −½xᵀPx − bᵀz + c₀ = \(dualObjective)")
-    expect(abs(solution.primalResidual - certMaxAbs(rp)) <= 1e-9 * (1 + primalBound / tol),
-           "reported primalResidual \(solution.primalResidual) differs from recomputed \(certMaxAbs(rp))")
-    expect(abs(solution.dualResidual - certMaxAbs(rd)) <= 1e-9 * (1 + dualBound / tol),
-           "reported dualResidual \(solution.dualResidual) differs from recomputed \(certMaxAbs(rd))")
-    if let expected = expectedObjective {
-        expect(abs(objective - expected) <= tol * (1 + abs(expected)) * 10,
-               "objective \(objective) differs from the known optimum \(expected)")
-    }
-    return ok
+    check.expect(abs(sz) <= gapBound, "complementarity sᵀz = \(sz) exceeds \(gapBound)")
+    return RecomputedMeasures(primalResidual: certMaxAbs(rp), primalBound: primalBound,
+                              dualResidual: certMaxAbs(rd), dualBound: dualBound,
+                              objective: problem.objective(at: x),
+                              dualObjective: -0.5 * xPx - bz + problem.objectiveConstant)
 }
 
 // MARK: - Infeasibility certificates
@@ -216,11 +273,9 @@ public func checkOptimality(_ problem: ConicProblem, _ solution: Solution, tol: 
 public func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [Double], tol: Double = 1e-6,
                                          normalized: Bool = true, recordIssues: Bool = true,
                                          sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    var ok = true
-    func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if recordIssues { #expect(condition, "primal infeasibility certificate: \(message())", sourceLocation: sourceLocation) }
-        if !condition { ok = false }
-    }
+    var check = CertificateCheck(name: "primal infeasibility certificate", label: "", recordIssues: recordIssues,
+                                 sourceLocation: sourceLocation)
+    func expect(_ condition: Bool, _ message: @autoclosure () -> String) { check.expect(condition, message()) }
     guard z.count == problem.constraintCount, z.allSatisfy(\.isFinite) else {
         expect(false, "z must be finite with \(problem.constraintCount) entries, got \(z)")
         return false
@@ -239,7 +294,7 @@ public func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [D
         let v = testDualConeViolation(spec, zn[r])
         expect(v <= coneTol, "z is outside the dual of cone \(index) (\(spec)) by \(v) > \(coneTol): z = \(Array(zn[r]))")
     }
-    return ok
+    return check.holds
 }
 
 /// Verifies a dual-infeasibility (unboundedness) certificate `x`: `qᵀx < 0`, and after
@@ -250,11 +305,9 @@ public func checkPrimalInfeasibilityCertificate(_ problem: ConicProblem, _ z: [D
 public func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Double], tol: Double = 1e-6,
                                        normalized: Bool = true, recordIssues: Bool = true,
                                        sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    var ok = true
-    func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if recordIssues { #expect(condition, "dual infeasibility certificate: \(message())", sourceLocation: sourceLocation) }
-        if !condition { ok = false }
-    }
+    var check = CertificateCheck(name: "dual infeasibility certificate", label: "", recordIssues: recordIssues,
+                                 sourceLocation: sourceLocation)
+    func expect(_ condition: Bool, _ message: @autoclosure () -> String) { check.expect(condition, message()) }
     guard x.count == problem.variableCount, x.allSatisfy(\.isFinite) else {
         expect(false, "x must be finite with \(problem.variableCount) entries, got \(x)")
         return false
@@ -274,7 +327,7 @@ public func checkDualInfeasibilityCertificate(_ problem: ConicProblem, _ x: [Dou
         let v = testConeViolation(spec, minusAx[r])
         expect(v <= coneTol, "−Ax is outside cone \(index) (\(spec)) by \(v) > \(coneTol): −Ax = \(Array(minusAx[r]))")
     }
-    return ok
+    return check.holds
 }
 
 // MARK: - Points
