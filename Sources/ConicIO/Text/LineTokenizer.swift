@@ -86,6 +86,9 @@ struct LineTokenizer {
     /// Number of bytes of text (without the terminating zero).
     let length: Int
     let syntax: TextSyntax
+    /// For every byte value: 0 inside a field, 1 a separator, 2 the line end. A table, not
+    /// ``TextSyntax``'s sets, because it is read once per input byte (owned by ``withTokenizer(_:syntax:_:)``).
+    private let byteClass: UnsafePointer<UInt8>
 
     /// Offset of the first byte after the current line.
     private(set) var position = 0
@@ -107,18 +110,26 @@ struct LineTokenizer {
     static func withTokenizer<R>(_ bytes: [UInt8], syntax: TextSyntax,
                                  _ body: (inout LineTokenizer) throws -> R) rethrows -> R {
         precondition(bytes.last == 0, "LineTokenizer: the input must end with a zero byte")
+        let byteClass = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        defer { byteClass.deallocate() }
+        for value in 0...255 {
+            let byte = UInt8(value)
+            byteClass[value] = byte == 10 ? 2 : isBlank(byte) || syntax.separators.contains(byte) ? 1 : 0
+        }
         return try withCNumericLocale {
             try bytes.withUnsafeBufferPointer { buffer in
-                var tokenizer = LineTokenizer(base: buffer.baseAddress!, length: buffer.count - 1, syntax: syntax)
+                var tokenizer = LineTokenizer(base: buffer.baseAddress!, length: buffer.count - 1, syntax: syntax,
+                                              byteClass: byteClass)
                 return try body(&tokenizer)
             }
         }
     }
 
-    private init(base: UnsafePointer<UInt8>, length: Int, syntax: TextSyntax) {
+    private init(base: UnsafePointer<UInt8>, length: Int, syntax: TextSyntax, byteClass: UnsafePointer<UInt8>) {
         self.base = base
         self.length = length
         self.syntax = syntax
+        self.byteClass = byteClass
         starts.reserveCapacity(16)
         ends.reserveCapacity(16)
     }
@@ -128,10 +139,6 @@ struct LineTokenizer {
     /// Space, tab, CR, VT, FF.
     @inline(__always) static func isBlank(_ byte: UInt8) -> Bool {
         byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
-    }
-
-    @inline(__always) private func isSeparator(_ byte: UInt8) -> Bool {
-        Self.isBlank(byte) || syntax.separators.contains(byte)
     }
 
     /// Moves to the next line that has fields and is not a comment, and splits it into fields.
@@ -154,12 +161,13 @@ struct LineTokenizer {
             if isComment {
                 while p < length, base[p] != 10 { p += 1 }
             } else {
+                let base = self.base, length = self.length, byteClass = self.byteClass
                 while p < length {
-                    let byte = base[p]
-                    if byte == 10 { break }
-                    if isSeparator(byte) { p += 1; continue }
+                    let kind = byteClass[Int(base[p])]
+                    if kind == 2 { break }
+                    if kind == 1 { p += 1; continue }
                     let start = p
-                    while p < length, base[p] != 10, !isSeparator(base[p]) { p += 1 }
+                    while p < length, byteClass[Int(base[p])] == 0 { p += 1 }
                     starts.append(start)
                     ends.append(p)
                 }
