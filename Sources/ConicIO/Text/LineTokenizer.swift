@@ -16,6 +16,7 @@ struct TextSyntax: Sendable {
     let separators: ByteSet
     /// Bytes that mark a comment line.
     let commentMarkers: ByteSet
+    /// Where ``commentMarkers`` count.
     let commentPosition: CommentPosition
     /// Whether a number may have a Fortran exponent (`1.5D+02`), as MPS files from old codes do.
     let fortranExponents: Bool
@@ -34,7 +35,7 @@ struct TextSyntax: Sendable {
                                 commentPosition: .firstColumn, fortranExponents: true)
 }
 
-/// A set of bytes, tested in constant time (the tokenizer asks once per input byte).
+/// A set of bytes, tested in constant time (the tokenizer turns its syntax's sets into a byte table).
 struct ByteSet: Sendable, ExpressibleByArrayLiteral {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
