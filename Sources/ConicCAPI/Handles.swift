@@ -1,3 +1,4 @@
+import ConicIO
 import ConicNN
 import ConicSolver
 import Foundation

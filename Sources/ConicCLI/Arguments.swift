@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConicIO
 import ConicNN
 import ConicSolver
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConicIO
 import ConicSolver
 import Foundation
 

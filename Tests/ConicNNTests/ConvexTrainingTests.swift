@@ -2,6 +2,7 @@ import Testing
 import Foundation
 @testable import ConicNN
 import ConicSolver
+import ConicTestSupport
 
 /// The ICML 2020 Fig. 2 data: five points on a line, with a bias.
 private let figure2Features = DenseMatrix(column: [-2, -1, 0, 1, 2])
@@ -59,7 +60,7 @@ struct ConvexTrainingTests {
         #expect(maxDifference(result.network.predict(x).values, result.convexPredictions.values) <= 1e-5)
     }
 
-    @Test("Sampled patterns: the lower bound stays below the exact optimum")
+    @Test("Sampled patterns: the lower bound stays below the exact optimum", .tags(.slow), .enabled(if: SlowTests.enabled, SlowTests.skipReason))
     func sampledLowerBoundIsValid() throws {
         let (x, y) = planeData(count: 20, seed: 3)
         var exact = ConvexTrainingSettings(beta: 0.05)

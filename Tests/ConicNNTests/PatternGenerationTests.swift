@@ -2,6 +2,7 @@ import Testing
 import Foundation
 @testable import ConicNN
 import ConicSolver
+import ConicTestSupport
 
 /// Points in the plane with a target from a fixed rule (±1 labels for the hinge loss).
 private func planeData(count: Int, seed: UInt64, labels: Bool) -> (DenseMatrix, DenseMatrix) {
@@ -87,7 +88,8 @@ struct PatternGenerationTests {
         #expect(maxDifference(result.network.predict(x).values, result.convexPredictions.values) <= 1e-5)
     }
 
-    @Test("Generation lowers the objective of a poor sample and keeps the certificate valid (d = 5)")
+    @Test("Generation lowers the objective of a poor sample and keeps the certificate valid (d = 5)",
+          .tags(.slow), .enabled(if: SlowTests.enabled, SlowTests.skipReason))
     func improvesHighRank() throws {
         let (x, y) = teacherData(count: 40, dimension: 5, seed: 5)
         var settings = ConvexTrainingSettings(beta: 0.05)
@@ -106,7 +108,8 @@ struct PatternGenerationTests {
         #expect((generated.rounds.last?.violation ?? .infinity) < (generated.rounds.first?.violation ?? 0))
     }
 
-    @Test("The lower bound stays below every network found: SGD, random and the trained one (d = 5)")
+    @Test("The lower bound stays below every network found: SGD, random and the trained one (d = 5)",
+          .tags(.slow), .enabled(if: SlowTests.enabled, SlowTests.skipReason))
     func lowerBoundBelowEveryNetwork() throws {
         let (x, y) = teacherData(count: 30, dimension: 5, seed: 9)
         let beta = 0.02

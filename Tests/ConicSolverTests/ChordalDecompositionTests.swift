@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// Chordal decomposition of sparse PSD cones: the cliques, and solutions and certificates mapped
 /// back to the original problem and checked there (residuals, gap, `S ⪰ 0` and the completed `Z ⪰ 0`).
@@ -68,7 +70,8 @@ struct ChordalDecompositionTests {
 
     /// SDPLIB's mcp124-1 (a sparse max-cut relaxation, order 124): the reference value, and the
     /// recovered point checked on the original problem, including the completed `Z ⪰ 0`.
-    @Test func maxCutSolutionMapsBack() throws {
+    @Test(.tags(.slow), .enabled(if: SlowTests.enabled, SlowTests.skipReason))
+    func maxCutSolutionMapsBack() throws {
         let path = SemidefiniteTests.sdplib.appendingPathComponent("mcp124-1.dat-s").path
         guard FileManager.default.fileExists(atPath: path) else { return }  // as the other SDPLIB tests
         let problem = try SDPAReader.read(path: path)

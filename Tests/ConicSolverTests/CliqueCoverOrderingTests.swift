@@ -1,5 +1,6 @@
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 /// The minimum-degree ordering of a pattern given as dense groups: a valid permutation whose
 /// flop count is CHOLMOD's for the same pattern in that order, and far below AMD's on a chain

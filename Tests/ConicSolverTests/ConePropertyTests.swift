@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Property tests of the cone implementations against the maths of `Cone.swift`, on seeded random
 // interior points: the Nesterov–Todd identities (H z = s, H⁻¹H = I, W(λ \ λ∘λ) = s), the

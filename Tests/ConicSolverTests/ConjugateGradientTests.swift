@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // The closed-form conjugate gradient of the 3-D cones (`ConjugateGradient.swift`): the Wright ω
 // function against its defining equation, and `conjugatePoint` against the damped Newton

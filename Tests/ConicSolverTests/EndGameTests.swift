@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // The end game on problems whose constraint matrix has eigenvalues far below the Newton
 // system's static regularization (issue 15, item 4: Maros–Mészáros LISWET1–12 and YAO).

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 // Problems with exponential cones, in triples (solved against an optimum computed here
 // independently, primal infeasible, dual infeasible), each certificate checked from the data

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 /// Facial reduction of PSD cones whose dual the data confine to a face: the reduced problem's
 /// shape, and solutions and certificates mapped back to the original problem and checked there.

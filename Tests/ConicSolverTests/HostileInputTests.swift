@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 // Hostile input (issue 15): sizes near Int.max, headers that declare huge problems in a few
 // bytes, and a gzip bomb. Each must end in its typed ConicError, never a trap or an abort.

@@ -1,5 +1,6 @@
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Primal-infeasible and dual-infeasible (unbounded) instances for every cone family. Each test
 // checks the status AND verifies the returned certificate from the original data, for every

@@ -1,5 +1,6 @@
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Input validation: every malformed `ConicProblem` or `SparseMatrix` is rejected with the right
 // `ConicError` case, and the error's description is non-empty and names the offending item.

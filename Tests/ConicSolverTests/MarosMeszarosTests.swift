@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// End-to-end: read real Maros–Mészáros files, solve, check the certificate and the reference
 /// optimum of `reference.csv` (1e-6 relative, or 1e-6 absolute below 1 in magnitude — the rule of

@@ -1,5 +1,6 @@
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 /// `min ½‖x‖² − Σxⱼ/j  s.t.  Σxⱼ = 1, x ≥ 0`: the dense row makes `AᵀDA` a dense `n × n` block
 /// (about n²/2 assembly terms and factor entries) while the quasi-definite matrix keeps O(n)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // The property harness of the exponential and power cones (and their duals), against the maths
 // of `NonsymmetricCone.swift`: the barrier's derivatives against finite differences, logarithmic

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Problems with power cones `(x, y, z) ∈ K_α ⇔ x^α y^{1−α} ≥ |z|, x, y ≥ 0`, in triples
 // (solved against an optimum computed independently, primal infeasible, dual infeasible), each

@@ -1,5 +1,6 @@
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Small problems with solutions derived by hand (the derivation is in each comment), random
 // feasible QPs, and the solver settings. Every solved problem goes through `checkOptimality`,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConicSolver
+import ConicTestSupport
 
 // Trap problems for the statuses (issue 15): every claim is checked from the original data,
 // relative to the data's own scale, never from the solver's reported residuals.

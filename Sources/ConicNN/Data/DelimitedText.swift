@@ -1,3 +1,4 @@
+import ConicIO
 import ConicSolver
 import Foundation
 #if canImport(Glibc)
@@ -294,16 +295,4 @@ private struct Parser {
         }
         return s
     }
-}
-
-/// Runs `body` with the C numeric locale on this thread, so `strtod` reads '.' as the decimal
-/// point whatever locale the host program has set.
-private func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
-    let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
-    let previous = cLocale.map { uselocale($0) }
-    defer {
-        if let previous { uselocale(previous) }
-        if let cLocale { freelocale(cLocale) }
-    }
-    return try body()
 }

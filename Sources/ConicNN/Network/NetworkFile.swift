@@ -1,3 +1,4 @@
+import ConicIO
 import ConicSolver
 import Foundation
 

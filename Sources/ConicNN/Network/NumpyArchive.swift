@@ -1,5 +1,5 @@
+import ConicIO
 import ConicSolver
-import CZlib
 import Foundation
 
 /// A numeric array read from a `.npy` file, converted to `Double` and stored in C (row-major) order.
@@ -187,8 +187,7 @@ enum NumpyArchive {
         return data
     }
 
-    /// Decompresses a raw deflate stream (no zlib header, hence the negative window bits) whose
-    /// uncompressed size is known.
+    /// Decompresses a raw deflate stream whose uncompressed size the directory gives.
     static func inflateRaw(_ input: [UInt8], size: Int, entry: String, path: String) throws -> [UInt8] {
         // Deflate cannot expand data more than about 1032:1, so a larger claimed size is corrupt
         // (and must not be allocated).
@@ -201,47 +200,18 @@ enum NumpyArchive {
         } catch {
             throw NetworkFileError.corruptArchive(path: path, reason: "\(error)")
         }
-        var output = [UInt8](repeating: 0, count: size)
-        var input = input
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        do {
+            return try Deflate.inflateRaw(input, size: size)
+        } catch .cannotInitialize {
             throw NetworkFileError.corruptArchive(path: path, reason: "cannot initialise zlib for \(entry)")
+        } catch .sizeMismatch {
+            throw NetworkFileError.corruptArchive(path: path, reason: "\(entry): decompressed size differs from the directory")
+        } catch let .corrupt(status) {
+            throw NetworkFileError.corruptArchive(path: path, reason: "\(entry): corrupt deflate data (zlib status \(status))")
         }
-        defer { inflateEnd(&stream) }
-        var placeholder: UInt8 = 0
-        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                withUnsafeMutablePointer(to: &placeholder) { empty in
-                    // zlib wants non-null pointers even for empty buffers.
-                    stream.next_in = inBuffer.baseAddress ?? empty
-                    stream.avail_in = UInt32(inBuffer.count)
-                    stream.next_out = outBuffer.baseAddress ?? empty
-                    stream.avail_out = UInt32(outBuffer.count)
-                    return inflate(&stream, Z_FINISH)
-                }
-            }
-        }
-        guard status == Z_STREAM_END, Int(stream.total_out) == size else {
-            let reason = status == Z_STREAM_END || status == Z_BUF_ERROR && stream.avail_out == 0
-                ? "decompressed size differs from the directory" : "corrupt deflate data (zlib status \(status))"
-            throw NetworkFileError.corruptArchive(path: path, reason: "\(entry): \(reason)")
-        }
-        return output
     }
 
-    static func crc32Checksum(_ data: [UInt8]) -> UInt32 {
-        data.withUnsafeBufferPointer { buffer in
-            // Chunks keep each length within zlib's 32-bit `uInt`.
-            var crc = crc32(0, nil, 0)
-            var offset = 0
-            repeat {
-                let count = min(buffer.count - offset, 1 << 30)
-                crc = crc32(crc, buffer.baseAddress.map { $0 + offset }, UInt32(count))
-                offset += count
-            } while offset < buffer.count
-            return UInt32(truncatingIfNeeded: crc)
-        }
-    }
+    static func crc32Checksum(_ data: [UInt8]) -> UInt32 { Deflate.crc32Checksum(data) }
 
     // MARK: Reading .npy
 

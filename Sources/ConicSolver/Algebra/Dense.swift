@@ -1,11 +1,12 @@
 import CLAPACK
 
 /// Dense linear algebra on column-major `Double` buffers, through LAPACK and CBLAS.
-/// The C calls stay in this file; callers pass Swift buffers and get Swift results.
-enum Dense {
+/// The C calls stay in this file; callers pass Swift buffers and get Swift results. `package`
+/// (not public) for the NN layer's `DenseMatrix`, which computes through the same calls.
+package enum Dense {
     /// `C ← α·op(A)·op(B) + β·C` for `m × k` times `k × n` (after `op`), all column-major with
     /// leading dimensions equal to their row counts.
-    static func multiply(_ a: UnsafePointer<Double>, transposeA: Bool, _ b: UnsafePointer<Double>, transposeB: Bool,
+    package static func multiply(_ a: UnsafePointer<Double>, transposeA: Bool, _ b: UnsafePointer<Double>, transposeB: Bool,
                          into c: UnsafeMutablePointer<Double>, m: Int, n: Int, k: Int,
                          alpha: Double = 1, beta: Double = 0) {
         guard m > 0, n > 0 else { return }
@@ -62,7 +63,7 @@ enum Dense {
     }
 
     /// Eigenvalues (ascending) of a symmetric `n × n` matrix; the buffer is overwritten.
-    static func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
+    package static func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, into w: UnsafeMutablePointer<Double>) -> Bool {
         guard n > 0 else { return true }
         let info = LAPACKE_dsyev(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "L")), Int32(n), a, Int32(n), w)
         return info == 0
@@ -90,7 +91,7 @@ enum Dense {
     /// Thin singular value decomposition `A = U Σ Vᵀ` of an `m × n` column-major matrix
     /// (overwritten): `u` receives `m × k`, `vt` receives `k × n` and `sigma` the `k = min(m, n)`
     /// singular values in descending order.
-    static func thinSingularValueDecomposition(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int,
+    package static func thinSingularValueDecomposition(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int,
                                                u: UnsafeMutablePointer<Double>, sigma: UnsafeMutablePointer<Double>,
                                                vt: UnsafeMutablePointer<Double>) -> Bool {
         let k = min(m, n)

@@ -1,3 +1,4 @@
+import ConicSolver
 import Foundation
 
 /// Reader for QPS files: MPS files (free or fixed format) with the Maros–Mészáros `QUADOBJ`
@@ -94,7 +95,7 @@ public enum QPSReader {
     /// - Throws: ``ConicError/io(_:)`` when the file cannot be read,
     ///   ``ConicError/parse(file:line:message:)`` when it is malformed.
     public static func readModel(path: String) throws -> Model {
-        try parseModel(bytes: readFileBytes(path, kind: "QPS"), fileName: path)
+        try parseModel(nullTerminated: readFileBytes(path, kind: "QPS", nullTerminated: true), fileName: path)
     }
 
     /// Parses QPS/MPS text, keeping the names and counts of the model; `fileName` is used in
@@ -102,20 +103,24 @@ public enum QPSReader {
     ///
     /// - Throws: ``ConicError/parse(file:line:message:)`` when the text is malformed.
     public static func parseModel(_ text: String, fileName: String = "<input>") throws -> Model {
-        try parseModel(bytes: Array(text.utf8), fileName: fileName)
+        try parseModel(nullTerminated: Array(text.utf8) + [0], fileName: fileName)
     }
 
-    private static func parseModel(bytes: [UInt8], fileName: String) throws -> Model {
+    private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {
+        func parse(_ layout: QPSLayout) throws -> Model {
+            try LineTokenizer.withTokenizer(bytes, syntax: .mps) { text in
+                var parser = QPSParser(text: text, layout: layout)
+                return try parser.run()
+            }
+        }
         do {
-            var parser = QPSParser(bytes: bytes, layout: .free)
-            return try parser.run()
+            return try parse(.free)
         } catch let free as QPSFailure {
             guard free.layoutSensitive else { throw free.error(fileName) }
             // The line may be fixed format with blanks inside names: read the file again with
             // the fixed MPS columns, and report whichever reading got further.
             do {
-                var parser = QPSParser(bytes: bytes, layout: .fixed)
-                return try parser.run()
+                return try parse(.fixed)
             } catch let fixed as QPSFailure {
                 throw (fixed.line > free.line ? fixed : free).error(fileName)
             }
@@ -147,15 +152,11 @@ private enum QPSRowKind { case objective, free, equal, less, greater }
 private let qpsInfinity = 1e30
 
 private struct QPSParser {
-    let bytes: [UInt8]
+    /// The lines and free-format tokens of the input.
+    var text: LineTokenizer
     let layout: QPSLayout
-
-    // Position.
-    var line = 0
-    var lineStart = 0
-    var lineEnd = 0
-    /// Free-format tokens of the current line, as byte ranges.
-    var tokens: [Range<Int>] = []
+    /// 1-based number of the current line.
+    var line: Int { text.line }
 
     // Structure.
     var section = QPSSection.none
@@ -197,65 +198,39 @@ private struct QPSParser {
     var rangeSet: String?
     var boundSet: String?
 
-    init(bytes: [UInt8], layout: QPSLayout) {
-        self.bytes = bytes
+    init(text: LineTokenizer, layout: QPSLayout) {
+        self.text = text
         self.layout = layout
     }
 
     // MARK: Driver
 
     mutating func run() throws -> QPSReader.Model {
-        var start = 0
-        let count = bytes.count
-        while start < count {
-            var end = start
-            while end < count, bytes[end] != 10 { end += 1 }
-            line += 1
-            lineStart = start
-            lineEnd = end
-            if lineEnd > lineStart, bytes[lineEnd - 1] == 13 { lineEnd -= 1 }
-            try handleLine()
+        while text.nextLine() {
+            sawContent = true
+            // Section names start in column 1, data lines with a blank.
+            if text.lineStartsWithBlank {
+                try handleData()
+            } else {
+                try handleHeader()
+            }
             if section == .end { break }
-            start = end + 1
         }
         return try finish()
     }
 
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
-    }
+    /// Number of free-format tokens of the current line.
+    private var tokenCount: Int { text.fieldCount }
 
-    private mutating func tokenize() {
-        tokens.removeAll(keepingCapacity: true)
-        var i = lineStart
-        while i < lineEnd {
-            while i < lineEnd, Self.isBlank(bytes[i]) { i += 1 }
-            if i >= lineEnd { break }
-            let start = i
-            while i < lineEnd, !Self.isBlank(bytes[i]) { i += 1 }
-            tokens.append(start..<i)
-        }
-    }
-
-    private func text(_ range: Range<Int>) -> String {
-        String(decoding: bytes[range], as: UTF8.self)
-    }
-
-    private func token(_ k: Int) -> String { text(tokens[k]) }
+    /// Free-format token `k` of the current line.
+    private func token(_ k: Int) -> String { text.field(k) }
 
     /// "1 field", "3 fields": the number of free-format fields of the current line.
-    private var fieldCount: String { tokens.count == 1 ? "1 field" : "\(tokens.count) fields" }
+    private var fieldCount: String { text.fieldCountText }
 
     /// The fixed-format field in 1-based columns `from...to` (to the end of the line when `to` is
     /// nil), without surrounding blanks.
-    private func field(_ from: Int, _ to: Int?) -> String {
-        var lo = lineStart + from - 1
-        var hi = to.map { min(lineEnd, lineStart + $0) } ?? lineEnd
-        guard lo < hi else { return "" }
-        while lo < hi, Self.isBlank(bytes[lo]) { lo += 1 }
-        while hi > lo, Self.isBlank(bytes[hi - 1]) { hi -= 1 }
-        return text(lo..<hi)
-    }
+    private func field(_ from: Int, _ to: Int?) -> String { text.columns(from, to) }
 
     private func fail(_ message: String, layoutSensitive: Bool = false) -> QPSFailure {
         QPSFailure(line: line, message: message, layoutSensitive: layoutSensitive)
@@ -265,25 +240,13 @@ private struct QPSParser {
         QPSFailure(line: 0, message: message, layoutSensitive: false)
     }
 
-    private mutating func handleLine() throws {
-        guard lineStart < lineEnd, bytes[lineStart] != 42 /* '*' */ else { return }
-        tokenize()
-        guard !tokens.isEmpty else { return }
-        sawContent = true
-        if Self.isBlank(bytes[lineStart]) {
-            try handleData()
-        } else {
-            try handleHeader()
-        }
-    }
-
     // MARK: Sections
 
     private mutating func handleHeader() throws {
         let keyword = token(0)
         switch keyword {
         case "NAME":
-            name = tokens.count > 1 ? text(tokens[1].lowerBound..<tokens[tokens.count - 1].upperBound) : ""
+            name = tokenCount > 1 ? text.text(text.range(ofField: 1).lowerBound ..< text.range(ofField: tokenCount - 1).upperBound) : ""
             section = .name
         case "ROWS":
             guard !seenRows else { throw fail("duplicate ROWS section") }
@@ -305,10 +268,10 @@ private struct QPSParser {
             }
         case "OBJSENSE":
             section = .objsense
-            if tokens.count > 2 {
+            if tokenCount > 2 {
                 throw fail("OBJSENSE line has \(fieldCount); expected OBJSENSE followed by at most MIN or MAX")
             }
-            if tokens.count == 2 { try setSense(token(1)) }
+            if tokenCount == 2 { try setSense(token(1)) }
         case "ENDATA":
             section = .end
         default:
@@ -331,7 +294,7 @@ private struct QPSParser {
         case .quadobj: try handleQuadratic(full: false)
         case .qmatrix: try handleQuadratic(full: true)
         case .objsense:
-            guard tokens.count == 1 else {
+            guard tokenCount == 1 else {
                 throw fail("OBJSENSE data line has \(fieldCount); expected one: MIN or MAX")
             }
             try setSense(token(0))
@@ -354,7 +317,7 @@ private struct QPSParser {
         let type: String, rowName: String
         switch layout {
         case .free:
-            guard tokens.count == 2 else {
+            guard tokenCount == 2 else {
                 throw fail("ROWS line has \(fieldCount); expected 2 (row type and row name)",
                            layoutSensitive: true)
             }
@@ -394,20 +357,20 @@ private struct QPSParser {
     // MARK: COLUMNS
 
     private mutating func handleColumn() throws {
-        if tokens.contains(where: { text($0).uppercased() == "'MARKER'" }) {
+        if (0..<tokenCount).contains(where: { token($0).uppercased() == "'MARKER'" }) {
             throw fail("integer variables are not supported (MARKER line in COLUMNS)")
         }
         let column: String
         switch layout {
         case .free:
-            guard tokens.count == 3 || tokens.count == 5 else {
+            guard tokenCount == 3 || tokenCount == 5 else {
                 throw fail("COLUMNS line has \(fieldCount); expected 3 (column, row, value) "
                            + "or 5 (column, row, value, row, value)", layoutSensitive: true)
             }
             column = token(0)
             let j = declareColumn(column)
             try addCoefficient(column: j, row: token(1), value: token(2))
-            if tokens.count == 5 { try addCoefficient(column: j, row: token(3), value: token(4)) }
+            if tokenCount == 5 { try addCoefficient(column: j, row: token(3), value: token(4)) }
         case .fixed:
             column = field(5, 12)
             let row1 = field(15, 22), value1 = field(25, 39), row2 = field(40, 47), value2 = field(50, nil)
@@ -456,7 +419,7 @@ private struct QPSParser {
         switch layout {
         case .free:
             let first: Int
-            switch tokens.count {
+            switch tokenCount {
             case 2, 4: set = ""; first = 0
             case 3, 5: set = token(0); first = 1
             default:
@@ -464,7 +427,7 @@ private struct QPSParser {
                            + "[row value]", layoutSensitive: true)
             }
             var k = first
-            while k + 1 < tokens.count {
+            while k + 1 < tokenCount {
                 pairs.append((token(k), token(k + 1)))
                 k += 2
             }
@@ -525,7 +488,7 @@ private struct QPSParser {
         var set = "", column = "", value = ""
         switch layout {
         case .free:
-            let k = tokens.count
+            let k = tokenCount
             if needsValue {
                 switch k {
                 case 4: set = token(1); column = token(2); value = token(3)
@@ -601,7 +564,7 @@ private struct QPSParser {
         let first: String, second: String, value: String
         switch layout {
         case .free:
-            guard tokens.count == 3 else {
+            guard tokenCount == 3 else {
                 throw fail("\(sectionName) line has \(fieldCount); expected 3 (column, column, value)",
                            layoutSensitive: true)
             }
@@ -639,12 +602,7 @@ private struct QPSParser {
     }
 
     private func number(_ token: String) throws -> Double {
-        var value = Double(token)
-        if value == nil, token.contains(where: { $0 == "d" || $0 == "D" }) {
-            // Fortran-style exponent: 1.5D+02.
-            value = Double(String(token.map { $0 == "d" || $0 == "D" ? "e" : $0 }))
-        }
-        guard let value else {
+        guard let value = LineTokenizer.real(token, syntax: text.syntax) else {
             throw fail("'\(token)' is not a valid number", layoutSensitive: true)
         }
         guard value.isFinite else {

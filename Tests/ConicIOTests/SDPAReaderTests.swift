@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+@testable import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 // MARK: - Helpers
 

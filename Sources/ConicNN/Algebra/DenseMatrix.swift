@@ -1,5 +1,7 @@
-/// A dense real matrix stored row by row, for callers of the solver that work with data
-/// matrices (samples in rows): products go through BLAS, the SVD through LAPACK.
+import ConicSolver
+
+/// A dense real matrix stored row by row: the NN layer's data matrices (samples in rows) and
+/// weights. Products go through BLAS, the SVD through LAPACK (the solver's `Dense` calls).
 public struct DenseMatrix: Sendable, Equatable {
     /// Number of rows.
     public let rowCount: Int

@@ -1,3 +1,4 @@
+import ConicSolver
 import Foundation
 
 /// Writes a problem as JSON so that other solvers can be fed exactly the same data

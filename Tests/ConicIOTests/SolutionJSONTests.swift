@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+@testable import ConicIO
 @testable import ConicSolver
+import ConicTestSupport
 
 /// `conic solve --solution FILE` writes ``SolutionJSON/encode(_:problem:)``: the vectors read back
 /// from the JSON must be the solver's point (feasible, with the reported objective), certificates
@@ -29,14 +31,11 @@ struct SolutionJSONTests {
         #expect(object["status"] as? String == "solved")
         let x = try vector(object, "x"), s = try vector(object, "s"), z = try vector(object, "z")
         #expect(x.count == 2 && s.count == 4 && z.count == 4)
-        let ax = problem.A.multiply(x)
-        for i in 0..<4 { #expect(abs(ax[i] + s[i] - problem.b[i]) <= 1e-7, "row \(i)") }
+        // The point read back is still an optimal primal–dual pair (residuals, gap, cones).
+        checkPrimalDualPoint(problem, x: x, s: s, z: z, tol: 1e-7, label: "read back from JSON")
         let objective = try #require((object["objective"] as? NSNumber)?.doubleValue)
         #expect(abs(objective - 2) <= 1e-6)
         #expect(abs(x[0] + x[1] - objective) <= 1e-9)
-        // The dual point: Aᵀz + q = 0.
-        let atz = problem.A.transposeMultiply(z)
-        for j in 0..<2 { #expect(abs(atz[j] + problem.q[j]) <= 1e-7, "column \(j)") }
         let cones = try #require(object["cones"] as? [[String: Any]])
         #expect(cones.count == 2)
         #expect(cones[0]["type"] as? String == "psd_triangle" && (cones[0]["dim"] as? Int) == 2)

@@ -1,8 +1,10 @@
+import ConicSolver
 import CZlib
 import Foundation
 
 /// The bytes of the file at `path`, with a trailing NUL when `nullTerminated` (for parsers that
-/// call `strtod` on the buffer). With `decompressingGzip`, a file that starts with the gzip magic
+/// call `strtod` on the buffer). Shared by the problem readers and the NN layer's data and
+/// network files, hence `package`: it is no API of the file formats. With `decompressingGzip`, a file that starts with the gzip magic
 /// bytes is decompressed (whatever its name). `kind` names the format in error messages.
 ///
 /// - Throws: ``ConicError/io(_:)`` when the file cannot be read or decompressed,
@@ -11,7 +13,7 @@ import Foundation
 ///   the text and the problem built from it at the same time, and a small gzip file can expand
 ///   about a thousandfold; ``ConicError/io(_:)`` also when it expands more than 50-fold past
 ///   64 MiB, which only a decompression bomb does.
-public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
+package func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = false,
                           decompressingGzip: Bool = false) throws -> [UInt8] {
     if decompressingGzip, try fileStartsWithGzipMagic(path, kind: kind) {
         var bytes = try gunzip(path: path, kind: kind)
@@ -33,7 +35,7 @@ public func readFileBytes(_ path: String, kind: String, nullTerminated: Bool = f
 
 /// Runs `body` with the C numeric locale on this thread (a '.' decimal point), so that `strtod`
 /// parses numbers the same whatever the program has set with `setlocale`.
-func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
+package func withCNumericLocale<T>(_ body: () throws -> T) rethrows -> T {
     let cLocale = newlocale(LC_NUMERIC_MASK, "C", nil)
     let previousLocale = cLocale.map { uselocale($0) }
     defer {

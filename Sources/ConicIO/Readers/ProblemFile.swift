@@ -1,3 +1,4 @@
+import ConicSolver
 import Foundation
 
 /// The problem file formats `conic` reads.

@@ -1,3 +1,4 @@
+import ConicSolver
 import Foundation
 
 /// Reader for the sparse SDPA format (`.dat-s`), the format of SDPLIB
@@ -86,53 +87,25 @@ public enum SDPAReader {
 
     /// Parses `bytes`, whose last byte must be a terminating zero.
     private static func parse(nullTerminated bytes: [UInt8], fileName: String) throws -> ConicProblem {
-        // strtod follows the thread's locale: parse with the C one ('.' decimal point).
-        try withCNumericLocale {
-            let data: SDPAData
-            do {
-                data = try bytes.withUnsafeBufferPointer { buffer -> SDPAData in
-                    guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
-                        throw SDPAFailure(line: 0, message: "internal error: input buffer is not terminated")
-                    }
-                    var parser = SDPAParser(base: base, length: buffer.count - 1)
-                    defer { parser.deallocate() }
-                    return try parser.run()
-                }
-            } catch let failure as SDPAFailure {
-                throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
-            } catch let tooLarge as SDPATooLarge {
-                throw ConicError.problemTooLarge(what: "\(fileName): \(tooLarge.what)",
-                                                 requiredBytes: tooLarge.requiredBytes,
-                                                 availableBytes: tooLarge.availableBytes)
+        let data = try reportingParseFailures(in: fileName) {
+            try LineTokenizer.withTokenizer(bytes, syntax: .sdpa) { text in
+                var parser = SDPAParser(text: text)
+                return try parser.run()
             }
-            do {
-                let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
-                                         rows: data.rows, columns: data.columns, values: data.values, name: "A")
-                return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
-            } catch let error as ConicError {
-                // Only possible when sums of duplicated entries overflow to infinity.
-                if case .problemTooLarge = error { throw error }
-                throw ConicError.parse(file: fileName, line: 0, message: error.description)
-            }
+        }
+        do {
+            let A = try SparseMatrix(rowCount: data.rowCount, columnCount: data.c.count,
+                                     rows: data.rows, columns: data.columns, values: data.values, name: "A")
+            return try ConicProblem(q: data.c, A: A, b: data.b, cones: data.cones)
+        } catch let error as ConicError {
+            // Only possible when sums of duplicated entries overflow to infinity.
+            if case .problemTooLarge = error { throw error }
+            throw ConicError.parse(file: fileName, line: 0, message: error.description)
         }
     }
 }
 
 // MARK: - Parser
-
-/// A parse failure before it is turned into a ``ConicError``.
-private struct SDPAFailure: Error {
-    let line: Int
-    let message: String
-}
-
-/// A declared problem too large for memory; it reaches the caller as
-/// ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` with the file name.
-private struct SDPATooLarge: Error {
-    let what: String
-    let requiredBytes: Int
-    let availableBytes: Int
-}
 
 /// The parsed contents: `A` as triplets, and everything else ready for ``ConicProblem``.
 private struct SDPAData {
@@ -152,118 +125,34 @@ private let sdpaMaxRows = 1 << 28
 private let sdpaMaxCount = Int(Int32.max)
 
 private struct SDPAParser {
-    /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
-    let base: UnsafePointer<UInt8>
-    let length: Int
-
-    // Position.
-    var position = 0
+    /// The lines and tokens of the input.
+    var text: LineTokenizer
     /// 1-based number of the current line.
-    var line = 0
-    /// Number of the last line that was neither blank nor a comment (0 before the first).
-    var lastDataLine = 0
-    /// Tokens of the current line, as byte offsets `starts[k] ..< ends[k]` for `k < tokenCount`.
-    /// Raw buffers (grown as needed, freed by ``deallocate()``) keep the hot loop free of
-    /// reference counting.
-    var starts: UnsafeMutablePointer<Int>
-    var ends: UnsafeMutablePointer<Int>
-    var tokenCount = 0
-    var tokenCapacity = 64
+    var line: Int { text.line }
 
-    init(base: UnsafePointer<UInt8>, length: Int) {
-        self.base = base
-        self.length = length
-        starts = .allocate(capacity: tokenCapacity)
-        ends = .allocate(capacity: tokenCapacity)
+    init(text: LineTokenizer) {
+        self.text = text
     }
 
-    /// Frees the token buffers; the parser must not be used afterwards.
-    func deallocate() {
-        starts.deallocate()
-        ends.deallocate()
-    }
+    // MARK: Tokens
 
-    /// Appends the token `start ..< end` to the current line's tokens.
-    private mutating func appendToken(_ start: Int, _ end: Int) {
-        if tokenCount == tokenCapacity {
-            let capacity = 2 * tokenCapacity
-            let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
-            let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
-            newStarts.update(from: starts, count: tokenCount)
-            newEnds.update(from: ends, count: tokenCount)
-            starts.deallocate()
-            ends.deallocate()
-            starts = newStarts
-            ends = newEnds
-            tokenCapacity = capacity
-        }
-        starts[tokenCount] = start
-        ends[tokenCount] = end
-        tokenCount += 1
-    }
+    private var tokenCount: Int { text.fieldCount }
 
-    // MARK: Lines and tokens
-
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
-    }
-
-    /// Blanks and the list punctuation `, { } ( )`.
-    private static func isSeparator(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 32, 9, 13, 11, 12, 44 /* , */, 123 /* { */, 125 /* } */, 40 /* ( */, 41 /* ) */: return true
-        default: return false
-        }
-    }
-
-    /// Moves to the next line that holds a token and is not a comment, and splits it into tokens.
-    /// Returns `false` at the end of the input.
-    private mutating func nextLine() -> Bool {
-        while position < length {
-            line += 1
-            tokenCount = 0
-            var p = position
-            // A comment line: its first non-blank character is '"' or '*'.
-            while p < length, Self.isBlank(base[p]) { p += 1 }
-            let isComment = p < length && (base[p] == 34 || base[p] == 42)
-            if isComment {
-                while p < length, base[p] != 10 { p += 1 }
-            } else {
-                while p < length {
-                    let byte = base[p]
-                    if byte == 10 { break }
-                    if Self.isSeparator(byte) { p += 1; continue }
-                    let start = p
-                    while p < length, base[p] != 10, !Self.isSeparator(base[p]) { p += 1 }
-                    appendToken(start, p)
-                }
-            }
-            position = p + 1
-            if tokenCount > 0 {
-                lastDataLine = line
-                return true
-            }
-        }
-        return false
-    }
+    /// Moves to the next line that holds a token and is not a comment. Returns `false` at the end
+    /// of the input.
+    private mutating func nextLine() -> Bool { text.nextLine() }
 
     /// Token `k` of the current line as text, shortened for messages.
-    private func token(_ k: Int) -> String {
-        guard k < tokenCount else { return "" }
-        let count = min(ends[k] - starts[k], 60)
-        let text = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
-        return count < ends[k] - starts[k] ? text + "…" : text
-    }
+    private func token(_ k: Int) -> String { text.excerpt(k) }
 
     /// Whether token `k` reads as a number (or as NaN or an infinity, which are rejected later);
     /// any other token starts a comment.
     private func isNumeric(_ k: Int) -> Bool {
-        let first = base[starts[k]]
+        let first = text.firstByte(ofField: k)
         if (first >= 48 && first <= 57) || first == 43 || first == 45 || first == 46 { return true } // 0-9 + - .
-        let count = ends[k] - starts[k]
+        let count = text.byteCount(ofField: k)
         guard count == 3 || count == 8 else { return false }
-        let word = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
-            .lowercased()
+        let word = text.field(k).lowercased()
         return word == "nan" || word == "inf" || word == "infinity"
     }
 
@@ -274,70 +163,52 @@ private struct SDPAParser {
         return k
     }
 
-    private func fail(_ message: String) -> SDPAFailure {
-        SDPAFailure(line: line, message: message)
+    private func fail(_ message: String) -> TextParseFailure {
+        TextParseFailure(line: line, message: message)
     }
 
     // MARK: Numbers
 
     /// The real number at `start ..< end`, on `line`; `what` names it in messages.
     private func real(_ start: Int, _ end: Int, line: Int, _ what: String) throws -> Double {
-        var consumed = -1
-        let value = (base + start).withMemoryRebound(to: CChar.self, capacity: end - start + 1) { text -> Double in
-            var stop: UnsafeMutablePointer<CChar>?
-            let value = strtod(text, &stop)
-            if let stop { consumed = UnsafePointer(stop) - text }
-            return value
-        }
-        guard consumed == end - start else {
-            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid number (\(what))")
+        guard let value = text.real(start ..< end) else {
+            throw TextParseFailure(line: line, message: "'\(excerpt(start, end))' is not a valid number (\(what))")
         }
         guard value.isFinite else {
-            throw SDPAFailure(line: line, message:
-                "\(what) is '\(text(start, end))'; NaN and infinite values are not allowed")
+            throw TextParseFailure(line: line, message:
+                "\(what) is '\(excerpt(start, end))'; NaN and infinite values are not allowed")
         }
         return value
     }
 
     /// The integer at `start ..< end`, on `line`; integral decimals such as `2.0` are accepted.
     private func integer(_ start: Int, _ end: Int, line: Int, _ what: String) throws -> Int {
-        var p = start
-        var negative = false
-        if base[p] == 43 || base[p] == 45 { // + -
-            negative = base[p] == 45
-            p += 1
+        switch text.integer(start ..< end) {
+        case let .value(value): return value
+        case .tooLarge:
+            throw TextParseFailure(line: line, message: "integer '\(excerpt(start, end))' is too large (\(what))")
+        case .notAnInteger:
+            break
         }
-        var value = 0
-        var plain = p < end
-        while p < end {
-            let digit = Int(base[p]) - 48
-            guard digit >= 0, digit <= 9 else { plain = false; break }
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(digit)
-            guard !o1, !o2 else {
-                throw SDPAFailure(line: line, message: "integer '\(text(start, end))' is too large (\(what))")
-            }
-            value = sum
-            p += 1
-        }
-        if plain { return negative ? -value : value }
         // Not a plain integer: accept an integral decimal such as 2.0 or 1e1.
-        let real: Double
-        do {
-            real = try self.real(start, end, line: line, what)
-        } catch {
-            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid integer (\(what))")
-        }
-        guard real == real.rounded(), abs(real) < 1e15 else {
-            throw SDPAFailure(line: line, message: "'\(text(start, end))' is not a valid integer (\(what))")
+        guard let real = text.real(start ..< end), real.isFinite, real == real.rounded(), abs(real) < 1e15 else {
+            throw TextParseFailure(line: line, message: "'\(excerpt(start, end))' is not a valid integer (\(what))")
         }
         return Int(real)
     }
 
-    private func text(_ start: Int, _ end: Int) -> String {
-        let count = min(end - start, 60)
-        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
-        return count < end - start ? text + "…" : text
+    private func excerpt(_ start: Int, _ end: Int) -> String { text.excerpt(start ..< end) }
+
+    /// Token `k` of the current line as an integer (see ``integer(_:_:line:_:)``).
+    private func integer(_ k: Int, _ what: String) throws -> Int {
+        let range = text.range(ofField: k)
+        return try integer(range.lowerBound, range.upperBound, line: line, what)
+    }
+
+    /// Token `k` of the current line as a finite real number.
+    private func real(_ k: Int, _ what: String) throws -> Double {
+        let range = text.range(ofField: k)
+        return try real(range.lowerBound, range.upperBound, line: line, what)
     }
 
     // MARK: Header
@@ -345,14 +216,14 @@ private struct SDPAParser {
     /// Reads the single count on the next line (the rest of the line is a comment).
     private mutating func count(_ what: String, _ name: String) throws -> Int {
         guard nextLine() else {
-            throw SDPAFailure(line: lastDataLine, message:
-                lastDataLine == 0 ? "the file holds no data: expected \(what)"
+            throw TextParseFailure(line: text.lastFieldLine, message:
+                text.lastFieldLine == 0 ? "the file holds no data: expected \(what)"
                                   : "the file ends before \(what)")
         }
         guard isNumeric(0) else {
             throw fail("expected \(what), found '\(token(0))'")
         }
-        let value = try integer(starts[0], ends[0], line: line, name)
+        let value = try integer(0, name)
         guard value >= 1 else { throw fail("\(name) is \(value); it must be at least 1") }
         guard value <= sdpaMaxCount else { throw fail("\(name) is \(value); at most \(sdpaMaxCount) is supported") }
         return value
@@ -372,7 +243,7 @@ private struct SDPAParser {
     /// the end of a line (a non-numeric token starts a comment up to the end of its line).
     private mutating func list(_ count: Int, _ what: String, _ countText: String) throws -> [Item] {
         guard nextLine() else {
-            throw SDPAFailure(line: lastDataLine, message: "the file ends before \(what)")
+            throw TextParseFailure(line: text.lastFieldLine, message: "the file ends before \(what)")
         }
         let firstLine = line
         var items: [Item] = []
@@ -384,15 +255,18 @@ private struct SDPAParser {
                 if line == firstLine {
                     throw fail("\(what) has \(Self.entries(numbers)), but \(countText)")
                 }
-                throw SDPAFailure(line: firstLine, message:
+                throw TextParseFailure(line: firstLine, message:
                     "\(what) has only \(Self.entries(before)) up to line \(previousLine), but \(countText) "
                     + "(line \(line), with \(numbers) numbers, does not complete it)")
             }
-            for k in 0..<numbers { items.append(Item(start: starts[k], end: ends[k], line: line)) }
+            for k in 0..<numbers {
+                let range = text.range(ofField: k)
+                items.append(Item(start: range.lowerBound, end: range.upperBound, line: line))
+            }
             if items.count == count { return items }
             previousLine = line
             guard nextLine() else {
-                throw SDPAFailure(line: firstLine, message:
+                throw TextParseFailure(line: firstLine, message:
                     "\(what) has only \(Self.entries(items.count)), but \(countText); the file ends")
             }
         }
@@ -417,12 +291,12 @@ private struct SDPAParser {
         for (index, item) in sizeItems.enumerated() {
             let size = try integer(item.start, item.end, line: item.line, "size of block \(index + 1)")
             guard size != 0 else {
-                throw SDPAFailure(line: item.line, message: "block \(index + 1) has size 0; sizes must be nonzero")
+                throw TextParseFailure(line: item.line, message: "block \(index + 1) has size 0; sizes must be nonzero")
             }
             let order = size.magnitude > UInt(sdpaMaxRows) ? sdpaMaxRows + 1 : abs(size)
             let rows = size < 0 ? order : order * (order + 1) / 2
             guard order <= sdpaMaxRows, total <= sdpaMaxRows - rows else {
-                throw SDPAFailure(line: item.line, message:
+                throw TextParseFailure(line: item.line, message:
                     "block \(index + 1) of size \(size) brings the number of rows past \(sdpaMaxRows), the most supported")
             }
             orders.append(order)
@@ -437,13 +311,9 @@ private struct SDPAParser {
         // would not fit in memory before allocating `b`; the entries of A must be lines of the
         // file (at least 10 bytes each), which bounds their number.
         let psdOrders = zip(orders, isDiagonal).filter { !$0.1 }.map(\.0)
-        let required = MemoryBudget.solverBytes(variables: m, rows: total, nonzeros: length / 10, psdOrders: psdOrders)
-        do {
-            try MemoryBudget.require(required, for: "the problem declared by the header (\(m) variables, "
-                                     + "\(total) rows, largest PSD block of order \(psdOrders.max() ?? 0))")
-        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
-            throw SDPATooLarge(what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
-        }
+        let required = MemoryBudget.solverBytes(variables: m, rows: total, nonzeros: text.length / 10, psdOrders: psdOrders)
+        try DeclaredProblemTooLarge.require(required, for: "the problem declared by the header (\(m) variables, "
+                                            + "\(total) rows, largest PSD block of order \(psdOrders.max() ?? 0))")
 
         let cItems = try list(m, "c", "m = \(m) (line \(mLine))")
         data.c.reserveCapacity(m)
@@ -452,7 +322,7 @@ private struct SDPAParser {
         }
 
         data.b = [Double](repeating: 0, count: total)
-        let estimate = min(length / 12, 1 << 24)
+        let estimate = min(text.length / 12, 1 << 24)
         data.rows.reserveCapacity(estimate)
         data.columns.reserveCapacity(estimate)
         data.values.reserveCapacity(estimate)
@@ -467,26 +337,26 @@ private struct SDPAParser {
                 throw fail("expected an entry 'matno blkno i j value' (5 numbers), found \(numbers) number"
                            + (numbers == 1 ? "" : "s"))
             }
-            let matrix = try integer(starts[0], ends[0], line: line, "matrix number")
+            let matrix = try integer(0, "matrix number")
             guard matrix >= 0, matrix <= m else {
                 throw fail("matrix number \(matrix) is out of range 0...\(m) (m = \(m))")
             }
-            let block = try integer(starts[1], ends[1], line: line, "block number")
+            let block = try integer(1, "block number")
             guard block >= 1, block <= blockCount else {
                 throw fail("block number \(block) is out of range 1...\(blockCount) (nblocks = \(blockCount))")
             }
             let order = orders[block - 1]
             let diagonal = isDiagonal[block - 1]
             let kind = diagonal ? "diagonal block" : "block"
-            var i = try integer(starts[2], ends[2], line: line, "row index i")
+            var i = try integer(2, "row index i")
             guard i >= 1, i <= order else {
                 throw fail("row index i = \(i) is out of range 1...\(order) for \(kind) \(block) of size \(order)")
             }
-            var j = try integer(starts[3], ends[3], line: line, "column index j")
+            var j = try integer(3, "column index j")
             guard j >= 1, j <= order else {
                 throw fail("column index j = \(j) is out of range 1...\(order) for \(kind) \(block) of size \(order)")
             }
-            let value = try real(starts[4], ends[4], line: line, "value")
+            let value = try real(4, "value")
             if diagonal {
                 guard i == j else {
                     throw fail("entry (\(i), \(j)) is off the diagonal of block \(block), a diagonal (LP) block of size \(order)")

@@ -1,4 +1,4 @@
-import CZlib
+import ConicSolver
 import Foundation
 
 /// Reader for the Conic Benchmark Format (CBF, versions 1 to 4), the format of the CBLIB library
@@ -240,42 +240,16 @@ public enum CBFReader {
     }
 
     private static func parseModel(nullTerminated bytes: [UInt8], fileName: String) throws -> Model {
-        // strtod follows the thread's locale: parse with the C one ('.' decimal point).
-        try withCNumericLocale {
-            do {
-                return try bytes.withUnsafeBufferPointer { buffer -> Model in
-                    guard let base = buffer.baseAddress, buffer.count >= 1, buffer[buffer.count - 1] == 0 else {
-                        throw CBFFailure(line: 0, message: "internal error: input buffer is not terminated")
-                    }
-                    var parser = CBFParser(base: base, length: buffer.count - 1)
-                    return try parser.run()
-                }
-            } catch let failure as CBFFailure {
-                throw ConicError.parse(file: fileName, line: failure.line, message: failure.message)
-            } catch let tooLarge as TooLarge {
-                throw ConicError.problemTooLarge(what: "\(fileName): \(tooLarge.what)",
-                                                 requiredBytes: tooLarge.requiredBytes,
-                                                 availableBytes: tooLarge.availableBytes)
+        try reportingParseFailures(in: fileName) {
+            try LineTokenizer.withTokenizer(bytes, syntax: .cbf) { text in
+                var parser = CBFParser(text: text)
+                return try parser.run()
             }
         }
     }
 }
 
 // MARK: - Parser
-
-/// A parse failure before it is turned into a ``ConicError``.
-private struct CBFFailure: Error {
-    let line: Int
-    let message: String
-}
-
-/// A declared problem too large for memory, passed through the parser as its own error so that
-/// it stays ``ConicError/problemTooLarge(what:requiredBytes:availableBytes:)`` for the caller.
-private struct TooLarge: Error {
-    let what: String
-    let requiredBytes: Int
-    let availableBytes: Int
-}
 
 /// The keywords of CBF versions 1 to 3.
 private enum CBFKeyword: String {
@@ -308,17 +282,10 @@ private let cbfMaxDimension = 100_000_000
 private let cbfMaxOrder = 14_141
 
 private struct CBFParser {
-    /// The input; `base[length]` is a zero byte, so `strtod` always stops inside the buffer.
-    let base: UnsafePointer<UInt8>
-    let length: Int
-
-    // Position.
-    var position = 0
+    /// The lines and fields of the input.
+    var text: LineTokenizer
     /// 1-based number of the current line.
-    var line = 0
-    /// Fields of the current line, as byte offsets `starts[k] ..< ends[k]`.
-    var starts: [Int] = []
-    var ends: [Int] = []
+    var line: Int { text.line }
 
     // Structure.
     var seen: [CBFKeyword: Int] = [:]
@@ -364,91 +331,34 @@ private struct CBFParser {
     /// `DCOORD`: `svec(Dᵢ)` for all PSDCON constraints, concatenated.
     var dPSD: [Double] = []
 
-    init(base: UnsafePointer<UInt8>, length: Int) {
-        self.base = base
-        self.length = length
-        starts.reserveCapacity(8)
-        ends.reserveCapacity(8)
+    init(text: LineTokenizer) {
+        self.text = text
     }
 
-    // MARK: Lines and fields
+    // MARK: Fields
 
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == 32 || byte == 9 || byte == 13 || byte == 11 || byte == 12
-    }
-
-    /// Moves to the next line that is neither blank nor a comment and splits it into fields.
-    /// Returns `false` at the end of the input.
-    private mutating func nextLine() -> Bool {
-        while position < length {
-            line += 1
-            starts.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-            var p = position
-            var isComment = false
-            while p < length {
-                let byte = base[p]
-                if byte == 10 { break }
-                if Self.isBlank(byte) { p += 1; continue }
-                if starts.isEmpty, byte == 35 /* # */ { isComment = true }
-                let start = p
-                while p < length, base[p] != 10, !Self.isBlank(base[p]) { p += 1 }
-                if !isComment {
-                    starts.append(start)
-                    ends.append(p)
-                }
-            }
-            position = p + 1
-            if !isComment, !starts.isEmpty { return true }
-        }
-        return false
-    }
-
-    private var fieldCount: Int { starts.count }
-
-    /// "1 field", "3 fields".
-    private var fieldCountText: String { starts.count == 1 ? "1 field" : "\(starts.count) fields" }
+    private var fieldCount: Int { text.fieldCount }
 
     /// Field `k` as text, shortened for messages.
-    private func field(_ k: Int) -> String {
-        guard k < starts.count else { return "" }
-        let count = min(ends[k] - starts[k], 60)
-        let text = String(decoding: UnsafeBufferPointer(start: base + starts[k], count: count), as: UTF8.self)
-        return count < ends[k] - starts[k] ? text + "…" : text
-    }
+    private func field(_ k: Int) -> String { text.excerpt(k) }
 
     /// The keyword of the current line, when its first field is one.
     private func keywordOfLine() -> CBFKeyword? {
-        guard let first = starts.first, let end = ends.first, end - first >= 3, end - first <= 9 else { return nil }
-        let text = String(decoding: UnsafeBufferPointer(start: base + first, count: end - first), as: UTF8.self)
-        return CBFKeyword(rawValue: text)
+        guard fieldCount > 0, (3...9).contains(text.byteCount(ofField: 0)) else { return nil }
+        return CBFKeyword(rawValue: text.field(0))
     }
 
-    private func fail(_ message: String) -> CBFFailure {
-        CBFFailure(line: line, message: message)
+    private func fail(_ message: String) -> TextParseFailure {
+        TextParseFailure(line: line, message: message)
     }
 
     /// Field `k` as an integer; `what` names it in messages.
     private func integer(_ k: Int, _ what: @autoclosure () -> String) throws -> Int {
-        var p = starts[k]
-        let end = ends[k]
-        var negative = false
-        if base[p] == 43 || base[p] == 45 { // + -
-            negative = base[p] == 45
-            p += 1
+        switch text.integer(k) {
+        case let .value(value): return value
+        case .notAnInteger: throw fail("'\(field(k))' is not a valid integer (\(what()))")
+        case .tooLarge: throw fail("integer '\(field(k))' is too large (\(what()))")
         }
-        guard p < end else { throw fail("'\(field(k))' is not a valid integer (\(what()))") }
-        var value = 0
-        while p < end {
-            let digit = Int(base[p]) - 48
-            guard digit >= 0, digit <= 9 else { throw fail("'\(field(k))' is not a valid integer (\(what()))") }
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(digit)
-            guard !o1, !o2 else { throw fail("integer '\(field(k))' is too large (\(what()))") }
-            value = sum
-            p += 1
-        }
-        return negative ? -value : value
     }
 
     /// Field `k` as a count or dimension in `minimum ... maximum`.
@@ -473,15 +383,7 @@ private struct CBFParser {
 
     /// Field `k` as a finite number; `what` names it in messages.
     private func real(_ k: Int, _ what: String) throws -> Double {
-        let start = starts[k], end = ends[k]
-        var consumed = -1
-        let value = (base + start).withMemoryRebound(to: CChar.self, capacity: end - start + 1) { text -> Double in
-            var stop: UnsafeMutablePointer<CChar>?
-            let value = strtod(text, &stop)
-            if let stop { consumed = UnsafePointer(stop) - text }
-            return value
-        }
-        guard consumed == end - start else {
+        guard let value = text.real(k) else {
             throw fail("'\(field(k))' is not a valid number (\(what))")
         }
         guard value.isFinite else {
@@ -508,14 +410,14 @@ private struct CBFParser {
     /// section for messages (`total` is nil for the fixed lines after a keyword).
     private mutating func dataLine(_ keyword: String, headerLine: Int, fields: Int, layout: String,
                                    entry: Int = 0, total: Int? = nil, noun: Noun = .entry) throws {
-        guard nextLine() else {
+        guard text.nextLine() else {
             if let total {
-                throw CBFFailure(line: headerLine, message:
+                throw TextParseFailure(line: headerLine, message:
                     "\(keyword) announces \(noun.count(total)) but the file ends after \(entry)")
             }
-            throw CBFFailure(line: headerLine, message: "\(keyword) must be followed by a line '\(layout)', but the file ends")
+            throw TextParseFailure(line: headerLine, message: "\(keyword) must be followed by a line '\(layout)', but the file ends")
         }
-        let first = base[starts[0]]
+        let first = text.firstByte(ofField: 0)
         if fieldCount != fields || (first >= 65 && first <= 90), let found = keywordOfLine() {
             if let total {
                 throw fail("\(keyword) (line \(headerLine)) announces \(noun.count(total)) "
@@ -524,17 +426,17 @@ private struct CBFParser {
             throw fail("\(keyword) must be followed by a line '\(layout)', not by the keyword \(found.rawValue)")
         }
         guard fieldCount == fields else {
-            throw fail("\(keyword) line has \(fieldCountText); expected \(fields) (\(layout))")
+            throw fail("\(keyword) line has \(text.fieldCountText); expected \(fields) (\(layout))")
         }
     }
 
     // MARK: Driver
 
     mutating func run() throws -> CBFReader.Model {
-        while nextLine() {
+        while text.nextLine() {
             let headerLine = line
             guard let keyword = keywordOfLine() else {
-                let first = base[starts[0]]
+                let first = text.firstByte(ofField: 0)
                 let looksNumeric = (first >= 48 && first <= 57) || first == 43 || first == 45 || first == 46
                 if looksNumeric, let last = lastCounted {
                     throw fail("expected a keyword but found data; \(last.keyword) (line \(last.line)) announces "
@@ -653,12 +555,8 @@ private struct CBFParser {
         let nonzeros = MemoryBudget.bytes([(n, 2), (svecX, 1), (svecC, 1)])
         let required = MemoryBudget.solverBytes(variables: columns, rows: rows, nonzeros: nonzeros,
                                                 psdOrders: (psdVariableOrders ?? []) + (psdConstraintOrders ?? []))
-        do {
-            try MemoryBudget.require(required, for: "the problem declared up to line \(headerLine) "
-                + "(\(n) variables, \(constraintCount) constraint rows, \(svecX) PSDVAR and \(svecC) PSDCON svec entries)")
-        } catch let ConicError.problemTooLarge(what, requiredBytes, availableBytes) {
-            throw TooLarge(what: what, requiredBytes: requiredBytes, availableBytes: availableBytes)
-        }
+        try DeclaredProblemTooLarge.require(required, for: "the problem declared up to line \(headerLine) "
+            + "(\(n) variables, \(constraintCount) constraint rows, \(svecX) PSDVAR and \(svecC) PSDCON svec entries)")
     }
 
     /// A `VAR` or `CON` section: a line `count blocks`, then one `CONE dim` line per block.
@@ -671,7 +569,7 @@ private struct CBFParser {
         let countLine = line
         lastCounted = (keyword, headerLine, Noun.cone.count(count))
         var blocks: [CBFReader.ConeBlock] = []
-        blocks.reserveCapacity(min(count, (length - position) / 4 + 1))
+        blocks.reserveCapacity(plausible(count))
         var covered = 0
         for k in 0..<count {
             try dataLine(keyword, headerLine: headerLine, fields: 2, layout: "cone name, dimension",
@@ -698,7 +596,7 @@ private struct CBFParser {
             blocks.append(CBFReader.ConeBlock(cone, dimension, powerIndex: powerIndex))
         }
         guard covered == total else {
-            throw CBFFailure(line: countLine, message:
+            throw TextParseFailure(line: countLine, message:
                 "\(keyword) declares \(total) \(noun) but its \(count) cones cover \(covered)")
         }
         return (total, blocks)
@@ -868,7 +766,7 @@ private struct CBFParser {
     }
 
     /// Reserve for `count` announced entries, bounded by what the rest of the input can hold.
-    private func plausible(_ count: Int) -> Int { min(count, (length - position) / 4 + 1) }
+    private func plausible(_ count: Int) -> Int { min(count, text.remainingByteCount / 4 + 1) }
 
     private func requireSection(_ keyword: String, after required: CBFKeyword, present: Bool) throws {
         guard present else {
@@ -984,9 +882,9 @@ private struct CBFParser {
     }
 
     private func assemble() throws -> CBFReader.Model {
-        guard let version else { throw CBFFailure(line: 0, message: "the file is empty; expected the VER keyword") }
+        guard let version else { throw TextParseFailure(line: 0, message: "the file is empty; expected the VER keyword") }
         guard let variableCones else {
-            throw CBFFailure(line: 0, message: "missing VAR section (the number of variables and their cones)")
+            throw TextParseFailure(line: 0, message: "missing VAR section (the number of variables and their cones)")
         }
         let constraintCones = constraintCones ?? []
         let psdVariableOrders = psdVariableOrders ?? []
