@@ -8,9 +8,8 @@ import ConicSolver
 ///     ½‖(X̃Uᵀ)₊a + c − y‖² + (β/2)(‖U‖² + ‖a‖²)      (c: an unregularized offset, free bias only)
 ///
 /// with L-BFGS over all weights after each insertion. Descent moves neurons continuously across
-/// the samples' hyperplanes, which the convex program can only do by meeting the right pattern;
-/// on airfoil (n = 500, β = 10⁻²) ninety seconds of it reached 3.5 where forty rounds of
-/// generation from sampled patterns stood at 19. Its neurons' patterns then start the convex
+/// the samples' hyperplanes, which the convex program can only do by meeting the right pattern
+/// (measured in docs/nn-certificates.md, "Neuron growth"). Its neurons' patterns then start the convex
 /// program, whose value over them is at most the network's (each neuron is a feasible block), and
 /// generation continues from that program's exact dual point.
 ///
