@@ -149,6 +149,36 @@ final class DualConstraintSearchTests: XCTestCase {
         for u in result.violators { XCTAssertEqual(euclideanNorm(u.prefix(d)), 1, accuracy: 1e-9) }
     }
 
+    func testNettedPairsKeepTheBoundExact() {
+        // Near-duplicate samples of opposite weight (a dense residual's local cancellation): the
+        // netted pairs carry most of the mass, and the bound still equals the enumerated maximum.
+        var rng = SeededGenerator(seed: 41)
+        let centers = gaussianMatrix(6, 4, &rng)
+        var rows = [[Double]](), weights = [Double]()
+        for i in 0..<6 {
+            let weight = 0.5 + Double(i) * 0.3
+            for sign in [1.0, -1.0] {
+                rows.append(centers.row(i).map { $0 + 0.05 * rng.nextGaussian() })
+                weights.append(sign * weight * (1 + 0.2 * rng.nextGaussian()))
+            }
+        }
+        let x = DenseMatrix(rows: rows, columnCount: 4)
+        let search = SignBranchAndBound(geometry: SignSearchGeometry(design: x, cylinder: false), v: weights)
+        XCTAssertFalse(search.pairs.isEmpty, "near-duplicates of opposite sign are netted")
+        let exact = max(Self.enumeratedMaximum(x, weights), Self.enumeratedMaximum(x, weights.map { -$0 }))
+        let result = DualConstraintBound.search(design: x, dual: DenseMatrix(column: weights), threshold: 0,
+                                                budget: DualConstraintSearchBudget(timeLimit: 20, relativeTolerance: 1e-6))
+        XCTAssertTrue(result.proven)
+        XCTAssertGreaterThanOrEqual(result.upperBound, exact * (1 - 1e-9), "bound below the maximum")
+        XCTAssertEqual(result.upperBound, exact, accuracy: 1e-5 * exact)
+        // At the root the netted relaxation is far tighter than the plain secants (its mass is
+        // the pairs' differences).
+        let root = search.evaluate(SignBranchAndBound.Node(constraints: [], hint: nil)).bound
+        let plainMass = weights.indices.reduce(0.0) { $0 + max(weights[$1], 0) * euclideanNorm(x.row($1)) } / 2
+        XCTAssertGreaterThanOrEqual(root, exact * (1 - 1e-9))
+        XCTAssertLessThan(root, plainMass / 3)
+    }
+
     func testRankThreeAgreesWithExactMethod() {
         // Without a bias: 3-D data, the branch and bound called directly against the chamber method.
         let x = gaussianMatrix(25, 3, seed: 11)

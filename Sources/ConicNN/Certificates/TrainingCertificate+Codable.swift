@@ -11,11 +11,12 @@ extension TrainingCertificate {
         case lowerBound = "lower_bound", constraintBound = "constraint_bound", boundMethod = "bound_method"
         case dualScale = "dual_scale", boundProven = "bound_proven", constraintBestValue = "constraint_best_value"
         case boundNodes = "bound_nodes", boundSeconds = "bound_seconds", gap, relativeGap = "relative_gap"
+        case lowerBoundSamples = "lower_bound_samples"
 
         /// The key earlier versions wrote (the property's name), when it differs.
         var camelCase: String? {
             switch self {
-            case .objective, .gap, .relativeGap: return nil
+            case .objective, .gap, .relativeGap, .lowerBoundSamples: return nil
             case .lowerBound: return "lowerBound"
             case .constraintBound: return "constraintBound"
             case .boundMethod: return "boundMethod"
@@ -56,6 +57,7 @@ extension TrainingCertificate {
         if let constraintBestValue { try number(.constraintBestValue, constraintBestValue) }
         try put(.boundNodes) { try $0.encodeIfPresent(boundNodes, forKey: $1) }
         if let boundSeconds { try number(.boundSeconds, boundSeconds) }
+        try put(.lowerBoundSamples) { try $0.encodeIfPresent(lowerBoundSamples, forKey: $1) }
         try number(.gap, gap)
         try number(.relativeGap, relativeGap)
     }
@@ -86,6 +88,7 @@ extension TrainingCertificate {
         self.init(objective: try number(.objective), lowerBound: try number(.lowerBound),
                   constraintBound: try number(.constraintBound), boundMethod: method, dualScale: try number(.dualScale),
                   boundProven: try value(.boundProven, Bool.self), constraintBestValue: try value(.constraintBestValue, Double.self),
-                  boundNodes: try value(.boundNodes, Int.self), boundSeconds: try value(.boundSeconds, Double.self))
+                  boundNodes: try value(.boundNodes, Int.self), boundSeconds: try value(.boundSeconds, Double.self),
+                  lowerBoundSamples: try value(.lowerBoundSamples, Int.self))
     }
 }

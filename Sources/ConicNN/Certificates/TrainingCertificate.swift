@@ -28,6 +28,11 @@ public struct TrainingCertificate: Sendable, Equatable, Codable {
     public var boundNodes: Int? = nil
     /// Seconds the constraint bound took, when a search ran.
     public var boundSeconds: Double? = nil
+    /// When ``lowerBound`` comes from a subsample of the data (its optimum bounds the full one's
+    /// from below, see ``ConvexTrainingSettings/subsampleBoundShare``): how many samples; `nil`
+    /// when it comes from the full data's dual point. The constraint-bound fields describe the
+    /// full data's dual point either way.
+    public var lowerBoundSamples: Int? = nil
 
     /// `objective − lowerBound` (≥ 0 up to rounding).
     public var gap: Double { objective - lowerBound }

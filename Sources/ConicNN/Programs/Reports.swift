@@ -29,6 +29,7 @@ public enum Report {
             "stop": result.stop.rawValue,
             "constraint_bound": number(certificate.constraintBound),
             "constraint_best_value": number(result.constraintBestValue),
+            "lower_bound_samples": certificate.lowerBoundSamples ?? NSNull(),
             "wall_time": result.wallTime,
             "round_history": result.rounds.map { round -> [String: Any] in
                 ["round": round.round, "patterns": round.patterns, "objective": number(round.objective),
