@@ -152,6 +152,8 @@ struct ConvexOptions: ParsableArguments {
     @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations: the same as --bias free.")
     var freeBias = false
+    @Flag(name: .customLong("output-bias"), help: "An output bias: one free (unregularized) offset per output, f(x) = Σⱼ αⱼ(x̃ᵀuⱼ)₊ + c. certify: a network file with \"b2\" has one anyway; with this flag a file without it gets c = 0.")
+    var outputBias = false
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -162,6 +164,7 @@ struct ConvexOptions: ParsableArguments {
         settings.loss = try parsedLoss()
         settings.hasBias = hasBias || freeBias
         settings.biasRegularized = !freeBias
+        settings.outputBias = outputBias
         settings.patterns = try patterns.choice(seed: seed)
         guard maxRounds >= 0 else { throw ValidationError("--max-rounds must not be negative") }
         guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
@@ -258,6 +261,7 @@ struct NNCertify: ParsableCommand {
             guard given.hasBias else { throw ValidationError("--free-bias: the network file says it has no bias") }
             given.biasRegularized = false
         }
+        if convex.outputBias, given.outputBias == nil { given.outputBias = [Double](repeating: 0, count: given.outputCount) }
         let settings = try convex.settings(hasBias: given.hasBias, seed: dataOptions.seed)
         let extra = try convex.extraNetworks(hasBias: given.hasBias)
         let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
@@ -304,6 +308,8 @@ struct NNGradient: ParsableCommand {
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
     @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations (cutting-plane, spline, svm1d): the same as --bias free.")
     var freeBias = false
+    @Flag(name: .customLong("output-bias"), help: "An output bias: one free (unregularized) offset per output, trained with the weights.")
+    var outputBias = false
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -321,10 +327,11 @@ struct NNGradient: ParsableCommand {
             throw ValidationError(String(format: "--width %d needs about %.3g GB (limit %.3g GB: half the memory, at most 8 GB)",
                                          width, bytes / 1_073_741_824, limit / 1_073_741_824))
         }
-        let settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
+        var settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
                                                 batchSize: batchSize, momentum: momentum, seed: dataOptions.seed, beta: beta,
                                                 loss: lossValue, hasBias: dataOptions.bias || freeBias,
                                                 biasRegularized: !freeBias, recordEvery: max(1, epochs / 100))
+        settings.outputBias = outputBias
         let progressEvery = max(1, epochs / 20)
         let result: GradientTrainingResult
         do {
