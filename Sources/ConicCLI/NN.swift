@@ -186,6 +186,15 @@ struct ConvexOptions: ParsableArguments {
     func extraNetworks(hasBias: Bool) throws -> [TwoLayerNetwork] {
         do { return try addPatterns.map { try TwoLayerNetwork.load(path: $0, defaultBias: hasBias) } } catch { throw fail(error) }
     }
+
+    /// Refuses two inputs that both read standard input (`-`): only one can have it.
+    func checkOneStandardInput(_ inputs: [(option: String, path: String)]) throws {
+        let readers = (inputs + addPatterns.map { ("--add-patterns", $0) })
+            .filter { $0.path == TwoLayerNetwork.standardInputPath }.map(\.option)
+        guard readers.count <= 1 else {
+            throw ValidationError("\(readers.joined(separator: " and ")): only one input can read standard input (-); give the others a file")
+        }
+    }
 }
 
 struct NNTrain: ParsableCommand {
@@ -199,6 +208,7 @@ struct NNTrain: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
+        try convex.checkOneStandardInput([("--data", dataOptions.data)])
         let (train, test) = try dataOptions.load()
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
@@ -245,13 +255,14 @@ struct NNCertify: ParsableCommand {
         commandName: "certify",
         abstract: "Certify a given network (e.g. trained by SGD in PyTorch): its objective, a proven lower bound on the global optimum, and the best network found.")
 
-    @Option(help: "The network file (.json or .npz).") var network: String
+    @Option(help: "The network file (.json or .npz; - reads it from standard input, JSON or npz by its content).") var network: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var convex: ConvexOptions
     @Option(name: .customLong("save-network"), help: "Write the best network the convex program found (.json or .npz).") var saveNetwork: String?
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
+        try convex.checkOneStandardInput([("--network", network), ("--data", dataOptions.data)])
         let (train, _) = try dataOptions.load()
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)

@@ -72,11 +72,20 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
 /// archive `numpy.savez` writes, with entries `W1.npy`, `w2.npy` and optionally 0-d `bias.npy`
 /// and `bias_regularized.npy`, and `b2.npy` (length `c`, or 0-d for one output).
 extension TwoLayerNetwork {
-    /// Reads a network from a `.json` or `.npz` file (chosen by the extension).
+    /// The path that stands for standard input.
+    public static let standardInputPath = "-"
+
+    /// Reads a network from a `.json` or `.npz` file (chosen by the extension); the path `-`
+    /// reads standard input, whose format is told by its content (``decode(_:name:defaultBias:)``),
+    /// and messages name it `<stdin>`.
     ///
     /// - Parameter defaultBias: whether the network has a bias input when the file does not say.
     /// - Throws: ``NetworkFileError``.
     public static func load(path: String, defaultBias: Bool = false) throws -> TwoLayerNetwork {
+        if path == standardInputPath {
+            return try decode(Array(FileHandle.standardInput.readDataToEndOfFile()), name: "<stdin>",
+                              defaultBias: defaultBias)
+        }
         let format = try NetworkFileFormat(path: path)
         let bytes: [UInt8]
         do {
@@ -88,6 +97,18 @@ extension TwoLayerNetwork {
         case .json: return try decodeJSON(bytes, path: path, defaultBias: defaultBias)
         case .npz: return try decodeNPZ(bytes, path: path, defaultBias: defaultBias)
         }
+    }
+
+    /// A network from the bytes of either format: an npz archive when they start with the zip
+    /// magic `PK`, JSON otherwise. `name` stands for the source in messages.
+    ///
+    /// - Throws: ``NetworkFileError``; empty input is ``NetworkFileError/invalidJSON(path:reason:)``.
+    public static func decode(_ bytes: [UInt8], name: String, defaultBias: Bool = false) throws -> TwoLayerNetwork {
+        guard bytes.contains(where: { !(" \t\r\n".utf8.contains($0)) }) else {
+            throw NetworkFileError.invalidJSON(path: name, reason: "the input is empty (expected a network as JSON or npz)")
+        }
+        if bytes.starts(with: Array("PK".utf8)) { return try decodeNPZ(bytes, path: name, defaultBias: defaultBias) }
+        return try decodeJSON(bytes, path: name, defaultBias: defaultBias)
     }
 
     /// Writes the network as `.json` or `.npz` (chosen by the extension), replacing the file.
