@@ -94,6 +94,23 @@ struct OutputBiasTests {
         }
     }
 
+    @Test("a β above every neuron's worth: no neuron is left, the offset is the mean target and the bound is exact")
+    func largeBeta() throws {
+        let (x, y) = offsetPlane(count: 14, seed: 3, loss: .squared)
+        var settings = ConvexTrainingSettings(beta: 50)
+        settings.hasBias = true
+        settings.patterns = .exact
+        settings.outputBias = true
+        let result = try ConvexTrainer.train(features: x, targets: y, settings: settings)
+        let mean = y.values.reduce(0, +) / 14
+        let constantFit = 0.5 * y.values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        #expect(result.network.width == 0, "\(result.network.width) neurons of solver noise kept")
+        #expect(abs((result.network.outputBias?[0] ?? 0) - mean) <= 1e-6 * abs(mean))
+        #expect(abs(result.certificate.objective - constantFit) <= 1e-9 * constantFit)
+        #expect(result.certificate.lowerBound <= result.certificate.objective + 1e-12)
+        #expect(result.certificate.relativeGap <= 1e-8)
+    }
+
     @Test("a free hidden bias with an output bias: the constant neuron becomes the output bias, same optimum")
     func freeBiasFoldsIntoOutputBias() throws {
         let (x, y) = offsetPlane(count: 12, seed: 5, loss: .squared)

@@ -284,7 +284,9 @@ public enum ConvexTrainer {
         // slightly non-zero; the largest pruning threshold whose p(θ) is within 1e-9 (relative) of
         // the lowest is kept, so that neurons that only carry solver noise are dropped; neurons
         // with parallel input weights (a block split over patterns that share a boundary) merge.
-        let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
+        // The infinite threshold (no neuron: the zero network, or the offset alone with an output
+        // bias) comes first, for a β so large that every block is solver noise.
+        let candidates = [.infinity, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
             let network = rebuild([chosen], outputs: 1, threshold: threshold, settings: settings).merged()
             let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
             return (network: network, objective: objective, threshold: threshold)
