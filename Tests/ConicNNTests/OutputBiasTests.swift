@@ -94,6 +94,29 @@ struct OutputBiasTests {
         }
     }
 
+    @Test("the offset in the Gram and the residual forms of the squared loss: the same optimum and offset")
+    func formulations() throws {
+        let (x, y) = offsetPlane(count: 14, seed: 3, loss: .squared)
+        let design = x.appendingOnesColumn()
+        let patterns = ActivationPatterns.sampled(design, count: 12, seed: 2)
+        let rows = Array(repeating: Array(0..<14), count: patterns.count)
+        var results = [(objective: Double, offset: Double, predictions: [Double])]()
+        for form in [ConvexReLUProgram.Formulation.gram, .residual] {
+            let program = try ConvexReLUProgram(design: design, targets: y.column(0), beta: 0.1, loss: .squared,
+                                                patterns: patterns, signRows: rows, offset: true, formulation: form)
+            #expect(program.formulation == form)
+            let solution = try solve(program.problem)
+            #expect(solution.status == .solved)
+            results.append((solution.primalObjective, program.offset(of: solution.x), program.predictions(solution.x)))
+        }
+        #expect(abs(results[0].objective - results[1].objective) <= 1e-7 * results[0].objective)
+        #expect(abs(results[0].offset - results[1].offset) <= 1e-4 * abs(results[0].offset))
+        #expect(maxDifference(results[0].predictions, results[1].predictions) <= 1e-4)
+        // The program's value is its loss plus decay at the predictions: ½‖f − y‖² is in it.
+        let loss = 0.5 * zip(results[1].predictions, y.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        #expect(loss < results[1].objective && results[1].offset > 2, "offset \(results[1].offset)")
+    }
+
     @Test("a β above every neuron's worth: no neuron is left, the offset is the mean target and the bound is exact")
     func largeBeta() throws {
         let (x, y) = offsetPlane(count: 14, seed: 3, loss: .squared)
