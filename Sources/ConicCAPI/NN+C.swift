@@ -24,14 +24,18 @@ private func data(n: Int64, d: Int64, X: UnsafePointer<Double>?, c: Int64, Y: Un
     return (try denseMatrix(X, rows: Int(n), columns: Int(d), "X"), try denseMatrix(Y, rows: Int(n), columns: Int(c), "Y"))
 }
 
-/// The report of the CLI's `--json` and the weights of `network` as vectors.
+/// The report of the CLI's `--json` and the weights of `network` as vectors (`output_bias`:
+/// zeros when the network has none; `has_output_bias` says which).
 private func networkResult(report: [String: Any], network: TwoLayerNetwork) -> ResultBox {
     var report = report
     report["input_columns"] = network.inputWeights.columnCount
     report["outputs"] = network.outputCount
     report["has_bias"] = network.hasBias
+    report["has_output_bias"] = network.hasOutputBias
     return ResultBox(report: report, vectors: ["input_weights": network.inputWeights.values,
-                                               "output_weights": network.outputWeights.values])
+                                               "output_weights": network.outputWeights.values,
+                                               "output_bias": network.outputBias
+                                                   ?? [Double](repeating: 0, count: network.outputCount)])
 }
 
 /// Progress lines on standard error when the settings ask for them.
@@ -59,6 +63,16 @@ public func conic_nn_train(_ settings: OpaquePointer?, _ n: Int64, _ d: Int64, _
 public func conic_nn_certify(_ settings: OpaquePointer?, _ n: Int64, _ d: Int64, _ X: UnsafePointer<Double>?,
                              _ c: Int64, _ Y: UnsafePointer<Double>?, _ width: Int64, _ U: UnsafePointer<Double>?,
                              _ alpha: UnsafePointer<Double>?, _ hasBias: Int32) -> OpaquePointer {
+    conic_nn_certify_output_bias(settings, n, d, X, c, Y, width, U, alpha, hasBias, nil)
+}
+
+/// `conic_nn_certify` for a network with an output bias `b2` (length `c`; `NULL`: none, or zeros
+/// when the settings' `output_bias` is 1).
+@_cdecl("conic_nn_certify_output_bias")
+public func conic_nn_certify_output_bias(_ settings: OpaquePointer?, _ n: Int64, _ d: Int64, _ X: UnsafePointer<Double>?,
+                                         _ c: Int64, _ Y: UnsafePointer<Double>?, _ width: Int64,
+                                         _ U: UnsafePointer<Double>?, _ alpha: UnsafePointer<Double>?, _ hasBias: Int32,
+                                         _ b2: UnsafePointer<Double>?) -> OpaquePointer {
     makeResult {
         let settings = try networkSettings(settings)
         let (features, targets) = try data(n: n, d: d, X: X, c: c, Y: Y)
@@ -73,6 +87,11 @@ public func conic_nn_certify(_ settings: OpaquePointer?, _ n: Int64, _ d: Int64,
                                       outputWeights: try denseMatrix(alpha, rows: Int(width), columns: Int(c), "alpha"),
                                       hasBias: hasBias == 1)
         network.biasRegularized = !freeBias
+        if let b2 {
+            network.outputBias = try denseMatrix(b2, rows: 1, columns: Int(c), "b2").values
+        } else if training.outputBias {
+            network.outputBias = [Double](repeating: 0, count: Int(c))
+        }
         let result = try ConvexTrainer.certify(network, features: features, targets: targets, settings: training,
                                                progress: progress(settings))
         var report = Report.object(for: result, givenNeurons: network.width)

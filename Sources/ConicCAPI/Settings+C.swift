@@ -97,6 +97,7 @@ extension NetworkSettings {
             let free = try boolean(value, key)
             training.biasRegularized = !free
             if free { training.hasBias = true }
+        case "output_bias": training.outputBias = try boolean(value, key)
         case "max_rounds": training.generationRounds = try integer(value, key)
         case "time_limit":
             guard value > 0, !value.isNaN else { throw CAPIError(.setting, "time_limit must be positive, got \(value)") }

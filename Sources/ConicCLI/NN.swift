@@ -160,6 +160,8 @@ struct ConvexOptions: ParsableArguments {
     @Option(help: "BLAS threads (0: automatic — one for small problems, the library default otherwise).") var threads: Int = 0
     @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations: the same as --bias free.")
     var freeBias = false
+    @Flag(name: .customLong("output-bias"), help: "An output bias: one free (unregularized) offset per output, f(x) = Σⱼ αⱼ(x̃ᵀuⱼ)₊ + c. certify: a network file with \"b2\" has one anyway; with this flag a file without it gets c = 0.")
+    var outputBias = false
     @Flag(help: "Show the solver's iterations on standard error.") var verbose = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -170,6 +172,7 @@ struct ConvexOptions: ParsableArguments {
         settings.loss = try parsedLoss()
         settings.hasBias = hasBias || freeBias
         settings.biasRegularized = !freeBias
+        settings.outputBias = outputBias
         settings.patterns = try patterns.choice(seed: seed)
         guard maxRounds >= 0 else { throw ValidationError("--max-rounds must not be negative") }
         guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
@@ -193,6 +196,15 @@ struct ConvexOptions: ParsableArguments {
     func extraNetworks(hasBias: Bool) throws -> [TwoLayerNetwork] {
         do { return try addPatterns.map { try TwoLayerNetwork.load(path: $0, defaultBias: hasBias) } } catch { throw fail(error) }
     }
+
+    /// Refuses two inputs that both read standard input (`-`): only one can have it.
+    func checkOneStandardInput(_ inputs: [(option: String, path: String)]) throws {
+        let readers = (inputs + addPatterns.map { ("--add-patterns", $0) })
+            .filter { $0.path == TwoLayerNetwork.standardInputPath }.map(\.option)
+        guard readers.count <= 1 else {
+            throw ValidationError("\(readers.joined(separator: " and ")): only one input can read standard input (-); give the others a file")
+        }
+    }
 }
 
 struct NNTrain: ParsableCommand {
@@ -206,6 +218,7 @@ struct NNTrain: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
+        try convex.checkOneStandardInput([("--data", dataOptions.data)])
         let (train, test) = try dataOptions.load()
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
@@ -252,13 +265,14 @@ struct NNCertify: ParsableCommand {
         commandName: "certify",
         abstract: "Certify a given network (e.g. trained by SGD in PyTorch): its objective, a proven lower bound on the global optimum, and the best network found.")
 
-    @Option(help: "The network file (.json or .npz).") var network: String
+    @Option(help: "The network file (.json or .npz; - reads it from standard input, JSON or npz by its content).") var network: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var convex: ConvexOptions
     @Option(name: .customLong("save-network"), help: "Write the best network the convex program found (.json or .npz).") var saveNetwork: String?
     @Flag(help: "Print one JSON object with the result.") var json = false
 
     func run() throws {
+        try convex.checkOneStandardInput([("--network", network), ("--data", dataOptions.data)])
         let (train, _) = try dataOptions.load()
         let loss = try convex.parsedLoss()
         let y = try targets(of: train, loss: loss)
@@ -268,6 +282,7 @@ struct NNCertify: ParsableCommand {
             guard given.hasBias else { throw ValidationError("--free-bias: the network file says it has no bias") }
             given.biasRegularized = false
         }
+        if convex.outputBias, given.outputBias == nil { given.outputBias = [Double](repeating: 0, count: given.outputCount) }
         let settings = try convex.settings(hasBias: given.hasBias, seed: dataOptions.seed)
         let extra = try convex.extraNetworks(hasBias: given.hasBias)
         let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
@@ -314,6 +329,8 @@ struct NNGradient: ParsableCommand {
     @Option(name: .customLong("save-network"), help: "Write the trained network (.json or .npz).") var saveNetwork: String?
     @Flag(name: .customLong("free-bias"), help: "Neurons with a free (unregularized) bias, as in the JMLR formulations (cutting-plane, spline, svm1d): the same as --bias free.")
     var freeBias = false
+    @Flag(name: .customLong("output-bias"), help: "An output bias: one free (unregularized) offset per output, trained with the weights.")
+    var outputBias = false
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
@@ -331,10 +348,11 @@ struct NNGradient: ParsableCommand {
             throw ValidationError(String(format: "--width %d needs about %.3g GB (limit %.3g GB: half the memory, at most 8 GB)",
                                          width, bytes / 1_073_741_824, limit / 1_073_741_824))
         }
-        let settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
+        var settings = GradientTrainingSettings(width: width, optimizer: method, learningRate: lr, epochs: epochs,
                                                 batchSize: batchSize, momentum: momentum, seed: dataOptions.seed, beta: beta,
                                                 loss: lossValue, hasBias: dataOptions.bias || freeBias,
                                                 biasRegularized: !freeBias, recordEvery: max(1, epochs / 100))
+        settings.outputBias = outputBias
         let progressEvery = max(1, epochs / 20)
         let result: GradientTrainingResult
         do {

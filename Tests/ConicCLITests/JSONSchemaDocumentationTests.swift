@@ -58,6 +58,8 @@ import Testing
                              sections: ["conic nn train", "Certificate keys"])
         try expectDocumented(["nn", "certify", "--network", network, "--data", data, "--beta", "0.1", "--quiet", "--bias"],
                              sections: ["conic nn certify", "conic nn train", "Certificate keys"])
+        try expectDocumented(["nn", "train", "--data", data, "--beta", "0.1", "--quiet", "--bias", "--output-bias"],
+                             sections: ["conic nn train", "Certificate keys"])
         try expectDocumented(["nn", "sgd", "--data", data, "--beta", "0.1", "--width", "4", "--epochs", "20", "--quiet",
                               "--test-fraction", "0.25"], sections: ["conic nn sgd"])
         try expectDocumented(["nn", "extreme-points", "--data", data], sections: ["conic nn extreme-points"])

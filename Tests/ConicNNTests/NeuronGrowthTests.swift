@@ -44,7 +44,7 @@ struct NeuronGrowthTests {
         let design = x.appendingOnesColumn()
         let width = 4, d = design.columnCount
         let model = NeuronGrowth.Model(design: design, targets: y, beta: 0.05, penalized: freeBias ? d - 1 : d,
-                                       freeBias: freeBias, width: width)
+                                       hasOffset: freeBias, width: width)
         var generator = SeededGenerator(seed: 7)
         let point = (0..<(width * d + width + (freeBias ? 1 : 0))).map { _ in generator.nextGaussian() }
         var gradient = [Double](repeating: 0, count: point.count), scratch = gradient

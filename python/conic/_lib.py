@@ -46,6 +46,8 @@ _signatures = {
     "conic_nn_train": ([_handle, ctypes.c_int64, ctypes.c_int64, _pointer, ctypes.c_int64, _pointer], _handle),
     "conic_nn_certify": ([_handle, ctypes.c_int64, ctypes.c_int64, _pointer, ctypes.c_int64, _pointer,
                           ctypes.c_int64, _pointer, _pointer, ctypes.c_int32], _handle),
+    "conic_nn_certify_output_bias": ([_handle, ctypes.c_int64, ctypes.c_int64, _pointer, ctypes.c_int64, _pointer,
+                                      ctypes.c_int64, _pointer, _pointer, ctypes.c_int32, _pointer], _handle),
     "conic_result_free": ([_handle], None),
     "conic_result_error": ([_handle], ctypes.c_int32),
     "conic_result_error_message": ([_handle], ctypes.c_char_p),

@@ -1,7 +1,8 @@
 """Exact training and certificates of two-layer ReLU networks (``conic nn train | certify``).
 
-The network is PyTorch's ``Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=False))``:
-``f(x) = W2 · relu(W1 x + b1)``. Two conventions for the objective (docs/python.md):
+The network is PyTorch's ``Sequential(Linear(d, m), ReLU(), Linear(m, c))``:
+``f(x) = W2 · relu(W1 x + b1) + b2``, the output bias ``b2`` optional (``bias=False`` on the last
+layer) and never regularized. Two conventions for the objective (docs/python.md):
 
 - ``conic`` (pass ``beta``): the library's own, losses summed over samples::
 
@@ -26,8 +27,9 @@ The network is PyTorch's ``Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=Fa
 
 The hidden bias ``b1`` is covered by the weight decay, as PyTorch's optimizers do by default for
 every parameter; ``free_bias=True`` leaves it out (for a parameter group without weight decay).
-An output-layer bias (``Linear(m, c)`` with ``bias=True``) is not supported yet: certifying such a
-model raises ``InvalidInputError``.
+The output bias ``b2`` is a free offset (``train(..., output_bias=True)``; a model with one is
+certified with it): it is left out of the weight decay, so put it in a parameter group with
+``weight_decay=0`` in PyTorch for the objectives to agree.
 """
 import json
 from dataclasses import dataclass, field
@@ -88,11 +90,13 @@ def _positive(value, name):
 
 @dataclass
 class Network:
-    """``f(x) = W2 · relu(W1 x + b1)`` in PyTorch's layout: ``W1`` is m × d, ``b1`` has m entries
-    (None without a hidden bias), ``W2`` is c × m."""
+    """``f(x) = W2 · relu(W1 x + b1) + b2`` in PyTorch's layout: ``W1`` is m × d, ``b1`` has m
+    entries (None without a hidden bias), ``W2`` is c × m, ``b2`` has c entries (None without an
+    output bias)."""
     W1: np.ndarray
     b1: Optional[np.ndarray]
     W2: np.ndarray
+    b2: Optional[np.ndarray] = None
 
     @property
     def width(self):
@@ -104,45 +108,55 @@ class Network:
         hidden = X @ self.W1.T
         if self.b1 is not None:
             hidden += self.b1
-        return np.maximum(hidden, 0) @ self.W2.T
+        out = np.maximum(hidden, 0) @ self.W2.T
+        if self.b2 is not None:
+            out += self.b2
+        return out
 
     def to_torch(self, dtype=None):
-        """The network as ``torch.nn.Sequential(Linear, ReLU, Linear(bias=False))``."""
+        """The network as ``torch.nn.Sequential(Linear, ReLU, Linear)`` (the last with a bias
+        exactly when ``b2`` is not None)."""
         import torch
         dtype = dtype or torch.float64
         m, d = self.W1.shape
         first = torch.nn.Linear(d, m, bias=self.b1 is not None, dtype=dtype)
-        second = torch.nn.Linear(m, self.W2.shape[0], bias=False, dtype=dtype)
+        second = torch.nn.Linear(m, self.W2.shape[0], bias=self.b2 is not None, dtype=dtype)
         with torch.no_grad():
             first.weight.copy_(torch.as_tensor(self.W1))
             if self.b1 is not None:
                 first.bias.copy_(torch.as_tensor(self.b1))
             second.weight.copy_(torch.as_tensor(self.W2))
+            if self.b2 is not None:
+                second.bias.copy_(torch.as_tensor(self.b2))
         return torch.nn.Sequential(first, torch.nn.ReLU(), second)
 
     @classmethod
     def from_model(cls, model):
-        """A network from a :class:`Network`, a ``(W1, b1, W2)`` tuple of arrays (PyTorch layout,
-        ``b1`` may be None) or a ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
+        """A network from a :class:`Network`, a ``(W1, b1, W2)`` or ``(W1, b1, W2, b2)`` tuple of
+        arrays (PyTorch layout, ``b1`` and ``b2`` may be None) or a
+        ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
         if isinstance(model, Network):
             return model
         if isinstance(model, (tuple, list)):
-            if len(model) != 3:
-                raise InvalidInputError("a network as a tuple is (W1, b1, W2) in PyTorch's layout (b1 may be None)")
-            W1, b1, W2 = model
+            if len(model) not in (3, 4):
+                raise InvalidInputError("a network as a tuple is (W1, b1, W2) or (W1, b1, W2, b2) in PyTorch's layout "
+                                        "(b1 and b2 may be None)")
+            W1, b1, W2, b2 = (*model, None) if len(model) == 3 else model
         else:
-            W1, b1, W2 = _torch_weights(model)
+            W1, b1, W2, b2 = _torch_weights(model)
         W1 = _arrays.dense(W1, "W1", ndim=2)
         W2 = _arrays.dense(W2, "W2", ndim=2)
         if b1 is not None:
             b1 = _arrays.vector(b1, "b1", length=W1.shape[0])
         if W2.shape[1] != W1.shape[0]:
             raise InvalidInputError(f"W2 is {W2.shape[0]} × {W2.shape[1]} but W1 has {W1.shape[0]} neurons (rows)")
-        return cls(W1, b1, W2)
+        if b2 is not None:
+            b2 = _arrays.vector(b2, "b2", length=W2.shape[0])
+        return cls(W1, b1, W2, b2)
 
 
 def _torch_weights(model):
-    """(W1, b1, W2) of a ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
+    """(W1, b1, W2, b2) of a ``torch.nn.Sequential(Linear, ReLU, Linear)``."""
     try:
         import torch
     except ImportError:
@@ -153,16 +167,10 @@ def _torch_weights(model):
     layers = list(model) if isinstance(model, torch.nn.Sequential) else None
     if (layers is None or len(layers) != 3 or not isinstance(layers[0], torch.nn.Linear)
             or not isinstance(layers[1], torch.nn.ReLU) or not isinstance(layers[2], torch.nn.Linear)):
-        raise InvalidInputError("the model must be torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=False)); "
+        raise InvalidInputError("the model must be torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, c)); "
                                 f"got {model!r}")
     first, _, second = layers
-    if second.bias is not None:
-        raise InvalidInputError(
-            "the output layer has a bias, which is not supported yet: the convex program and its certificate cover "
-            "f(x) = W2·relu(W1 x + b1) without an output offset. Build the last layer as Linear(m, c, bias=False) "
-            "(or center the targets and fold the offset out) and train again")
-    b1 = None if first.bias is None else first.bias
-    return first.weight, b1, second.weight
+    return first.weight, first.bias, second.weight, second.bias
 
 
 @dataclass
@@ -251,8 +259,9 @@ def _data_loss(loss, f, y):
     return np.sum(log_sum * y.sum(axis=1)) - np.sum(y * f)
 
 
-def _settings(conv, loss, bias, free_bias, patterns, seed, verbose, options):
-    values = {"loss": loss, "bias": bool(bias), "free_bias": bool(free_bias), "seed": seed, "verbose": bool(verbose)}
+def _settings(conv, loss, bias, free_bias, output_bias, patterns, seed, verbose, options):
+    values = {"loss": loss, "bias": bool(bias), "free_bias": bool(free_bias), "output_bias": bool(output_bias),
+              "seed": seed, "verbose": bool(verbose)}
     values["patterns"] = patterns if isinstance(patterns, str) else int(patterns)
     values.update(options)
     return Settings(values, beta=conv.beta)
@@ -265,8 +274,10 @@ def _result(raw, conv, given_network=None):
             int(info["input_columns"]), int(info["outputs"])
         U = result.vector("input_weights").reshape(neurons, columns)
         alpha = result.vector("output_weights").reshape(neurons, outputs)
+        offset = result.vector("output_bias") if info.get("has_output_bias") else None
     has_bias = bool(info["has_bias"])
-    network = Network(U[:, :-1].copy() if has_bias else U, U[:, -1].copy() if has_bias else None, alpha.T.copy())
+    network = Network(U[:, :-1].copy() if has_bias else U, U[:, -1].copy() if has_bias else None, alpha.T.copy(),
+                      offset)
 
     def number(key):
         value = info.get(key)
@@ -286,7 +297,7 @@ def _result(raw, conv, given_network=None):
 
 
 def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=None, bias=False, free_bias=False,
-          patterns="auto", seed=0, verbose=False, **options):
+          output_bias=False, patterns="auto", seed=0, verbose=False, **options):
     """Trains a two-layer ReLU network exactly (through its convex program) and certifies it.
 
     One call, like scnn's ``optimize``: ``train(X, y, beta=1e-3)`` in the library's convention, or
@@ -302,6 +313,8 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
     bias : a hidden bias: ``True`` or ``"regularized"`` covers it by the weight decay (PyTorch's
         default), ``"free"`` leaves it free (the same as ``free_bias=True``), as ``--bias`` of the
         command line.
+    output_bias : an output bias ``b2``, one free (unregularized) offset per output
+        (``Linear(m, c)`` with ``bias=True``); the returned network's ``b2``.
     patterns : "auto" (all arrangements when the rank is ≤ 3 and they are few, else 100 sampled,
         then generated from the dual), "exact" or a count of sampled gate vectors.
     **options : other training settings of conic.h (``max_rounds``, ``time_limit``, ``tolerance``,
@@ -318,7 +331,7 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
     conv = convention(loss, beta=beta, weight_decay=weight_decay, loss_reduction=loss_reduction,
                       samples=X.shape[0], outputs=y.shape[1])
     (n, d), c = X.shape, y.shape[1]
-    with _settings(conv, loss, bias, free_bias, patterns, seed, verbose, options) as handle:
+    with _settings(conv, loss, bias, free_bias, output_bias, patterns, seed, verbose, options) as handle:
         raw = lib.conic_nn_train(handle.handle, n, d, X.ctypes.data, c, y.ctypes.data)
     return _result(raw, conv)
 
@@ -328,9 +341,11 @@ def certify(model, X, y, beta=None, *, loss="squared", weight_decay=None, loss_r
     """Certifies a network trained elsewhere: its objective, a proven lower bound on the global
     optimum over networks of any width, and the best network the convex program found.
 
-    ``model`` is a ``torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, c, bias=False))``, a
-    :class:`Network`, or ``(W1, b1, W2)`` arrays in PyTorch's layout. The hidden bias is covered
-    by the weight decay unless ``free_bias``. Other parameters as :func:`train`.
+    ``model`` is a ``torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, c))``, a
+    :class:`Network`, or ``(W1, b1, W2)`` / ``(W1, b1, W2, b2)`` arrays in PyTorch's layout. The
+    hidden bias is covered by the weight decay unless ``free_bias``; an output bias (the last
+    layer's ``bias``, or ``b2``) is a free offset, and the bound then holds for every network with
+    one. Other parameters as :func:`train`.
     """
     network = Network.from_model(model)
     X = _arrays.dense(X, "X", ndim=2)
@@ -347,9 +362,11 @@ def certify(model, X, y, beta=None, *, loss="squared", weight_decay=None, loss_r
     U = np.ascontiguousarray(np.column_stack([network.W1, network.b1]) if has_bias else network.W1)
     alpha = np.ascontiguousarray(network.W2.T)
     (n, d), c = X.shape, y.shape[1]
-    with _settings(conv, loss, has_bias, free_bias, patterns, seed, verbose, options) as handle:
-        raw = lib.conic_nn_certify(handle.handle, n, d, X.ctypes.data, c, y.ctypes.data, network.width,
-                                   _arrays.address(U), _arrays.address(alpha), int(has_bias))
+    b2 = None if network.b2 is None else np.ascontiguousarray(network.b2, dtype=np.float64)
+    with _settings(conv, loss, has_bias, free_bias, b2 is not None, patterns, seed, verbose, options) as handle:
+        raw = lib.conic_nn_certify_output_bias(handle.handle, n, d, X.ctypes.data, c, y.ctypes.data, network.width,
+                                               _arrays.address(U), _arrays.address(alpha), int(has_bias),
+                                               None if b2 is None else b2.ctypes.data)
     return _result(raw, conv)
 
 

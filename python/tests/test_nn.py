@@ -147,3 +147,49 @@ def test_bias_kinds_have_one_meaning():
     assert free < regularized  # a free bias relaxes the regularized one (here strictly)
     with pytest.raises(conic.InvalidInputError, match="'regularized' or 'free'"):
         conic.nn.train(X, y, beta=1e-2, bias="maybe")
+
+
+def numpy_objective_with_offset(network, X, y, beta):
+    """p(θ) with the output bias b2 in the predictions and out of the weight decay."""
+    f = np.maximum(X @ network.W1.T + network.b1, 0) @ network.W2.T + network.b2
+    weights = np.sum(network.W1 ** 2) + np.sum(network.b1 ** 2) + np.sum(network.W2 ** 2)
+    return 0.5 * np.sum((f[:, 0] - y) ** 2) + 0.5 * beta * weights
+
+
+def test_output_bias_is_a_free_offset_with_an_exact_certificate():
+    X, y = data()
+    y = y + 3.0  # far from zero: the offset matters
+    result = conic.nn.train(X, y, beta=1e-2, bias=True, output_bias=True, patterns="exact")
+    network, certificate = result.network, result.certificate
+    assert network.b2 is not None and network.b2.shape == (1,)
+    assert result.info["has_output_bias"] and result.info["output_bias"] == pytest.approx(list(network.b2))
+    assert certificate.exact and certificate.relative_gap < 1e-4
+    assert certificate.objective == pytest.approx(numpy_objective_with_offset(network, X, y, 1e-2), rel=1e-9)
+    plain = conic.nn.train(X, y, beta=1e-2, bias=True, patterns="exact").certificate
+    assert certificate.objective < plain.objective
+    # The bound holds for every network with an output bias, including the best offset for random neurons.
+    rng = np.random.default_rng(2)
+    for width in (2, 5, 9):
+        W1, b1, W2 = rng.standard_normal((width, 1)), rng.standard_normal(width), rng.standard_normal((1, width))
+        f = np.maximum(X @ W1.T + b1, 0) @ W2.T
+        b2 = np.array([np.mean(y - f[:, 0])])
+        other = conic.nn.Network(W1, b1, W2, b2)
+        assert certificate.lower_bound <= numpy_objective_with_offset(other, X, y, 1e-2)
+
+
+def test_certify_numpy_weights_with_an_output_bias():
+    X, y = data()
+    y = y + 3.0
+    optimum = conic.nn.train(X, y, beta=1e-2, bias=True, output_bias=True, patterns="exact").certificate
+    rng = np.random.default_rng(3)
+    W1, b1, W2, b2 = rng.standard_normal((4, 1)), rng.standard_normal(4), rng.standard_normal((1, 4)), np.array([2.5])
+    result = conic.nn.certify((W1, b1, W2, b2), X, y, beta=1e-2, patterns="exact")
+    certificate = result.certificate
+    given = conic.nn.Network(W1, b1, W2, b2)
+    assert certificate.objective == pytest.approx(numpy_objective_with_offset(given, X, y, 1e-2), rel=1e-9)
+    assert conic.nn.objective(given, X, y, beta=1e-2) == pytest.approx(certificate.objective, rel=1e-9)
+    assert certificate.lower_bound == pytest.approx(optimum.lower_bound, rel=1e-5)
+    assert certificate.lower_bound <= certificate.best_objective <= certificate.objective
+    assert result.network.b2 is not None
+    with pytest.raises(ValueError, match="b2: expected 1 entries"):
+        conic.nn.certify((W1, b1, W2, np.zeros(2)), X, y, beta=1e-2)

@@ -49,10 +49,35 @@ def test_network_round_trips_through_torch():
     np.testing.assert_array_equal(back.W1, network.W1)
 
 
-def test_output_bias_is_refused_with_a_reason():
-    model = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
-    with pytest.raises(conic.InvalidInputError, match="output layer has a bias, which is not supported yet"):
-        conic.nn.certify(model, np.zeros((4, 1)), np.zeros(4), beta=1.0)
+def test_certify_a_torch_model_with_an_output_bias():
+    """Linear(m, 1) with bias=True: its bias is a free offset (a parameter group without weight
+    decay); the certificate's objective is torch's, and its bound sits below it."""
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-2, 2, size=(12, 1))
+    y = np.sin(2 * X[:, 0]) + 3.0
+    wd = 1e-3
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1)).double()
+    decayed = [model[0].weight, model[0].bias, model[2].weight]
+    optimizer = torch.optim.SGD([{"params": decayed, "weight_decay": wd},
+                                 {"params": [model[2].bias], "weight_decay": 0.0}], lr=0.05)
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y).reshape(-1, 1)
+    for _ in range(300):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(model(Xt), yt).backward()
+        optimizer.step()
+    result = conic.nn.certify(model, X, y, weight_decay=wd, loss_reduction="mean", patterns="exact")
+    with torch.no_grad():
+        loss = torch.nn.functional.mse_loss(model(Xt), yt) + 0.5 * wd * sum((p ** 2).sum() for p in decayed)
+    certificate = result.certificate
+    assert certificate.pytorch.objective == pytest.approx(loss.item(), rel=1e-9)
+    assert certificate.pytorch.lower_bound <= certificate.pytorch.objective
+    assert certificate.exact and certificate.pytorch.best_objective <= certificate.pytorch.objective + 1e-12
+    # The network found comes back as a torch model with its output bias.
+    back = result.network.to_torch()
+    assert back[2].bias is not None
+    with torch.no_grad():
+        np.testing.assert_allclose(back(Xt).numpy(), result.network.predict(X), rtol=1e-12)
 
 
 def test_other_architectures_are_refused():

@@ -89,7 +89,8 @@ int32_t conic_abi_version(void);
 conic_settings *conic_settings_new(void);
 
 /* Settings of exact two-layer ReLU training and certification (weight decay beta > 0). Keys:
- *   numbers: beta, seed, patterns (a count of sampled gate vectors), bias, free_bias, max_rounds,
+ *   numbers: beta, seed, patterns (a count of sampled gate vectors), bias, free_bias, output_bias
+ *            (one free offset per output: f(x) = Σⱼ αⱼ(x̃ᵀuⱼ)₊ + b2), max_rounds,
  *            time_limit (the whole run), tolerance, relaxation_limit, threads, verbose (progress
  *            and the solver's log on standard error), memory_limit, exact_enumeration_limit,
  *            patterns_per_round, random_starts;
@@ -134,6 +135,14 @@ conic_result *conic_nn_certify(const conic_settings *settings, int64_t n, int64_
                                int64_t c, const double *Y, int64_t width, const double *U,
                                const double *alpha, int32_t has_bias);
 
+/* conic_nn_certify for a network with an output bias: b2 holds its c offsets, unregularized
+ * (PyTorch's bias of the last Linear). b2 == NULL is conic_nn_certify (zeros when the settings'
+ * output_bias is 1). */
+conic_result *conic_nn_certify_output_bias(const conic_settings *settings, int64_t n, int64_t d,
+                                           const double *X, int64_t c, const double *Y, int64_t width,
+                                           const double *U, const double *alpha, int32_t has_bias,
+                                           const double *b2);
+
 /* ---- Results ------------------------------------------------------------------------------ */
 
 void conic_result_free(conic_result *result);
@@ -147,15 +156,16 @@ const char *conic_result_error_message(const conic_result *result);
  *                 solve_time, setup_time, n, m;
  *   train/certify: the keys of `conic nn train|certify --json` (objective, lower_bound, gap,
  *                 relative_gap, proven, exact, neurons, patterns, iterations, solve_time, ...) and
- *                 input_columns, outputs, has_bias of the network found. */
+ *                 input_columns, outputs, has_bias, has_output_bias of the network found. */
 int32_t conic_result_number(const conic_result *result, const char *key, double *out);
 /* A string by key (status, and for networks bound_method, stop); NULL for an unknown key. */
 const char *conic_result_string(const conic_result *result, const char *key);
 /* The report as one JSON object (the keys above, as the CLI prints them with --json). */
 const char *conic_result_json(const conic_result *result);
 
-/* Vectors: "x", "s", "z" of a solve; "input_weights" (neurons × input_columns, row-major) and
- * "output_weights" (neurons × outputs) of the network a training or certification found.
+/* Vectors: "x", "s", "z" of a solve; "input_weights" (neurons × input_columns, row-major),
+ * "output_weights" (neurons × outputs) and "output_bias" (outputs; zeros when has_output_bias
+ * is 0) of the network a training or certification found.
  * conic_result_length returns -1 for an unknown name; conic_result_copy copies exactly
  * `length` entries (which must equal conic_result_length) into out. */
 int64_t conic_result_length(const conic_result *result, const char *name);

@@ -67,15 +67,25 @@ public enum NetworkFileError: Error, CustomStringConvertible, Equatable, Sendabl
 /// Both formats hold `W1` (`m × d̃`, one row per hidden neuron, the bias weight last when the
 /// network has a bias), `w2` (length `m` for one output, or `m × c`), an optional `bias` flag and
 /// an optional `bias_regularized` flag (default true; false for a free bias, as in the JMLR
-/// formulations). JSON: `{"W1": [[…], …], "w2": […], "bias": true}`. NPZ: the archive
-/// `numpy.savez` writes, with entries `W1.npy`, `w2.npy` and optionally 0-d `bias.npy` and
-/// `bias_regularized.npy`.
+/// formulations), and an optional output bias `b2` (one number per output; absent when the
+/// network has none). JSON: `{"W1": [[…], …], "w2": […], "bias": true, "b2": […]}`. NPZ: the
+/// archive `numpy.savez` writes, with entries `W1.npy`, `w2.npy` and optionally 0-d `bias.npy`
+/// and `bias_regularized.npy`, and `b2.npy` (length `c`, or 0-d for one output).
 extension TwoLayerNetwork {
-    /// Reads a network from a `.json` or `.npz` file (chosen by the extension).
+    /// The path that stands for standard input.
+    public static let standardInputPath = "-"
+
+    /// Reads a network from a `.json` or `.npz` file (chosen by the extension); the path `-`
+    /// reads standard input, whose format is told by its content (``decode(_:name:defaultBias:)``),
+    /// and messages name it `<stdin>`.
     ///
     /// - Parameter defaultBias: whether the network has a bias input when the file does not say.
     /// - Throws: ``NetworkFileError``.
     public static func load(path: String, defaultBias: Bool = false) throws -> TwoLayerNetwork {
+        if path == standardInputPath {
+            return try decode(Array(FileHandle.standardInput.readDataToEndOfFile()), name: "<stdin>",
+                              defaultBias: defaultBias)
+        }
         let format = try NetworkFileFormat(path: path)
         let bytes: [UInt8]
         do {
@@ -89,6 +99,18 @@ extension TwoLayerNetwork {
         }
     }
 
+    /// A network from the bytes of either format: an npz archive when they start with the zip
+    /// magic `PK`, JSON otherwise. `name` stands for the source in messages.
+    ///
+    /// - Throws: ``NetworkFileError``; empty input is ``NetworkFileError/invalidJSON(path:reason:)``.
+    public static func decode(_ bytes: [UInt8], name: String, defaultBias: Bool = false) throws -> TwoLayerNetwork {
+        guard bytes.contains(where: { !(" \t\r\n".utf8.contains($0)) }) else {
+            throw NetworkFileError.invalidJSON(path: name, reason: "the input is empty (expected a network as JSON or npz)")
+        }
+        if bytes.starts(with: Array("PK".utf8)) { return try decodeNPZ(bytes, path: name, defaultBias: defaultBias) }
+        return try decodeJSON(bytes, path: name, defaultBias: defaultBias)
+    }
+
     /// Writes the network as `.json` or `.npz` (chosen by the extension), replacing the file.
     ///
     /// JSON numbers are written with the shortest digits that read back to the same `Double`,
@@ -99,6 +121,7 @@ extension TwoLayerNetwork {
         let format = try NetworkFileFormat(path: path)
         try Self.checkFinite(inputWeights.values, name: "W1", path: path)
         try Self.checkFinite(outputWeights.values, name: "w2", path: path)
+        try Self.checkFinite(outputBias ?? [], name: "b2", path: path)
         let bytes: [UInt8]
         switch format {
         case .json: bytes = Array(jsonText().utf8)
@@ -126,6 +149,7 @@ extension TwoLayerNetwork {
         if hasBias, !biasRegularized { text += "  \"bias_regularized\": false,\n" }
         text += "  \"W1\": \(rows(inputWeights)),\n"
         text += "  \"w2\": " + (outputCount == 1 ? list(outputWeights.values[...]) : rows(outputWeights))
+        if let offset = outputBias { text += ",\n  \"b2\": " + list(offset[...]) }
         if width == 0 {
             // Without rows the column counts cannot be seen, so they are stated.
             text += ",\n  \"W1_columns\": \(inputWeights.columnCount),\n  \"w2_columns\": \(outputCount)"
@@ -152,7 +176,8 @@ extension TwoLayerNetwork {
         }
         return try assemble(path: path, inputRows: document.inputRows, inputColumns: document.inputColumns,
                             outputRows: document.outputRows, outputColumns: document.outputColumns,
-                            hasBias: document.bias ?? defaultBias, biasRegularized: document.biasRegularized ?? true)
+                            hasBias: document.bias ?? defaultBias, biasRegularized: document.biasRegularized ?? true,
+                            outputBias: document.outputBias)
     }
 
     // MARK: NPZ
@@ -165,6 +190,7 @@ extension TwoLayerNetwork {
             ("bias.npy", NumpyArchive.npyFile(bool: hasBias)),
         ]
         if hasBias, !biasRegularized { entries.append(("bias_regularized.npy", NumpyArchive.npyFile(bool: false))) }
+        if let offset = outputBias { entries.append(("b2.npy", NumpyArchive.npyFile(shape: [offset.count], values: offset))) }
         return NumpyArchive.zipArchive(entries)
     }
 
@@ -194,9 +220,16 @@ extension TwoLayerNetwork {
         }
         let hasBias = try flag("bias") ?? defaultBias
         let biasRegularized = try flag("bias_regularized") ?? true
+        if let b2 = arrays["b2"] {
+            guard b2.shape.count <= 1, b2.values.count == outputColumns else {
+                throw NetworkFileError.invalidShape(path: path, name: "b2",
+                                                    reason: "must hold one value per output (\(outputColumns)), has shape \(b2.shape)")
+            }
+        }
         let u = DenseMatrix(rowCount: m, columnCount: columns, values: w1.values)
         let a = DenseMatrix(rowCount: m, columnCount: outputColumns, values: w2.values)
-        return try validated(TwoLayerNetwork(inputWeights: u, outputWeights: a, hasBias: hasBias, biasRegularized: biasRegularized),
+        return try validated(TwoLayerNetwork(inputWeights: u, outputWeights: a, hasBias: hasBias, biasRegularized: biasRegularized,
+                                             outputBias: arrays["b2"]?.values),
                              path: path)
     }
 
@@ -204,7 +237,8 @@ extension TwoLayerNetwork {
 
     /// Builds the network from row lists, checking every shape before `DenseMatrix` would trap.
     static func assemble(path: String, inputRows: [[Double]], inputColumns: Int?, outputRows: [[Double]],
-                         outputColumns: Int?, hasBias: Bool, biasRegularized: Bool = true) throws -> TwoLayerNetwork {
+                         outputColumns: Int?, hasBias: Bool, biasRegularized: Bool = true,
+                         outputBias: [Double]? = nil) throws -> TwoLayerNetwork {
         let m = inputRows.count
         let d = inputRows.first?.count ?? inputColumns ?? (hasBias ? 1 : 0)
         for (i, row) in inputRows.enumerated() where row.count != d {
@@ -217,9 +251,12 @@ extension TwoLayerNetwork {
         for (i, row) in outputRows.enumerated() where row.count != c {
             throw NetworkFileError.invalidShape(path: path, name: "w2", reason: "row \(i) has \(row.count) entries, expected \(c)")
         }
+        if let offset = outputBias, offset.count != c {
+            throw NetworkFileError.invalidShape(path: path, name: "b2", reason: "has \(offset.count) entries, expected one per output (\(c))")
+        }
         let network = TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: m, columnCount: d, values: inputRows.flatMap { $0 }),
                                       outputWeights: DenseMatrix(rowCount: m, columnCount: c, values: outputRows.flatMap { $0 }),
-                                      hasBias: hasBias, biasRegularized: biasRegularized)
+                                      hasBias: hasBias, biasRegularized: biasRegularized, outputBias: outputBias)
         return try validated(network, path: path)
     }
 
@@ -232,6 +269,7 @@ extension TwoLayerNetwork {
         }
         try checkFinite(network.inputWeights.values, name: "W1", path: path)
         try checkFinite(network.outputWeights.values, name: "w2", path: path)
+        try checkFinite(network.outputBias ?? [], name: "b2", path: path)
         // Finite entries can still overflow the objective (1e308² = ∞): a certificate for such a
         // network would compare infinities, so it is refused here rather than reported later.
         guard network.halfSquaredWeightNorm.isFinite, network.balanced().halfSquaredWeightNorm.isFinite else {
@@ -271,13 +309,15 @@ private struct NetworkJSON: Decodable {
     }
 
     enum Key: String, CodingKey {
-        case W1, w2, bias, bias_regularized, W1_columns, w2_columns
+        case W1, w2, bias, bias_regularized, W1_columns, w2_columns, b2
     }
 
     var inputRows: [[Double]]
     var outputRows: [[Double]]
     var bias: Bool?
     var biasRegularized: Bool?
+    /// The output bias: a list of one number per output, or a bare number for one output.
+    var outputBias: [Double]?
     var inputColumns: Int?
     var outputColumns: Int?
 
@@ -310,6 +350,15 @@ private struct NetworkJSON: Decodable {
         }
         bias = try flag(.bias)
         biasRegularized = try flag(.bias_regularized)
+        if !container.contains(.b2) || (try? container.decodeNil(forKey: .b2)) == true {
+            outputBias = nil
+        } else if let list = try? container.decode([Double].self, forKey: .b2) {
+            outputBias = list
+        } else if let number = try? container.decode(Double.self, forKey: .b2) {
+            outputBias = [number]
+        } else {
+            throw Problem.shape("b2", "must be a number or a list of numbers (one per output)")
+        }
         inputColumns = try container.decodeIfPresent(Int.self, forKey: .W1_columns)
         outputColumns = try container.decodeIfPresent(Int.self, forKey: .w2_columns)
         if let n = inputColumns, n < 0 { throw Problem.shape("W1_columns", "must not be negative") }

@@ -1,6 +1,9 @@
 import ConicSolver
 
-/// A two-layer ReLU network `f(x) = Σⱼ αⱼ (x̃ᵀuⱼ)₊` with `m` hidden neurons and `c` outputs.
+/// A two-layer ReLU network `f(x) = Σⱼ αⱼ (x̃ᵀuⱼ)₊ + c` with `m` hidden neurons and `c` outputs.
+///
+/// The output bias `c` (``outputBias``, PyTorch's bias of the last `Linear`) is optional and never
+/// regularized; without it (`nil`) the network is `f(x) = Σⱼ αⱼ (x̃ᵀuⱼ)₊`.
 ///
 /// `x̃` is the input `x` with a trailing 1 appended when ``hasBias`` is true, so the bias of
 /// neuron `j` is the last entry of `uⱼ`. By default the bias is regularized like any other weight
@@ -16,15 +19,25 @@ public struct TwoLayerNetwork: Sendable, Equatable {
     public var hasBias: Bool
     /// Whether the weight decay includes the bias weights (only meaningful with ``hasBias``).
     public var biasRegularized: Bool
+    /// The output bias: one unregularized offset per output, added to every prediction; `nil`
+    /// when the network has none.
+    public var outputBias: [Double]?
 
-    /// Builds a network; the two weight matrices must have one row per neuron.
-    public init(inputWeights: DenseMatrix, outputWeights: DenseMatrix, hasBias: Bool, biasRegularized: Bool = true) {
+    /// Builds a network; the two weight matrices must have one row per neuron, and an output
+    /// bias one entry per output.
+    public init(inputWeights: DenseMatrix, outputWeights: DenseMatrix, hasBias: Bool, biasRegularized: Bool = true,
+                outputBias: [Double]? = nil) {
         precondition(inputWeights.rowCount == outputWeights.rowCount, "TwoLayerNetwork: one output row per neuron")
+        precondition(outputBias.map { $0.count == outputWeights.columnCount } ?? true, "TwoLayerNetwork: one output bias per output")
         self.inputWeights = inputWeights
         self.outputWeights = outputWeights
         self.hasBias = hasBias
         self.biasRegularized = biasRegularized
+        self.outputBias = outputBias
     }
+
+    /// Whether the network has an output bias.
+    public var hasOutputBias: Bool { outputBias != nil }
 
     /// Number of leading columns of ``inputWeights`` that the weight decay covers.
     public var regularizedInputColumns: Int {
@@ -56,25 +69,32 @@ public struct TwoLayerNetwork: Sendable, Equatable {
         return h
     }
 
-    /// Predictions `F` (`n × c`) for raw features `X` (`n × d`).
+    /// Predictions `F` (`n × c`) for raw features `X` (`n × d`), the output bias included.
     ///
     /// Computed a block of samples at a time, so that the `n × m` hidden activations of a wide
     /// network on many samples (32 MB at n = m = 2000) are never held at once.
     public func predict(_ features: DenseMatrix) -> DenseMatrix {
         let n = features.rowCount, d = features.columnCount, c = outputCount
         let blockRows = max(1, min(n, (1 << 16) / max(width, 1)))
-        guard n > blockRows else { return hiddenActivations(features).multiplied(by: outputWeights) }
-        var out = DenseMatrix(rowCount: n, columnCount: c)
-        for start in stride(from: 0, to: n, by: blockRows) {
-            let end = min(n, start + blockRows)
-            let block = DenseMatrix(rowCount: end - start, columnCount: d, values: Array(features.values[(start * d)..<(end * d)]))
-            let f = hiddenActivations(block).multiplied(by: outputWeights)
-            out.values.replaceSubrange((start * c)..<(end * c), with: f.values)
+        var out: DenseMatrix
+        if n <= blockRows {
+            out = hiddenActivations(features).multiplied(by: outputWeights)
+        } else {
+            out = DenseMatrix(rowCount: n, columnCount: c)
+            for start in stride(from: 0, to: n, by: blockRows) {
+                let end = min(n, start + blockRows)
+                let block = DenseMatrix(rowCount: end - start, columnCount: d, values: Array(features.values[(start * d)..<(end * d)]))
+                let f = hiddenActivations(block).multiplied(by: outputWeights)
+                out.values.replaceSubrange((start * c)..<(end * c), with: f.values)
+            }
+        }
+        if let offset = outputBias {
+            for i in 0..<n { for k in 0..<c { out.values[i * c + k] += offset[k] } }
         }
         return out
     }
 
-    /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β` (a free bias excluded).
+    /// `½ Σⱼ (‖uⱼ‖² + ‖αⱼ‖²)`, the weight-decay term without `β` (a free bias and the output bias excluded).
     public var halfSquaredWeightNorm: Double {
         let inputs = (0..<width).reduce(0.0) { total, j in let r = regularizedInputNorm(j); return total + r * r }
         return 0.5 * (inputs + outputWeights.values.reduce(0) { $0 + $1 * $1 })
@@ -90,9 +110,11 @@ public struct TwoLayerNetwork: Sendable, Equatable {
     /// neurons with `αⱼ = 0` or no input weights at all contribute nothing and are removed. With a
     /// free bias, `‖uⱼ‖` excludes the bias, and a bias-only neuron (the constant `bⱼ₊αⱼ`) has no
     /// balanced scaling — its decay `½‖αⱼ‖²` shrinks without bound as `bⱼ` grows — so it is
-    /// rescaled to `bⱼ = 10⁶·max(1, b₊‖αⱼ‖)`, where the decay is below `½·10⁻¹²`.
+    /// rescaled to `bⱼ = 10⁶·max(1, b₊‖αⱼ‖)`, where the decay is below `½·10⁻¹²` — or, when the
+    /// network has an output bias, joins it (`c += bⱼαⱼ`) and costs nothing.
     public func balanced() -> TwoLayerNetwork {
         var u = [[Double]](), a = [[Double]]()
+        var offset = outputBias
         for j in 0..<width {
             let uj = inputWeights.row(j), aj = outputWeights.row(j)
             let nu = regularizedInputNorm(j), na = euclideanNorm(aj)
@@ -100,6 +122,10 @@ public struct TwoLayerNetwork: Sendable, Equatable {
             guard nu > 0 else {
                 // Only a free bias is left; a negative one makes the neuron zero everywhere.
                 guard let bias = uj.last, bias > 0 else { continue }
+                if let c = offset {
+                    offset = zip(c, aj).map { $0 + bias * $1 }
+                    continue
+                }
                 let target = 1e6 * max(1, bias * na)
                 u.append(uj.dropLast() + [target])
                 a.append(aj.map { $0 * bias / target })
@@ -111,7 +137,7 @@ public struct TwoLayerNetwork: Sendable, Equatable {
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: u, columnCount: inputWeights.columnCount),
                                outputWeights: DenseMatrix(rows: a, columnCount: outputCount), hasBias: hasBias,
-                               biasRegularized: biasRegularized)
+                               biasRegularized: biasRegularized, outputBias: offset)
     }
 
     /// The same function with neurons whose input weights point in the same direction (within
@@ -135,7 +161,7 @@ public struct TwoLayerNetwork: Sendable, Equatable {
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: directions, columnCount: inputWeights.columnCount),
                                outputWeights: DenseMatrix(rows: outputs, columnCount: outputCount), hasBias: hasBias,
-                               biasRegularized: biasRegularized).balanced()
+                               biasRegularized: biasRegularized, outputBias: outputBias).balanced()
     }
 }
 

@@ -10,6 +10,10 @@ import ConicSolver
 /// rescaling argument behind the program only needs `(X̃u)₊` to be positively homogeneous in
 /// `(u, b)` jointly, so an unregularized bias keeps the program exact.
 ///
+/// With an output offset (the network's output bias) one free variable `c`, in no cone and not
+/// regularized, is added to every prediction: the loss sees `Σᵢ DᵢX̃aᵢ + c1`. It is the last
+/// variable, and enters the loss rows as a feature equal to 1 for every sample would.
+///
 /// Variables `x = [a₁ … a_P | w₁ … w_P | t₁ … t_{2P} | loss variables]` with `aᵢ = vᵢ − wᵢ`, so
 /// that the loss only involves the `a`'s: its Hessian is one dense `Pd̃ × Pd̃` block instead of
 /// `2Pd̃ × 2Pd̃`, eight times fewer flops per factorization. The `2P` second-order cones are
@@ -60,12 +64,14 @@ struct ConvexReLUProgram {
     /// The leading columns of the design whose weights the cones (and so the weight decay) cover:
     /// all of them, or all but the last for a free bias.
     let penalizedColumns: Int
+    /// The column of the output offset `c`, the last variable; `nil` without one.
+    let offsetColumn: Int?
 
     /// - Parameter formulation: for the squared loss, ``Formulation/gram`` or
     ///   ``Formulation/residual``; `nil` picks the one with the cheaper Newton system
     ///   (``squaredLossFormulation(patterns:width:)``).
     init(design: DenseMatrix, targets y: [Double], beta: Double, loss: Loss, patterns: ActivationPatterns,
-         signRows: [[Int]], freeBias: Bool = false, formulation requested: Formulation? = nil) throws {
+         signRows: [[Int]], freeBias: Bool = false, offset: Bool = false, formulation requested: Formulation? = nil) throws {
         let n = design.rowCount, d = design.columnCount, patternCount = patterns.count
         precondition(y.count == n && patterns.sampleCount == n && signRows.count == patternCount)
         self.design = design
@@ -109,7 +115,8 @@ struct ConvexReLUProgram {
         case .residual, .hinge: lossVariables = n
         case .logistic: lossVariables = 3 * n  // (τₖ, pₖ, qₖ) per sample
         }
-        let variableCount = lossStart + lossVariables
+        let variableCount = lossStart + lossVariables + (offset ? 1 : 0)
+        offsetColumn = offset ? variableCount - 1 : nil
         func socRow(block b: Int, entry j: Int) -> Int { socStart + b * (penalized + 1) + 1 + j }
 
         // A, column by column; row indices increase within a column by construction.
@@ -158,7 +165,7 @@ struct ConvexReLUProgram {
             rows.append(socStart + b * (penalized + 1)); values.append(-1)
             starts.append(rows.count)
         }
-        for k in 0..<(variableCount - lossStart) {  // loss columns
+        for k in 0..<lossVariables {  // loss columns
             switch formulation {
             case .residual: rows.append(k); values.append(1)
             case .hinge: rows.append(contentsOf: [k, n + k]); values.append(contentsOf: [-1, -1])
@@ -170,6 +177,17 @@ struct ConvexReLUProgram {
                 default: rows.append(contentsOf: [sample, cone + 5]); values.append(contentsOf: [1, -1])  // q
                 }
             case .gram: break
+            }
+            starts.append(rows.count)
+        }
+        if offset {  // the offset column: in every sample's loss row, like an always-active feature equal to 1
+            for k in 0..<n {
+                switch formulation {
+                case .gram: break
+                case .residual: rows.append(k); values.append(-1)
+                case .hinge: rows.append(n + k); values.append(-y[k])
+                case .logistic: rows.append(n + 6 * k + 3); values.append(y[k])
+                }
             }
             starts.append(rows.count)
         }
@@ -187,7 +205,7 @@ struct ConvexReLUProgram {
             for k in 0..<n { b[k] = -y[k] }
             cones.append(.zero(n))
             p = try SparseMatrix(rowCount: variableCount, columnCount: variableCount,
-                                 rows: Array(lossStart..<variableCount), columns: Array(lossStart..<variableCount),
+                                 rows: Array(lossStart..<(lossStart + n)), columns: Array(lossStart..<(lossStart + n)),
                                  values: Array(repeating: 1, count: n), name: "P")
         case .hinge:
             for k in 0..<n { b[n + k] = -1; q[lossStart + k] = 1 }
@@ -203,9 +221,10 @@ struct ConvexReLUProgram {
             cones.append(contentsOf: Array(repeating: .exponential, count: 2 * n))
         case .gram:
             let (gram, linear) = try Self.gramObjective(design: design, activeRows: activeRows, targets: y,
-                                                        variableCount: variableCount)
+                                                        variableCount: variableCount, offset: offset)
             p = gram
             for k in 0..<linear.count { q[aStart + k] = linear[k] }
+            if let column = offsetColumn { q[column] = -y.reduce(0, +) }
             constant = 0.5 * y.reduce(0) { $0 + $1 * $1 }
         }
         cones.append(.nonnegative(socStart - lossRows))
@@ -239,19 +258,22 @@ struct ConvexReLUProgram {
     static let denseFlopRate = 2e10
     static let simplicialFlopRate = 1.3e9
 
-    /// `MᵀM` (upper triangle, on the leading `Pd̃` variables) and `−Mᵀy` for `M = [DᵢX̃]`.
+    /// `MᵀM` (upper triangle, on the leading `Pd̃` variables) and `−Mᵀy` for `M = [DᵢX̃]`; with an
+    /// `offset` (the last variable `c`, predictions `Ma + c1`) also the last column of `[M 1]ᵀ[M 1]`:
+    /// `Mᵀ1` and `n`.
     ///
     /// Block `(i, j)` of `MᵀM` is `X̃ᵀDᵢDⱼX̃`, the Gram matrix of the samples active in both
     /// patterns: one `d̃ × d̃` product over about `n/4` rows per pair, `P²nd̃²/4` flops in all,
     /// where the product of the masked `n × Pd̃` matrix with itself takes `2nP²d̃²` (eight times
     /// more: 2·10¹² flops at n = 10⁴, P = 200, d̃ = 50) and two dense copies of `MᵀM` and `M`.
     private static func gramObjective(design: DenseMatrix, activeRows: [[Int]], targets y: [Double],
-                                      variableCount: Int) throws -> (SparseMatrix, [Double]) {
+                                      variableCount: Int, offset: Bool = false) throws -> (SparseMatrix, [Double]) {
         let n = design.rowCount, d = design.columnCount, patternCount = activeRows.count, size = patternCount * d
         var active = [[Bool]](repeating: [Bool](repeating: false, count: n), count: patternCount)
         for (pattern, rows) in activeRows.enumerated() { for k in rows { active[pattern][k] = true } }
         // Column c of the upper triangle holds rows 0...c, so it starts at c(c+1)/2.
-        let entries = size * (size + 1) / 2
+        let triangle = size * (size + 1) / 2
+        let entries = triangle + (offset ? size + 1 : 0)
         var values = [Double](repeating: 0, count: entries)
         var rows = [Int](repeating: 0, count: entries)
         var starts = [Int](repeating: 0, count: variableCount + 1)
@@ -260,7 +282,14 @@ struct ConvexReLUProgram {
             starts[column] = start
             for row in 0...column { rows[start + row] = row }
         }
-        for column in size...variableCount { starts[column] = entries }
+        for column in size...variableCount { starts[column] = triangle }
+        if offset {
+            // The offset's column: Mᵀ1 on the a-rows (filled below) and n on the diagonal.
+            starts[variableCount] = entries
+            for row in 0..<size { rows[triangle + row] = row }
+            rows[entries - 1] = variableCount - 1
+            values[entries - 1] = Double(n)
+        }
         var linear = [Double](repeating: 0, count: size)
         for j in 0..<patternCount {
             for i in 0...j {
@@ -275,6 +304,7 @@ struct ConvexReLUProgram {
                 }
             }
             for k in activeRows[j] { for a in 0..<d { linear[j * d + a] -= design[k, a] * y[k] } }
+            if offset { for k in activeRows[j] { for a in 0..<d { values[triangle + j * d + a] += design[k, a] } } }
         }
         let matrix = try SparseMatrix(rowCount: variableCount, columnCount: variableCount, columnStarts: starts,
                                       rowIndices: rows, values: values, name: "P")
@@ -309,9 +339,12 @@ struct ConvexReLUProgram {
         return out
     }
 
-    /// The convex model's predictions `Σᵢ DᵢX̃aᵢ`.
+    /// The output offset `c` of a primal point (0 without one).
+    func offset(of x: [Double]) -> Double { offsetColumn.map { x[$0] } ?? 0 }
+
+    /// The convex model's predictions `Σᵢ DᵢX̃aᵢ + c`.
     func predictions(_ x: [Double]) -> [Double] {
-        var f = [Double](repeating: 0, count: design.rowCount)
+        var f = [Double](repeating: offset(of: x), count: design.rowCount)
         for i in 0..<patternCount {
             let a = slice(x, i * width)
             guard a.contains(where: { $0 != 0 }) else { continue }

@@ -23,6 +23,10 @@ public struct ConvexTrainingSettings: Sendable {
     /// Whether weight decay covers the bias (ICML 2020 experiments) or leaves it free (JMLR);
     /// only meaningful with ``hasBias``.
     public var biasRegularized: Bool = true
+    /// Add one free (unregularized) offset per output, the output bias: predictions are
+    /// `Σⱼ (X̃uⱼ)₊αⱼ + c`, and the dual gains `1ᵀV = 0`. With a free hidden bias the constant
+    /// neuron already is such an offset; the network then reports it as its output bias.
+    public var outputBias = false
     /// The activation patterns.
     public var patterns: PatternChoice = .automatic(count: 100, seed: 0)
     /// When the program would have more sign rows `(2Dᵢ − I)X̃vᵢ ≥ 0` than this, each pattern
@@ -105,6 +109,12 @@ public struct ConvexTrainingSettings: Sendable {
 
     /// A bias that weight decay leaves free.
     var freeBias: Bool { hasBias && !biasRegularized }
+    /// Whether the dual carries `1ᵀV = 0`: some output offset is free (the output bias, or the
+    /// constant neuron of a free hidden bias).
+    var dualSumsToZero: Bool { freeBias || outputBias }
+    /// Whether the single-output program needs an offset variable of its own (with a free hidden
+    /// bias the constant neuron's pattern plays that part).
+    var programOffset: Bool { outputBias && !freeBias }
 
     /// Settings with weight decay `beta` and defaults elsewhere.
     public init(beta: Double) { self.beta = beta }
@@ -290,7 +300,9 @@ public enum ConvexTrainer {
         // slightly non-zero; the largest pruning threshold whose p(θ) is within 1e-9 (relative) of
         // the lowest is kept, so that neurons that only carry solver noise are dropped; neurons
         // with parallel input weights (a block split over patterns that share a boundary) merge.
-        let candidates = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
+        // The infinite threshold (no neuron: the zero network, or the offset alone with an output
+        // bias) comes first, for a β so large that every block is solver noise.
+        let candidates = [.infinity, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 0].map { threshold in
             let network = rebuild([chosen], outputs: 1, threshold: threshold, settings: settings).merged()
             let objective = network.objective(features: features, targets: targets, beta: settings.beta, loss: settings.loss)
             return (network: network, objective: objective, threshold: threshold)
@@ -351,6 +363,7 @@ public enum ConvexTrainer {
         var growthSettings = NeuronGrowth.Settings()
         growthSettings.rounds = settings.growthRounds
         let outcome = NeuronGrowth.grow(design: design, targets: y, beta: settings.beta, freeBias: settings.freeBias,
+                                        outputOffset: settings.outputBias,
                                         tolerance: settings.generationTolerance, settings: growthSettings, seed: seed,
                                         deadline: until, progress: progress)
         progress?(String(format: "growth: %d neurons after %d rounds, objective %.6g, max violation %.4g·β, %.1f s",
@@ -359,18 +372,19 @@ public enum ConvexTrainer {
         return outcome
     }
 
-    /// The grown weights as a network: with a free bias the offset becomes a bias-only neuron
-    /// (`balanced()` makes its decay negligible).
+    /// The grown weights as a network: the offset is the output bias, or with a free bias and no
+    /// output bias a bias-only neuron (`balanced()` makes its decay negligible).
     static func grownNetwork(_ outcome: NeuronGrowth.Outcome, design: DenseMatrix,
                              settings: ConvexTrainingSettings) -> TwoLayerNetwork {
         var rows = outcome.neurons, outputs = outcome.outputWeights
-        if settings.freeBias, outcome.offset != 0 {
+        if settings.freeBias, !settings.outputBias, outcome.offset != 0 {
             rows.append([Double](repeating: 0, count: design.columnCount - 1) + [1])
             outputs.append(outcome.offset)
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: rows, columnCount: design.columnCount),
                                outputWeights: DenseMatrix(column: outputs), hasBias: settings.hasBias,
-                               biasRegularized: settings.biasRegularized).balanced()
+                               biasRegularized: settings.biasRegularized,
+                               outputBias: settings.outputBias ? [outcome.offset] : nil).balanced()
     }
 
     /// A clear error instead of a trap when a network does not fit the data: its input weights
@@ -406,7 +420,8 @@ public enum ConvexTrainer {
         while true {
             let buildStart = Date()
             let program = try ConvexReLUProgram(design: design, targets: y, beta: settings.beta, loss: settings.loss,
-                                                patterns: patterns, signRows: signRows, freeBias: settings.freeBias)
+                                                patterns: patterns, signRows: signRows, freeBias: settings.freeBias,
+                                                offset: settings.programOffset)
             buildTime += Date().timeIntervalSince(buildStart)
             progress?("round \(round): \(program.problem.variableCount) variables, \(program.problem.constraintCount) constraints (\(program.formulation.rawValue) form)")
             var solverSettings = settings.solver
@@ -450,7 +465,7 @@ public enum ConvexTrainer {
             let patterns = program.patterns.subset(kept)
             let restricted = try ConvexReLUProgram(design: program.design, targets: y, beta: settings.beta, loss: settings.loss,
                                                    patterns: patterns, signRows: kept.map { program.signRows[$0] },
-                                                   freeBias: settings.freeBias)
+                                                   freeBias: settings.freeBias, offset: settings.programOffset)
             guard deadline.timeIntervalSinceNow > 0 else { return nil }
             var solverSettings = settings.solver
             solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
@@ -506,11 +521,14 @@ public enum ConvexTrainer {
     /// The network of the non-zero blocks of each output's solution after pruning.
     ///
     /// With a free bias the norm behind the scaling leaves out the bias; a block with only a bias
-    /// (a constant) keeps its size and ``TwoLayerNetwork/balanced()`` shrinks its cost.
+    /// (a constant) keeps its size and ``TwoLayerNetwork/balanced()`` shrinks its cost (or moves
+    /// it into the output bias). The programs' offsets become the output bias.
     static func rebuild(_ solutions: [(ConvexReLUProgram, [Double])], outputs c: Int, threshold: Double,
                         settings: ConvexTrainingSettings) -> TwoLayerNetwork {
         var inputRows = [[Double]](), outputRows = [[Double]]()
+        var offsets = [Double](repeating: 0, count: c)
         for (output, (program, x)) in solutions.enumerated() {
+            offsets[output] = program.offset(of: x)
             let kept = pruned(x, program: program, threshold: threshold)
             for b in 0..<program.blockCount {
                 let z = program.block(b, of: kept)
@@ -526,7 +544,7 @@ public enum ConvexTrainer {
         let d = solutions.first?.0.width ?? 0
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: d),
                                outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
-                               biasRegularized: settings.biasRegularized)
+                               biasRegularized: settings.biasRegularized, outputBias: settings.outputBias ? offsets : nil)
     }
 
     /// The initial patterns, refusing (``ConvexTrainingError/tooLarge(_:)``) a choice whose program
@@ -634,7 +652,8 @@ extension ConvexTrainer {
     /// `p(θ)`, a lower bound on the global optimum from the convex program solved over the
     /// patterns of `settings` plus those of the network's own neurons, and the best objective found.
     ///
-    /// The network's `hasBias` and `biasRegularized` decide the bias; the settings' are ignored.
+    /// The network's `hasBias`, `biasRegularized` and output bias decide the biases; the settings'
+    /// are ignored.
     public static func certify(_ network: TwoLayerNetwork, features: DenseMatrix, targets: DenseMatrix,
                                settings: ConvexTrainingSettings, including networks: [TwoLayerNetwork] = [],
                                progress: ((String) -> Void)? = nil) throws -> NetworkCertificate {
@@ -647,6 +666,7 @@ extension ConvexTrainer {
         var settings = settings
         settings.hasBias = network.hasBias
         settings.biasRegularized = network.biasRegularized
+        settings.outputBias = network.hasOutputBias
         let design = settings.hasBias ? features.appendingOnesColumn() : features
         try checkCompatible(network, design: design, settings: settings, name: "the network")
         for (index, extra) in networks.enumerated() {

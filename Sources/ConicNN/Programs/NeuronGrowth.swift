@@ -5,7 +5,7 @@ import ConicSolver
 /// inserting the neurons that most violate the dual constraint at its residual, and descend the
 /// weight-decay objective
 ///
-///     ½‖(X̃Uᵀ)₊a + c − y‖² + (β/2)(‖U‖² + ‖a‖²)      (c: an unregularized offset, free bias only)
+///     ½‖(X̃Uᵀ)₊a + c − y‖² + (β/2)(‖U‖² + ‖a‖²)      (c: an unregularized offset, free bias or output bias)
 ///
 /// with L-BFGS over all weights after each insertion. Descent moves neurons continuously across
 /// the samples' hyperplanes, which the convex program can only do by meeting the right pattern
@@ -36,7 +36,7 @@ enum NeuronGrowth {
         /// The neurons' input weights (rows of `U`; the bias last with a bias column).
         var neurons: [[Double]]
         var outputWeights: [Double]
-        /// The unregularized offset `c` (free bias; 0 otherwise).
+        /// The unregularized offset `c` (free bias or output bias; 0 otherwise).
         var offset: Double
         /// The objective of the grown network (with its offset, under a free bias).
         var objective: Double
@@ -47,19 +47,24 @@ enum NeuronGrowth {
 
     /// Grows the network until the ascent finds no violation above `β(1 + tolerance)`, the
     /// objective stalls, the rounds run out or `deadline` passes.
-    static func grow(design: DenseMatrix, targets y: [Double], beta: Double, freeBias: Bool, tolerance: Double,
+    ///
+    /// - Parameter outputOffset: descend an offset `c` as well (the output bias); a free bias
+    ///   always has one (its constant neuron).
+    static func grow(design: DenseMatrix, targets y: [Double], beta: Double, freeBias: Bool, outputOffset: Bool = false,
+                     tolerance: Double,
                      settings: Settings = Settings(), seed: UInt64, deadline: Date,
                      progress: ((String) -> Void)?) -> Outcome {
         let n = design.rowCount, width = design.columnCount
         let penalized = freeBias ? width - 1 : width
         var neurons = [[Double]](), outputs = [Double]()
-        var offset = freeBias ? y.reduce(0, +) / Double(max(n, 1)) : 0
+        let hasOffset = freeBias || outputOffset
+        var offset = hasOffset ? y.reduce(0, +) / Double(max(n, 1)) : 0
         var objective = Double.infinity, violation = Double.infinity
         var stalled = 0, round = 0, iterations = 0
         let optimizer = LBFGS(memory: 30, maximumIterations: settings.iterationsPerRound)
         while round < settings.rounds, Date() < deadline {
             round += 1
-            let model = Model(design: design, targets: y, beta: beta, penalized: penalized, freeBias: freeBias,
+            let model = Model(design: design, targets: y, beta: beta, penalized: penalized, hasOffset: hasOffset,
                               width: neurons.count)
             if !neurons.isEmpty {
                 let outcome = optimizer.minimize(from: model.pack(neurons, outputs, offset), deadline: deadline) { model.evaluate($0, &$1) }
@@ -76,10 +81,10 @@ enum NeuronGrowth {
             // The descent stops at the deadline; the ascent would overrun it.
             if Date() >= deadline, !neurons.isEmpty {
                 objective = min(objective, Model(design: design, targets: y, beta: beta, penalized: penalized,
-                                                 freeBias: freeBias, width: neurons.count).objective(neurons, outputs, offset).0)
+                                                 hasOffset: hasOffset, width: neurons.count).objective(neurons, outputs, offset).0)
                 break
             }
-            let (value, residual) = Model(design: design, targets: y, beta: beta, penalized: penalized, freeBias: freeBias,
+            let (value, residual) = Model(design: design, targets: y, beta: beta, penalized: penalized, hasOffset: hasOffset,
                                           width: neurons.count).objective(neurons, outputs, offset)
             if objective.isFinite, objective - value <= settings.stallDecrease * max(abs(objective), 1e-300) {
                 stalled += 1
@@ -122,24 +127,24 @@ enum NeuronGrowth {
         let targets: [Double]
         let beta: Double
         let penalized: Int
-        let freeBias: Bool
+        let hasOffset: Bool
         let width: Int
 
         var dim: Int { design.columnCount }
 
         func pack(_ neurons: [[Double]], _ outputs: [Double], _ offset: Double) -> [Double] {
-            neurons.flatMap { $0 } + outputs + (freeBias ? [offset] : [])
+            neurons.flatMap { $0 } + outputs + (hasOffset ? [offset] : [])
         }
 
         func unpack(_ x: [Double]) -> ([[Double]], [Double], Double) {
             let neurons = (0..<width).map { Array(x[($0 * dim)..<(($0 + 1) * dim)]) }
             let outputs = Array(x[(width * dim)..<(width * dim + width)])
-            return (neurons, outputs, freeBias ? x[width * dim + width] : 0)
+            return (neurons, outputs, hasOffset ? x[width * dim + width] : 0)
         }
 
         /// The objective and the residual `y − f`.
         func objective(_ neurons: [[Double]], _ outputs: [Double], _ offset: Double) -> (Double, [Double]) {
-            var gradient = [Double](repeating: 0, count: width * dim + width + (freeBias ? 1 : 0))
+            var gradient = [Double](repeating: 0, count: width * dim + width + (hasOffset ? 1 : 0))
             let (value, residual) = evaluate(pack(neurons, outputs, offset), gradient: &gradient, wantResidual: true)
             return (value, residual)
         }
@@ -150,7 +155,7 @@ enum NeuronGrowth {
 
         private func evaluate(_ x: [Double], gradient: inout [Double], wantResidual: Bool) -> (Double, [Double]) {
             let n = design.rowCount, m = width, d = dim
-            let offset = freeBias ? x[m * d + m] : 0
+            let offset = hasOffset ? x[m * d + m] : 0
             var residual = targets.map { -$0 + offset }  // f − y, then the neurons' part added
             var regularization = 0.0
             for j in 0..<m {
@@ -159,7 +164,7 @@ enum NeuronGrowth {
             }
             guard m > 0 else {
                 for k in gradient.indices { gradient[k] = 0 }
-                if freeBias { gradient[0] = residual.reduce(0, +) }
+                if hasOffset { gradient[0] = residual.reduce(0, +) }
                 let loss = 0.5 * residual.reduce(0) { $0 + $1 * $1 }
                 return (loss, wantResidual ? residual.map { -$0 } : [])
             }
@@ -188,7 +193,7 @@ enum NeuronGrowth {
                 }
                 gradient[m * d + j] = outputGradient[j] + beta * x[m * d + j]
             }
-            if freeBias { gradient[m * d + m] = residual.reduce(0, +) }
+            if hasOffset { gradient[m * d + m] = residual.reduce(0, +) }
             return (loss + 0.5 * beta * regularization, wantResidual ? residual.map { -$0 } : [])
         }
     }

@@ -72,7 +72,8 @@ extension ConvexTrainer {
     }
 
     /// The dual point of a solved single-output program in the form the dual constraint uses
-    /// (`v`: the residual, or `λ∘y` for the hinge loss, projected onto `1ᵀv = 0` with a free bias)
+    /// (`v`: the residual, or `λ∘y` for the hinge loss, projected onto `1ᵀv = 0` with a free bias
+    /// or an output bias)
     /// and the multipliers the lower bound takes (`v`, or `λ` for the hinge loss).
     static func dualPoint(program: ConvexReLUProgram, solution: Solution, targets y: [Double],
                           settings: ConvexTrainingSettings) -> (v: DenseMatrix, multipliers: DenseMatrix) {
@@ -91,7 +92,7 @@ extension ConvexTrainer {
         case .crossEntropy:
             preconditionFailure("cross-entropy has vector outputs: ConvexTrainer trains shared neurons")
         }
-        if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.loss) }
+        if settings.dualSumsToZero { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: settings.loss) }
         var multipliers = v
         if settings.loss.usesMarginMultipliers { multipliers.values = zip(v.values, y).map { $0 * $1 } }
         return (v, multipliers)
@@ -306,7 +307,8 @@ extension ConvexTrainer {
     /// best constant is not zero.
     static func zeroNetworkIfOptimal(features: DenseMatrix, targets: DenseMatrix, design: DenseMatrix,
                                      settings: ConvexTrainingSettings, started: Date) -> ConvexTrainingResult? {
-        guard !settings.freeBias else { return nil }
+        // With a free offset the zero network is not the candidate (the best constant is).
+        guard !settings.dualSumsToZero else { return nil }
         // The dual point −∇ℓ(0) for the cross-entropy (Y − 1/c); Y for the others (λ = 1 for the margin losses).
         let start = settings.loss == .crossEntropy ? crossEntropyDualAtZero(targets) : targets
         let constraint = DualConstraintBound.norm(design: design, dual: start)

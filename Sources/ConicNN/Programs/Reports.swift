@@ -8,7 +8,7 @@ public enum Report {
     /// `nn train`: the certificate and the run (`objective` is `p(θ)` of the returned network).
     public static func object(for result: ConvexTrainingResult) -> [String: Any] {
         let certificate = result.certificate
-        return [
+        var object: [String: Any] = [
             "objective": number(certificate.objective),
             "lower_bound": number(certificate.lowerBound),
             "gap": number(certificate.gap),
@@ -37,6 +37,8 @@ public enum Report {
                  "added": round.added, "nodes": round.nodes, "seconds": round.seconds]
             },
         ]
+        if let offset = result.network.outputBias { object["output_bias"] = offset.map(number) }
+        return object
     }
 
     /// `nn certify`: `objective` is the given network's `p(θ)`; `best_objective` the convex program's network.

@@ -6,7 +6,7 @@ extension ConvexTrainer {
     ///
     /// Over a finite set of unit neurons `θⱼ` (`‖θⱼ‖ = 1`, or `‖θⱼ,₁..d‖ = 1` with a free bias) the
     /// weight-decay problem is the group lasso `min ½‖HW − Y‖² + β Σⱼ ‖wⱼ‖` with `H = (X̃Θᵀ)₊`
-    /// (``FiniteNeuronProgram``; a free bias adds an unpenalized output bias, the constant neuron):
+    /// (``FiniteNeuronProgram``; an output bias or a free hidden bias adds an unpenalized output bias):
     /// rescaling each neuron to `‖uⱼ‖ = ‖αⱼ‖` turns `(β/2)(‖uⱼ‖² + ‖αⱼ‖²)` into `β‖wⱼ‖`. Its dual
     /// point `V = Y − HW` satisfies `‖Vᵀhⱼ‖ ≤ β` on the neurons in the program; neurons with
     /// `‖Vᵀ(X̃θ)₊‖ > β(1 + ε)` found by the ascent (or the dual-constraint search) are added and the
@@ -84,19 +84,19 @@ extension ConvexTrainer {
             var solverSettings = settings.solver
             solverSettings.timeLimit = min(solverSettings.timeLimit, max(1, generationDeadline.timeIntervalSinceNow))
             let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: .regularized(loss, beta: beta),
-                                                         outputBias: settings.freeBias, settings: solverSettings)
+                                                         outputBias: settings.dualSumsToZero, settings: solverSettings)
             iterations += solution.iterations
             solveTime += solution.solveTime
             guard solution.status.isOptimal else {
                 if last != nil { stop = solution.status == .timeLimit ? .timeLimit : .roundLimit; break }
                 throw ConvexTrainingError.solverFailed(solution.status)
             }
-            // V = −∇ℓ(HW + 1cᵀ) (squared: the residual Y − HW − 1cᵀ), on 1ᵀV = 0 with a free bias.
+            // V = −∇ℓ(HW + 1cᵀ) (squared: the residual Y − HW − 1cᵀ), on 1ᵀV = 0 with a free offset.
             var fit = h.multiplied(by: solution.weights)
             for i in 0..<n { for k in 0..<c { fit[i, k] += solution.outputBias[k] } }
             var v = DenseMatrix(rowCount: n, columnCount: c,
                                 values: loss.gradient(predictions: fit.values, targets: targets.values, columns: c).map { -$0 })
-            if settings.freeBias { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: loss) }
+            if settings.dualSumsToZero { v = DualLowerBound.zeroSumProjection(v, targets: targets, loss: loss) }
 
             let weightNorms = (0..<neurons.count).map { euclideanNorm(solution.weights.row($0)) }
             let largest = weightNorms.max() ?? 0
@@ -207,7 +207,8 @@ extension ConvexTrainer {
 extension ConvexTrainer {
     /// The network of a solved program over fixed unit neurons `θⱼ`: neuron `j` with output
     /// weights `wⱼ` becomes `u = θⱼ√‖wⱼ‖`, `α = wⱼ/√‖wⱼ‖` (balanced, so its weight decay is
-    /// `β‖wⱼ‖`); a free bias's output bias is the constant neuron `(0, 1)`.
+    /// `β‖wⱼ‖`); the program's offset is the network's output bias when it has one, else (a free
+    /// hidden bias) the constant neuron `(0, 1)`.
     static func fixedNeuronNetwork(neurons: [[Double]], solution: FiniteNeuronSolution, design: DenseMatrix, outputs c: Int,
                                    settings: ConvexTrainingSettings) -> TwoLayerNetwork {
         let width = design.columnCount, penalized = settings.freeBias ? width - 1 : width
@@ -220,13 +221,14 @@ extension ConvexTrainer {
             inputRows.append(theta.map { $0 * norm.squareRoot() })
             outputRows.append(w.map { $0 / norm.squareRoot() })
         }
-        if settings.freeBias, solution.outputBias.contains(where: { $0 != 0 }) {
+        if settings.freeBias, !settings.outputBias, solution.outputBias.contains(where: { $0 != 0 }) {
             inputRows.append([Double](repeating: 0, count: penalized) + [1])
             outputRows.append(solution.outputBias)
         }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rows: inputRows, columnCount: width),
                                outputWeights: DenseMatrix(rows: outputRows, columnCount: c), hasBias: settings.hasBias,
-                               biasRegularized: settings.biasRegularized).merged()
+                               biasRegularized: settings.biasRegularized,
+                               outputBias: settings.outputBias ? solution.outputBias : nil).merged()
     }
 
     /// The best network over the given input directions with only the output weights trained: the
@@ -254,7 +256,7 @@ extension ConvexTrainer {
         var solverSettings = settings.solver
         solverSettings.timeLimit = min(solverSettings.timeLimit, deadline.timeIntervalSinceNow)
         let solution = try FiniteNeuronProgram.solve(activations: h, targets: targets, objective: objective,
-                                                     outputBias: settings.freeBias, settings: solverSettings)
+                                                     outputBias: settings.dualSumsToZero, settings: solverSettings)
         guard solution.status.isOptimal || solution.status == .almostSolved else { return nil }
         return fixedNeuronNetwork(neurons: neurons, solution: solution, design: design, outputs: targets.columnCount,
                                   settings: settings)

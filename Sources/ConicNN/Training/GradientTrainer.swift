@@ -66,6 +66,8 @@ public struct GradientTrainingSettings: Sendable, Equatable {
     public var hasBias: Bool
     /// Whether weight decay covers the bias weights (the JMLR formulations leave them free).
     public var biasRegularized: Bool
+    /// Whether the network has an output bias (one unregularized offset per output, starting at 0).
+    public var outputBias = false
     /// Multiplier of the default initialization `uⱼ ~ N(0, I/d̃)`, `αⱼ ~ N(0, I/m)` (positive).
     public var initialScale: Double
     /// Epochs between two recorded full-data objectives (at least 1); the initial and the
@@ -181,13 +183,19 @@ public enum GradientTrainer {
         }
         // The settings decide what the objective penalizes, whatever the starting network says.
         network.biasRegularized = settings.biasRegularized
+        if settings.outputBias, network.outputBias == nil {
+            network.outputBias = [Double](repeating: 0, count: targets.columnCount)
+        } else if !settings.outputBias {
+            network.outputBias = nil
+        }
 
         let n = features.rowCount
         let design = network.designMatrix(features)
         let batchSize = settings.optimizer == .gd ? n : min(settings.batchSize, n)
         var state = FirstOrderUpdate(optimizer: settings.optimizer, learningRate: settings.learningRate,
                                      momentum: settings.optimizer == .sgd ? settings.momentum : 0,
-                                     blockSizes: [network.inputWeights.values.count, network.outputWeights.values.count])
+                                     blockSizes: [network.inputWeights.values.count, network.outputWeights.values.count,
+                                                  network.outputBias?.count ?? 0])
         var order = Array(0..<n)
 
         func objective(_ net: TwoLayerNetwork) -> Double {
@@ -246,18 +254,21 @@ public enum GradientTrainer {
                                       diverged: false, epochsCompleted: settings.epochs)
     }
 
-    /// The gradient `(∂U, ∂A)` of `scale·ℓ(F_B) + (β/2)(‖U‖² + ‖A‖²)` on the batch whose design
+    /// The gradient `(∂U, ∂A, ∂c)` of `scale·ℓ(F_B) + (β/2)(‖U‖² + ‖A‖²)` on the batch whose design
     /// rows (`X̃_B`, bias column included) and targets are given.
     ///
-    /// With `Z = X̃Uᵀ`, `H = Z₊`, `F = HA` and `G = scale·∂ℓ/∂F`:
-    /// `∂A = HᵀG + βA` and `∂U = ((GAᵀ) ∘ 1[Z > 0])ᵀX̃ + βU`.
+    /// With `Z = X̃Uᵀ`, `H = Z₊`, `F = HA + 1cᵀ` and `G = scale·∂ℓ/∂F`:
+    /// `∂A = HᵀG + βA`, `∂U = ((GAᵀ) ∘ 1[Z > 0])ᵀX̃ + βU` and `∂c = Gᵀ1` (empty without an output bias).
     static func gradient(of network: TwoLayerNetwork, design: DenseMatrix, targets: DenseMatrix,
-                         scale: Double, beta: Double, loss: Loss) -> (u: DenseMatrix, a: DenseMatrix) {
+                         scale: Double, beta: Double, loss: Loss) -> (u: DenseMatrix, a: DenseMatrix, c: [Double]) {
         let u = network.inputWeights, a = network.outputWeights
         let z = design.multiplied(by: u, transposeOther: true)
         var h = z
         for k in h.values.indices where h.values[k] < 0 { h.values[k] = 0 }
-        let f = h.multiplied(by: a)
+        var f = h.multiplied(by: a)
+        if let offset = network.outputBias {
+            for i in 0..<f.rowCount { for k in 0..<f.columnCount { f[i, k] += offset[k] } }
+        }
         var g = DenseMatrix(rowCount: f.rowCount, columnCount: f.columnCount,
                             values: loss.gradient(predictions: f.values, targets: targets.values, columns: f.columnCount))
         if scale != 1 { for k in g.values.indices { g.values[k] *= scale } }
@@ -272,7 +283,12 @@ public enum GradientTrainer {
         for j in 0..<u.rowCount {
             for k in (j * u.columnCount)..<(j * u.columnCount + decayed) { gradU.values[k] += beta * u.values[k] }
         }
-        return (gradU, gradA)
+        var gradC = [Double]()
+        if network.outputBias != nil {
+            gradC = [Double](repeating: 0, count: g.columnCount)
+            for i in 0..<g.rowCount { for k in 0..<g.columnCount { gradC[k] += g[i, k] } }
+        }
+        return (gradU, gradA, gradC)
     }
 
     /// The default initialization `uⱼ ~ N(0, I/d̃)`, `αⱼ ~ N(0, I/m)`, both times `initialScale`
@@ -286,7 +302,8 @@ public enum GradientTrainer {
         let a = (0..<(m * c)).map { _ in aScale * rng.nextGaussian() }
         return TwoLayerNetwork(inputWeights: DenseMatrix(rowCount: m, columnCount: dTilde, values: u),
                                outputWeights: DenseMatrix(rowCount: m, columnCount: c, values: a),
-                               hasBias: settings.hasBias)
+                               hasBias: settings.hasBias,
+                               outputBias: settings.outputBias ? [Double](repeating: 0, count: c) : nil)
     }
 
     // MARK: - Steps
@@ -299,6 +316,10 @@ public enum GradientTrainer {
         state.beginStep()
         state.update(&network.inputWeights.values, gradient: grad.u.values, block: 0)
         state.update(&network.outputWeights.values, gradient: grad.a.values, block: 1)
+        if var offset = network.outputBias {
+            state.update(&offset, gradient: grad.c, block: 2)
+            network.outputBias = offset
+        }
     }
 
     /// Fisher–Yates with the generator's raw output, so that the order depends only on the seed
@@ -313,6 +334,7 @@ public enum GradientTrainer {
 
     private static func isFinite(_ network: TwoLayerNetwork) -> Bool {
         network.inputWeights.values.allSatisfy(\.isFinite) && network.outputWeights.values.allSatisfy(\.isFinite)
+            && (network.outputBias ?? []).allSatisfy(\.isFinite)
     }
 
     // MARK: - Validation
