@@ -112,6 +112,10 @@ extension NetworkSettings {
         case "exact_enumeration_limit": training.exactEnumerationLimit = try integer(value, key)
         case "patterns_per_round": training.patternsPerRound = try integer(value, key, minimum: 1)
         case "random_starts": training.randomStarts = try integer(value, key)
+        case "growth_rounds": training.growthRounds = try integer(value, key)
+        case "subsample_bound":
+            guard value >= 0, value < 1 else { throw CAPIError(.setting, "subsample_bound must lie in [0, 1), got \(value)") }
+            training.subsampleBoundShare = value
         case "loss": throw CAPIError(.setting, "loss takes a string (squared, hinge, logistic or cross-entropy)")
         default: throw CAPIError(.argument, "unknown training setting '\(key)'")
         }

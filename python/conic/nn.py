@@ -318,7 +318,10 @@ def train(X, y, beta=None, *, loss="squared", weight_decay=None, loss_reduction=
     patterns : "auto" (all arrangements when the rank is ≤ 3 and they are few, else 100 sampled,
         then generated from the dual), "exact" or a count of sampled gate vectors.
     **options : other training settings of conic.h (``max_rounds``, ``time_limit``, ``tolerance``,
-        ``threads``, ``relaxation_limit``, ``solver.max_iter``, ...).
+        ``threads``, ``relaxation_limit``, ``growth_rounds``, ``subsample_bound``,
+        ``solver.max_iter``, ...). ``time_limit=600, growth_rounds=20, subsample_bound=0.3`` is
+        what ``conic nn train`` runs; on data of rank above 3 the last two are what make the
+        lower bound meaningful (docs/nn-certificates.md).
 
     Returns a :class:`TrainingResult`. Runs with the GIL released.
     """

@@ -93,6 +93,7 @@ def test_weight_decay_and_beta_give_the_same_certificate():
     (lambda X, y: conic.nn.train(X, y, beta=1, loss="hinge"), "±1 labels"),
     (lambda X, y: conic.nn.train(X, y, beta=1, nonsense=3), "unknown training setting 'nonsense'"),
     (lambda X, y: conic.nn.train(X, y, beta=1, patterns="many"), "patterns must be exact, auto or a count"),
+    (lambda X, y: conic.nn.train(X, y, beta=1, subsample_bound=1.5), "subsample_bound must lie in"),
     (lambda X, y: conic.nn.certify((np.ones((2, 3)), None, np.ones((1, 2))), X, y, beta=1), "takes 3 inputs"),
     (lambda X, y: conic.nn.certify((np.ones((2, 1)), None, np.ones((1, 3))), X, y, beta=1), "W1 has 2 neurons"),
     (lambda X, y: conic.nn.certify((np.ones((2, 1)), None, np.ones((1, 2))), X, y, beta=1, free_bias=True), "no hidden bias"),
@@ -193,3 +194,18 @@ def test_certify_numpy_weights_with_an_output_bias():
     assert result.network.b2 is not None
     with pytest.raises(ValueError, match="b2: expected 1 entries"):
         conic.nn.certify((W1, b1, W2, np.zeros(2)), X, y, beta=1e-2)
+
+
+def test_subsample_bound_lifts_a_weak_lower_bound():
+    # One feature with a bias: 50 samples enumerate exactly, so the subset's optimum is proven;
+    # three sampled patterns and no generation leave the full data's bound weak.
+    X, y = data(n=100, seed=3)
+    weak = dict(beta=1e-2, bias=True, patterns=3, max_rounds=0)
+    alone = conic.nn.train(X, y, **weak)
+    lifted = conic.nn.train(X, y, **weak, subsample_bound=0.5)
+    assert alone.info["lower_bound_samples"] is None
+    assert lifted.info["lower_bound_samples"] == 50
+    assert lifted.certificate.lower_bound > alone.certificate.lower_bound
+    # Still a lower bound: below the exact optimum.
+    exact = conic.nn.train(X, y, beta=1e-2, bias=True, patterns="exact")
+    assert lifted.certificate.lower_bound <= exact.certificate.objective * (1 + 1e-6)

@@ -93,7 +93,10 @@ conic_settings *conic_settings_new(void);
  *            (one free offset per output: f(x) = Σⱼ αⱼ(x̃ᵀuⱼ)₊ + b2), max_rounds,
  *            time_limit (the whole run), tolerance, relaxation_limit, threads, verbose (progress
  *            and the solver's log on standard error), memory_limit, exact_enumeration_limit,
- *            patterns_per_round, random_starts;
+ *            patterns_per_round, random_starts, growth_rounds (squared loss: rounds of non-convex
+ *            neuron growth before generation; default 0), subsample_bound (share in [0, 1) of a
+ *            finite time_limit kept for lower bounds from the worst-fitted subsamples; default 0,
+ *            the command line uses 0.3 and 20 growth rounds);
  *   strings: loss = squared | hinge | logistic (Y: one column of ±1) | cross-entropy (Y: n × c
  *            one-hot rows, c ≥ 2, softmax over the c outputs); patterns = exact | auto | N.
  * Every solver key above is accepted with the prefix "solver." (e.g. "solver.max_iter"). */
