@@ -13,6 +13,12 @@ struct IterationState {
     var fallback: ((Double) -> (any KKTSolver)?)?
     /// Wall-clock seconds of the last step.
     private(set) var lastStepSeconds = 0.0
+    /// The iteration the next step starts from (for the records in ``info``).
+    var iteration = 0
+    /// Centering parameter `σ` of the last step taken.
+    private(set) var lastSigma = 0.0
+    /// The fallbacks and regularization changes so far (the solver adds the rest of ``SolveInfo``).
+    private(set) var info = SolveInfo()
     let settings: SolverSettings
     let n: Int, m: Int
 
@@ -33,7 +39,7 @@ struct IterationState {
     private var normB: Double { dataScale.normB }
     private var normQ: Double { dataScale.normQ }
 
-    init(problem: ConicProblem, scaled: (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]),
+    init(problem: ConicProblem, scaled: ScaledProblem,
          cones: ConeProduct, kkt: any KKTSolver, settings: SolverSettings) {
         self.problem = problem
         P = scaled.P; A = scaled.A; q = scaled.q; b = scaled.b; scaling = scaled.scaling
@@ -245,6 +251,7 @@ struct IterationState {
         if case .failure = result, cones.usesPrimalDualScaling {
             // A primal–dual scaling that cannot be factored or solved with: the dual one.
             cones.switchToDualScaling()
+            noteFallback(.dualScaling, "the step failed with the primal–dual scaling")
             if settings.verbose { writeLog("  the dual scaling from here on (the step failed with the primal–dual one)", to: settings.logDestination) }
             result = trialStep()
         }
@@ -258,9 +265,14 @@ struct IterationState {
         fallback = nil
         guard let other else { return false }
         if settings.verbose { writeLog("  switching the Newton system to: \(other.methodName)", to: settings.logDestination) }
+        noteFallback(.newtonSystem, other.methodName)
         other.solveTolerance = kkt.solveTolerance
         kkt = other
         return true
+    }
+
+    private mutating func noteFallback(_ kind: SolveInfo.Fallback.Kind, _ detail: String) {
+        info.fallbacks.append(.init(kind: kind, iteration: iteration, detail: detail))
     }
 
     /// Times the regularization was raised in the current step after inaccurate solves (−1 while
@@ -338,6 +350,7 @@ struct IterationState {
             // such steps still gain digits on the objective near the end of SDPs — and the loop
             // keeps the best iterate (`recordIfBest`).
             if kkt.increaseAccuracy() {
+                noteFallback(.accurateAssembly, "the Newton solves lost accuracy")
                 if settings.verbose { writeLog("  building the Newton system more accurately", to: settings.logDestination) }
                 return trialStep()
             }
@@ -349,6 +362,7 @@ struct IterationState {
             if baseRegularizationScale < 1 { raiseLoweredRegularization() }
             if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
                 regularizationRaises += 1
+                info.regularizationRaises += 1
                 kkt.regularizationScale *= 100
                 if settings.verbose {
                     writeLog("  raising the Newton-system regularization ×\(kkt.regularizationScale)", to: settings.logDestination)
@@ -382,6 +396,7 @@ struct IterationState {
                 loweringTrial = ratio
                 loweringTriedThisStep = true
                 baseRegularizationScale /= 100
+                info.regularizationLowerings += 1
                 kkt.regularizationScale = baseRegularizationScale
                 if settings.verbose {
                     writeLog("  lowering the Newton-system regularization to ×\(baseRegularizationScale): the direction does not reduce the residuals", to: settings.logDestination)
@@ -407,6 +422,7 @@ struct IterationState {
             // regressions once μ ≈ 1e-7; Clarabel's steps there are as short). Redo the step with
             // the dual scaling and keep it for the rest of the solve, as Clarabel does.
             cones.switchToDualScaling()
+            noteFallback(.dualScaling, "a step of \(alphaTaken) with the primal–dual scaling")
             if settings.verbose {
                 writeLog("  step \(alphaTaken) with the primal–dual scaling: the dual scaling from here on", to: settings.logDestination)
             }
@@ -416,6 +432,7 @@ struct IterationState {
         s = trialS; z = trialZ
         tau += alphaTaken * combined.deltaTau
         kappa += alphaTaken * combined.deltaKappa
+        lastSigma = sigma
         return .success(alphaTaken)
     }
 

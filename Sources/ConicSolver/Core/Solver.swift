@@ -51,12 +51,14 @@ public final class InteriorPointSolver {
         let clock = ContinuousClock()
         let start = clock.now
         var reductions: [FacialReduction] = []
+        var presolveSummaries: [SolveInfo.PresolveSummary] = []
         var current = problem
         func expired() -> Bool { seconds(clock.now - start) >= settings.timeLimit }
         while settings.facialReduction, reductions.count < Self.maximumReductions, !expired(), let reduction = FacialReduction(current) {
             if settings.verbose {
                 for line in reduction.summaries { writeLog("facial reduction: \(line)", to: settings.logDestination) }
             }
+            presolveSummaries.append(.init(pass: .facialReduction, changes: reduction.summaries))
             reductions.append(reduction)
             current = reduction.reduced
         }
@@ -65,6 +67,7 @@ public final class InteriorPointSolver {
             if settings.verbose {
                 for line in decomposition.summaries { writeLog("chordal decomposition: \(line)", to: settings.logDestination) }
             }
+            presolveSummaries.append(.init(pass: .chordalDecomposition, changes: decomposition.summaries))
             current = decomposition.decomposed
         }
         let presolveTime = seconds(clock.now - start)
@@ -96,8 +99,11 @@ public final class InteriorPointSolver {
                 writeLog("presolve: the \(solution.status.rawValue) verdict does not hold for the problem as given (\(failure)); solving it without presolve",
                          to: settings.logDestination)
             }
+            let reason = "the \(solution.status.rawValue) verdict does not hold for the problem as given (\(failure))"
             solution = solveDirectly(problem, presolveTime: seconds(clock.now - start))
+            solution.info.fallbacks.insert(.init(kind: .presolveDiscarded, iteration: 0, detail: reason), at: 0)
         }
+        solution.info.presolve = presolveSummaries
         solution.solveTime = seconds(clock.now - start)
         return solution
     }
@@ -149,10 +155,17 @@ public final class InteriorPointSolver {
         var status: SolverStatus? = nil
         var iteration = 0
         var lastStep = 0.0
+        var records: [SolveInfo.IterationRecord] = []
         while true {
             state.computeResiduals()
             let metrics = state.metrics()
-            log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: state.mu)
+            let mu = state.mu
+            log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: mu)
+            records.append(.init(iteration: iteration, primalObjective: metrics.primalObjective, dualObjective: metrics.dualObjective,
+                                 gap: metrics.gapRelative, primalResidual: metrics.primalResidual, dualResidual: metrics.dualResidual,
+                                 kappaOverTau: metrics.kappa / metrics.tau, mu: mu,
+                                 step: iteration == 0 ? nil : lastStep, sigma: iteration == 0 ? nil : state.lastSigma))
+            state.iteration = iteration
             if let finished = state.check(metrics, reduced: false) { status = finished; break }
             state.recordIfBest(metrics)
             if state.bestIsAlmostSolved, state.iterationsWithoutImprovement >= Self.stallIterations {
@@ -177,6 +190,10 @@ public final class InteriorPointSolver {
         }
         var solution = state.solution(status: final)
         solution.iterations = iteration
+        solution.info = state.info
+        solution.info.newtonSystem = state.kkt.form
+        solution.info.newtonSystemDescription = state.kkt.methodName
+        solution.info.iterations = records
         solution.setupTime = setupTime
         solution.solveTime = elapsed()
         log?.summary(solution)

@@ -15,6 +15,8 @@ protocol KKTSolver: AnyObject {
     var lastResidual: Double { get }
     /// Description for the log.
     var methodName: String { get }
+    /// Which form this is (never ``NewtonSystemForm/automatic``).
+    var form: NewtonSystemForm { get }
     /// Flop count of one factorization, from the symbolic analysis.
     var flops: Double { get }
     /// Bytes the form holds once factored (factor, matrix, assembly maps), from the analysis;

@@ -153,6 +153,8 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         for j in 0..<n { f.values[positionOfXDiagonal[j]] += regularization }
     }
 
+    var form: NewtonSystemForm { .quasiDefinite }
+
     var methodName: String {
         "quasi-definite KKT, \(factorization.name), size = \(size), nnz(K) = \(factorization.values.count), nnz(L) = \(factorization.factorNonzeros)"
     }

@@ -121,6 +121,8 @@ final class ReducedKKTSolver: KKTSolver {
             + 24 * Double(A.nonzeroCount)
     }
 
+    var form: NewtonSystemForm { .reduced }
+
     var methodName: String {
         let nnzM = factorization.values.count
         let nnzL = factorization.factorNonzeros

@@ -314,6 +314,8 @@ final class SchurComplementKKTSolver: KKTSolver {
         return cost
     }
 
+    var form: NewtonSystemForm { .schurComplement }
+
     var methodName: String {
         let storage = sparse.map { "sparse Schur complement (P + AᵀDA), \($0.factorization.name), nnz(M) = \($0.pattern.nonzeroCount)" }
             ?? "dense Schur complement (P + AᵀDA), LAPACK Cholesky"
