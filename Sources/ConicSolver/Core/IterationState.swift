@@ -11,6 +11,8 @@ struct IterationState {
     private(set) var kkt: any KKTSolver
     /// Built on demand with the measured seconds per iteration of the current form.
     var fallback: ((Double) -> (any KKTSolver)?)?
+    /// What the Newton-system calls of the current step may do.
+    private var options: NewtonSystemOptions
     /// Wall-clock seconds of the last step.
     private(set) var lastStepSeconds = 0.0
     /// The iteration the next step starts from (for the records in ``info``).
@@ -50,6 +52,7 @@ struct IterationState {
         x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
         deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
         dataScale = DataScale(problem)
+        options = NewtonSystemOptions(solveTolerance: settings.refinementRelativeTolerance)
     }
 
     /// Barrier parameter `μ = (sᵀz + τκ)/(ν + 1)`.
@@ -70,11 +73,11 @@ struct IterationState {
             cones.setToIdentity(&z)
             return true
         }
-        guard kkt.update() else { return false }
+        guard refactor() else { return false }
         var rhsX = q
         for j in 0..<n { rhsX[j] = -q[j] }
         tau = 1; kappa = 1
-        guard kkt.solve(rx: rhsX, rz: b, x: &x, z: &z), kkt.lastResidual < 1e-8 else {
+        guard case .success(let start) = kkt.solve(rx: rhsX, rz: b, x: &x, z: &z, options: options), start.residual < 1e-8 else {
             fill(&x, 0)
             cones.setToIdentity(&s)
             cones.setToIdentity(&z)
@@ -229,7 +232,7 @@ struct IterationState {
         // Newton solves need accuracy relative to what is left to gain: a thousandth of the
         // smallest of the residuals and the gap, between the settings' tolerance and 1e-8.
         let progress = min(metrics.primalResidual, metrics.dualResidual, metrics.gapRelative)
-        kkt.solveTolerance = max(settings.refinementRelativeTolerance, min(Self.loosestSolveTolerance, 1e-3 * progress))
+        options.solveTolerance = max(settings.refinementRelativeTolerance, min(Self.loosestSolveTolerance, 1e-3 * progress))
         let clock = ContinuousClock()
         let start = clock.now
         defer {
@@ -239,7 +242,7 @@ struct IterationState {
         regularizationRaises = 0
         loweringTrial = nil
         loweringTriedThisStep = false
-        kkt.regularizationScale = baseRegularizationScale
+        options.regularizationScale = baseRegularizationScale
         feasibilityStillToGain = metrics.primalResidual > settings.feasibilityTolerance || metrics.dualResidual > settings.feasibilityTolerance
         var result = trialStep()
         if case .failure = result, baseRegularizationScale < 1 {
@@ -266,8 +269,18 @@ struct IterationState {
         guard let other else { return false }
         if settings.verbose { writeLog("  switching the Newton system to: \(other.methodName)", to: settings.logDestination) }
         noteFallback(.newtonSystem, other.methodName)
-        other.solveTolerance = kkt.solveTolerance
+        // The new form starts as built: the usual assembly at the static regularization (the
+        // step's tolerance carries over).
+        options.regularizationScale = 1
+        options.accuracy = .standard
         kkt = other
+        return true
+    }
+
+    /// Refactors the Newton system with the step's options; `false` when it cannot be factored.
+    private mutating func refactor() -> Bool {
+        guard case .success(let factorization) = kkt.update(options) else { return false }
+        info.factorizationRetries += factorization.retries
         return true
     }
 
@@ -314,11 +327,13 @@ struct IterationState {
     private mutating func trialStep() -> StepResult {
         worstSolveResidual = 0
         guard cones.updateScaling(s: s, z: z) else { return .failure(.numericalError) }
-        guard kkt.update() else { return .failure(.numericalError) }
+        guard refactor() else { return .failure(.numericalError) }
         // Constant part: [P Aᵀ; A −H][x1; z1] = [−q; b].
         for j in 0..<n { dx[j] = -q[j] }
-        guard kkt.solve(rx: dx, rz: b, x: &x1, z: &z1) else { return .failure(.numericalError) }
-        worstSolveResidual = max(worstSolveResidual, kkt.lastResidual)
+        guard case .success(let constant) = kkt.solve(rx: dx, rz: b, x: &x1, z: &z1, options: options) else {
+            return .failure(.numericalError)
+        }
+        worstSolveResidual = max(worstSolveResidual, constant.residual)
         // Δτ's denominator (2Pξ + q)ᵀx₁ + bᵀz₁ − ξᵀPξ − κ/τ with ξ = x/τ. For an exact solve it
         // equals −(‖x₁ − ξ‖²_P + ‖Wz₁‖² + κ/τ) < 0; evaluated directly it stays consistent with
         // the regularized solve when K is singular (dependent, inconsistent equalities), where the
@@ -349,7 +364,8 @@ struct IterationState {
             // the other form (once), and redo the step. Without either the step is taken anyway —
             // such steps still gain digits on the objective near the end of SDPs — and the loop
             // keeps the best iterate (`recordIfBest`).
-            if kkt.increaseAccuracy() {
+            if options.accuracy == .standard, kkt.offersIncreasedAccuracy {
+                options.accuracy = .increased
                 noteFallback(.accurateAssembly, "the Newton solves lost accuracy")
                 if settings.verbose { writeLog("  building the Newton system more accurately", to: settings.logDestination) }
                 return trialStep()
@@ -363,16 +379,16 @@ struct IterationState {
             if failedRaises < 3, regularizationRaises >= 0, regularizationRaises < Self.maximumRegularizationRaises {
                 regularizationRaises += 1
                 info.regularizationRaises += 1
-                kkt.regularizationScale *= 100
+                options.regularizationScale *= 100
                 if settings.verbose {
-                    writeLog("  raising the Newton-system regularization ×\(kkt.regularizationScale)", to: settings.logDestination)
+                    writeLog("  raising the Newton-system regularization ×\(options.regularizationScale)", to: settings.logDestination)
                 }
                 return trialStep()
             }
             if regularizationRaises > 0 {
                 failedRaises += 1
                 regularizationRaises = -1  // marks the redo at the original regularization
-                kkt.regularizationScale = baseRegularizationScale
+                options.regularizationScale = baseRegularizationScale
                 return trialStep()
             }
         } else if regularizationRaises > 0 {
@@ -397,7 +413,7 @@ struct IterationState {
                 loweringTriedThisStep = true
                 baseRegularizationScale /= 100
                 info.regularizationLowerings += 1
-                kkt.regularizationScale = baseRegularizationScale
+                options.regularizationScale = baseRegularizationScale
                 if settings.verbose {
                     writeLog("  lowering the Newton-system regularization to ×\(baseRegularizationScale): the direction does not reduce the residuals", to: settings.logDestination)
                 }
@@ -504,8 +520,8 @@ struct IterationState {
         let dkappa = kappa * tau + (corrector.map { $0.dTauDKappa - $0.sigmaMu } ?? 0)
         for j in 0..<n { dx[j] = -keep * rx[j] }
         for i in 0..<m { dz[i] = -keep * rz[i] + ds[i] }
-        guard kkt.solve(rx: dx, rz: dz, x: &x2, z: &z2) else { return nil }
-        worstSolveResidual = max(worstSolveResidual, kkt.lastResidual)
+        guard case .success(let solve) = kkt.solve(rx: dx, rz: dz, x: &x2, z: &z2, options: options) else { return nil }
+        worstSolveResidual = max(worstSolveResidual, solve.residual)
         let numerator = -dtau + dkappa / tau - dot(gradTau, x2) - dot(b, z2)
         let deltaTau = numerator / denominator
         guard deltaTau.isFinite else { return nil }
@@ -536,7 +552,7 @@ struct IterationState {
         baseRegularizationScale *= 100
         if forGood { regularizationLowerable = false }
         loweringTrial = nil
-        kkt.regularizationScale = baseRegularizationScale
+        options.regularizationScale = baseRegularizationScale
     }
 
     /// How far the current direction (`deltaX`, `deltaS`, `deltaZ`, `Δτ`) leaves the primal
