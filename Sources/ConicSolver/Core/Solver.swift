@@ -154,6 +154,7 @@ public final class InteriorPointSolver {
         let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt, destination: settings.logDestination) : nil
 
         guard state.initialize() else { return failed(.numericalError, problem: problem, time: elapsed()) }
+        var termination = Termination(settings: settings)
         var status: SolverStatus? = nil
         var iteration = 0
         var lastStep = 0.0
@@ -168,9 +169,9 @@ public final class InteriorPointSolver {
                                  kappaOverTau: metrics.kappa / metrics.tau, mu: mu,
                                  step: iteration == 0 ? nil : lastStep, sigma: iteration == 0 ? nil : state.lastSigma))
             state.iteration = iteration
-            if let finished = state.check(metrics, reduced: false) { status = finished; break }
-            state.recordIfBest(metrics)
-            if state.bestIsAlmostSolved, state.iterationsWithoutImprovement >= Self.stallIterations {
+            if let finished = termination.check(metrics, reduced: false) { status = finished; break }
+            termination.record(metrics, iterate: state.iterate)
+            if termination.bestIsAlmostSolved, termination.iterationsWithoutImprovement >= Self.stallIterations {
                 status = .insufficientProgress; break
             }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
@@ -186,9 +187,9 @@ public final class InteriorPointSolver {
         var final = status ?? .numericalError
         if !final.isOptimal && !final.isInfeasible {
             // Return the best iterate, and accept reduced accuracy rather than a bare failure.
-            state.restoreBest()
+            if let best = termination.bestIterate { state.iterate = best }
             state.computeResiduals()
-            if let reduced = state.check(state.metrics(), reduced: true) { final = reduced }
+            if let reduced = termination.check(state.metrics(), reduced: true) { final = reduced }
         }
         var solution = state.solution(status: final)
         solution.iterations = iteration
