@@ -663,7 +663,7 @@ final class SchurComplementKKTSolver: RegularizedKKTForm {
 
     /// Solves with one reduced solve (`D` through the explicit `G`) when its first block row is
     /// accurate to ``NewtonSystemOptions/solveTolerance`` already: the second holds by construction of `z` up to the
-    /// rounding of `D`, which the step moves into complementarity (see ``IterationState``).
+    /// rounding of `D`, which the step moves into complementarity (``KKTSolver/slackFromPrimalEquation``).
     /// Otherwise — and always with equality rows, whose `1/δ` only refinement removes — refines
     /// against the full Newton matrix with `H` and `D` in the cones' eigenbases, which keeps `z`
     /// an unknown instead of computing it through the ill-conditioned `D`.
