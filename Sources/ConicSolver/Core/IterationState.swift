@@ -34,12 +34,8 @@ struct IterationState {
     /// Its residuals (``computeResiduals()``).
     var residuals: Residuals
 
-    // Work space of the Newton step.
-    private var x1: [Double], z1: [Double], x2: [Double], z2: [Double]
-    private var dx: [Double], dz: [Double], ds: [Double], target: [Double]
-    private var deltaX: [Double], deltaZ: [Double], deltaS: [Double]
-    private var affineS: [Double], affineZ: [Double]
-    private var Hz: [Double]
+    /// Work space of the Newton step.
+    private var work: StepWorkspace
     private let dataScale: DataScale
     private var normB: Double { dataScale.normB }
     private var normQ: Double { dataScale.normQ }
@@ -51,11 +47,9 @@ struct IterationState {
         P = scaled.P; A = scaled.A; q = scaled.q; b = scaled.b; scaling = scaled.scaling
         self.cones = cones; self.kkt = kkt; self.settings = settings
         n = problem.variableCount; m = problem.constraintCount
-        let zn = [Double](repeating: 0, count: n), zm = [Double](repeating: 0, count: m)
         iterate = Variables(n: n, m: m)
         residuals = Residuals(n: n, m: m)
-        x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
-        deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
+        work = StepWorkspace(n: n, m: m)
         dataScale = DataScale(problem)
         options = NewtonSystemOptions(solveTolerance: settings.refinementRelativeTolerance)
     }
@@ -269,8 +263,8 @@ struct IterationState {
         guard cones.updateScaling(s: iterate.s, z: iterate.z) else { return .finished(.failure(.numericalError)) }
         guard refactor() else { return .finished(.failure(.numericalError)) }
         // Constant part: [P Aᵀ; A −H][x1; z1] = [−q; b].
-        for j in 0..<n { dx[j] = -q[j] }
-        guard case .success(let constant) = kkt.solve(rx: dx, rz: b, x: &x1, z: &z1, options: options) else {
+        for j in 0..<n { work.dx[j] = -q[j] }
+        guard case .success(let constant) = kkt.solve(rx: work.dx, rz: b, x: &work.x1, z: &work.z1, options: options) else {
             return .finished(.failure(.numericalError))
         }
         worstSolveResidual = max(worstSolveResidual, constant.residual)
@@ -279,23 +273,23 @@ struct IterationState {
         // the regularized solve when K is singular (dependent, inconsistent equalities), where the
         // identity would not.
         var gradTau = q; for j in 0..<n { gradTau[j] += 2 * residuals.Px[j] / iterate.tau }  // 2Pξ + q
-        var denominator = dot(gradTau, x1) + dot(b, z1) - residuals.xPx / (iterate.tau * iterate.tau) - iterate.kappa / iterate.tau
+        var denominator = dot(gradTau, work.x1) + dot(b, work.z1) - residuals.xPx / (iterate.tau * iterate.tau) - iterate.kappa / iterate.tau
         if !(denominator < 0) {
-            var diff = x1; for j in 0..<n { diff[j] -= iterate.x[j] / iterate.tau }
+            var diff = work.x1; for j in 0..<n { diff[j] -= iterate.x[j] / iterate.tau }
             let Pdiff = P.symmetricMultiply(diff)
-            z1.withUnsafeBufferPointer { zp in Hz.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
-            denominator = -(dot(diff, Pdiff) + dot(z1, Hz) + iterate.kappa / iterate.tau)
+            work.z1.withUnsafeBufferPointer { zp in work.Hz.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+            denominator = -(dot(diff, Pdiff) + dot(work.z1, work.Hz) + iterate.kappa / iterate.tau)
         }
 
         let mu = self.mu
         // Predictor.
         let affine = direction(sigma: 0, corrector: nil, gradTau: gradTau, denominator: denominator)
         guard let affine else { return .finished(.failure(.numericalError)) }
-        affineS = deltaS; affineZ = deltaZ
+        work.affineS = work.deltaS; work.affineZ = work.deltaZ
         let alphaAffine = stepLength(deltaTau: affine.deltaTau, deltaKappa: affine.deltaKappa, maxStep: 1)
         let sigma = pow3(1 - alphaAffine)
         // Corrector.
-        let corrector = (affineS, affineZ, sigma * mu, affine.deltaTau * affine.deltaKappa)
+        let corrector = (work.affineS, work.affineZ, sigma * mu, affine.deltaTau * affine.deltaKappa)
         guard let combined = direction(sigma: sigma, corrector: corrector, gradTau: gradTau, denominator: denominator) else {
             return .finished(.failure(.numericalError))
         }
@@ -335,7 +329,7 @@ struct IterationState {
         // new point is interior as the next scaling update will judge it.
         var trialS = iterate.s, trialZ = iterate.z
         for _ in 0..<30 {
-            for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * deltaZ[i] }
+            for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * work.deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * work.deltaZ[i] }
             if cones.isInterior(trialS) && cones.isInterior(trialZ, dual: true) { break }
             alphaTaken *= 0.8
         }
@@ -352,7 +346,7 @@ struct IterationState {
             }
             return .redo
         }
-        for j in 0..<n { iterate.x[j] += alphaTaken * deltaX[j] }
+        for j in 0..<n { iterate.x[j] += alphaTaken * work.deltaX[j] }
         iterate.s = trialS; iterate.z = trialZ
         iterate.tau += alphaTaken * combined.deltaTau
         iterate.kappa += alphaTaken * combined.deltaKappa
@@ -382,11 +376,11 @@ struct IterationState {
             guard shorter >= Self.minimumCentralStepFraction * alpha else {
                 // Shortening does not bring the point back: take the whole step rather than none.
                 alphaTaken = alpha
-                for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * deltaZ[i] }
+                for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * work.deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * work.deltaZ[i] }
                 break
             }
             alphaTaken = shorter
-            for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * deltaZ[i] }
+            for i in 0..<m { trialS[i] = iterate.s[i] + alphaTaken * work.deltaS[i]; trialZ[i] = iterate.z[i] + alphaTaken * work.deltaZ[i] }
         }
         return alphaTaken
     }
@@ -420,25 +414,25 @@ struct IterationState {
         let keep = 1 - sigma
         // ds from the cones: s for the predictor, Wᵀ(λ \ t) for the corrector.
         if let c = corrector {
-            cones.slackOffset(into: &ds, target: &target, corrector: (c.dS, c.dZ, c.sigmaMu))
+            cones.slackOffset(into: &work.ds, target: &work.target, corrector: (c.dS, c.dZ, c.sigmaMu))
         } else {
-            ds = iterate.s
+            work.ds = iterate.s
         }
         let dtau = keep * residuals.rtau
         let dkappa = iterate.kappa * iterate.tau + (corrector.map { $0.dTauDKappa - $0.sigmaMu } ?? 0)
-        for j in 0..<n { dx[j] = -keep * residuals.rx[j] }
-        for i in 0..<m { dz[i] = -keep * residuals.rz[i] + ds[i] }
-        guard case .success(let solve) = kkt.solve(rx: dx, rz: dz, x: &x2, z: &z2, options: options) else { return nil }
+        for j in 0..<n { work.dx[j] = -keep * residuals.rx[j] }
+        for i in 0..<m { work.dz[i] = -keep * residuals.rz[i] + work.ds[i] }
+        guard case .success(let solve) = kkt.solve(rx: work.dx, rz: work.dz, x: &work.x2, z: &work.z2, options: options) else { return nil }
         worstSolveResidual = max(worstSolveResidual, solve.residual)
-        let numerator = -dtau + dkappa / iterate.tau - dot(gradTau, x2) - dot(b, z2)
+        let numerator = -dtau + dkappa / iterate.tau - dot(gradTau, work.x2) - dot(b, work.z2)
         let deltaTau = numerator / denominator
         guard deltaTau.isFinite else { return nil }
-        for j in 0..<n { deltaX[j] = x2[j] + deltaTau * x1[j] }
-        for i in 0..<m { deltaZ[i] = z2[i] + deltaTau * z1[i] }
+        for j in 0..<n { work.deltaX[j] = work.x2[j] + deltaTau * work.x1[j] }
+        for i in 0..<m { work.deltaZ[i] = work.z2[i] + deltaTau * work.z1[i] }
         if kkt.slackFromPrimalEquation {
             // AΔx + Δs − bΔτ = −(1 − σ) r_z, exact whatever the rounding of H⁻¹ in Δz.
-            deltaX.withUnsafeBufferPointer { xp in
-                deltaS.withUnsafeMutableBufferPointer { out in
+            work.deltaX.withUnsafeBufferPointer { xp in
+                work.deltaS.withUnsafeMutableBufferPointer { out in
                     for i in 0..<m { out[i] = -keep * residuals.rz[i] + deltaTau * b[i] }
                     A.multiplyAdd(xp, into: out, scale: -1)
                     // Equality rows keep s = 0 (the regularized solve leaves AΔx − bΔτ off by δΔz there).
@@ -448,8 +442,8 @@ struct IterationState {
                 }
             }
         } else {
-            deltaZ.withUnsafeBufferPointer { zp in deltaS.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
-            for i in 0..<m { deltaS[i] = -ds[i] - deltaS[i] }
+            work.deltaZ.withUnsafeBufferPointer { zp in work.deltaS.withUnsafeMutableBufferPointer { cones.multiplyHessian(zp, into: $0) } }
+            for i in 0..<m { work.deltaS[i] = -work.ds[i] - work.deltaS[i] }
         }
         let deltaKappa = -(dkappa + iterate.kappa * deltaTau) / iterate.tau
         return (deltaTau, deltaKappa)
@@ -462,16 +456,16 @@ struct IterationState {
     private mutating func stallRatio(sigma: Double, deltaTau: Double) -> Double {
         let keep = 1 - sigma
         var primalError = 0.0, primalTarget = 0.0, dualError = 0.0, dualTarget = 0.0
-        fill(&Hz, 0)  // work array, here AΔx
-        deltaX.withUnsafeBufferPointer { xp in Hz.withUnsafeMutableBufferPointer { A.multiplyAdd(xp, into: $0, scale: 1) } }
+        fill(&work.Hz, 0)  // work array, here AΔx
+        work.deltaX.withUnsafeBufferPointer { xp in work.Hz.withUnsafeMutableBufferPointer { A.multiplyAdd(xp, into: $0, scale: 1) } }
         for i in 0..<m {
-            primalError = max(primalError, abs(Hz[i] + deltaS[i] - deltaTau * b[i] + keep * residuals.rz[i]))
+            primalError = max(primalError, abs(work.Hz[i] + work.deltaS[i] - deltaTau * b[i] + keep * residuals.rz[i]))
             primalTarget = max(primalTarget, keep * abs(residuals.rz[i]))
         }
         var dualLhs = [Double](repeating: 0, count: n)
         dualLhs.withUnsafeMutableBufferPointer { out in
-            deltaX.withUnsafeBufferPointer { P.symmetricMultiplyAdd($0, into: out, scale: 1) }
-            deltaZ.withUnsafeBufferPointer { A.transposeMultiplyAdd($0, into: out, scale: 1) }
+            work.deltaX.withUnsafeBufferPointer { P.symmetricMultiplyAdd($0, into: out, scale: 1) }
+            work.deltaZ.withUnsafeBufferPointer { A.transposeMultiplyAdd($0, into: out, scale: 1) }
         }
         for j in 0..<n {
             dualError = max(dualError, abs(dualLhs[j] + deltaTau * q[j] + keep * residuals.rx[j]))
@@ -486,7 +480,7 @@ struct IterationState {
         var alpha = maxStep
         if deltaTau < 0 { alpha = min(alpha, -iterate.tau / deltaTau) }
         if deltaKappa < 0 { alpha = min(alpha, -iterate.kappa / deltaKappa) }
-        return cones.stepLength(s: iterate.s, deltaS: deltaS, z: iterate.z, deltaZ: deltaZ, maxStep: alpha)
+        return cones.stepLength(s: iterate.s, deltaS: work.deltaS, z: iterate.z, deltaZ: work.deltaZ, maxStep: alpha)
     }
 
     /// `(x, s, z)/τ` in the original data.
@@ -540,4 +534,23 @@ struct IterationState {
 
 @inline(__always) func fill(_ a: inout [Double], _ value: Double) {
     a.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+}
+
+/// The work arrays of a Newton step, allocated once: the solutions of the constant part
+/// (`x1`, `z1`) and of the step's own right-hand side (`x2`, `z2`), that right-hand side (`dx`,
+/// `dz`, with `ds` and the centrality `target` from the cones), the direction (`deltaX`,
+/// `deltaZ`, `deltaS`), the predictor's slack and dual parts (`affineS`, `affineZ`), and a
+/// product scratch (`Hz`).
+private struct StepWorkspace {
+    var x1: [Double], z1: [Double], x2: [Double], z2: [Double]
+    var dx: [Double], dz: [Double], ds: [Double], target: [Double]
+    var deltaX: [Double], deltaZ: [Double], deltaS: [Double]
+    var affineS: [Double], affineZ: [Double]
+    var Hz: [Double]
+
+    init(n: Int, m: Int) {
+        let zn = [Double](repeating: 0, count: n), zm = [Double](repeating: 0, count: m)
+        x1 = zn; z1 = zm; x2 = zn; z2 = zm; dx = zn; dz = zm; ds = zm; target = zm
+        deltaX = zn; deltaZ = zm; deltaS = zm; affineS = zm; affineZ = zm; Hz = zm
+    }
 }
