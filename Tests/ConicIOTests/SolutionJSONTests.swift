@@ -54,11 +54,18 @@ struct SolutionJSONTests {
         checkPrimalInfeasibilityCertificate(problem, z)
     }
 
-    /// The summary (`conic solve --json`) keys stay as they are: scripts read them.
+    /// The summary (`conic solve --json`) keys stay as they are: scripts read them. Keys are
+    /// only ever added (`info`, with the ``SolveInfo`` of the run).
     @Test func summaryKeysAreStable() throws {
         let problem = try ConicProblem(q: [1], A: testMatrix([[-1]], columns: 1), b: [-1], cones: [.nonnegative(1)])
-        let summary = SolutionJSON.summary(try solve(problem), problem: problem)
+        let solution = try solve(problem)
+        let summary = SolutionJSON.summary(solution, problem: problem)
         #expect(Set(summary.keys) == ["status", "objective", "dual_objective", "iterations", "solve_time", "setup_time",
-                                      "primal_residual", "dual_residual", "gap", "n", "m"])
+                                      "primal_residual", "dual_residual", "gap", "n", "m", "info"])
+        let info = try #require(summary["info"] as? [String: Any])
+        #expect(info["newton_system"] as? String == solution.info.newtonSystem?.rawValue)
+        let records = try #require(info["records"] as? [[String: Any]])
+        #expect(records.count == solution.iterations + 1)
+        #expect(records.first?["step"] is NSNull)
     }
 }

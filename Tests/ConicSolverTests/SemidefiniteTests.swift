@@ -225,7 +225,7 @@ struct SemidefiniteTests {
     }
 }
 
-/// The Gram assembly of the Schur form (of the `VᵀAⱼV`, turned on by `increaseAccuracy()` when
+/// The Gram assembly of the Schur form (of the `VᵀAⱼV`, used with `NewtonAccuracy.increased` when
 /// solves lose accuracy) solves the same Newton system as the assembly through the explicit `G`.
 @Suite("Schur complement assembly")
 struct SchurAssemblyTests {
@@ -255,16 +255,16 @@ struct SchurAssemblyTests {
         let kkt = try #require(SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: SolverSettings()))
         let rx = (0..<columns).map { _ in uniform() }, rz = (0..<dimension).map { _ in uniform() }
         var solutions: [[Double]] = [], matrices: [[Double]] = []
-        for factored in [false, true] {
-            if factored { #expect(kkt.increaseAccuracy()) }
-            #expect(kkt.update())
+        #expect(kkt.offersIncreasedAccuracy)
+        for accuracy in [NewtonAccuracy.standard, .increased] {
+            let options = NewtonSystemOptions(solveTolerance: SolverSettings().refinementRelativeTolerance, accuracy: accuracy)
+            #expect((try? kkt.update(options).get()) != nil)
             matrices.append(kkt.matrix)
             var x = [Double](repeating: 0, count: columns), z = [Double](repeating: 0, count: dimension)
-            #expect(kkt.solve(rx: rx, rz: rz, x: &x, z: &z))
-            #expect(kkt.lastResidual < 1e-10, "factored \(factored): residual \(kkt.lastResidual)")
+            let residual = try kkt.solve(rx: rx, rz: rz, x: &x, z: &z, options: options).get().residual
+            #expect(residual < 1e-10, "\(accuracy): residual \(residual)")
             solutions.append(x + z)
         }
-        #expect(!kkt.increaseAccuracy())
         // The lower triangle of M (dense storage, column-major), entry by entry.
         let largest = matrices[0].reduce(0) { max($0, abs($1)) }
         for j in 0..<columns {

@@ -40,7 +40,7 @@ public enum ProblemJSON {
 /// `conic solve --solution FILE` writes ``encode(_:problem:)``, which adds the vectors).
 ///
 /// Keys of the summary: `status`, `objective`, `dual_objective`, `iterations`, `solve_time`,
-/// `setup_time`, `primal_residual`, `dual_residual`, `gap`, `n`, `m`. The full form adds `x`, `s`
+/// `setup_time`, `primal_residual`, `dual_residual`, `gap`, `n`, `m`, `info` (``info(_:)``). The full form adds `x`, `s`
 /// and `z` in the solver's form `Ax + s = b, s ∈ K` (``Solution``: for `solved` the primal–dual
 /// point, for infeasibility statuses the certificate and `null` elsewhere) and `cones`, their
 /// row layout as in `conic export`. Numbers that are not finite are written as `null`.
@@ -59,6 +59,38 @@ public enum SolutionJSON {
             "gap": number(solution.gap),
             "n": problem.variableCount,
             "m": problem.constraintCount,
+            "info": info(solution.info),
+        ]
+    }
+
+    /// ``SolveInfo`` as JSON: `newton_system`, `newton_system_description`, `fallbacks` (each
+    /// `kind`, `iteration`, `detail`), `regularization_raises`, `regularization_lowerings`,
+    /// `factorization_retries`, `presolve` (each `pass`, `changes`) and `records`, one per
+    /// iterate (`iteration`, `primal_objective`, `dual_objective`, `gap_relative`,
+    /// `primal_residual`, `dual_residual`, `kappa_over_tau`, `mu`, `step`, `sigma`).
+    public static func info(_ info: SolveInfo) -> [String: Any] {
+        [
+            "newton_system": info.newtonSystem.map { $0.rawValue as Any } ?? NSNull(),
+            "newton_system_description": info.newtonSystemDescription,
+            "fallbacks": info.fallbacks.map { ["kind": $0.kind.rawValue, "iteration": $0.iteration, "detail": $0.detail] },
+            "regularization_raises": info.regularizationRaises,
+            "regularization_lowerings": info.regularizationLowerings,
+            "factorization_retries": info.factorizationRetries,
+            "presolve": info.presolve.map { ["pass": $0.pass.rawValue, "changes": $0.changes] },
+            "records": info.iterations.map { record -> [String: Any] in
+                [
+                    "iteration": record.iteration,
+                    "primal_objective": number(record.primalObjective),
+                    "dual_objective": number(record.dualObjective),
+                    "gap_relative": number(record.gap),
+                    "primal_residual": number(record.primalResidual),
+                    "dual_residual": number(record.dualResidual),
+                    "kappa_over_tau": number(record.kappaOverTau),
+                    "mu": number(record.mu),
+                    "step": record.step.map(number) ?? NSNull(),
+                    "sigma": record.sigma.map(number) ?? NSNull(),
+                ]
+            },
         ]
     }
 

@@ -1,3 +1,18 @@
+/// The problem data the iterations work on: `P̂`, `q̂`, `Â`, `b̂` after Ruiz equilibration, with
+/// the ``Equilibration`` that maps a scaled point back to the problem as given.
+struct ScaledProblem {
+    /// `P̂ = c·DPD` (upper triangle, as ``ConicProblem/P``).
+    var P: SparseMatrix
+    /// `q̂ = c·Dq`.
+    var q: [Double]
+    /// `Â = EAD`.
+    var A: SparseMatrix
+    /// `b̂ = Eb`.
+    var b: [Double]
+    /// The scaling `D`, `E`, `c`.
+    var scaling: Equilibration
+}
+
 /// Ruiz equilibration of the problem data.
 ///
 /// The solver works on `P̂ = c·DPD`, `q̂ = c·Dq`, `Â = EAD`, `b̂ = Eb` with positive diagonal
@@ -21,7 +36,7 @@ struct Equilibration {
     /// Computes the scaling and returns the scaled data. `stopWhen` is asked before each pass (the solve's time limit): the passes done so far
     /// already give a valid scaling.
     static func scale(_ problem: ConicProblem, cones: ConeProduct, iterations: Int, stopWhen: () -> Bool = { false })
-        -> (scaling: Equilibration, P: SparseMatrix, q: [Double], A: SparseMatrix, b: [Double]) {
+        -> ScaledProblem {
         let n = problem.variableCount, m = problem.constraintCount
         var P = problem.P, A = problem.A, q = problem.q, b = problem.b
         var scaling = Equilibration(d: [Double](repeating: 1, count: n), e: [Double](repeating: 1, count: m))
@@ -77,7 +92,7 @@ struct Equilibration {
                 for j in 0..<n { q[j] *= c }
             }
         }
-        return (scaling, P, q, A, b)
+        return ScaledProblem(P: P, q: q, A: A, b: b, scaling: scaling)
     }
 
     /// `M ← diag(rows) M diag(columns)`.

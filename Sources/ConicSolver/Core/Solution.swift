@@ -68,4 +68,7 @@ public struct Solution: Sendable {
     public var setupTime: Double
     /// With ``SolverStatus/insufficientMemory``: the estimated bytes of the smallest Newton form.
     public var requiredMemory: Double? = nil
+    /// How the solve went: the Newton-system form, fallbacks, regularization changes, presolve
+    /// summaries and per-iteration records (``SolveInfo``).
+    public var info = SolveInfo()
 }

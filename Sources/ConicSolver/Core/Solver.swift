@@ -22,7 +22,8 @@ public func solve(_ problem: ConicProblem, settings: SolverSettings = SolverSett
 /// the optimum `(x, s, z)/τ`; one with `κ > 0` gives a certificate of primal infeasibility
 /// (`bᵀz < 0`) or dual infeasibility (`qᵀx < 0`).
 ///
-/// Each Newton step solves the system of ``ReducedKKTSolver`` twice — once with the constant
+/// Each Newton step solves the Newton system (``KKTSolver``, in the form ``NewtonSystemChoice``
+/// picked) with the constant
 /// right-hand side `[−q; b]` and once with the step's own — and recovers `Δτ` from a scalar
 /// equation, so the factorization does not see `τ` and `κ`.
 public final class InteriorPointSolver {
@@ -51,12 +52,14 @@ public final class InteriorPointSolver {
         let clock = ContinuousClock()
         let start = clock.now
         var reductions: [FacialReduction] = []
+        var presolveSummaries: [SolveInfo.PresolveSummary] = []
         var current = problem
         func expired() -> Bool { seconds(clock.now - start) >= settings.timeLimit }
         while settings.facialReduction, reductions.count < Self.maximumReductions, !expired(), let reduction = FacialReduction(current) {
             if settings.verbose {
                 for line in reduction.summaries { writeLog("facial reduction: \(line)", to: settings.logDestination) }
             }
+            presolveSummaries.append(.init(pass: .facialReduction, changes: reduction.summaries))
             reductions.append(reduction)
             current = reduction.reduced
         }
@@ -65,6 +68,7 @@ public final class InteriorPointSolver {
             if settings.verbose {
                 for line in decomposition.summaries { writeLog("chordal decomposition: \(line)", to: settings.logDestination) }
             }
+            presolveSummaries.append(.init(pass: .chordalDecomposition, changes: decomposition.summaries))
             current = decomposition.decomposed
         }
         let presolveTime = seconds(clock.now - start)
@@ -96,8 +100,11 @@ public final class InteriorPointSolver {
                 writeLog("presolve: the \(solution.status.rawValue) verdict does not hold for the problem as given (\(failure)); solving it without presolve",
                          to: settings.logDestination)
             }
+            let reason = "the \(solution.status.rawValue) verdict does not hold for the problem as given (\(failure))"
             solution = solveDirectly(problem, presolveTime: seconds(clock.now - start))
+            solution.info.fallbacks.insert(.init(kind: .presolveDiscarded, iteration: 0, detail: reason), at: 0)
         }
+        solution.info.presolve = presolveSummaries
         solution.solveTime = seconds(clock.now - start)
         return solution
     }
@@ -123,12 +130,13 @@ public final class InteriorPointSolver {
         let scaled = Equilibration.scale(problem, cones: cones, iterations: settings.equilibrationIterations,
                                          stopWhen: { outOfTime() })
         guard !outOfTime() else { return failed(.timeLimit, problem: problem, time: elapsed()) }
-        guard let (kkt, fallback) = makeNewtonSolver(P: scaled.P, A: scaled.A, cones: cones) else {
-            var failure = failed(requiredMemory == nil ? .numericalError : .insufficientMemory, problem: problem, time: elapsed())
-            failure.requiredMemory = requiredMemory
+        var choice = NewtonSystemChoice(settings: settings)
+        guard let (kkt, fallback) = choice.make(P: scaled.P, A: scaled.A, cones: cones) else {
+            var failure = failed(choice.requiredMemory == nil ? .numericalError : .insufficientMemory, problem: problem, time: elapsed())
+            failure.requiredMemory = choice.requiredMemory
             return failure
         }
-        let modelStepSeconds = Self.stepSeconds(kkt: kkt, cones: cones)
+        let modelStepSeconds = NewtonSystemChoice.stepSeconds(kkt: kkt, cones: cones)
         guard !outOfTime(after: modelStepSeconds) else { return failed(.timeLimit, problem: problem, time: elapsed()) }
         // BLAS threads: as asked, or one for small factorizations, where waking a second thread
         // costs more than it saves. The setting is process-wide: it is changed under a lease that
@@ -146,16 +154,24 @@ public final class InteriorPointSolver {
         let log = settings.verbose ? IterationLog(problem: problem, cones: cones, kkt: kkt, destination: settings.logDestination) : nil
 
         guard state.initialize() else { return failed(.numericalError, problem: problem, time: elapsed()) }
+        var termination = Termination(settings: settings)
         var status: SolverStatus? = nil
         var iteration = 0
         var lastStep = 0.0
+        var records: [SolveInfo.IterationRecord] = []
         while true {
             state.computeResiduals()
             let metrics = state.metrics()
-            log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: state.mu)
-            if let finished = state.check(metrics, reduced: false) { status = finished; break }
-            state.recordIfBest(metrics)
-            if state.bestIsAlmostSolved, state.iterationsWithoutImprovement >= Self.stallIterations {
+            let mu = state.mu
+            log?.line(iteration: iteration, metrics: metrics, step: lastStep, mu: mu)
+            records.append(.init(iteration: iteration, primalObjective: metrics.primalObjective, dualObjective: metrics.dualObjective,
+                                 gap: metrics.gapRelative, primalResidual: metrics.primalResidual, dualResidual: metrics.dualResidual,
+                                 kappaOverTau: metrics.kappa / metrics.tau, mu: mu,
+                                 step: iteration == 0 ? nil : lastStep, sigma: iteration == 0 ? nil : state.lastSigma))
+            state.iteration = iteration
+            if let finished = termination.check(metrics, reduced: false) { status = finished; break }
+            termination.record(metrics, iterate: state.iterate)
+            if termination.bestIsAlmostSolved, termination.iterationsWithoutImprovement >= Self.stallIterations {
                 status = .insufficientProgress; break
             }
             if iteration >= settings.maxIterations { status = .maxIterations; break }
@@ -171,163 +187,22 @@ public final class InteriorPointSolver {
         var final = status ?? .numericalError
         if !final.isOptimal && !final.isInfeasible {
             // Return the best iterate, and accept reduced accuracy rather than a bare failure.
-            state.restoreBest()
+            if let best = termination.bestIterate { state.iterate = best }
             state.computeResiduals()
-            if let reduced = state.check(state.metrics(), reduced: true) { final = reduced }
+            if let reduced = termination.check(state.metrics(), reduced: true) { final = reduced }
         }
         var solution = state.solution(status: final)
         solution.iterations = iteration
+        solution.info = state.info
+        solution.info.newtonSystem = state.kkt.form
+        solution.info.newtonSystemDescription = state.kkt.methodName
+        solution.info.iterations = records
         solution.setupTime = setupTime
         solution.solveTime = elapsed()
         log?.summary(solution)
         return solution
     }
 
-    /// With ``SolverStatus/insufficientMemory``: the estimated bytes of the smallest form refused.
-    private var requiredMemory: Double?
-
-    /// The Newton-system solver the settings ask for, and (for `.automatic`) a way to build the
-    /// next-cheapest form should the first lose accuracy. `.automatic` estimates the time of one
-    /// iteration of each form (from CHOLMOD's symbolic analyses and the Schur assembly count) and
-    /// skips building forms whose setup alone would be too large.
-    ///
-    /// Every form is checked against ``SolverSettings/memoryLimit`` twice: from counts before it
-    /// is built (its pattern and assembly maps), and from its symbolic analysis before the first
-    /// factorization allocates the factor. A form that does not fit is never a candidate; `nil`
-    /// with ``requiredMemory`` set when none fits, so that the solve reports it rather than a
-    /// failed allocation ending the process.
-    private func makeNewtonSolver(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct)
-        -> (primary: any KKTSolver, fallback: ((Double) -> (any KKTSolver)?)?)? {
-        let limit = settings.memoryLimit
-        var smallestRefused = Double.infinity
-        func fitting<S: KKTSolver>(estimate: Double, _ build: () -> S?) -> S? {
-            guard estimate <= limit else { smallestRefused = min(smallestRefused, estimate); return nil }
-            guard let solver = build() else { return nil }
-            guard solver.memoryBytes <= limit else { smallestRefused = min(smallestRefused, solver.memoryBytes); return nil }
-            return solver
-        }
-        let reducedSolver = {
-            fitting(estimate: ReducedKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
-                ReducedKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
-            } as (any KKTSolver)?
-        }
-        let fullSolver = {
-            fitting(estimate: QuasiDefiniteKKTSolver.estimatedBytes(P: P, A: A, cones: cones)) {
-                QuasiDefiniteKKTSolver(P: P, A: A, cones: cones, settings: self.settings)
-            } as (any KKTSolver)?
-        }
-        let schurSolver = {
-            fitting(estimate: 0) { SchurComplementKKTSolver(P: P, A: A, cones: cones, settings: self.settings) }
-        }
-        defer { requiredMemory = smallestRefused.isFinite ? smallestRefused : nil }
-        switch settings.newtonSystem {
-        case .reduced: return reducedSolver().map { ($0, nil) }
-        case .quasiDefinite: return fullSolver().map { ($0, nil) }
-        case .schurComplement:
-            // The Schur form has no assembly for the exponential and power cones: such problems
-            // take the automatic choice among the other forms instead, said in the log.
-            guard cones.hasNonsymmetric else { return schurSolver().map { ($0, nil) } }
-            if settings.verbose {
-                writeLog("  the Schur-complement form does not take exponential or power cones; choosing another form", to: settings.logDestination)
-            }
-        case .automatic: break
-        }
-        // Full blocks of PSD cones in the sparse forms: k² entries each (k = n(n+1)/2).
-        let psdBlockEntries = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
-            pair.0.psd != nil ? total + Double(pair.1.count) * Double(pair.1.count) : total
-        }
-        let hasPSD = cones.cones.contains { $0.psd != nil }
-        var candidates: [(time: Double, solver: any KKTSolver)] = []
-        let schur = hasPSD ? schurSolver() : nil
-        if let schur { candidates.append((schur.flops / Self.denseFlopRate, schur)) }
-        // The quasi-definite form factors each PSD cone's dense block of order k = n(n+1)/2
-        // (k³/3 flops) and, eliminating those blocks, in effect the Schur matrix as well, at the
-        // simplicial rate: when that estimate is already slower than the Schur form, its symbolic
-        // analysis (most of the setup of many-cone problems, such as chordal decompositions) is
-        // left to the fallback.
-        if let schur, psdBlockEntries <= Self.maximumSparseBlockEntries {
-            let blocks = zip(cones.cones, cones.ranges).reduce(0.0) { total, pair in
-                pair.0.psd != nil ? total + pow(Double(pair.1.count), 3) / 3 : total
-            }
-            if schur.flops / Self.denseFlopRate < (blocks + schur.factorizationFlops) / Self.simplicialFlopRate {
-                return (schur, { _ in fullSolver() })
-            }
-        }
-        // A dense diagonal block of order k in P is a clique of the quasi-definite matrix under
-        // every ordering, so its factorization takes at least k³/3 flops at the simplicial rate.
-        // When the reduced form's whole factorization is faster than that, the quasi-definite
-        // form cannot win, and its analysis (the setup's largest part, with the pattern of the
-        // block held twice) is left to the fallback. Only tried for blocks of thousands.
-        var prebuiltReduced: (any KKTSolver)?
-        let clique = hasPSD ? 0 : Double(Self.largestDenseDiagonalBlock(P))
-        if clique >= Self.denseBlockForReducedFirst, let reduced = reducedSolver() {
-            if reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead < clique * clique * clique / 3 / Self.simplicialFlopRate {
-                return (reduced, { _ in fullSolver() })
-            }
-            prebuiltReduced = reduced
-        }
-        if psdBlockEntries <= Self.maximumSparseBlockEntries || candidates.isEmpty {
-            if let full = fullSolver() {
-                let fullTime = full.flops / Self.simplicialFlopRate
-                candidates.append((fullTime, full))
-                // Skip analyzing the reduced form when assembling AᵀDA alone would cost more, and
-                // with PSD cones, where the Schur form does its job with better accuracy.
-                let assembly = ReducedKKTSolver.assemblyTerms(A: A, cones: cones)
-                if !hasPSD, assembly / Self.supernodalFlopRate < fullTime, let reduced = prebuiltReduced ?? reducedSolver() {
-                    candidates.append((reduced.flops / Self.supernodalFlopRate + Self.supernodalOverhead, reduced))
-                }
-            } else if let reduced = prebuiltReduced ?? reducedSolver() {
-                candidates.append((reduced.flops / Self.supernodalFlopRate, reduced))
-            }
-        }
-        candidates.sort { $0.time < $1.time }
-        guard let best = candidates.first else { return nil }
-        if let second = candidates.dropFirst().first?.solver {
-            // A large runner-up is not kept in memory beside the first form: the fallback
-            // builds it again (the same solver: it has not been factored yet).
-            guard second.memoryBytes > Self.retainedFallbackBytes else { return (best.solver, { _ in second }) }
-            let rebuild = second is ReducedKKTSolver ? reducedSolver : second is QuasiDefiniteKKTSolver ? fullSolver : { schurSolver() }
-            return (best.solver, { _ in rebuild() })
-        }
-        // The reduced form was not worth analyzing up front; it is still the fallback, built
-        // only if the first form loses accuracy, and used only if its factorization would not
-        // take more than `fallbackSlowdown` measured iterations of the first form.
-        guard !hasPSD, !(best.solver is ReducedKKTSolver) else { return (best.solver, nil) }
-        return (best.solver, { secondsPerIteration in
-            let limit = Self.fallbackSlowdown * secondsPerIteration
-            // Building its pattern and maps takes about `patternSecondsPerTerm` per assembly term.
-            guard ReducedKKTSolver.assemblyTerms(A: A, cones: cones) * Self.patternSecondsPerTerm <= limit,
-                  let reduced = reducedSolver(), Self.supernodalTime(flops: reduced.flops) <= limit else { return nil }
-            return reduced
-        })
-    }
-
-    /// A runner-up Newton form larger than this is built again when needed rather than kept.
-    static let retainedFallbackBytes = 5e8
-    /// Order of a dense block of `P` from which the reduced form is analyzed first.
-    static let denseBlockForReducedFirst = 2000.0
-
-    /// The order of the largest run of consecutive columns whose upper triangle in `P` is full
-    /// within the run (the Hessian of a least-squares objective, for one): one pass over `P`.
-    static func largestDenseDiagonalBlock(_ P: SparseMatrix) -> Int {
-        var largest = 0, run = 0
-        for j in 0..<P.columnCount {
-            let start = P.columnStarts[j], end = P.columnStarts[j + 1]
-            guard end > start, P.rowIndices[end - 1] == j else { run = 0; continue }
-            // Rows are sorted and distinct: the last run + 1 of them are j − run … j exactly
-            // when the first of those is j − run.
-            run = end - start >= run + 1 && P.rowIndices[end - run - 1] == j - run ? run + 1 : 1
-            largest = max(largest, run)
-        }
-        return largest
-    }
-
-    // Cost model of one factorization, fitted to Maros–Mészáros runs on a 2-core machine
-    // (docs/history/benchmarks-log.md): the supernodal path pays a fixed overhead (many small BLAS calls)
-    // that the simplicial one does not, but runs faster once the factor is large.
-    static let supernodalFlopRate = 2.5e9
-    static let supernodalOverhead = 5e-4
-    static let simplicialFlopRate = 1.3e9
     /// Below this many flops per factorization, BLAS runs on one thread...
     static let singleThreadFlops = 5e7
     /// ...unless a PSD cone's dense products (`2n³` each, a few dozen per iteration) reach this:
@@ -335,40 +210,14 @@ public final class InteriorPointSolver {
     /// order 161: 0.82 s against 0.89 s) and lose below (gpp124-2, order 124: 0.39 s against 0.35 s).
     static let singleThreadProductFlops = 5e6
 
-    /// Predicted seconds of one step (or of the starting point): the factorization at the
-    /// supernodal rate, and per PSD cone of order `n` about a dozen `n³` of dense products and
-    /// eigendecompositions (scaling, step lengths) at the dense rate.
-    static func stepSeconds(kkt: any KKTSolver, cones: ConeProduct) -> Double {
-        let psd = cones.cones.reduce(0.0) { total, cone in
-            cone.psd.map { total + 12 * pow(Double($0.order), 3) } ?? total
-        }
-        return kkt.flops / supernodalFlopRate + psd / denseFlopRate
-    }
-
     /// `2n³` for the largest PSD cone (0 without one).
     static func largestPSDProductFlops(_ cones: ConeProduct) -> Double {
         cones.cones.compactMap { $0.psd.map { 2 * pow(Double($0.order), 3) } }.max() ?? 0
     }
+
     /// Once the best iterate meets the reduced tolerances, iterations without a better one
     /// before the run stops.
     static let stallIterations = 5
-    /// A fallback Newton form may cost at most this many times the first form per iteration.
-    static let fallbackSlowdown = 20.0
-    /// Measured cost of building the reduced form's pattern and assembly maps, per assembly term.
-    static let patternSecondsPerTerm = 2e-7
-
-    /// Estimated seconds of a supernodal factorization: BLAS-3 speeds up with the size of the
-    /// factor, from 2.5 GFLOP/s on small ones to 30 on large ones (`../shared/PLATFORM.md`).
-    /// Used to bound the fallback; the up-front choice keeps the flat 2.5 GFLOP/s, which picked
-    /// the faster form on CBLIB's nql90 where this optimistic rate did not.
-    static func supernodalTime(flops: Double) -> Double {
-        let rate = min(30e9, supernodalFlopRate * max(1, (flops / 1e8).squareRoot()))
-        return flops / rate
-    }
-    /// Dense Schur assembly and LAPACK Cholesky, a conservative rate for mixed BLAS-3 and scalar work.
-    static let denseFlopRate = 3e9
-    /// Largest total of full PSD blocks (entries) put into the sparse Newton forms.
-    static let maximumSparseBlockEntries = 4e6
 
     private func failed(_ status: SolverStatus, problem: ConicProblem, time: Double) -> Solution {
         let n = problem.variableCount, m = problem.constraintCount

@@ -181,7 +181,7 @@ extension ConicProblem {
             guard x.count == n, s.count == m, z.count == m else { return "the point has the wrong size" }
             let reduced = solution.status == .almostSolved
             let feasibility = slack * (reduced ? settings.reducedFeasibilityTolerance : settings.feasibilityTolerance)
-            let rowwise = slack * (reduced ? settings.reducedFeasibilityTolerance : IterationState.rowwiseTolerance)
+            let rowwise = slack * (reduced ? settings.reducedFeasibilityTolerance : Termination.rowwiseTolerance)
             let gapTolerance = slack * (reduced ? settings.reducedGapTolerance : max(settings.gapAbsoluteTolerance, settings.gapRelativeTolerance))
             let r = pointResiduals(x: x, s: s, z: z)
             let px = P.symmetricMultiply(x)

@@ -20,28 +20,22 @@
 ///     [  cᵀ     0   −1 ]        gives back −η²I − aaᵀ + ccᵀ = −H,
 ///
 /// so a cone of dimension k costs O(k) entries instead of k².
-final class QuasiDefiniteKKTSolver: KKTSolver {
+final class QuasiDefiniteKKTSolver: RegularizedKKTForm {
     private let n: Int
     private let m: Int
     private let cones: ConeProduct
     /// The rows of the exponential and power cones (their δ is scaled down in ``update()``).
     private let nonsymmetricRanges: [Range<Int>]
     private let factorization: CholmodFactorization
-    private let refinement: IterativeRefinement
+    let refinement: IterativeRefinement
     /// Regularizations σ (x block) and δ (z block) of the last factorization: the static values,
     /// raised ×100 per failed attempt.
     private(set) var regularization: Double
-    var regularizationScale = 1.0
     var slackFromPrimalEquation: Bool { false }
-    /// Ignored: refinement costs little against the sparse factorization, and the certificates
-    /// of the NN layer need the dual point as accurate as it goes (measured: a looser tolerance
-    /// far from the solution left a Fig. 2 certificate gap at 1.3e-6 instead of below 1e-6).
-    var solveTolerance: Double {
-        get { refinement.tolerance }
-        set {}
-    }
+    /// The static regularization and five raises of ×100.
+    static let factorizationAttempts = 6
     private var dualRegularization: Double
-    private let staticRegularization: Double
+    let staticRegularization: Double
     private let staticDualRegularization: Double
     private var positionOfXDiagonal: [Int] = []
     private var positionOfZDiagonal: [Int] = []
@@ -52,7 +46,6 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
     private var scaling: ScalingBlocks
     private var rhs: [Double]
     private var solution: [Double]
-    private(set) var lastResidual = 0.0
     /// Second-order cones at least this large are expanded instead of written as full blocks.
     static let expansionDimension = 8
     /// For each expanded cone: positions of the column of `p` (one per cone row, then its
@@ -153,20 +146,22 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
         for j in 0..<n { f.values[positionOfXDiagonal[j]] += regularization }
     }
 
+    var form: NewtonSystemForm { .quasiDefinite }
+
     var methodName: String {
         "quasi-definite KKT, \(factorization.name), size = \(size), nnz(K) = \(factorization.values.count), nnz(L) = \(factorization.factorNonzeros)"
     }
 
-    func update() -> Bool {
+    func assemble(_ options: NewtonSystemOptions) {
         let values = factorization.values
         scaling.refresh(from: cones, inverse: false, equalityRegularization: 0)
         // Back to the (scaled) static regularizations.
-        let target = staticRegularization * regularizationScale
+        let target = staticRegularization * options.regularizationScale
         if regularization != target {
             for j in 0..<n { values[positionOfXDiagonal[j]] -= regularization - target }
             regularization = target
         }
-        dualRegularization = staticDualRegularization * regularizationScale
+        dualRegularization = staticDualRegularization * options.regularizationScale
         // Off-diagonal parts of the coupled blocks −H_K, column by column (a < b).
         for (index, range, block) in scaling.coupled {
             if let expansion = expansions[index], case let .diagonalPlusRankOne(rho, u) = block {
@@ -200,44 +195,43 @@ final class QuasiDefiniteKKTSolver: KKTSolver {
                 }
             }
         }
-        for attempt in 0..<6 {
-            if attempt > 0 {
-                // Raise σ and δ until the factorization succeeds.
-                let extra = regularization * 99
-                for j in 0..<n { values[positionOfXDiagonal[j]] += extra }
-                regularization += extra
-                dualRegularization *= 100
-            }
-            hessianDiagonal.withUnsafeBufferPointer { d in
-                for i in 0..<m { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization) }
-                // Rows of exponential and power cones: δ no larger than the row's own H_ii. Their
-                // H ∝ μ∇²F*(z) has entries far below δ late in a solve, and refinement against
-                // the exact matrix converges only at ≈ δ/(δ + λ) there: the Newton solves kept
-                // residuals of 1e-6–1e-5 and the steps ran into the cones' boundary (4 of the
-                // exponential-cone benchmark's 16 problems `almost_solved`; 2 with this). H is
-                // positive definite on these rows, so the block stays quasi-definite.
-                for range in nonsymmetricRanges {
-                    for i in range { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization * min(1, d[i])) }
-                }
-            }
-            if factorization.factor() { return true }
-        }
-        return false
     }
 
-    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
-        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z) { rx, rz, x, z in
-            rhs.withUnsafeMutableBufferPointer { r in
-                for j in 0..<n { r[j] = rx[j] }
-                for i in 0..<m { r[n + i] = rz[i] }
-                for k in (n + m)..<size { r[k] = 0 }
-                solution.withUnsafeMutableBufferPointer { sol in
-                    factorization.solve(UnsafeBufferPointer(r), into: sol)
-                    for j in 0..<n { x[j] = sol[j] }
-                    for i in 0..<m { z[i] = sol[n + i] }
-                }
+    func tryFactor(attempt: Int, options: NewtonSystemOptions) -> Bool {
+        let values = factorization.values
+        if attempt > 0 {
+            // Raise σ and δ ×100 (σ as an increment on the stored diagonal).
+            let extra = regularization * 99
+            for j in 0..<n { values[positionOfXDiagonal[j]] += extra }
+            regularization += extra
+            dualRegularization *= 100
+        }
+        hessianDiagonal.withUnsafeBufferPointer { d in
+            for i in 0..<m { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization) }
+            // Rows of exponential and power cones: δ no larger than the row's own H_ii. Their
+            // H ∝ μ∇²F*(z) has entries far below δ late in a solve, and refinement against
+            // the exact matrix converges only at ≈ δ/(δ + λ) there: the Newton solves kept
+            // residuals of 1e-6–1e-5 and the steps ran into the cones' boundary (4 of the
+            // exponential-cone benchmark's 16 problems `almost_solved`; 2 with this). H is
+            // positive definite on these rows, so the block stays quasi-definite.
+            for range in nonsymmetricRanges {
+                for i in range { values[positionOfZDiagonal[i]] = -(d[i] + dualRegularization * min(1, d[i])) }
             }
         }
-        return lastResidual.isFinite
+        return factorization.factor()
+    }
+
+    func regularizedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+                          x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
+        rhs.withUnsafeMutableBufferPointer { r in
+            for j in 0..<n { r[j] = rx[j] }
+            for i in 0..<m { r[n + i] = rz[i] }
+            for k in (n + m)..<size { r[k] = 0 }
+            solution.withUnsafeMutableBufferPointer { sol in
+                factorization.solve(UnsafeBufferPointer(r), into: sol)
+                for j in 0..<n { x[j] = sol[j] }
+                for i in 0..<m { z[i] = sol[n + i] }
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@
 ///
 /// - Complexity: per update, `O(Σ_rows nnz(row)² + Σ_cones |support|²)` for the assembly plus the
 ///   numeric factorization.
-final class ReducedKKTSolver: KKTSolver {
+final class ReducedKKTSolver: RegularizedKKTForm {
     private let n: Int
     private let m: Int
     private let P: SparseMatrix
@@ -32,20 +32,15 @@ final class ReducedKKTSolver: KKTSolver {
     private let cones: ConeProduct
     private var factorization: CholmodFactorization!
     private let equalityRegularization: Double
-    private let refinement: IterativeRefinement
-    /// Current static regularization σ (raised when a factorization fails).
+    let refinement: IterativeRefinement
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
-    var regularizationScale = 1.0
     var slackFromPrimalEquation: Bool { false }
-    /// Ignored: refinement costs little against the sparse factorization, and the certificates
-    /// of the NN layer need the dual point as accurate as it goes (measured: a looser tolerance
-    /// far from the solution left a Fig. 2 certificate gap at 1.3e-6 instead of below 1e-6).
-    var solveTolerance: Double {
-        get { refinement.tolerance }
-        set {}
-    }
-    private let staticRegularization: Double
+    /// The static regularization and seven raises of ×100.
+    static let factorizationAttempts = 8
+    /// `σ` already on the diagonal of the matrix being factored.
+    private var addedRegularization = 0.0
+    let staticRegularization: Double
 
     // Assembly maps (see the type's documentation).
     private var positionOfP: [Int] = []
@@ -73,8 +68,6 @@ final class ReducedKKTSolver: KKTSolver {
     private var workN: [Double]
     private var workM: [Double]
 
-    /// Worst relative residual of the last `solve`, for diagnostics.
-    private(set) var lastResidual = 0.0
 
     init?(P: SparseMatrix, A: SparseMatrix, cones: ConeProduct, settings: SolverSettings) {
         n = P.columnCount
@@ -120,6 +113,8 @@ final class ReducedKKTSolver: KKTSolver {
         return 8 * terms + (CholmodFactorization.bytesPerPatternEntryDuringSetup + 8) * entries
             + 24 * Double(A.nonzeroCount)
     }
+
+    var form: NewtonSystemForm { .reduced }
 
     var methodName: String {
         let nnzM = factorization.values.count
@@ -264,8 +259,8 @@ final class ReducedKKTSolver: KKTSolver {
         return (starts, rows)
     }
 
-    func update() -> Bool {
-        scaling.refresh(from: cones, inverse: true, equalityRegularization: equalityRegularization * regularizationScale)
+    func assemble(_ options: NewtonSystemOptions) {
+        scaling.refresh(from: cones, inverse: true, equalityRegularization: equalityRegularization * options.regularizationScale)
         let values = factorization.values
         values.update(repeating: 0)
         P.values.withUnsafeBufferPointer { pv in
@@ -343,20 +338,18 @@ final class ReducedKKTSolver: KKTSolver {
                 }
             }
         }}}}
-        // Factor, raising σ until the matrix is numerically positive definite.
-        var sigma = staticRegularization * regularizationScale
-        var added = 0.0
-        for _ in 0..<8 {
-            let delta = sigma - added
-            for j in 0..<n { values[positionOfDiagonal[j]] += delta }
-            added = sigma
-            if factorization.factor() {
-                regularization = sigma
-                return true
-            }
-            sigma *= 100
-        }
-        return false
+        addedRegularization = 0
+    }
+
+    func tryFactor(attempt: Int, options: NewtonSystemOptions) -> Bool {
+        let sigma = regularization(attempt: attempt, options: options)
+        let values = factorization.values
+        let delta = sigma - addedRegularization
+        for j in 0..<n { values[positionOfDiagonal[j]] += delta }
+        addedRegularization = sigma
+        guard factorization.factor() else { return false }
+        regularization = sigma
+        return true
     }
 
     /// The rows `range` of `A` (group `g`) as a dense `range.count × t` column-major matrix
@@ -378,7 +371,7 @@ final class ReducedKKTSolver: KKTSolver {
     }
 
     /// One solve with the regularized factorization: `x`, `z` from `r_x`, `r_z`.
-    private func reducedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+    func regularizedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
                               x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
         workM.withUnsafeMutableBufferPointer { dz in
         workN.withUnsafeMutableBufferPointer { rhs in
@@ -393,10 +386,4 @@ final class ReducedKKTSolver: KKTSolver {
         }}
     }
 
-    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
-        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z) { rx, rz, x, z in
-            self.reducedSolve(rx: rx, rz: rz, x: x, z: z)
-        }
-        return lastResidual.isFinite
-    }
 }

@@ -15,7 +15,7 @@
 /// Once refinement misses its tolerance, the dense columns' `G Aⱼ G` are formed through the factor
 /// `V` of `G = VVᵀ` instead (see `factoredAssembly`); once a step's solves lose accuracy
 /// altogether, blocks that afford it are assembled as the Gram matrix of the `VᵀAⱼV`
-/// (``increaseAccuracy()``).
+/// (``NewtonAccuracy/increased``).
 ///
 /// Solves keep the assembled `M` to refine in its own space, accept one reduced solve when the
 /// first block row is accurate enough for the step, and otherwise refine against the full Newton
@@ -24,7 +24,7 @@
 /// Chosen when the variables are few against the cone sizes (SDPs in SDPA's standard form).
 ///
 /// - Complexity: `O(n³/3)` for the factorization plus the assembly above, per iteration.
-final class SchurComplementKKTSolver: KKTSolver {
+final class SchurComplementKKTSolver: RegularizedKKTForm {
     private let n: Int
     private let m: Int
     private let P: SparseMatrix
@@ -32,25 +32,24 @@ final class SchurComplementKKTSolver: KKTSolver {
     private let rowsOfA: SparseMatrix
     private let cones: ConeProduct
     /// Refinement against the full Newton matrix.
-    private let refinement: IterativeRefinement
+    let refinement: IterativeRefinement
     /// Whether some rows are equalities, whose `1/δ` in `D` stands in for the zero block of `H`.
     private let hasEqualities: Bool
     private let refinementSteps: Int
     private let refinementTolerance: Double
     private let equalityRegularization: Double
-    /// `δ` of the equality rows in the last assembly (raised with ``regularizationScale``).
+    /// `δ` of the equality rows in the last assembly (scaled by ``NewtonSystemOptions/regularizationScale``).
     private var currentEqualityRegularization: Double
     /// Regularization σ of the last factorization: the static value, raised ×100 per failed attempt.
     private(set) var regularization: Double
-    var regularizationScale = 1.0
     var slackFromPrimalEquation: Bool { true }
     var regularizationMayBeLowered: Bool { false }
-    var solveTolerance: Double {
-        get { refinement.tolerance }
-        set { refinement.tolerance = newValue }
-    }
-    private let staticRegularization: Double
-    private(set) var lastResidual = 0.0
+    /// The static regularization and seven raises of ×100.
+    static let factorizationAttempts = 8
+    /// Refinement here means dense products against the full Newton matrix: stopping early far
+    /// from a solution saves iterations' worth of time on large SDPs.
+    static let acceptsLooseSolves = true
+    let staticRegularization: Double
     /// `M` as assembled, without the regularization: the lower triangle (column-major `n × n`)
     /// when dense; the values of ``sparse``'s pattern otherwise.
     private(set) var matrix: [Double]
@@ -78,7 +77,7 @@ final class SchurComplementKKTSolver: KKTSolver {
     /// qap, hinf) gets entries of `M` far below the rounding `ε‖G‖` of sums over the explicit `G`.
     private var factoredAssembly = false
     /// Whether the PSD blocks that afford it are assembled as a Gram matrix (``addGramBlock(_:cone:into:)``):
-    /// set by ``increaseAccuracy()``.
+    /// with ``NewtonAccuracy/increased``.
     private var gramAssembly = false
     /// The `VᵀAⱼV` of the Gram assembly, column after column (largest block's).
     private var gramWork: [Double] = []
@@ -314,15 +313,21 @@ final class SchurComplementKKTSolver: KKTSolver {
         return cost
     }
 
+    var form: NewtonSystemForm { .schurComplement }
+
     var methodName: String {
         let storage = sparse.map { "sparse Schur complement (P + AᵀDA), \($0.factorization.name), nnz(M) = \($0.pattern.nonzeroCount)" }
             ?? "dense Schur complement (P + AᵀDA), LAPACK Cholesky"
         return "\(storage), n = \(n), \(psdBlocks.count) PSD block(s), ≈ \(String(Int(flops))) flops per iteration"
     }
 
-    func update() -> Bool {
+    func assemble(_ options: NewtonSystemOptions) {
         let n = self.n
-        currentEqualityRegularization = equalityRegularization * regularizationScale
+        if options.accuracy == .increased, offersIncreasedAccuracy {
+            gramAssembly = true
+            factoredAssembly = true
+        }
+        currentEqualityRegularization = equalityRegularization * options.regularizationScale
         matrix.withUnsafeMutableBufferPointer { M in
             M.update(repeating: 0)
             // P (upper triangle given).
@@ -342,27 +347,25 @@ final class SchurComplementKKTSolver: KKTSolver {
                 addPSDBlock(block, into: M)
             }
         }
-        // Cholesky, raising σ until it succeeds.
-        var sigma = staticRegularization * regularizationScale
-        for _ in 0..<8 {
-            let factored: Bool
-            if let sparse {
-                let values = sparse.factorization.values
-                for k in 0..<matrix.count { values[k] = matrix[k] }
-                for k in sparse.diagonal { values[k] += sigma }
-                factored = sparse.factorization.factor()
-            } else {
-                factor = matrix
-                factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
-                factored = factor.withUnsafeMutableBufferPointer { Dense.cholesky($0.baseAddress!, n: n) }
-            }
-            if factored {
-                regularization = sigma
-                return true
-            }
-            sigma *= 100
+    }
+
+    /// Cholesky of `M + σI`, from the assembled `M` each attempt.
+    func tryFactor(attempt: Int, options: NewtonSystemOptions) -> Bool {
+        let n = self.n
+        let sigma = regularization(attempt: attempt, options: options)
+        let factored: Bool
+        if let sparse {
+            let values = sparse.factorization.values
+            for k in 0..<matrix.count { values[k] = matrix[k] }
+            for k in sparse.diagonal { values[k] += sigma }
+            factored = sparse.factorization.factor()
+        } else {
+            factor = matrix
+            factor.withUnsafeMutableBufferPointer { M in for j in 0..<n { M[j + j * n] += sigma } }
+            factored = factor.withUnsafeMutableBufferPointer { Dense.cholesky($0.baseAddress!, n: n) }
         }
-        return false
+        if factored { regularization = sigma }
+        return factored
     }
 
     /// `M += Σᵢ dᵢ aᵢaᵢᵀ` over the rows `range` (lower triangle).
@@ -649,21 +652,23 @@ final class SchurComplementKKTSolver: KKTSolver {
         }}}
     }
 
-    /// Turns on the Gram assembly when a PSD block affords it (see ``PSDBlock/gramAffordable``).
-    func increaseAccuracy() -> Bool {
-        guard !gramAssembly, psdBlocks.contains(where: \.gramAffordable) else { return false }
-        gramAssembly = true
-        factoredAssembly = true
-        return true
+    /// The Gram assembly, when a PSD block affords it (see ``PSDBlock/gramAffordable``).
+    var offersIncreasedAccuracy: Bool { psdBlocks.contains(where: \.gramAffordable) }
+
+    /// One reduced solve through the explicit `G`, the approximate inverse of refinement.
+    func regularizedSolve(rx: UnsafeBufferPointer<Double>, rz: UnsafeBufferPointer<Double>,
+                          x: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) {
+        reducedSolve(rx: rx, rz: rz, x: x, z: z, fast: false)
     }
 
     /// Solves with one reduced solve (`D` through the explicit `G`) when its first block row is
-    /// accurate to ``solveTolerance`` already: the second holds by construction of `z` up to the
-    /// rounding of `D`, which the step moves into complementarity (see ``IterationState``).
+    /// accurate to ``NewtonSystemOptions/solveTolerance`` already: the second holds by construction of `z` up to the
+    /// rounding of `D`, which the step moves into complementarity (``KKTSolver/slackFromPrimalEquation``).
     /// Otherwise — and always with equality rows, whose `1/δ` only refinement removes — refines
     /// against the full Newton matrix with `H` and `D` in the cones' eigenbases, which keeps `z`
     /// an unknown instead of computing it through the ill-conditioned `D`.
-    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double]) -> Bool {
+    func solve(rx: [Double], rz: [Double], x: inout [Double], z: inout [Double],
+               options: NewtonSystemOptions) -> Result<NewtonSolve, NewtonSystemFailure> {
         var continuing = false
         if !hasEqualities {
             rx.withUnsafeBufferPointer { rxp in
@@ -675,14 +680,14 @@ final class SchurComplementKKTSolver: KKTSolver {
             var rhsNorm = 0.0
             for v in rx { rhsNorm = max(rhsNorm, abs(v)) }
             for v in rz { rhsNorm = max(rhsNorm, abs(v)) }
-            lastResidual = firstRowResidual(rx: rx, x: x, z: z) / (1 + rhsNorm)
-            if lastResidual <= solveTolerance { return z.allSatisfy(\.isFinite) }
+            let residual = firstRowResidual(rx: rx, x: x, z: z) / (1 + rhsNorm)
+            if residual <= options.solveTolerance {
+                return z.allSatisfy(\.isFinite) ? .success(NewtonSolve(residual: residual)) : .failure(.notFinite)
+            }
             continuing = true
         }
-        lastResidual = refinement.solve(rx: rx, rz: rz, x: &x, z: &z, continuing: continuing) { rx, rz, x, z in
-            self.reducedSolve(rx: rx, rz: rz, x: x, z: z, fast: false)
-        }
-        if lastResidual > solveTolerance { factoredAssembly = true }
-        return lastResidual.isFinite
+        let residual = refinedResidual(rx: rx, rz: rz, x: &x, z: &z, options: options, continuing: continuing)
+        if residual > options.solveTolerance { factoredAssembly = true }
+        return NewtonSolve.checked(residual)
     }
 }
