@@ -16,6 +16,8 @@ struct NNDeep: ParsableCommand {
           linear           X with equal non-zero singular values (use --whiten): the optimum by SVD shrinkage.
           nuclear-norm     two linear layers on any other X (or with --nuclear-norm): min ½‖XW − Y‖² + β‖W‖_* as a
                            semidefinite program, factored into W₁ = U√Σ, W₂ = √ΣVᵀ, with the dual bound.
+          dual-bound       deeper linear networks on such X (with --gd-seeds ≥ 1): no closed form; the best
+                           gradient-descent run, bounded below by the dual bound at each run's residual.
           rank-one-relu    ReLU, X = c a₀ᵀ with c ≥ 0 (Theorem 4.1): the same network, ReLU passes it.
           spline           ReLU with --bias (last hidden layer), X = c a₀ᵀ (Corollary 4.2): knots at the samples.
           whitened-relu    ReLU, XXᵀ = I and one-hot labels (Theorems 4.3/4.4, as `nn closed-form --kind deep`).
@@ -47,7 +49,10 @@ struct NNDeep: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
-    enum Kind: String { case linear, nuclearNorm = "nuclear-norm", rankOneReLU = "rank-one-relu", spline, whitenedReLU = "whitened-relu" }
+    enum Kind: String {
+        case linear, nuclearNorm = "nuclear-norm", rankOneReLU = "rank-one-relu", spline, whitenedReLU = "whitened-relu"
+        case dualBound = "dual-bound"
+    }
 
     func run() throws {
         guard depth >= 2 else { throw ValidationError("--depth must be at least 2") }
@@ -77,7 +82,7 @@ struct NNDeep: ParsableCommand {
         var object: [String: Any] = ["samples": train.sampleCount, "features": train.featureCount,
                                      "outputs": y.columnCount, "depth": depth, "beta": beta, "activation": activation.rawValue,
                                      "whitened": whiten]
-        let network: DeepReLUNetwork
+        let network: DeepReLUNetwork?   // nil: no closed form (kind dual-bound)
         var directions: DenseMatrix?
         do {
             switch kind {
@@ -94,6 +99,12 @@ struct NNDeep: ParsableCommand {
                     directions = solved.inputDirections
                     break
                 }
+                if case .failure(.unequalSingularValues) = attempt, kind == .linear, gdSeeds > 0 {
+                    // Deeper, no closed form: train by gradient descent and bound the optimum from the residuals.
+                    kind = .dualBound
+                    network = nil
+                    break
+                }
                 let s = try attempt.get()
                 network = s.network
                 directions = s.inputDirections
@@ -105,6 +116,8 @@ struct NNDeep: ParsableCommand {
                 object["prediction_spectrum"] = s.predictionSpectrum
                 object["threshold"] = jsonNumber(s.threshold)
                 object["prediction_difference"] = jsonNumber(s.predictionDifference)
+            case .dualBound:
+                network = nil   // set only when the closed form refuses the data (above)
             case .nuclearNorm:
                 let solved = try twoLayerProgram(x, y, widths, into: &object)
                 network = solved.network
@@ -131,18 +144,31 @@ struct NNDeep: ParsableCommand {
             }
         } catch let error as ValidationError { throw error } catch { throw fail(error) }
         object["kind"] = kind.rawValue
-        let objective = network.objective(features: x, targets: y, beta: beta)
-        if let bound = object["lower_bound"] as? Double { object["gap"] = jsonNumber(objective - bound) }
-        object["hidden_widths"] = network.hiddenWidths
-        object.merge(layerReport(network), uniquingKeysWith: { $1 })
-        object.merge(errors(network, train: train, test: test, trainTargets: y, prefix: "closed_form"), uniquingKeysWith: { $1 })
-        if !quiet { reportProgress(String(format: "%@ %@: objective %.10g, lower bound %@", kind.rawValue, kind == .nuclearNorm ? "program" : "closed form", objective,
-                                          (object["lower_bound"] as? Double).map { String(format: "%.10g", $0) } ?? "none")) }
+        let objective = network?.objective(features: x, targets: y, beta: beta)
+        if let network, let objective {
+            if let bound = object["lower_bound"] as? Double { object["gap"] = jsonNumber(objective - bound) }
+            object["hidden_widths"] = network.hiddenWidths
+            object.merge(layerReport(network), uniquingKeysWith: { $1 })
+            object.merge(errors(network, train: train, test: test, trainTargets: y, prefix: "closed_form"), uniquingKeysWith: { $1 })
+            if !quiet { reportProgress(String(format: "%@ %@: objective %.10g, lower bound %@", kind.rawValue, kind == .nuclearNorm ? "program" : "closed form", objective,
+                                              (object["lower_bound"] as? Double).map { String(format: "%.10g", $0) } ?? "none")) }
+        }
 
         var best: (objective: Double, network: DeepReLUNetwork)?
         var runs = [[String: Any]]()
-        let runWidths = try parseWidths(gdWidths, name: "--gd-widths") ?? network.hiddenWidths
+        guard let runWidths = try parseWidths(gdWidths, name: "--gd-widths") ?? network?.hiddenWidths ?? widths else {
+            throw ValidationError("--gd-widths (or --widths) is needed: there is no closed form for depth \(depth) on data whose singular values differ")
+        }
         guard runWidths.count == depth - 1 else { throw ValidationError("--gd-widths needs \(depth - 1) widths") }
+        /// `DeepDualBound` at a network's residual: a lower bound on every linear network of the depth.
+        func dualBound(_ candidate: DeepReLUNetwork) -> Double {
+            let f = candidate.predict(x)
+            let residual = DenseMatrix(rowCount: y.rowCount, columnCount: y.columnCount, values: zip(y.values, f.values).map { $0 - $1 })
+            return DeepDualBound.lowerBound(targets: y, residual: residual, anchor: y, beta: beta, depth: depth) {
+                DeepDualBound.linearGain(features: x, direction: $0)
+            }
+        }
+        var bestBound = -Double.infinity
         for seed in (gdSeeds > 0 ? Array(1...gdSeeds) : []) {
             let settings = DeepGradientTrainingSettings(
                 hiddenWidths: runWidths, optimizer: optimizer, learningRate: lr, epochs: gdEpochs,
@@ -157,15 +183,31 @@ struct NNDeep: ParsableCommand {
             entry.merge(layerReport(run.network), uniquingKeysWith: { $1 })
             if let directions { entry["neuron_projections"] = neuronProjections(run.network.weights[0], directions: directions) }
             entry.merge(errors(run.network, train: train, test: test, trainTargets: y, prefix: "gd"), uniquingKeysWith: { $1 })
+            if kind == .dualBound, !run.diverged {
+                let bound = dualBound(run.network)
+                entry["lower_bound"] = jsonNumber(bound)
+                bestBound = max(bestBound, bound)
+            }
             runs.append(entry)
             if !run.diverged, run.finalObjective < (best?.objective ?? .infinity) { best = (run.finalObjective, run.network) }
         }
         if gdSeeds > 0 {
             object["gd_runs"] = runs
             object["gd_best_objective"] = best.map { jsonNumber($0.objective) } ?? NSNull()
-            if let best { object["closed_form_le_gd"] = objective <= best.objective + 1e-12 * max(1, abs(best.objective)) }
+            if let best, let objective { object["closed_form_le_gd"] = objective <= best.objective + 1e-12 * max(1, abs(best.objective)) }
         }
-        if grid > 0, kind == .spline || kind == .rankOneReLU {
+        if kind == .dualBound {
+            // The network returned is the best run; every run's bound is valid, so the largest is.
+            guard let best else { throw ValidationError("every gradient-descent run diverged: no network to report") }
+            object["objective"] = jsonNumber(best.objective)
+            object["lower_bound"] = jsonNumber(bestBound)
+            object["gap"] = jsonNumber(best.objective - bestBound)
+            object["hidden_widths"] = best.network.hiddenWidths
+            object.merge(layerReport(best.network), uniquingKeysWith: { $1 })
+            object.merge(errors(best.network, train: train, test: test, trainTargets: y, prefix: "gd"), uniquingKeysWith: { $1 })
+            if !quiet { reportProgress(String(format: "no closed form: best run %.10g, dual bound %.10g", best.objective, bestBound)) }
+        }
+        if let network, grid > 0, kind == .spline || kind == .rankOneReLU {
             object["grid"] = gridReport(x: x, closedForm: network, gradientDescent: best?.network)
         }
         if json {
