@@ -17,9 +17,10 @@ public struct TwoLayerLinearSolution: Sendable {
     public let lowerBound: Double
     /// The left singular vectors of ``endToEnd`` (`d × rank`): the first-layer neurons lie in their span.
     public let inputDirections: DenseMatrix
-    /// Singular values of ``endToEnd``, descending.
+    /// The singular values of ``endToEnd`` that the polishing kept, descending (all of them when no
+    /// polishing step was taken).
     public let singularValues: [Double]
-    /// Non-zero singular values of ``endToEnd`` (exact zeros come from the polishing steps).
+    /// The number of positive ``singularValues``: the hidden width the optimum needs.
     public let rank: Int
     /// `max |XW₁W₂ − XW|`: the rebuilt network against the convex model.
     public let predictionDifference: Double
@@ -36,8 +37,9 @@ public struct TwoLayerLinearSolution: Sendable {
 /// because `min{½(‖W₁‖² + ‖W₂‖²) : W₁W₂ = W} = ‖W‖_*` (reached by the balanced factorization, once the
 /// hidden width is at least the rank of `W`). The right-hand side is convex; it is solved as a positive
 /// semidefinite program (`‖W‖_* = min ½(tr A + tr B)` over `[[A, W], [Wᵀ, B]] ⪰ 0`, a PSD cone of order
-/// `d + K`), then polished by proximal-gradient steps. When `X` has equal non-zero singular values the answer is the closed form of
-/// ``DeepLinearClosedForm`` (singular-value soft-thresholding); this program needs no such assumption.
+/// `d + K`), then polished by proximal-gradient steps. When `X` has equal non-zero singular values the
+/// answer is the closed form of ``DeepLinearClosedForm`` (singular-value soft-thresholding); this program
+/// needs no such assumption.
 ///
 /// The certificate does not trust the solver. Its dual is
 ///
