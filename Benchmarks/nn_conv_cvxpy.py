@@ -18,7 +18,8 @@ y = ±1, 8×8 images, 3×3 filters, stride 2, padding 1, a regularized bias, sta
    (`nn_cvxpy_compare.run_cvxpy`).
 
     python3 Benchmarks/nn_conv_cvxpy.py [--conic .build/release/conic] [--sizes 60,200] [--max-rounds 3]
-        [--time-limit 600] [--cvxpy-timeout 900] [--workdir DIR] [--json out.json]
+        [--train-args "--patterns 50 --growth-rounds 0"] [--time-limit 600] [--cvxpy-timeout 900] [--workdir DIR]
+        [--json out.json]
 """
 import argparse, json, os, subprocess, sys, time
 
@@ -48,6 +49,7 @@ def main():
     parser.add_argument("--conic", default=".build/release/conic")
     parser.add_argument("--sizes", default="60,200", help="numbers of images (digits 3 and 8, in file order)")
     parser.add_argument("--max-rounds", type=int, default=3)
+    parser.add_argument("--train-args", default="", help="more options of the training run, e.g. \"--patterns 50 --growth-rounds 0\"")
     parser.add_argument("--time-limit", type=float, default=600, help="seconds of the training run")
     parser.add_argument("--solve-time-limit", type=float, default=600)
     parser.add_argument("--cvxpy-timeout", type=float, default=900)
@@ -70,7 +72,7 @@ def main():
                 "--padding", str(PADDING), "--bias", "--standardize"]
         network_file = os.path.join(args.workdir, name + ".json")
         command = [conic, "nn", "conv", *base, "--beta", "%g" % BETA, "--max-rounds", str(args.max_rounds),
-                   "--time-limit", "%g" % args.time_limit, "--save-network", network_file, "--json", "--quiet"]
+                   "--time-limit", "%g" % args.time_limit, *args.train_args.split(), "--save-network", network_file, "--json", "--quiet"]
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
