@@ -237,12 +237,12 @@ def run_timed(command, timeout, stop_at=None):
     return result, lines
 
 
-def conic_on_patterns(conic, base, network, solve_limit, certify):
-    """conic on the network's patterns alone. Unless `certify`, the process is ended when it starts
+def conic_on_patterns(conic, base, network, solve_limit, certify, command=("nn", "train")):
+    """conic on the network's patterns alone (`command`: `nn train`, or `nn conv` for the separable CNN). Unless `certify`, the process is ended when it starts
     the certificate ("round 1: bounding the dual constraint"): the program is solved by then, and its
     value is the last solve's objective in the log (printed with 11 digits; the JSON's
     `convex_objective` is that solve's value)."""
-    command = [conic, "nn", "train"] + base + ["--beta", "%g" % BETA, "--add-patterns", network, "--patterns", "0",
+    command = [conic, *command] + base + ["--beta", "%g" % BETA, "--add-patterns", network, "--patterns", "0",
                                                "--max-rounds", "0", "--time-limit", "%g" % solve_limit, "--json",
                                                "--verbose"]
     mark = "bounding the dual constraint"

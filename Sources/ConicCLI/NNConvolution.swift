@@ -64,10 +64,11 @@ struct NNConvolution: ParsableCommand {
         let y = try targets(of: train, loss: loss)
         let settings = try convex.settings(hasBias: dataOptions.bias, seed: dataOptions.seed)
         let progress: ((String) -> Void)? = convex.quiet ? nil : { reportProgress($0) }
+        let extra = try convex.extraNetworks(hasBias: settings.hasBias)
         let result: SeparableConvolutionResult
         do {
             result = try SeparableConvolutionTrainer.train(images: train.features, targets: y, geometry: geometry, settings: settings,
-                                                           progress: progress)
+                                                           including: extra, progress: progress)
         } catch { throw fail(error) }
         if let saveNetwork {
             do { try result.training.network.save(to: saveNetwork) } catch { throw fail(error) }

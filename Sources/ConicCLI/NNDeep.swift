@@ -10,10 +10,14 @@ extension HiddenActivation: ExpressibleByArgument {}
 struct NNDeep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deep",
-        abstract: "Globally optimal deep networks with weight decay (ICLR 2021): deep linear (SVD shrinkage), ReLU on rank-one data, the deep spline on 1-D data (--bias), ReLU on whitened one-hot data; against gradient descent.",
+        abstract: "Globally optimal deep networks with weight decay (ICLR 2021): deep linear (SVD shrinkage; two layers on any data by a nuclear-norm SDP), ReLU on rank-one data, the deep spline on 1-D data (--bias), ReLU on whitened one-hot data; against gradient descent.",
         discussion: """
         Objective ½‖f(X) − Y‖² + (β/2)Σ‖Wₗ‖². Kinds, chosen from --activation, --bias and the data:
           linear           X with equal non-zero singular values (use --whiten): the optimum by SVD shrinkage.
+          nuclear-norm     two linear layers on any other X (or with --nuclear-norm): min ½‖XW − Y‖² + β‖W‖_* as a
+                           semidefinite program, factored into W₁ = U√Σ, W₂ = √ΣVᵀ, with the dual bound.
+          dual-bound       deeper linear networks on such X (with --gd-seeds ≥ 1): no closed form; the best
+                           gradient-descent run, bounded below by the dual bound at each run's residual.
           rank-one-relu    ReLU, X = c a₀ᵀ with c ≥ 0 (Theorem 4.1): the same network, ReLU passes it.
           spline           ReLU with --bias (last hidden layer), X = c a₀ᵀ (Corollary 4.2): knots at the samples.
           whitened-relu    ReLU, XXᵀ = I and one-hot labels (Theorems 4.3/4.4, as `nn closed-form --kind deep`).
@@ -25,6 +29,8 @@ struct NNDeep: ParsableCommand {
     @Option(help: "Hidden activation: linear or relu.") var activation: HiddenActivation = .linear
     @Option(help: "Hidden widths of the closed-form network, comma-separated (default: the smallest that hold it).")
     var widths: String?
+    @Flag(name: .customLong("nuclear-norm"), help: "Two linear layers: solve the nuclear-norm program even when the closed form applies (it is used anyway on data whose singular values differ).")
+    var nuclearNorm = false
     @Flag(help: "Apply zero-phase whitening (no centering), fitted on the training part, to the features first.") var whiten = false
     @Flag(name: .customLong("one-hot"), help: "Encode integer class labels in the target column as one-hot rows.") var oneHot = false
     @Option(name: .customLong("gd-seeds"), help: "Gradient-descent runs (seeds 1…N) on the same objective.") var gdSeeds: Int = 3
@@ -43,7 +49,10 @@ struct NNDeep: ParsableCommand {
     @Flag(help: "Print one JSON object with the result.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
 
-    enum Kind: String { case linear, rankOneReLU = "rank-one-relu", spline, whitenedReLU = "whitened-relu" }
+    enum Kind: String {
+        case linear, nuclearNorm = "nuclear-norm", rankOneReLU = "rank-one-relu", spline, whitenedReLU = "whitened-relu"
+        case dualBound = "dual-bound"
+    }
 
     func run() throws {
         guard depth >= 2 else { throw ValidationError("--depth must be at least 2") }
@@ -53,6 +62,9 @@ struct NNDeep: ParsableCommand {
         }
         guard rankTolerance >= 0, rankTolerance < 1 else { throw ValidationError("--rank-tolerance must lie in [0, 1)") }
         guard !dataOptions.bias || activation == .relu else { throw ValidationError("--bias is the deep ReLU spline; add --activation relu") }
+        guard !nuclearNorm || depth == 2 && activation == .linear else {
+            throw ValidationError("--nuclear-norm is the two-layer linear program: use --depth 2 --activation linear")
+        }
         var (train, test) = try dataOptions.load()
         if whiten {
             do {
@@ -64,19 +76,36 @@ struct NNDeep: ParsableCommand {
         let y = try targetMatrix(train)
         let widths = try parseWidths(self.widths, name: "--widths")
         let x = train.features
-        let kind: Kind = activation == .linear ? .linear
+        var kind: Kind = activation == .linear ? (nuclearNorm ? .nuclearNorm : .linear)
             : dataOptions.bias ? .spline
             : NumericalRank.of(x) == 1 ? .rankOneReLU : .whitenedReLU
-        var object: [String: Any] = ["kind": kind.rawValue, "samples": train.sampleCount, "features": train.featureCount,
+        var object: [String: Any] = ["samples": train.sampleCount, "features": train.featureCount,
                                      "outputs": y.columnCount, "depth": depth, "beta": beta, "activation": activation.rawValue,
                                      "whitened": whiten]
-        let network: DeepReLUNetwork
+        let network: DeepReLUNetwork?   // nil: no closed form (kind dual-bound)
         var directions: DenseMatrix?
         do {
             switch kind {
             case .linear, .rankOneReLU:
-                let s = try DeepLinearClosedForm.solve(features: x, targets: y, depth: depth, beta: beta, hiddenWidths: widths,
-                                                       activation: activation)
+                let attempt = Result { () throws(ClosedFormError) -> DeepLinearSolution in
+                    try DeepLinearClosedForm.solve(features: x, targets: y, depth: depth, beta: beta, hiddenWidths: widths,
+                                                   activation: activation)
+                }
+                if case .failure(.unequalSingularValues) = attempt, kind == .linear, depth == 2 {
+                    // Two linear layers on data whose singular values differ: the convex program instead.
+                    kind = .nuclearNorm
+                    let solved = try twoLayerProgram(x, y, widths, into: &object)
+                    network = solved.network
+                    directions = solved.inputDirections
+                    break
+                }
+                if case .failure(.unequalSingularValues) = attempt, kind == .linear, gdSeeds > 0 {
+                    // Deeper, no closed form: train by gradient descent and bound the optimum from the residuals.
+                    kind = .dualBound
+                    network = nil
+                    break
+                }
+                let s = try attempt.get()
                 network = s.network
                 directions = s.inputDirections
                 object["objective"] = jsonNumber(s.objective)
@@ -87,6 +116,12 @@ struct NNDeep: ParsableCommand {
                 object["prediction_spectrum"] = s.predictionSpectrum
                 object["threshold"] = jsonNumber(s.threshold)
                 object["prediction_difference"] = jsonNumber(s.predictionDifference)
+            case .dualBound:
+                network = nil   // set only when the closed form refuses the data (above)
+            case .nuclearNorm:
+                let solved = try twoLayerProgram(x, y, widths, into: &object)
+                network = solved.network
+                directions = solved.inputDirections
             case .spline:
                 let s = try DeepReLUSpline.solve(features: x, targets: y, depth: depth, beta: beta, hiddenWidths: widths)
                 network = s.network
@@ -108,18 +143,32 @@ struct NNDeep: ParsableCommand {
                 object["max_residual"] = jsonNumber(s.maximumResidual)
             }
         } catch let error as ValidationError { throw error } catch { throw fail(error) }
-        let objective = network.objective(features: x, targets: y, beta: beta)
-        if let bound = object["lower_bound"] as? Double { object["gap"] = jsonNumber(objective - bound) }
-        object["hidden_widths"] = network.hiddenWidths
-        object.merge(layerReport(network), uniquingKeysWith: { $1 })
-        object.merge(errors(network, train: train, test: test, trainTargets: y, prefix: "closed_form"), uniquingKeysWith: { $1 })
-        if !quiet { reportProgress(String(format: "%@ closed form: objective %.10g, lower bound %@", kind.rawValue, objective,
-                                          (object["lower_bound"] as? Double).map { String(format: "%.10g", $0) } ?? "none")) }
+        object["kind"] = kind.rawValue
+        let objective = network?.objective(features: x, targets: y, beta: beta)
+        if let network, let objective {
+            if let bound = object["lower_bound"] as? Double { object["gap"] = jsonNumber(objective - bound) }
+            object["hidden_widths"] = network.hiddenWidths
+            object.merge(layerReport(network), uniquingKeysWith: { $1 })
+            object.merge(errors(network, train: train, test: test, trainTargets: y, prefix: "closed_form"), uniquingKeysWith: { $1 })
+            if !quiet { reportProgress(String(format: "%@ %@: objective %.10g, lower bound %@", kind.rawValue, kind == .nuclearNorm ? "program" : "closed form", objective,
+                                              (object["lower_bound"] as? Double).map { String(format: "%.10g", $0) } ?? "none")) }
+        }
 
         var best: (objective: Double, network: DeepReLUNetwork)?
         var runs = [[String: Any]]()
-        let runWidths = try parseWidths(gdWidths, name: "--gd-widths") ?? network.hiddenWidths
+        guard let runWidths = try parseWidths(gdWidths, name: "--gd-widths") ?? network?.hiddenWidths ?? widths else {
+            throw ValidationError("--gd-widths (or --widths) is needed: there is no closed form for depth \(depth) on data whose singular values differ")
+        }
         guard runWidths.count == depth - 1 else { throw ValidationError("--gd-widths needs \(depth - 1) widths") }
+        /// `DeepDualBound` at a network's residual: a lower bound on every linear network of the depth.
+        func dualBound(_ candidate: DeepReLUNetwork) -> Double {
+            let f = candidate.predict(x)
+            let residual = DenseMatrix(rowCount: y.rowCount, columnCount: y.columnCount, values: zip(y.values, f.values).map { $0 - $1 })
+            return DeepDualBound.lowerBound(targets: y, residual: residual, anchor: y, beta: beta, depth: depth) {
+                DeepDualBound.linearGain(features: x, direction: $0)
+            }
+        }
+        var bestBound = -Double.infinity
         for seed in (gdSeeds > 0 ? Array(1...gdSeeds) : []) {
             let settings = DeepGradientTrainingSettings(
                 hiddenWidths: runWidths, optimizer: optimizer, learningRate: lr, epochs: gdEpochs,
@@ -134,15 +183,31 @@ struct NNDeep: ParsableCommand {
             entry.merge(layerReport(run.network), uniquingKeysWith: { $1 })
             if let directions { entry["neuron_projections"] = neuronProjections(run.network.weights[0], directions: directions) }
             entry.merge(errors(run.network, train: train, test: test, trainTargets: y, prefix: "gd"), uniquingKeysWith: { $1 })
+            if kind == .dualBound, !run.diverged {
+                let bound = dualBound(run.network)
+                entry["lower_bound"] = jsonNumber(bound)
+                bestBound = max(bestBound, bound)
+            }
             runs.append(entry)
             if !run.diverged, run.finalObjective < (best?.objective ?? .infinity) { best = (run.finalObjective, run.network) }
         }
         if gdSeeds > 0 {
             object["gd_runs"] = runs
             object["gd_best_objective"] = best.map { jsonNumber($0.objective) } ?? NSNull()
-            if let best { object["closed_form_le_gd"] = objective <= best.objective + 1e-12 * max(1, abs(best.objective)) }
+            if let best, let objective { object["closed_form_le_gd"] = objective <= best.objective + 1e-12 * max(1, abs(best.objective)) }
         }
-        if grid > 0, kind == .spline || kind == .rankOneReLU {
+        if kind == .dualBound {
+            // The network returned is the best run; every run's bound is valid, so the largest is.
+            guard let best else { throw ValidationError("every gradient-descent run diverged: no network to report") }
+            object["objective"] = jsonNumber(best.objective)
+            object["lower_bound"] = jsonNumber(bestBound)
+            object["gap"] = jsonNumber(best.objective - bestBound)
+            object["hidden_widths"] = best.network.hiddenWidths
+            object.merge(layerReport(best.network), uniquingKeysWith: { $1 })
+            object.merge(errors(best.network, train: train, test: test, trainTargets: y, prefix: "gd"), uniquingKeysWith: { $1 })
+            if !quiet { reportProgress(String(format: "no closed form: best run %.10g, dual bound %.10g", best.objective, bestBound)) }
+        }
+        if let network, grid > 0, kind == .spline || kind == .rankOneReLU {
             object["grid"] = gridReport(x: x, closedForm: network, gradientDescent: best?.network)
         }
         if json {
@@ -151,6 +216,22 @@ struct NNDeep: ParsableCommand {
             for key in object.keys.sorted() where key != "gd_runs" && key != "grid" { print("\(key): \(object[key]!)") }
             for run in runs { print("gd seed \(run["seed"]!): objective \(run["objective"]!)") }
         }
+    }
+
+    /// The nuclear-norm program for two linear layers, its keys written into `object`.
+    func twoLayerProgram(_ x: DenseMatrix, _ y: DenseMatrix, _ widths: [Int]?, into object: inout [String: Any]) throws -> TwoLayerLinearSolution {
+        let s = try TwoLayerLinearProgram.solve(features: x, targets: y, beta: beta, hiddenWidth: widths?.first)
+        object["objective"] = jsonNumber(s.objective)
+        object["convex_objective"] = jsonNumber(s.convexObjective)
+        object["solver_objective"] = jsonNumber(s.solverObjective)
+        object["lower_bound"] = jsonNumber(s.lowerBound)
+        object["rank"] = s.rank
+        object["end_to_end_spectrum"] = s.singularValues
+        object["prediction_difference"] = jsonNumber(s.predictionDifference)
+        object["solver_status"] = s.status.rawValue
+        object["iterations"] = s.iterations
+        object["solve_time"] = jsonNumber(s.solveTime)
+        return s
     }
 
     /// One-hot rows for `--one-hot` or a classification dataset with several classes; else the targets.

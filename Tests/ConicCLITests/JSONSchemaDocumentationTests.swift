@@ -65,6 +65,9 @@ import Testing
         try expectDocumented(["nn", "extreme-points", "--data", data], sections: ["conic nn extreme-points"])
         try expectDocumented(["nn", "spike-free", "--data", data, "--starts", "10"], sections: ["conic nn spike-free"])
         try expectDocumented(["nn", "three-layer", "--data", data, "--beta", "0.1", "--quiet"], sections: ["conic nn three-layer"])
+        // Two features with different singular values: the nuclear-norm kind.
+        try expectDocumented(["nn", "deep", "--data", data, "--beta", "0.1", "--quiet", "--gd-seeds", "1", "--gd-epochs", "50",
+                              "--test-fraction", "0.25"], sections: ["conic nn deep"])
         let line = (0..<15).map { i -> String in
             let t = Double(i) / 7 - 1
             return "\(t),\(sin(3 * t))"

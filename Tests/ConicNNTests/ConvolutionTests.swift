@@ -37,6 +37,25 @@ struct ConvolutionTests {
         }
     }
 
+    @Test("separable ReLU CNN: the program over a trained network's patterns alone (`including:`) has the same optimum")
+    func separableFinalPatterns() throws {
+        var rng = SeededGenerator(seed: 21)
+        let images = gaussianMatrix(8, 9, &rng)
+        let y = DenseMatrix(column: (0..<8).map { i in images[i, 4] - images[i, 0] > 0 ? 1 : -1 })
+        let geometry = try ConvolutionGeometry(image: ImageShape(height: 3, width: 3), filterHeight: 2, filterWidth: 2)
+        var settings = ConvexTrainingSettings(beta: 0.05)
+        settings.patterns = .sampled(count: 30, seed: 1)
+        settings.generationRounds = 2
+        let first = try SeparableConvolutionTrainer.train(images: images, targets: y, geometry: geometry, settings: settings)
+        settings.patterns = .sampled(count: 0, seed: 1)
+        settings.generationRounds = 0
+        settings.growthRounds = 0
+        let again = try SeparableConvolutionTrainer.train(images: images, targets: y, geometry: geometry, settings: settings,
+                                                          including: [first.training.network])
+        #expect(again.training.patternCount <= first.training.patternCount)
+        #expect(abs(again.training.convexObjective - first.training.convexObjective) <= 1e-6 * first.training.convexObjective)
+    }
+
     @Test("separable ReLU CNN on sequences, 3-entry filter: exact patterns, rebuilt filters predict the convex model, certified")
     func separableExact() throws {
         var rng = SeededGenerator(seed: 11)

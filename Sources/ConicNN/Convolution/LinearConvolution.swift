@@ -62,8 +62,6 @@ public enum LinearConvolution {
         }
     }
 
-    static func svecIndex(_ i: Int, _ j: Int) -> Int { let (a, b) = (min(i, j), max(i, j)); return b * (b + 1) / 2 + a }
-
     static func checkPatches(_ patches: [DenseMatrix], targets y: [Double], beta: Double) throws(ConvolutionError) {
         guard let first = patches.first else { throw .invalidSetting("no patch matrices") }
         guard patches.allSatisfy({ $0.rowCount == first.rowCount && $0.columnCount == first.columnCount }) else {
@@ -80,19 +78,6 @@ public enum LinearConvolution {
         return solution
     }
 
-    /// Upper-triangle triplets of `scale·GᵀG` for `G = M` restricted to columns mapped to `index`.
-    static func gramTriplets(_ m: DenseMatrix, index: (Int) -> Int, scale: Double) -> (rows: [Int], columns: [Int], values: [Double]) {
-        let gram = m.multiplied(by: m, transposeSelf: true)
-        var rows = [Int](), columns = [Int](), values = [Double]()
-        for b in 0..<m.columnCount {
-            for a in 0...b where gram[a, b] != 0 {
-                let (r, c) = (index(a), index(b))
-                rows.append(min(r, c)); columns.append(max(r, c)); values.append(scale * gram[a, b])
-            }
-        }
-        return (rows, columns, values)
-    }
-
     /// Eq. (12), with the optimal `Z = [z₁ … z_K]` and the linear CNN it factors into (`Z = UΣVᵀ`,
     /// filters `√σⱼuⱼ`, output weights `√σⱼvⱼ`: same predictions, weight decay `β‖Z‖_*`).
     ///
@@ -100,24 +85,14 @@ public enum LinearConvolution {
     public static func nuclearNorm(patches: [DenseMatrix], targets y: [Double], beta: Double,
                                    solver: SolverSettings = SolverSettings()) throws -> (outcome: Outcome, z: DenseMatrix, network: LinearCNN) {
         try checkPatches(patches, targets: y, beta: beta)
-        let h = patches[0].columnCount, k = patches.count, order = h + k, size = order * (order + 1) / 2
-        // ζ = vec(Z) (column k is z_k) sits at the off-diagonal entries (i, h + k) of svec(Q), times √2.
-        let index = { (a: Int) in svecIndex(a % h, h + a / h) }
+        let h = patches[0].columnCount, k = patches.count
+        // ζ = vec(Z) (column k is z_k); the fit is ½‖Mζ − y‖² with M = [X₁ … X_K].
         var m = DenseMatrix(rowCount: y.count, columnCount: h * k)
         for (kk, patch) in patches.enumerated() { for i in 0..<y.count { for j in 0..<h { m[i, kk * h + j] = patch[i, j] } } }
-        let (pr, pc, pv) = gramTriplets(m, index: index, scale: 0.5)
-        let p = try SparseMatrix(rowCount: size, columnCount: size, rows: pr, columns: pc, values: pv, name: "P")
-        var q = [Double](repeating: 0, count: size)
-        let my = m.transposeMultiplied(by: y)
-        for a in 0..<(h * k) { q[index(a)] = -my[a] / 2.squareRoot() }
-        for i in 0..<order { q[svecIndex(i, i)] += 0.5 * beta }
-        let a = try SparseMatrix(rowCount: size, columnCount: size, rows: Array(0..<size), columns: Array(0..<size),
-                                 values: Array(repeating: -1, count: size), name: "A")
-        let problem = try ConicProblem(P: p, q: q, A: a, b: Array(repeating: 0, count: size), cones: [.positiveSemidefinite(order)],
-                                       objectiveConstant: 0.5 * y.reduce(0) { $0 + $1 * $1 })
-        let solution = try run(problem, solver: solver)
-        var z = DenseMatrix(rowCount: h, columnCount: k)
-        for a in 0..<(h * k) { z[a % h, a / h] = solution.x[index(a)] / 2.squareRoot() }
+        let (solution, z) = try NuclearNormProgram.solve(rows: h, columns: k, gram: NuclearNormProgram.gram(of: m),
+                                                          linear: m.transposeMultiplied(by: y),
+                                                          constant: 0.5 * y.reduce(0) { $0 + $1 * $1 }, beta: beta, solver: solver)
+        guard solution.status.isOptimal else { throw ConvolutionError.solverFailed(solution.status) }
         guard let svd = z.singularValueDecomposition() else { throw ConvolutionError.invalidSetting("the SVD of the solution failed") }
         let rank = svd.sigma.count
         var filters = DenseMatrix(rowCount: h, columnCount: rank), weights = DenseMatrix(rowCount: k, columnCount: rank)
@@ -144,13 +119,13 @@ public enum LinearConvolution {
         for t in 0..<n {
             for (kk, patch) in patches.enumerated() {
                 for i in 0..<h where patch[t, i] != 0 {
-                    rows.append(svecIndex(i, h + kk)); columns.append(t); values.append(-2.squareRoot() * patch[t, i])
+                    rows.append(NuclearNormProgram.svecIndex(i, h + kk)); columns.append(t); values.append(-2.squareRoot() * patch[t, i])
                 }
             }
         }
         let a = try SparseMatrix(rowCount: size, columnCount: n, rows: rows, columns: columns, values: values, name: "A")
         var b = [Double](repeating: 0, count: size)
-        for i in 0..<order { b[svecIndex(i, i)] = beta }
+        for i in 0..<order { b[NuclearNormProgram.svecIndex(i, i)] = beta }
         let p = try SparseMatrix(rowCount: n, columnCount: n, rows: Array(0..<n), columns: Array(0..<n),
                                  values: Array(repeating: 1, count: n), name: "P")
         let problem = try ConicProblem(P: p, q: y.map { -$0 }, A: a, b: b, cones: [.positiveSemidefinite(order)])
@@ -179,8 +154,9 @@ public enum LinearConvolution {
         }
         let m = x.multiplied(by: cs)  // n × 2d, on [Re z | Im z]
         let variables = 3 * d
-        let (pr, pc, pv) = gramTriplets(m, index: { $0 }, scale: 1)
-        let p = try SparseMatrix(rowCount: variables, columnCount: variables, rows: pr, columns: pc, values: pv, name: "P")
+        let g = NuclearNormProgram.gram(of: m)
+        let p = try SparseMatrix(rowCount: variables, columnCount: variables, rows: g.map(\.a), columns: g.map(\.b),
+                                 values: g.map(\.value), name: "P")
         var q = [Double](repeating: 0, count: variables)
         let my = m.transposeMultiplied(by: y)
         for a in 0..<(2 * d) { q[a] = -my[a] }

@@ -36,10 +36,13 @@ public struct SeparableConvolutionResult: Sendable {
 public enum SeparableConvolutionTrainer {
     /// Trains on images stored one per row.
     ///
+    /// - Parameter including: networks whose neurons' patterns on the stacked patches start the program
+    ///   (their input weights are filters, as in ``SeparableConvolutionResult/training``).
     /// - Throws: ``ConvolutionError`` for images that do not match the geometry; the errors of
     ///   ``ConvexTrainer/train(features:targets:settings:including:progress:)`` otherwise.
     public static func train(images: DenseMatrix, targets: DenseMatrix, geometry: ConvolutionGeometry,
-                             settings: ConvexTrainingSettings, progress: ((String) -> Void)? = nil) throws -> SeparableConvolutionResult {
+                             settings: ConvexTrainingSettings, including: [TwoLayerNetwork] = [],
+                             progress: ((String) -> Void)? = nil) throws -> SeparableConvolutionResult {
         guard targets.rowCount == images.rowCount else {
             throw ConvolutionError.invalidSetting("\(targets.rowCount) target rows for \(images.rowCount) images")
         }
@@ -49,7 +52,8 @@ public enum SeparableConvolutionTrainer {
             for i in 0..<targets.values.count { repeated.values[k * targets.values.count + i] = targets.values[i] }
         }
         progress?("\(geometry.patchCount) patches of \(geometry.filterHeight)×\(geometry.filterWidth) per image: \(stacked.rowCount) stacked rows")
-        let training = try ConvexTrainer.train(features: stacked, targets: repeated, settings: settings, progress: progress)
+        let training = try ConvexTrainer.train(features: stacked, targets: repeated, settings: settings, including: including,
+                                               progress: progress)
         return SeparableConvolutionResult(geometry: geometry, training: training)
     }
 }
