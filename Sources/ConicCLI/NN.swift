@@ -151,7 +151,7 @@ struct ConvexOptions: ParsableArguments {
     var patternsPerRound: Int = ConvexTrainingSettings(beta: 1).patternsPerRound
     @Option(name: .customLong("growth-rounds"), help: "Squared loss: rounds of non-convex neuron growth (insertion from the dual, then L-BFGS) whose neurons' patterns start generation, within a quarter of the time limit (0: off).")
     var growthRounds: Int = ConvexTrainingSettings.recommendedGrowthRounds
-    @Option(name: .customLong("subsample-bound"), help: "Share of the time limit kept for lower bounds from subsamples of 50, 100, … samples when the full data's certificate leaves a gap (the optimum over a subset bounds the full one from below; 0: off).")
+    @Option(name: .customLong("subsample-bound"), help: "Share of the time limit kept for lower bounds from the worst-fitted 50 samples and growing subsets of them, when the full data's certificate leaves a gap (the optimum over a subset bounds the full one from below; 0: off).")
     var subsampleBound: Double = ConvexTrainingSettings.recommendedSubsampleBoundShare
     @Option(name: .customLong("add-patterns"), help: "A network file (.json/.npz) whose neurons' patterns are added.")
     var addPatterns: [String] = []
