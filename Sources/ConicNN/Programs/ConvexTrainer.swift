@@ -10,6 +10,22 @@ public enum PatternChoice: Sendable, Equatable {
     case sampled(count: Int, seed: UInt64)
     /// ``exact`` when the rank allows, else ``sampled(count:seed:)``.
     case automatic(count: Int, seed: UInt64)
+
+    /// The count of sampled gate vectors (100 for ``exact``, where one is needed anyway).
+    var gateCount: Int {
+        switch self {
+        case let .sampled(count, _), let .automatic(count, _): return count
+        case .exact: return 100
+        }
+    }
+
+    /// The seed of the sampling (0 for ``exact``).
+    var seed: UInt64 {
+        switch self {
+        case let .sampled(_, seed), let .automatic(_, seed): return seed
+        case .exact: return 0
+        }
+    }
 }
 
 /// Settings of exact (convex) two-layer ReLU training.
@@ -86,8 +102,8 @@ public struct ConvexTrainingSettings: Sendable {
     public static let recommendedGrowthRounds = 20
     /// The share of a finite ``timeLimit`` kept for lower bounds from subsamples, used when the
     /// full data's certificate leaves a gap (`SubsampleBound.swift`): the optimum over a subset of
-    /// the samples is a lower bound on the optimum over all, and a subset of 50–100 samples can be
-    /// certified nearly exactly where the full data's dual point cannot. 0, the library default,
+    /// the samples is a lower bound on the optimum over all, and a subset of about 50 samples can
+    /// be certified nearly exactly where the full data's dual point cannot. 0, the library default,
     /// turns it off; with an infinite time limit the subsets run until each is certified.
     public var subsampleBoundShare = 0.0
     /// The share `conic nn train` and `nn certify` use unless told otherwise.
@@ -359,7 +375,7 @@ public enum ConvexTrainer {
                      deadline: Date, progress: ((String) -> Void)?) -> NeuronGrowth.Outcome {
         let until = settings.timeLimit.isFinite
             ? started.addingTimeInterval(settings.growthTimeShare * settings.timeLimit) : deadline
-        let seed = settings.patternSeed
+        let seed = settings.patterns.seed
         var growthSettings = NeuronGrowth.Settings()
         growthSettings.rounds = settings.growthRounds
         let outcome = NeuronGrowth.grow(design: design, targets: y, beta: settings.beta, freeBias: settings.freeBias,

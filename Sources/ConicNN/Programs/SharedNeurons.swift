@@ -32,12 +32,8 @@ extension ConvexTrainer {
         }
         func pattern(_ theta: [Double]) -> [Bool] { design.multiplied(by: theta).map { $0 > 0 } }
 
-        let count: Int
-        var seed: UInt64 = 0
-        switch settings.patterns {
-        case let .sampled(k, s), let .automatic(k, s): count = k; seed = s
-        case .exact: count = 100
-        }
+        let count = settings.patterns.gateCount
+        let seed = settings.patterns.seed
         let bytes = 8.0 * Double(n) * Double(c) * Double(count + settings.generationRounds * settings.patternsPerRound) * 4
         guard bytes <= Double(settings.memoryLimit) else {
             throw ConvexTrainingError.tooLarge(String(format: "%d initial neurons over %d samples and %d outputs need about %.3g GB",

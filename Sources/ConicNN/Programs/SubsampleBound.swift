@@ -7,7 +7,7 @@ import Foundation
 /// certified lower bound on `p*_S` is one on `p*`. In dual terms it is the dual point that is zero
 /// outside `S`. On dense regression residuals the full data's dual point is hard to certify (its
 /// bound on the dual constraint stays tens of times above the best neuron), while a subset of
-/// 50–100 samples can be certified nearly exactly, and its optimum is a sizeable part of `p*`:
+/// about 50 samples can be certified nearly exactly, and its optimum is a sizeable part of `p*`:
 /// on airfoil (n = 500, β = 10⁻²) the 50 worst-fitted samples proved 0.769 where the full dual
 /// point proved 0.021, against a best network of 2.42.
 extension ConvexTrainer {
@@ -38,7 +38,7 @@ extension ConvexTrainer {
         var subset = Array(hardestFirst(result.network, features: features, targets: targets,
                                         settings: settings).prefix(subsampleBoundInitialSize))
         var sub = main
-        sub.patterns = .automatic(count: min(main.patternCount, subsampleBoundInitialSize), seed: main.patternSeed)
+        sub.patterns = .automatic(count: min(main.patterns.gateCount, subsampleBoundInitialSize), seed: main.patterns.seed)
         var previous: TwoLayerNetwork?
         while subset.count <= n / 2 {
             let left = deadline.timeIntervalSinceNow
@@ -74,7 +74,7 @@ extension ConvexTrainer {
     static func hardestFirst(_ network: TwoLayerNetwork, features: DenseMatrix, targets: DenseMatrix,
                              settings: ConvexTrainingSettings) -> [Int] {
         let f = network.predict(features)
-        var generator = SeededGenerator(seed: settings.patternSeed ^ 0x5ab5_a3b1e)
+        var generator = SeededGenerator(seed: settings.patterns.seed ^ 0x5ab5_a3b1e)
         let shuffled = Array(0..<features.rowCount).shuffled(using: &generator)
         let losses = (0..<features.rowCount).map { i in
             settings.loss.value(predictions: f.row(i), targets: targets.row(i), columns: targets.columnCount)
@@ -82,23 +82,5 @@ extension ConvexTrainer {
         return shuffled.enumerated().sorted { a, b in
             losses[a.element] != losses[b.element] ? losses[a.element] > losses[b.element] : a.offset < b.offset
         }.map(\.element)
-    }
-}
-
-extension ConvexTrainingSettings {
-    /// The sampled pattern count of ``patterns`` (100 for ``PatternChoice/exact``).
-    var patternCount: Int {
-        switch patterns {
-        case let .sampled(count, _), let .automatic(count, _): return count
-        case .exact: return 100
-        }
-    }
-
-    /// The seed of ``patterns`` (0 for ``PatternChoice/exact``).
-    var patternSeed: UInt64 {
-        switch patterns {
-        case let .sampled(_, seed), let .automatic(_, seed): return seed
-        case .exact: return 0
-        }
     }
 }
